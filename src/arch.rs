@@ -1,0 +1,186 @@
+//! Architecture names shared by the three formats, and the tables that map
+//! each format's machine field onto them.
+
+use core::fmt;
+
+/// A CPU architecture. Byte order and pointer width are separate fields of
+/// [`Image`](crate::Image): `powerpc64` is the name for both ppc64 and ppc64le.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Arch {
+    /// 32-bit x86 (i386).
+    X86,
+    /// x86-64 (amd64).
+    X86_64,
+    /// 32-bit Arm.
+    Arm,
+    /// 64-bit Arm (arm64).
+    Aarch64,
+    /// 32-bit RISC-V.
+    Riscv32,
+    /// 64-bit RISC-V.
+    Riscv64,
+    /// 32-bit PowerPC.
+    Powerpc,
+    /// 64-bit PowerPC, either byte order.
+    Powerpc64,
+    /// 32-bit MIPS, either byte order.
+    Mips,
+    /// 64-bit MIPS, either byte order.
+    Mips64,
+    /// IBM Z (64-bit s390).
+    S390x,
+    /// SPARC V9.
+    Sparc64,
+    /// 64-bit LoongArch.
+    Loongarch64,
+    /// The format's raw machine value (ELF `e_machine`, Mach-O `cputype`,
+    /// COFF `Machine`), for any other architecture.
+    Unknown(u32),
+}
+
+impl Arch {
+    /// The name printed by `Display`, or `None` for [`Arch::Unknown`].
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Arch::X86 => "x86",
+            Arch::X86_64 => "x86_64",
+            Arch::Arm => "arm",
+            Arch::Aarch64 => "aarch64",
+            Arch::Riscv32 => "riscv32",
+            Arch::Riscv64 => "riscv64",
+            Arch::Powerpc => "powerpc",
+            Arch::Powerpc64 => "powerpc64",
+            Arch::Mips => "mips",
+            Arch::Mips64 => "mips64",
+            Arch::S390x => "s390x",
+            Arch::Sparc64 => "sparc64",
+            Arch::Loongarch64 => "loongarch64",
+            Arch::Unknown(_) => return None,
+        })
+    }
+
+    /// The architecture this code was compiled for: the slice
+    /// [`find_ji_payload`](crate::find_ji_payload) picks from a universal file.
+    pub const HOST: Arch = if cfg!(target_arch = "x86_64") {
+        Arch::X86_64
+    } else if cfg!(target_arch = "aarch64") {
+        Arch::Aarch64
+    } else if cfg!(target_arch = "x86") {
+        Arch::X86
+    } else if cfg!(target_arch = "arm") {
+        Arch::Arm
+    } else if cfg!(target_arch = "powerpc64") {
+        Arch::Powerpc64
+    } else if cfg!(target_arch = "powerpc") {
+        Arch::Powerpc
+    } else if cfg!(target_arch = "riscv64") {
+        Arch::Riscv64
+    } else {
+        Arch::Unknown(0)
+    };
+
+    /// ELF `e_machine`; some machines share a value across widths.
+    pub(crate) fn from_elf(machine: u16, wide: bool) -> Arch {
+        match (machine, wide) {
+            (3, _) => Arch::X86,
+            (62, _) => Arch::X86_64,
+            (40, _) => Arch::Arm,
+            (183, _) => Arch::Aarch64,
+            (243, false) => Arch::Riscv32,
+            (243, true) => Arch::Riscv64,
+            (20, _) => Arch::Powerpc,
+            (21, _) => Arch::Powerpc64,
+            (8 | 10, false) => Arch::Mips,
+            (8 | 10, true) => Arch::Mips64,
+            (22, true) => Arch::S390x,
+            (43, _) => Arch::Sparc64,
+            (258, true) => Arch::Loongarch64,
+            (m, _) => Arch::Unknown(u32::from(m)),
+        }
+    }
+
+    /// Mach-O `cputype` (`CPU_ARCH_ABI64` is bit 24; arm64_32 is aarch64 with
+    /// 32-bit pointers).
+    pub(crate) fn from_macho(cputype: u32) -> Arch {
+        match cputype {
+            7 => Arch::X86,
+            0x0100_0007 => Arch::X86_64,
+            12 => Arch::Arm,
+            0x0100_000c | 0x0200_000c => Arch::Aarch64,
+            18 => Arch::Powerpc,
+            0x0100_0012 => Arch::Powerpc64,
+            other => Arch::Unknown(other),
+        }
+    }
+
+    /// COFF `Machine` (IMAGE_FILE_MACHINE_*), and whether it is a 64-bit
+    /// machine, which is how a COFF object (no optional header) tells its width.
+    pub(crate) fn from_coff(machine: u16) -> (Arch, u8) {
+        match machine {
+            0x014c => (Arch::X86, 32),
+            0x8664 => (Arch::X86_64, 64),
+            0x01c0 | 0x01c2 | 0x01c4 => (Arch::Arm, 32),
+            0xaa64 | 0xa641 | 0xa64e => (Arch::Aarch64, 64),
+            0x5032 => (Arch::Riscv32, 32),
+            0x5064 => (Arch::Riscv64, 64),
+            0x01f0 | 0x01f1 => (Arch::Powerpc, 32),
+            0x0162 | 0x0166 | 0x0168 | 0x0169 | 0x0266 | 0x0366 | 0x0466 => (Arch::Mips, 32),
+            0x6264 => (Arch::Loongarch64, 64),
+            0x0200 | 0x0284 | 0x5128 => (Arch::Unknown(u32::from(machine)), 64),
+            other => (Arch::Unknown(u32::from(other)), 32),
+        }
+    }
+
+    /// Whether `machine` is an IMAGE_FILE_MACHINE_* value. A COFF object has no
+    /// magic number, so this is how it is recognised.
+    pub(crate) fn is_coff_machine(machine: u16) -> bool {
+        matches!(
+            machine,
+            0x014c
+                | 0x8664
+                | 0x01c0
+                | 0x01c2
+                | 0x01c4
+                | 0xaa64
+                | 0xa641
+                | 0xa64e
+                | 0x5032
+                | 0x5064
+                | 0x5128
+                | 0x01f0
+                | 0x01f1
+                | 0x0162
+                | 0x0166
+                | 0x0168
+                | 0x0169
+                | 0x0266
+                | 0x0366
+                | 0x0466
+                | 0x6232
+                | 0x6264
+                | 0x0200
+                | 0x0284
+                | 0x01a2
+                | 0x01a3
+                | 0x01a6
+                | 0x01a8
+                | 0x0ebc
+                | 0x9041
+                | 0x0184
+                | 0x01d3
+                | 0x0520
+                | 0xc0ee
+        )
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.name(), self) {
+            (Some(name), _) => f.write_str(name),
+            (None, Arch::Unknown(raw)) => write!(f, "unknown({raw:#x})"),
+            (None, _) => f.write_str("unknown"),
+        }
+    }
+}

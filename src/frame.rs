@@ -1,0 +1,141 @@
+//! The 64-byte frame at the start of the container (FORMAT.md, "The frame").
+//! Every field is little-endian on every target.
+
+use crate::read::Data;
+use crate::{Error, FileRange};
+
+/// `"\x89JLJI\r\n\x1a"`: a high byte, a name, and the line-ending bytes that
+/// catch text-mode transfers, as in PNG's signature.
+pub const MAGIC: [u8; 8] = *b"\x89JLJI\r\n\x1a";
+/// The only frame version this crate reads and writes.
+pub const VERSION: u16 = 1;
+/// The size of the frame header in bytes.
+pub const SIZE: u16 = 64;
+/// Flags bit 0: `payload_crc32c` holds a checksum.
+pub const FLAG_CRC32C: u32 = 1;
+
+/// A decoded frame header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Format version; always 1 in a frame that decoded.
+    pub version: u16,
+    /// Size of the frame header; at least 64.
+    pub header_size: u16,
+    /// Flag bits; see [`FLAG_CRC32C`].
+    pub flags: u32,
+    /// Distance from the frame's first byte to the payload's first byte.
+    pub payload_offset: u64,
+    /// Length of the payload in bytes.
+    pub payload_size: u64,
+    /// CRC-32C of the payload, meaningful when `flags & FLAG_CRC32C != 0`.
+    pub payload_crc32c: u32,
+}
+
+impl Frame {
+    /// A version-1 frame with a checksum, as every writer makes it.
+    pub fn new(payload_offset: u64, payload_size: u64, payload_crc32c: u32) -> Frame {
+        Frame {
+            version: VERSION,
+            header_size: SIZE,
+            flags: FLAG_CRC32C,
+            payload_offset,
+            payload_size,
+            payload_crc32c,
+        }
+    }
+
+    /// Whether the frame carries a checksum.
+    pub fn has_crc32c(&self) -> bool {
+        self.flags & FLAG_CRC32C != 0
+    }
+
+    /// The 64 bytes of this frame; reserved bytes are zero.
+    pub fn to_bytes(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        let fields: [(usize, &[u8]); 7] = [
+            (0, &MAGIC),
+            (8, &self.version.to_le_bytes()),
+            (10, &self.header_size.to_le_bytes()),
+            (12, &self.flags.to_le_bytes()),
+            (16, &self.payload_offset.to_le_bytes()),
+            (24, &self.payload_size.to_le_bytes()),
+            (32, &self.payload_crc32c.to_le_bytes()),
+        ];
+        for (at, bytes) in fields {
+            if let Some(field) = out.get_mut(at..at.saturating_add(bytes.len())) {
+                field.copy_from_slice(bytes);
+            }
+        }
+        out
+    }
+
+    /// Decodes the frame at the start of `container` (a range of `image`,
+    /// already checked to lie inside it) and returns it with the payload's
+    /// range in `image`, checked to lie inside `image`.
+    pub(crate) fn decode(
+        image: Data<'_>,
+        container: FileRange,
+    ) -> Result<(Frame, FileRange), Error> {
+        let at = image.base.saturating_add(container.offset);
+        let no_frame = Error::NoFrame {
+            offset: at,
+            size: container.size,
+        };
+        if container.size < u64::from(SIZE) {
+            return Err(no_frame);
+        }
+        let header = image
+            .table("payload frame", container.offset, u64::from(SIZE), 1)?
+            .with_endian(false);
+        if header.bytes.get(..8) != Some(&MAGIC[..]) {
+            return Err(no_frame);
+        }
+        let frame = Frame {
+            version: header.u16(8)?,
+            header_size: header.u16(10)?,
+            flags: header.u32(12)?,
+            payload_offset: header.u64(16)?,
+            payload_size: header.u64(24)?,
+            payload_crc32c: header.u32(32)?,
+        };
+        if frame.version != VERSION {
+            return Err(Error::FrameVersion {
+                offset: at,
+                version: frame.version,
+            });
+        }
+        if frame.header_size < SIZE {
+            return Err(Error::FrameHeaderSize {
+                offset: at,
+                header_size: frame.header_size,
+            });
+        }
+        if frame.payload_offset < u64::from(frame.header_size) {
+            let field = at.saturating_add(16);
+            return Err(Error::invalid(
+                "payload frame payload_offset",
+                field,
+                frame.payload_offset,
+                "at least header_size",
+            ));
+        }
+        let overflow = Error::Overflow {
+            what: "payload",
+            offset: at,
+            size: frame.payload_offset,
+            count: 1,
+        };
+        let start = container
+            .offset
+            .checked_add(frame.payload_offset)
+            .ok_or(overflow)?;
+        let payload = image.table("payload", start, frame.payload_size, 1)?;
+        Ok((
+            frame,
+            FileRange {
+                offset: payload.base,
+                size: payload.len(),
+            },
+        ))
+    }
+}

@@ -1,0 +1,176 @@
+//! A bounds-checked, endian-aware view of a byte range: the only way the
+//! navigators and the frame decoder touch file bytes.
+//!
+//! Every read goes through `get`, every `offset + size` through `checked_*`,
+//! so a hostile header can produce an error but never a panic or a read
+//! outside the file.
+
+use crate::Error;
+
+/// A view of `bytes`, which start at absolute file offset `base`.
+///
+/// `what` names the view in error messages ("the file", "the slice", or a
+/// structure such as "ELF section header").
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Data<'a> {
+    pub bytes: &'a [u8],
+    pub base: u64,
+    pub what: &'static str,
+    pub big_endian: bool,
+}
+
+impl<'a> Data<'a> {
+    pub fn new(bytes: &'a [u8], base: u64, what: &'static str) -> Self {
+        Data {
+            bytes,
+            base,
+            what,
+            big_endian: false,
+        }
+    }
+
+    pub fn with_endian(self, big_endian: bool) -> Self {
+        Data { big_endian, ..self }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    /// The sub-view of `count` entries of `size` bytes each at `offset` in this
+    /// view, or an error naming `what` if it does not fit.
+    pub fn table(
+        &self,
+        what: &'static str,
+        offset: u64,
+        size: u64,
+        count: u64,
+    ) -> Result<Data<'a>, Error> {
+        let abs = self.base.saturating_add(offset);
+        let overflow = Error::Overflow {
+            what,
+            offset: abs,
+            size,
+            count,
+        };
+        let len = size.checked_mul(count).ok_or(overflow.clone())?;
+        let end = offset.checked_add(len).ok_or(overflow)?;
+        let bytes = usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(start, end)| self.bytes.get(start..end))
+            .ok_or(Error::Truncated {
+                what,
+                offset: abs,
+                size,
+                count,
+                scope: self.what,
+                available: self.len(),
+            })?;
+        Ok(Data {
+            bytes,
+            base: abs,
+            what,
+            big_endian: self.big_endian,
+        })
+    }
+
+    /// Entry `index` of a table of `size`-byte entries.
+    pub fn entry(&self, what: &'static str, index: u64, size: u64) -> Result<Data<'a>, Error> {
+        let offset = index.checked_mul(size).ok_or(Error::Overflow {
+            what,
+            offset: self.base,
+            size,
+            count: index,
+        })?;
+        self.table(what, offset, size, 1)
+    }
+
+    /// The view's bytes as consecutive entries of `size` bytes (the caller has
+    /// sized the view as `count * size`).
+    pub fn entries(&self, what: &'static str, size: u64) -> impl Iterator<Item = Data<'a>> + 'a {
+        let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
+        let (base, big_endian, bytes) = (self.base, self.big_endian, self.bytes);
+        bytes
+            .chunks_exact(step)
+            .zip(0u64..)
+            .map(move |(bytes, i)| Data {
+                bytes,
+                base: base.saturating_add(i.saturating_mul(size)),
+                what,
+                big_endian,
+            })
+    }
+
+    fn array<const N: usize>(&self, at: u64) -> Result<[u8; N], Error> {
+        let view = self.table(self.what, at, N as u64, 1)?;
+        view.bytes.try_into().map_err(|_| Error::Truncated {
+            what: self.what,
+            offset: view.base,
+            size: N as u64,
+            count: 1,
+            scope: self.what,
+            available: self.len(),
+        })
+    }
+
+    pub fn u8(&self, at: u64) -> Result<u8, Error> {
+        self.array::<1>(at).map(|[b]| b)
+    }
+
+    pub fn u16(&self, at: u64) -> Result<u16, Error> {
+        let b = self.array(at)?;
+        Ok(if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    }
+
+    pub fn u32(&self, at: u64) -> Result<u32, Error> {
+        let b = self.array(at)?;
+        Ok(if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    }
+
+    pub fn u64(&self, at: u64) -> Result<u64, Error> {
+        let b = self.array(at)?;
+        Ok(if self.big_endian {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        })
+    }
+
+    /// A `u64` field in 64-bit files, a `u32` one in 32-bit files.
+    pub fn word(&self, at: u64, wide: bool) -> Result<u64, Error> {
+        if wide {
+            self.u64(at)
+        } else {
+            self.u32(at).map(u64::from)
+        }
+    }
+
+    /// Whether the NUL-terminated string at `at` is exactly `name`. A string
+    /// that runs off the end of the view matches nothing.
+    pub fn cstr_is(&self, at: u64, name: &[u8]) -> bool {
+        let start = usize::try_from(at).ok();
+        let end = start.and_then(|s| s.checked_add(name.len()));
+        match (start, end) {
+            (Some(s), Some(e)) => {
+                self.bytes.get(s..e) == Some(name) && self.bytes.get(e) == Some(&0)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the `N`-byte NUL-padded name at `at` is exactly `name`.
+    pub fn padded_is<const N: usize>(&self, at: u64, name: &[u8]) -> Result<bool, Error> {
+        let field: [u8; N] = self.array(at)?;
+        let (head, tail) = field.split_at(name.len().min(N));
+        Ok(name.len() <= N && head == name && tail.iter().all(|&b| b == 0))
+    }
+}
