@@ -23,12 +23,7 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
         let signature = u64::from(file.u32(0x3c)?);
         let magic = file.table("PE signature", signature, 4, 1)?;
         if magic.bytes != b"PE\0\0" {
-            return Err(Error::invalid(
-                "PE signature",
-                signature,
-                magic.u32(0)?,
-                "\"PE\\0\\0\"",
-            ));
+            return Err(Error::invalid("PE signature", signature, magic.u32(0)?, "\"PE\\0\\0\""));
         }
         (Format::Pe, signature.saturating_add(4)) // signature + 4 is within the file
     } else {
@@ -40,29 +35,14 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     let optional_at = header_at.saturating_add(20);
     // PE32 and PE32+ are told apart by the optional header's magic.
     let bits = match format {
-        Format::Pe => match file
-            .table("PE optional header", optional_at, 2, 1)?
-            .u16(0)?
-        {
+        Format::Pe => match file.table("PE optional header", optional_at, 2, 1)?.u16(0)? {
             0x10b => 32,
             0x20b => 64,
-            v => {
-                return Err(Error::invalid(
-                    "PE optional header magic",
-                    optional_at,
-                    v,
-                    "0x10b or 0x20b",
-                ))
-            }
+            v => return Err(Error::invalid("PE optional header magic", optional_at, v, "0x10b or 0x20b")),
         },
         _ => object_bits,
     };
-    let image = Image {
-        format,
-        arch,
-        bits,
-        endian: Endian::Little,
-    };
+    let image = Image { format, arch, bits, endian: Endian::Little };
     let table_at = optional_at.saturating_add(u64::from(optional_size));
     let table = file.table("COFF section table", table_at, 40, u64::from(count))?;
     let mut found = None;
@@ -70,17 +50,8 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
         if header.padded_is::<8>(0, name)? {
             let empty = header.u32(36)? & UNINITIALIZED != 0;
             let size = if empty { 0 } else { u64::from(header.u32(16)?) };
-            found = unique(
-                found,
-                FileRange {
-                    offset: u64::from(header.u32(20)?),
-                    size,
-                },
-            )?;
+            found = unique(found, FileRange { offset: u64::from(header.u32(20)?), size })?;
         }
     }
-    Ok(Lookup {
-        image,
-        section: found,
-    })
+    Ok(Lookup { image, section: found })
 }

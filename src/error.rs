@@ -128,20 +128,10 @@ pub const MAX_LISTED_SLICES: usize = 8;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::UnknownFormat {
-                magic: [a, b, c, d],
-            } => write!(
-                f,
-                "not an ELF, Mach-O, PE or COFF file (first bytes {a:02x} {b:02x} {c:02x} {d:02x})"
-            ),
-            Error::Truncated {
-                what,
-                offset,
-                size,
-                count,
-                scope,
-                available,
-            } => {
+            Error::UnknownFormat { magic: [a, b, c, d] } => {
+                write!(f, "not an ELF, Mach-O, PE or COFF file (first bytes {a:02x} {b:02x} {c:02x} {d:02x})")
+            }
+            Error::Truncated { what, offset, size, count, scope, available } => {
                 write!(f, "{what} at {offset:#x} (")?;
                 if *count == 1 {
                     write!(f, "{size} bytes")?;
@@ -150,65 +140,33 @@ impl fmt::Display for Error {
                 }
                 write!(f, ") runs past the end of {scope} ({available:#x} bytes)")
             }
-            Error::Overflow {
-                what,
-                offset,
-                size,
-                count,
-            } => {
-                write!(
-                    f,
-                    "{what} at {offset:#x} ({size} × {count} bytes) overflows 64-bit offsets"
-                )
+            Error::Overflow { what, offset, size, count } => {
+                write!(f, "{what} at {offset:#x} ({size} × {count} bytes) overflows 64-bit offsets")
             }
-            Error::Invalid {
-                what,
-                offset,
-                value,
-                expected,
-            } => {
-                write!(
-                    f,
-                    "{what} at {offset:#x} is {value:#x}, expected {expected}"
-                )
+            Error::Invalid { what, offset, value, expected } => {
+                write!(f, "{what} at {offset:#x} is {value:#x}, expected {expected}")
             }
             Error::BadName { format, expected } => {
                 write!(f, "bad section name for {format}: {expected}")
             }
-            Error::NoContainer { format, arch } => write!(
-                f,
-                "no payload: this {format} {arch} image has no {} container",
-                crate::container_name(*format)
-            ),
-            Error::NoFrame { offset, size } => write!(
-                f,
-                "section found at {offset:#x} ({size} bytes), but it holds no payload frame"
-            ),
+            Error::NoContainer { format, arch } => {
+                write!(f, "no payload: this {format} {arch} image has no {} container", crate::container_name(*format))
+            }
+            Error::NoFrame { offset, size } => {
+                write!(f, "section found at {offset:#x} ({size} bytes), but it holds no payload frame")
+            }
             Error::FrameVersion { offset, version } => {
                 write!(f, "payload frame at {offset:#x} has version {version}; this reader knows version 1")
             }
-            Error::FrameHeaderSize {
-                offset,
-                header_size,
-            } => {
-                write!(
-                    f,
-                    "payload frame at {offset:#x} has header_size {header_size}, below 64"
-                )
+            Error::FrameHeaderSize { offset, header_size } => {
+                write!(f, "payload frame at {offset:#x} has header_size {header_size}, below 64")
             }
-            Error::Ambiguous { first, second } => write!(
-                f,
-                "two container sections, with data at {first:#x} and {second:#x}: ambiguous"
-            ),
-            Error::NoHostSlice {
-                host,
-                slices,
-                count,
-            } => {
+            Error::Ambiguous { first, second } => {
+                write!(f, "two container sections, with data at {first:#x} and {second:#x}: ambiguous")
+            }
+            Error::NoHostSlice { host, slices, count } => {
                 write!(f, "universal file has no {host} slice; it has {count}:")?;
-                let listed = usize::try_from(*count)
-                    .unwrap_or(usize::MAX)
-                    .min(slices.len());
+                let listed = usize::try_from(*count).unwrap_or(usize::MAX).min(slices.len());
                 for (i, arch) in slices.iter().take(listed).enumerate() {
                     write!(f, "{}{arch}", if i == 0 { " " } else { ", " })?;
                 }
@@ -218,19 +176,11 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::NoChecksum { offset } => {
-                write!(
-                    f,
-                    "payload frame at {offset:#x} carries no CRC-32C (flags bit 0 clear)"
-                )
+                write!(f, "payload frame at {offset:#x} carries no CRC-32C (flags bit 0 clear)")
             }
-            Error::ChecksumMismatch {
-                offset,
-                expected,
-                actual,
-            } => write!(
-                f,
-                "payload at {offset:#x}: CRC-32C is {actual:#010x}, the frame says {expected:#010x}"
-            ),
+            Error::ChecksumMismatch { offset, expected, actual } => {
+                write!(f, "payload at {offset:#x}: CRC-32C is {actual:#010x}, the frame says {expected:#010x}")
+            }
         }
     }
 }

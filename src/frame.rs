@@ -34,14 +34,7 @@ pub struct Frame {
 impl Frame {
     /// A version-1 frame with a checksum, as every writer makes it.
     pub fn new(payload_offset: u64, payload_size: u64, payload_crc32c: u32) -> Frame {
-        Frame {
-            version: VERSION,
-            header_size: SIZE,
-            flags: FLAG_CRC32C,
-            payload_offset,
-            payload_size,
-            payload_crc32c,
-        }
+        Frame { version: VERSION, header_size: SIZE, flags: FLAG_CRC32C, payload_offset, payload_size, payload_crc32c }
     }
 
     /// Whether the frame carries a checksum.
@@ -72,21 +65,13 @@ impl Frame {
     /// Decodes the frame at the start of `container` (a range of `image`,
     /// already checked to lie inside it) and returns it with the payload's
     /// range in `image`, checked to lie inside `image`.
-    pub(crate) fn decode(
-        image: Data<'_>,
-        container: FileRange,
-    ) -> Result<(Frame, FileRange), Error> {
+    pub(crate) fn decode(image: Data<'_>, container: FileRange) -> Result<(Frame, FileRange), Error> {
         let at = image.base.saturating_add(container.offset);
-        let no_frame = Error::NoFrame {
-            offset: at,
-            size: container.size,
-        };
+        let no_frame = Error::NoFrame { offset: at, size: container.size };
         if container.size < u64::from(SIZE) {
             return Err(no_frame);
         }
-        let header = image
-            .table("payload frame", container.offset, u64::from(SIZE), 1)?
-            .with_endian(false);
+        let header = image.table("payload frame", container.offset, u64::from(SIZE), 1)?.with_endian(false);
         if header.bytes.get(..8) != Some(&MAGIC[..]) {
             return Err(no_frame);
         }
@@ -99,16 +84,10 @@ impl Frame {
             payload_crc32c: header.u32(32)?,
         };
         if frame.version != VERSION {
-            return Err(Error::FrameVersion {
-                offset: at,
-                version: frame.version,
-            });
+            return Err(Error::FrameVersion { offset: at, version: frame.version });
         }
         if frame.header_size < SIZE {
-            return Err(Error::FrameHeaderSize {
-                offset: at,
-                header_size: frame.header_size,
-            });
+            return Err(Error::FrameHeaderSize { offset: at, header_size: frame.header_size });
         }
         if frame.payload_offset < u64::from(frame.header_size) {
             let field = at.saturating_add(16);
@@ -119,23 +98,9 @@ impl Frame {
                 "at least header_size",
             ));
         }
-        let overflow = Error::Overflow {
-            what: "payload",
-            offset: at,
-            size: frame.payload_offset,
-            count: 1,
-        };
-        let start = container
-            .offset
-            .checked_add(frame.payload_offset)
-            .ok_or(overflow)?;
+        let overflow = Error::Overflow { what: "payload", offset: at, size: frame.payload_offset, count: 1 };
+        let start = container.offset.checked_add(frame.payload_offset).ok_or(overflow)?;
         let payload = image.table("payload", start, frame.payload_size, 1)?;
-        Ok((
-            frame,
-            FileRange {
-                offset: payload.base,
-                size: payload.len(),
-            },
-        ))
+        Ok((frame, FileRange { offset: payload.base, size: payload.len() }))
     }
 }

@@ -147,18 +147,8 @@ pub fn container_name(format: Format) -> &'static str {
 }
 
 impl Error {
-    pub(crate) fn invalid(
-        what: &'static str,
-        offset: u64,
-        value: impl Into<u64>,
-        expected: &'static str,
-    ) -> Error {
-        Error::Invalid {
-            what,
-            offset,
-            value: value.into(),
-            expected,
-        }
+    pub(crate) fn invalid(what: &'static str, offset: u64, value: impl Into<u64>, expected: &'static str) -> Error {
+        Error::Invalid { what, offset, value: value.into(), expected }
     }
 
     pub(crate) fn unknown_format(file: &[u8]) -> Error {
@@ -171,25 +161,16 @@ impl Error {
 }
 
 /// Records a matching section, or reports that it is the second one.
-pub(crate) fn unique(
-    found: Option<FileRange>,
-    next: FileRange,
-) -> Result<Option<FileRange>, Error> {
+pub(crate) fn unique(found: Option<FileRange>, next: FileRange) -> Result<Option<FileRange>, Error> {
     match found {
-        Some(first) => Err(Error::Ambiguous {
-            first: first.offset,
-            second: next.offset,
-        }),
+        Some(first) => Err(Error::Ambiguous { first: first.offset, second: next.offset }),
         None => Ok(Some(next)),
     }
 }
 
 /// Splits a Mach-O name `SEGMENT,section` into its two parts.
 pub(crate) fn split_macho_name(name: &[u8]) -> Result<(&[u8], &[u8]), Error> {
-    let bad = Error::BadName {
-        format: Format::MachO,
-        expected: "\"SEGMENT,section\", each at most 16 bytes",
-    };
+    let bad = Error::BadName { format: Format::MachO, expected: "\"SEGMENT,section\", each at most 16 bytes" };
     let comma = name.iter().position(|&b| b == b',').ok_or(bad.clone())?;
     let (segment, section) = name.split_at(comma);
     let section = section.get(1..).ok_or(bad.clone())?;
@@ -203,9 +184,7 @@ pub(crate) fn split_macho_name(name: &[u8]) -> Result<(&[u8], &[u8]), Error> {
 fn format_of(image: &[u8]) -> Result<Format, Error> {
     match image {
         [0x7f, b'E', b'L', b'F', ..] => Ok(Format::Elf),
-        [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] | [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] => {
-            Ok(Format::MachO)
-        }
+        [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] | [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] => Ok(Format::MachO),
         [b'M', b'Z', ..] => Ok(Format::Pe),
         [lo, hi, ..] if Arch::is_coff_machine(u16::from_le_bytes([*lo, *hi])) => Ok(Format::Coff),
         _ => Err(Error::unknown_format(image)),
@@ -226,10 +205,7 @@ fn navigate(image: Data<'_>, name: &str) -> Result<Lookup, Error> {
     let section = match lookup.section {
         Some(range) => {
             let data = image.table("container section data", range.offset, range.size, 1)?;
-            Some(FileRange {
-                offset: data.base,
-                size: range.size,
-            })
+            Some(FileRange { offset: data.base, size: range.size })
         }
         None => None,
     };
@@ -263,10 +239,7 @@ impl<'a> Slice<'a> {
 
     /// The slice's range in the file.
     pub fn range(&self) -> FileRange {
-        FileRange {
-            offset: self.image.base,
-            size: self.image.len(),
-        }
+        FileRange { offset: self.image.base, size: self.image.len() }
     }
 
     /// Finds a section by name in this slice. See [`find_section`].
@@ -279,35 +252,17 @@ impl<'a> Slice<'a> {
         let format = format_of(self.image.bytes)?;
         let lookup = navigate(self.image, container_name(format))?;
         let image = lookup.image;
-        let container = lookup.section.ok_or(Error::NoContainer {
-            format: image.format,
-            arch: image.arch,
-        })?;
+        let container = lookup.section.ok_or(Error::NoContainer { format: image.format, arch: image.arch })?;
         // `navigate` returns absolute offsets; the frame decoder wants them relative to the slice.
-        let relative = FileRange {
-            offset: container.offset.saturating_sub(self.image.base),
-            size: container.size,
-        };
+        let relative = FileRange { offset: container.offset.saturating_sub(self.image.base), size: container.size };
         let (frame, payload) = Frame::decode(self.image, relative)?;
         let start = payload.offset.saturating_sub(self.image.base);
         let data = usize::try_from(start)
             .ok()
             .zip(usize::try_from(payload.size).ok())
             .and_then(|(start, size)| self.image.bytes.get(start..start.checked_add(size)?))
-            .ok_or(Error::Overflow {
-                what: "payload",
-                offset: payload.offset,
-                size: payload.size,
-                count: 1,
-            })?;
-        Ok(Payload {
-            data,
-            offset: payload.offset,
-            frame,
-            container,
-            image,
-            slice: self.index,
-        })
+            .ok_or(Error::Overflow { what: "payload", offset: payload.offset, size: payload.size, count: 1 })?;
+        Ok(Payload { data, offset: payload.offset, frame, container, image, slice: self.index })
     }
 }
 
@@ -328,11 +283,7 @@ impl<'a> Iterator for Slices<'a> {
         match &self.fat {
             None if index == 0 => {
                 self.next = 1;
-                Some(Ok(Slice {
-                    image: self.file,
-                    index: None,
-                    arch: None,
-                }))
+                Some(Ok(Slice { image: self.file, index: None, arch: None }))
             }
             Some(table) if index < table.count => {
                 self.next = index.saturating_add(1);
@@ -352,16 +303,8 @@ impl<'a> Iterator for Slices<'a> {
 /// malformed; a slice whose range is outside the file is an `Err` item.
 pub fn slices(file: &[u8]) -> Result<Slices<'_>, Error> {
     let data = Data::new(file, 0, "the file");
-    let fat = if macho::fat::is_fat(file) {
-        Some(macho::fat::table(data)?)
-    } else {
-        None
-    };
-    Ok(Slices {
-        file: data,
-        fat,
-        next: 0,
-    })
+    let fat = if macho::fat::is_fat(file) { Some(macho::fat::table(data)?) } else { None };
+    Ok(Slices { file: data, fat, next: 0 })
 }
 
 /// One item of [`payloads`]: a slice and its payload, or why the universal
@@ -387,11 +330,7 @@ pub fn payloads(file: &[u8]) -> Result<impl Iterator<Item = SlicePayload<'_>>, E
 pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
     let mut all = slices(file)?;
     let Some(table) = all.fat else {
-        return Ok(Slice {
-            image: all.file,
-            index: None,
-            arch: None,
-        });
+        return Ok(Slice { image: all.file, index: None, arch: None });
     };
     let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
     for (slot, slice) in listed.iter_mut().zip(all.by_ref().take(MAX_LISTED_SLICES)) {
@@ -403,11 +342,7 @@ pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
         Ok(_) => None,
         Err(e) => Some(Err(e)),
     })
-    .unwrap_or(Err(Error::NoHostSlice {
-        host: Arch::HOST,
-        slices: listed,
-        count: table.count,
-    }))
+    .unwrap_or(Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: table.count }))
 }
 
 /// Finds the section `name` in `file` (for a universal file, in the host's
@@ -519,17 +454,11 @@ impl<'a> Payload<'a> {
     pub fn verify(&self) -> Result<(), Error> {
         let frame_offset = self.container.offset;
         if !self.frame.has_crc32c() {
-            return Err(Error::NoChecksum {
-                offset: frame_offset,
-            });
+            return Err(Error::NoChecksum { offset: frame_offset });
         }
         let actual = self.crc32c();
         if actual != self.frame.payload_crc32c {
-            return Err(Error::ChecksumMismatch {
-                offset: self.offset,
-                expected: self.frame.payload_crc32c,
-                actual,
-            });
+            return Err(Error::ChecksumMismatch { offset: self.offset, expected: self.frame.payload_crc32c, actual });
         }
         Ok(())
     }

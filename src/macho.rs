@@ -26,41 +26,23 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     let file = file.with_endian(endian == Endian::Big);
     // Sizes of mach_header(_64) and segment_command(_64), where nsects is, and
     // the size of the section(_64) headers that follow a segment command.
-    let (size, segment_cmd, segment_size, nsects_at, section_size) = if wide {
-        (32, 0x19, 72, 64, 80)
-    } else {
-        (28, 0x1, 56, 48, 68)
-    };
+    let (size, segment_cmd, segment_size, nsects_at, section_size) =
+        if wide { (32, 0x19, 72, 64, 80) } else { (28, 0x1, 56, 48, 68) };
     let header = file.table("Mach-O header", 0, size, 1)?;
     let arch = Arch::from_macho(header.u32(4)?);
-    let image = Image {
-        format: Format::MachO,
-        arch,
-        bits: if wide { 64 } else { 32 },
-        endian,
-    };
+    let image = Image { format: Format::MachO, arch, bits: if wide { 64 } else { 32 }, endian };
     let (ncmds, sizeofcmds) = (header.u32(16)?, header.u32(20)?);
     let commands = file.table("Mach-O load commands", size, u64::from(sizeofcmds), 1)?;
     // Every command is at least 8 bytes, so the count is checked before any loop.
     if u64::from(ncmds) > commands.len() / 8 {
-        return Err(Error::invalid(
-            "Mach-O ncmds",
-            16,
-            ncmds,
-            "at most sizeofcmds / 8",
-        ));
+        return Err(Error::invalid("Mach-O ncmds", 16, ncmds, "at most sizeofcmds / 8"));
     }
     let (mut at, mut found) = (0u64, None);
     for _ in 0..ncmds {
         let cmdsize = commands.table("Mach-O load command", at, 8, 1)?.u32(4)?;
         if cmdsize < 8 || cmdsize % 4 != 0 {
             let offset = commands.base.saturating_add(at).saturating_add(4);
-            return Err(Error::invalid(
-                "Mach-O cmdsize",
-                offset,
-                cmdsize,
-                "a multiple of 4, at least 8",
-            ));
+            return Err(Error::invalid("Mach-O cmdsize", offset, cmdsize, "a multiple of 4, at least 8"));
         }
         let command = commands.table("Mach-O load command", at, u64::from(cmdsize), 1)?;
         at = at.saturating_add(u64::from(cmdsize)); // cannot saturate: bounded by sizeofcmds
@@ -68,33 +50,15 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
             continue;
         }
         let nsects = command.u32(nsects_at)?;
-        let sections = command.table(
-            "Mach-O section headers",
-            segment_size,
-            section_size,
-            u64::from(nsects),
-        )?;
+        let sections = command.table("Mach-O section headers", segment_size, section_size, u64::from(nsects))?;
         for header in sections.entries("Mach-O section header", section_size) {
             if header.padded_is::<16>(0, section)? && header.padded_is::<16>(16, segment)? {
                 let (size_at, offset_at, flags_at) = if wide { (40, 48, 64) } else { (36, 40, 56) };
                 let zerofill = ZEROFILL.contains(&(header.u32(flags_at)? & 0xff));
-                let size = if zerofill {
-                    0
-                } else {
-                    header.word(size_at, wide)?
-                };
-                found = unique(
-                    found,
-                    FileRange {
-                        offset: u64::from(header.u32(offset_at)?),
-                        size,
-                    },
-                )?;
+                let size = if zerofill { 0 } else { header.word(size_at, wide)? };
+                found = unique(found, FileRange { offset: u64::from(header.u32(offset_at)?), size })?;
             }
         }
     }
-    Ok(Lookup {
-        image,
-        section: found,
-    })
+    Ok(Lookup { image, section: found })
 }

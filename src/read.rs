@@ -21,12 +21,7 @@ pub(crate) struct Data<'a> {
 
 impl<'a> Data<'a> {
     pub fn new(bytes: &'a [u8], base: u64, what: &'static str) -> Self {
-        Data {
-            bytes,
-            base,
-            what,
-            big_endian: false,
-        }
+        Data { bytes, base, what, big_endian: false }
     }
 
     pub fn with_endian(self, big_endian: bool) -> Self {
@@ -39,50 +34,22 @@ impl<'a> Data<'a> {
 
     /// The sub-view of `count` entries of `size` bytes each at `offset` in this
     /// view, or an error naming `what` if it does not fit.
-    pub fn table(
-        &self,
-        what: &'static str,
-        offset: u64,
-        size: u64,
-        count: u64,
-    ) -> Result<Data<'a>, Error> {
+    pub fn table(&self, what: &'static str, offset: u64, size: u64, count: u64) -> Result<Data<'a>, Error> {
         let abs = self.base.saturating_add(offset);
-        let overflow = Error::Overflow {
-            what,
-            offset: abs,
-            size,
-            count,
-        };
+        let overflow = Error::Overflow { what, offset: abs, size, count };
         let len = size.checked_mul(count).ok_or(overflow.clone())?;
         let end = offset.checked_add(len).ok_or(overflow)?;
         let bytes = usize::try_from(offset)
             .ok()
             .zip(usize::try_from(end).ok())
             .and_then(|(start, end)| self.bytes.get(start..end))
-            .ok_or(Error::Truncated {
-                what,
-                offset: abs,
-                size,
-                count,
-                scope: self.what,
-                available: self.len(),
-            })?;
-        Ok(Data {
-            bytes,
-            base: abs,
-            what,
-            big_endian: self.big_endian,
-        })
+            .ok_or(Error::Truncated { what, offset: abs, size, count, scope: self.what, available: self.len() })?;
+        Ok(Data { bytes, base: abs, what, big_endian: self.big_endian })
     }
 
     /// Entry `index` of a table of `size`-byte entries.
     pub fn entry(&self, what: &'static str, index: u64, size: u64) -> Result<Data<'a>, Error> {
-        let offset = index.checked_mul(size).ok_or(Error::Overflow {
-            what,
-            offset: self.base,
-            size,
-            count: index,
-        })?;
+        let offset = index.checked_mul(size).ok_or(Error::Overflow { what, offset: self.base, size, count: index })?;
         self.table(what, offset, size, 1)
     }
 
@@ -91,15 +58,12 @@ impl<'a> Data<'a> {
     pub fn entries(&self, what: &'static str, size: u64) -> impl Iterator<Item = Data<'a>> + 'a {
         let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
         let (base, big_endian, bytes) = (self.base, self.big_endian, self.bytes);
-        bytes
-            .chunks_exact(step)
-            .zip(0u64..)
-            .map(move |(bytes, i)| Data {
-                bytes,
-                base: base.saturating_add(i.saturating_mul(size)),
-                what,
-                big_endian,
-            })
+        bytes.chunks_exact(step).zip(0u64..).map(move |(bytes, i)| Data {
+            bytes,
+            base: base.saturating_add(i.saturating_mul(size)),
+            what,
+            big_endian,
+        })
     }
 
     fn array<const N: usize>(&self, at: u64) -> Result<[u8; N], Error> {
@@ -120,29 +84,17 @@ impl<'a> Data<'a> {
 
     pub fn u16(&self, at: u64) -> Result<u16, Error> {
         let b = self.array(at)?;
-        Ok(if self.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        Ok(if self.big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
     }
 
     pub fn u32(&self, at: u64) -> Result<u32, Error> {
         let b = self.array(at)?;
-        Ok(if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        Ok(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
     }
 
     pub fn u64(&self, at: u64) -> Result<u64, Error> {
         let b = self.array(at)?;
-        Ok(if self.big_endian {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
+        Ok(if self.big_endian { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) })
     }
 
     /// A `u64` field in 64-bit files, a `u32` one in 32-bit files.
@@ -160,9 +112,7 @@ impl<'a> Data<'a> {
         let start = usize::try_from(at).ok();
         let end = start.and_then(|s| s.checked_add(name.len()));
         match (start, end) {
-            (Some(s), Some(e)) => {
-                self.bytes.get(s..e) == Some(name) && self.bytes.get(e) == Some(&0)
-            }
+            (Some(s), Some(e)) => self.bytes.get(s..e) == Some(name) && self.bytes.get(e) == Some(&0),
             _ => false,
         }
     }

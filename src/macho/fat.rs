@@ -27,17 +27,8 @@ pub(crate) fn table(file: Data<'_>) -> Result<Table<'_>, Error> {
     let wide = file.table("Mach-O universal header", 0, 4, 1)?.bytes == FAT_MAGIC_64;
     let count = file.u32(4)?;
     let entry_size = if wide { 32 } else { 20 };
-    let entries = file.table(
-        "Mach-O universal slice table",
-        8,
-        entry_size,
-        u64::from(count),
-    )?;
-    Ok(Table {
-        entries,
-        wide,
-        count,
-    })
+    let entries = file.table("Mach-O universal slice table", 8, entry_size, u64::from(count))?;
+    Ok(Table { entries, wide, count })
 }
 
 impl<'a> Table<'a> {
@@ -46,21 +37,13 @@ impl<'a> Table<'a> {
     /// 64-bit offset and size in `fat_arch_64`.
     pub fn slice(&self, file: Data<'a>, index: u32) -> Result<(Arch, Data<'a>), Error> {
         let size = if self.wide { 32 } else { 20 };
-        let entry = self
-            .entries
-            .entry("Mach-O universal slice entry", u64::from(index), size)?;
+        let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), size)?;
         let (offset, length) = if self.wide {
             (entry.u64(8)?, entry.u64(16)?)
         } else {
             (u64::from(entry.u32(8)?), u64::from(entry.u32(12)?))
         };
         let bytes = file.table("Mach-O universal slice", offset, length, 1)?;
-        Ok((
-            Arch::from_macho(entry.u32(0)?),
-            Data {
-                what: "the slice",
-                ..bytes
-            },
-        ))
+        Ok((Arch::from_macho(entry.u32(0)?), Data { what: "the slice", ..bytes }))
     }
 }
