@@ -1,0 +1,68 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (where Cargo.toml is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The committed corpus of real linker outputs.
+pub fn corpus() -> PathBuf {
+    root().join("corpus")
+}
+
+/// Whether CI is running this test: there, a missing oracle is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}
+
+/// Whether an external tool can be run. Under `CI=true` a missing tool fails
+/// the test; elsewhere the test says loudly that it skipped and returns false.
+///
+/// `probe` is the full command that must succeed, e.g. `["python3", "-m", "ziglang", "version"]`.
+pub fn require(probe: &[&str]) -> bool {
+    let (program, args) = probe.split_first().expect("probe names a program");
+    let ok = Command::new(program).args(args).output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        let what = probe.join(" ");
+        if in_ci() {
+            panic!("required tool missing under CI=true: `{what}` failed; .ci/run should have installed it");
+        }
+        eprintln!("SKIPPED: `{what}` is not available on this machine (under CI=true this would fail)");
+    }
+    ok
+}
+
+/// `require` for a program that answers `--version`.
+pub fn require_tool(name: &str) -> bool {
+    require(&[name, "--version"])
+}
+
+/// Reads `corpus/expected.json`.
+pub fn expected() -> Vec<serde_json::Value> {
+    let path = corpus().join("expected.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str::<Vec<serde_json::Value>>(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every regular file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+pub mod model;
