@@ -48,8 +48,10 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     let mut found = None;
     for header in table.entries("COFF section header", 40) {
         if header.padded_is::<8>(0, name)? {
-            let empty = header.u32(36)? & UNINITIALIZED != 0;
-            let size = if empty { 0 } else { u64::from(header.u32(16)?) };
+            // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
+            let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
+            let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };
+            let size = if header.u32(36)? & UNINITIALIZED != 0 { 0 } else { u64::from(size) };
             found = unique(found, FileRange { offset: u64::from(header.u32(20)?), size })?;
         }
     }

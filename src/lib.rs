@@ -15,7 +15,7 @@
 //! allocation, no panic, and a cost that does not grow with the file.
 //!
 //! ```
-//! # let file = pkgimg::emit_object_example();
+//! # let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
 //! let payload = pkgimg::find_ji_payload(&file)?;
 //! payload.verify()?;
 //! println!("{} bytes at {:#x} in a {} {} image", payload.data().len(), payload.offset(),
@@ -23,7 +23,8 @@
 //! # Ok::<(), pkgimg::Error>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+// Only the C interface (capi.rs) may use `unsafe`, to turn a C pointer into a slice.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 // The lookup path must not panic on any input: no indexing, no unchecked
 // arithmetic, no unwrap. Writer modules opt out explicitly where needed.
@@ -36,11 +37,14 @@
 )]
 
 mod arch;
+#[cfg(feature = "std")]
+pub mod capi;
 mod coff;
 pub mod crc;
 mod elf;
 mod error;
 pub mod frame;
+pub mod ji;
 mod macho;
 mod read;
 
@@ -315,7 +319,7 @@ pub type SlicePayload<'a> = Result<(Slice<'a>, Result<Payload<'a>, Error>), Erro
 /// slice; for a thin file, one result.
 ///
 /// ```
-/// # let file = pkgimg::emit_object_example();
+/// # let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
 /// for (slice, payload) in pkgimg::payloads(&file)?.flatten() {
 ///     println!("slice {:?}: {:?}", slice.index(), payload.map(|p| p.offset()));
 /// }
@@ -328,21 +332,22 @@ pub fn payloads(file: &[u8]) -> Result<impl Iterator<Item = SlicePayload<'_>>, E
 /// The slice this code would load: the whole of a thin file, or the host
 /// architecture's slice of a universal file.
 pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
-    let mut all = slices(file)?;
+    let all = slices(file)?;
     let Some(table) = all.fat else {
         return Ok(Slice { image: all.file, index: None, arch: None });
     };
     let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
-    for (slot, slice) in listed.iter_mut().zip(all.by_ref().take(MAX_LISTED_SLICES)) {
-        *slot = slice?.fat_arch().unwrap_or(Arch::Unknown(0));
+    for (i, slice) in all.enumerate() {
+        let slice = slice?;
+        let arch = slice.arch.unwrap_or(Arch::Unknown(0));
+        if arch == Arch::HOST {
+            return Ok(slice);
+        }
+        if let Some(slot) = listed.get_mut(i) {
+            *slot = arch;
+        }
     }
-    let mut all = slices(file)?;
-    all.find_map(|slice| match slice {
-        Ok(s) if s.arch == Some(Arch::HOST) => Some(Ok(s)),
-        Ok(_) => None,
-        Err(e) => Some(Err(e)),
-    })
-    .unwrap_or(Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: table.count }))
+    Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: table.count })
 }
 
 /// Finds the section `name` in `file` (for a universal file, in the host's
@@ -357,7 +362,7 @@ pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
 /// data) have size 0. Two sections of that name are [`Error::Ambiguous`].
 ///
 /// ```
-/// # let file = pkgimg::emit_object_example();
+/// # let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
 /// let lookup = pkgimg::find_section(&file, ".jlji")?;
 /// assert_eq!(lookup.image.format, pkgimg::Format::Elf);
 /// assert!(lookup.section.is_some());

@@ -36,14 +36,13 @@ impl<'a> Data<'a> {
     /// view, or an error naming `what` if it does not fit.
     pub fn table(&self, what: &'static str, offset: u64, size: u64, count: u64) -> Result<Data<'a>, Error> {
         let abs = self.base.saturating_add(offset);
-        let overflow = Error::Overflow { what, offset: abs, size, count };
-        let len = size.checked_mul(count).ok_or(overflow.clone())?;
-        let end = offset.checked_add(len).ok_or(overflow)?;
+        let overflow = || Error::Overflow { what, offset: abs, size, count };
+        let end = size.checked_mul(count).and_then(|len| offset.checked_add(len)).ok_or_else(overflow)?;
         let bytes = usize::try_from(offset)
             .ok()
             .zip(usize::try_from(end).ok())
             .and_then(|(start, end)| self.bytes.get(start..end))
-            .ok_or(Error::Truncated { what, offset: abs, size, count, scope: self.what, available: self.len() })?;
+            .ok_or_else(|| Error::Truncated { what, offset: abs, size, count, scope: self.what, available: self.len() })?;
         Ok(Data { bytes, base: abs, what, big_endian: self.big_endian })
     }
 
@@ -67,15 +66,16 @@ impl<'a> Data<'a> {
     }
 
     fn array<const N: usize>(&self, at: u64) -> Result<[u8; N], Error> {
-        let view = self.table(self.what, at, N as u64, 1)?;
-        view.bytes.try_into().map_err(|_| Error::Truncated {
-            what: self.what,
-            offset: view.base,
-            size: N as u64,
-            count: 1,
-            scope: self.what,
-            available: self.len(),
-        })
+        let field = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
+        match field {
+            Some(field) => Ok(*field),
+            None => Err(self.table(self.what, at, N as u64, 1).err().unwrap_or(Error::Overflow {
+                what: self.what,
+                offset: self.base,
+                size: N as u64,
+                count: 1,
+            })),
+        }
     }
 
     pub fn u8(&self, at: u64) -> Result<u8, Error> {

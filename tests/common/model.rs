@@ -198,10 +198,8 @@ pub fn macho(wide: bool, big: bool, cputype: u32, sections: &[MachSection]) -> B
         }
     }
     let (hsize, segsize, sectsize) = if wide { (32usize, 72usize, 80usize) } else { (28, 56, 68) };
-    let cmds_size: usize = segments
-        .iter()
-        .map(|seg| segsize + sectsize * sections.iter().filter(|s| s.segment == *seg).count())
-        .sum();
+    let cmds_size: usize =
+        segments.iter().map(|seg| segsize + sectsize * sections.iter().filter(|s| s.segment == *seg).count()).sum();
     let mut data_off = (hsize + cmds_size).next_multiple_of(64);
     let mut cmds = Vec::new();
     let mut data_at = vec![0u64; sections.len()];

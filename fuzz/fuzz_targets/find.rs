@@ -1,0 +1,27 @@
+//! Arbitrary bytes to every lookup: no panic, and any payload lies inside the input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    let inside = |p: &pkgimg::Payload<'_>| {
+        let start = usize::try_from(p.offset()).unwrap();
+        let end = start.checked_add(p.data().len()).unwrap();
+        assert!(end <= bytes.len());
+        assert_eq!(&bytes[start..end], p.data());
+    };
+    if let Ok(p) = pkgimg::find_ji_payload(bytes) {
+        inside(&p);
+        let _ = p.verify();
+    }
+    if let Ok(all) = pkgimg::payloads(bytes) {
+        for (_, payload) in all.flatten() {
+            if let Ok(p) = payload {
+                inside(&p);
+            }
+        }
+    }
+    if let Err(e) = pkgimg::find_section(bytes, "__TEXT,__text") {
+        let _ = e.to_string();
+    }
+});

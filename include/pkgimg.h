@@ -1,0 +1,62 @@
+/*
+ * pkgimg: locate and verify the payload carried inside an ELF, Mach-O or
+ * PE/COFF shared library, from C.
+ *
+ * The functions read only the bytes you pass (typically an mmap of the file),
+ * never allocate, never call back, and are safe to call from any thread.
+ * Locating reads headers only; pkgimg_verify also reads the payload.
+ * For a universal (fat) Mach-O file, the slice of the CPU the library was
+ * compiled for is used.
+ *
+ * Link with libpkgimg.a (plus -lpthread -ldl -lm on Linux) or libpkgimg.so.
+ */
+#ifndef PKGIMG_H
+#define PKGIMG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. 0 is success; each error kind has its own negative value. */
+#define PKGIMG_OK                    0
+#define PKGIMG_E_NULL               -1  /* a pointer argument was null */
+#define PKGIMG_E_UNKNOWN_FORMAT     -2  /* not ELF, Mach-O, PE or COFF */
+#define PKGIMG_E_TRUNCATED          -3  /* a header or the payload runs past the end of the file */
+#define PKGIMG_E_OVERFLOW           -4  /* an offset plus a size overflows 64 bits */
+#define PKGIMG_E_INVALID            -5  /* a header field holds a value the format forbids */
+#define PKGIMG_E_NO_CONTAINER       -6  /* no .jlji / __JULIA,__ji section: no payload */
+#define PKGIMG_E_NO_FRAME           -7  /* the section exists but holds no payload frame */
+#define PKGIMG_E_FRAME_VERSION      -8  /* frame version other than 1 */
+#define PKGIMG_E_FRAME_HEADER_SIZE  -9  /* frame header_size below 64 */
+#define PKGIMG_E_AMBIGUOUS         -10  /* two container sections in one image */
+#define PKGIMG_E_NO_HOST_SLICE     -11  /* universal file without this CPU's slice */
+#define PKGIMG_E_NO_CHECKSUM       -12  /* frame flags say there is no CRC (verify only) */
+#define PKGIMG_E_CHECKSUM_MISMATCH -13  /* payload CRC-32C differs from the frame's (verify only) */
+#define PKGIMG_E_BAD_NAME          -14  /* section name not expressible in the format */
+#define PKGIMG_E_INTERNAL          -15  /* a bug in pkgimg; please report it */
+
+/*
+ * Locate the payload in the `len` bytes at `file`. On success returns
+ * PKGIMG_OK and stores the payload's absolute file offset (from the start of
+ * the whole file, also for universal files) and its size. On failure returns a
+ * negative code and leaves *offset and *size untouched.
+ */
+int pkgimg_find_ji_payload(const uint8_t *file, size_t len, uint64_t *offset, uint64_t *size);
+
+/*
+ * Locate the payload and check its CRC-32C against the frame. Returns
+ * PKGIMG_OK when it matches, else a negative code.
+ */
+int pkgimg_verify(const uint8_t *file, size_t len);
+
+/* A static, NUL-terminated description of a status code; never NULL. */
+const char *pkgimg_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PKGIMG_H */

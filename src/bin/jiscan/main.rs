@@ -1,0 +1,108 @@
+//! `jiscan`: find, check, show and extract the data payload that a shared
+//! library carries in its `.jlji` / `__JULIA,__ji` container (see FORMAT.md).
+//!
+//! One module per subcommand, each with its clap `Args` and a `run` that
+//! prints its report and returns an [`Outcome`]; adding a subcommand is a
+//! module, a [`Command`] variant and a match arm in `main`.
+
+// The tool reads untrusted files: like the library, it must not panic on any
+// input, so indexing, unchecked arithmetic and unwrap are refused here too.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+#[cfg(test)]
+mod damaged;
+mod extract;
+mod files;
+mod identify;
+mod json;
+mod reader;
+mod scan;
+mod sections;
+mod show;
+mod show_ji;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const ABOUT: &str = "Find, check, show and extract the payload (e.g. a Julia .ji cache) carried inside \
+                     ELF, Mach-O and PE/COFF shared libraries";
+
+const LONG_ABOUT: &str = "\
+Find, check, show and extract the payload carried inside a shared library.
+
+A library made for this purpose (for Julia, a package image) stays a valid .so, .dylib or .dll and \
+also carries a data payload - normally the bytes of a Julia .ji cache file - in a dedicated \
+container: the section .jlji (ELF, PE/COFF) or the section __ji of segment __JULIA (Mach-O, every \
+slice of a universal file). The container starts with a 64-byte frame giving the payload's offset, \
+size and CRC-32C. jiscan finds it by reading headers only, so scanning is fast whatever the file \
+size; checking a CRC reads the payload and is asked for explicitly.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  jiscan scan ~/.julia/compiled            one line per library: format, arch, payload
+  jiscan scan --verify --json lib/ | jq .  check every payload's CRC-32C; JSON Lines
+  jiscan show Foo.so                       sections, frame and .ji header of one file
+  jiscan extract Foo.so -o Foo.ji          write the payload (CRC checked first)
+  jiscan extract --arch aarch64 Foo.dylib -o - | head -c 64 | xxd
+
+Exit status:
+  0  every file looked at has a valid payload (and, when checked, a matching CRC)
+  1  a file has no payload, is not an object file, cannot be read, or fails a check
+  2  bad usage: unknown option, missing or malformed argument
+
+Run 'jiscan help <COMMAND>' for each command's details.";
+
+#[derive(Parser)]
+#[command(name = "jiscan", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the payload of every object file under the given paths
+    Scan(scan::Args),
+    /// Write one file's payload to a file or to standard output
+    Extract(extract::Args),
+    /// Describe one file: sections, payload frame, and the .ji header if any
+    Show(show::Args),
+}
+
+/// How a command ended, once its report is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything looked at has a valid payload: exit status 0.
+    Clean,
+    /// Something is missing or wrong, and the report says what: exit status 1.
+    Problems,
+}
+
+fn main() -> ExitCode {
+    // `parse` prints usage errors and exits with status 2 (help and version, 0).
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Extract(args) => extract::run(&args),
+        Command::Show(args) => show::run(&args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Problems) => ExitCode::from(1),
+        Err(e) => {
+            // A reader that went away (`jiscan scan | head`) is not worth a message.
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                let _ = writeln!(io::stderr(), "jiscan: cannot write the output: {e}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The C interface (`include/pkgimg.h`), for runtimes written in C such as
+//! Julia's cache loader.
+//!
+//! Every function takes a pointer and a length, never allocates, returns a
+//! status code, and catches panics so none can unwind into C (the lookup path
+//! has none by construction; this is the second line of defence).
+#![allow(unsafe_code)] // Turning a C pointer and length into a slice is the one unsafe step.
+
+use core::ffi::c_char;
+use std::panic::catch_unwind;
+
+use crate::Error;
+
+/// Status codes: 0 for success, a negative value per error kind.
+const OK: i32 = 0;
+const E_NULL: i32 = -1;
+const E_UNKNOWN_FORMAT: i32 = -2;
+const E_TRUNCATED: i32 = -3;
+const E_OVERFLOW: i32 = -4;
+const E_INVALID: i32 = -5;
+const E_NO_CONTAINER: i32 = -6;
+const E_NO_FRAME: i32 = -7;
+const E_FRAME_VERSION: i32 = -8;
+const E_FRAME_HEADER_SIZE: i32 = -9;
+const E_AMBIGUOUS: i32 = -10;
+const E_NO_HOST_SLICE: i32 = -11;
+const E_NO_CHECKSUM: i32 = -12;
+const E_CHECKSUM_MISMATCH: i32 = -13;
+const E_BAD_NAME: i32 = -14;
+const E_INTERNAL: i32 = -15;
+
+/// The static message of each code, NUL-terminated for C.
+const MESSAGES: [(i32, &str); 16] = [
+    (OK, "success\0"),
+    (E_NULL, "null pointer argument\0"),
+    (E_UNKNOWN_FORMAT, "not an ELF, Mach-O, PE or COFF file\0"),
+    (E_TRUNCATED, "a header or the payload runs past the end of the file\0"),
+    (E_OVERFLOW, "an offset plus a size overflows 64 bits\0"),
+    (E_INVALID, "a header field holds a value the format does not allow\0"),
+    (E_NO_CONTAINER, "no payload container section in this image\0"),
+    (E_NO_FRAME, "container section found, but it holds no payload frame\0"),
+    (E_FRAME_VERSION, "unsupported payload frame version\0"),
+    (E_FRAME_HEADER_SIZE, "payload frame header_size below 64\0"),
+    (E_AMBIGUOUS, "more than one container section: ambiguous\0"),
+    (E_NO_HOST_SLICE, "universal file has no slice for this CPU\0"),
+    (E_NO_CHECKSUM, "payload frame carries no CRC-32C\0"),
+    (E_CHECKSUM_MISMATCH, "payload CRC-32C does not match the frame\0"),
+    (E_BAD_NAME, "section name not expressible in this format\0"),
+    (E_INTERNAL, "internal error (a bug in pkgimg)\0"),
+];
+
+fn code(error: &Error) -> i32 {
+    match error {
+        Error::UnknownFormat { .. } => E_UNKNOWN_FORMAT,
+        Error::Truncated { .. } => E_TRUNCATED,
+        Error::Overflow { .. } => E_OVERFLOW,
+        Error::Invalid { .. } => E_INVALID,
+        Error::BadName { .. } => E_BAD_NAME,
+        Error::NoContainer { .. } => E_NO_CONTAINER,
+        Error::NoFrame { .. } => E_NO_FRAME,
+        Error::FrameVersion { .. } => E_FRAME_VERSION,
+        Error::FrameHeaderSize { .. } => E_FRAME_HEADER_SIZE,
+        Error::Ambiguous { .. } => E_AMBIGUOUS,
+        Error::NoHostSlice { .. } => E_NO_HOST_SLICE,
+        Error::NoChecksum { .. } => E_NO_CHECKSUM,
+        Error::ChecksumMismatch { .. } => E_CHECKSUM_MISMATCH,
+    }
+}
+
+/// The file's bytes, or `None` for a null pointer. A zero length with a null
+/// pointer is an error too: C callers pass null by mistake, not by design.
+///
+/// # Safety
+/// `file` must point to `len` readable bytes that stay valid and unmodified
+/// for the call (as for any C function taking a buffer).
+unsafe fn bytes<'a>(file: *const u8, len: usize) -> Option<&'a [u8]> {
+    if file.is_null() || len > isize::MAX as usize {
+        return None;
+    }
+    // SAFETY: non-null, and the caller promises `len` readable bytes.
+    Some(unsafe { core::slice::from_raw_parts(file, len) })
+}
+
+/// Finds the payload; see `include/pkgimg.h`.
+///
+/// # Safety
+/// `file` must point to `len` readable bytes; `offset` and `size` must be
+/// null or point to writable `uint64_t`s.
+#[no_mangle]
+pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, offset: *mut u64, size: *mut u64) -> i32 {
+    if offset.is_null() || size.is_null() {
+        return E_NULL;
+    }
+    // SAFETY: forwarded from the caller's contract.
+    let Some(file) = (unsafe { bytes(file, len) }) else { return E_NULL };
+    let result = catch_unwind(|| crate::find_ji_payload(file).map(|p| (p.offset(), p.size())));
+    match result {
+        Ok(Ok((o, s))) => {
+            // SAFETY: checked non-null above; the caller promises they are writable.
+            unsafe {
+                *offset = o;
+                *size = s;
+            }
+            OK
+        }
+        Ok(Err(e)) => code(&e),
+        Err(_) => E_INTERNAL,
+    }
+}
+
+/// Finds the payload and checks its CRC-32C; see `include/pkgimg.h`.
+///
+/// # Safety
+/// `file` must point to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pkgimg_verify(file: *const u8, len: usize) -> i32 {
+    // SAFETY: forwarded from the caller's contract.
+    let Some(file) = (unsafe { bytes(file, len) }) else { return E_NULL };
+    match catch_unwind(|| crate::find_ji_payload(file).and_then(|p| p.verify())) {
+        Ok(Ok(())) => OK,
+        Ok(Err(e)) => code(&e),
+        Err(_) => E_INTERNAL,
+    }
+}
+
+/// A static, NUL-terminated description of `code`; never null.
+#[no_mangle]
+pub extern "C" fn pkgimg_strerror(code: i32) -> *const c_char {
+    let message = MESSAGES.iter().find(|(c, _)| *c == code).map_or("unknown pkgimg status code\0", |(_, m)| m);
+    message.as_ptr().cast()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_error_kind_has_a_distinct_code_and_message() {
+        let codes: Vec<i32> = super::MESSAGES.iter().map(|(c, _)| *c).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), codes.len());
+        assert!(super::MESSAGES.iter().all(|(_, m)| m.ends_with('\0') && m.matches('\0').count() == 1));
+    }
+}

@@ -1,0 +1,86 @@
+/*
+ * The C interface from C: mmap each file named in a manifest and compare
+ * pkgimg_find_ji_payload / pkgimg_verify with the expected results.
+ * Manifest lines: path TAB find_code TAB offset TAB size TAB verify_code.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pkgimg.h"
+
+static int failed = 0, passed = 0;
+
+static void check(int ok, const char *what, const char *path) {
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        fprintf(stderr, "FAIL %s: %s\n", path, what);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s MANIFEST\n", argv[0]);
+        return 2;
+    }
+    FILE *manifest = fopen(argv[1], "r");
+    if (!manifest) {
+        perror(argv[1]);
+        return 2;
+    }
+    char path[4096];
+    int find_code, verify_code;
+    uint64_t want_offset, want_size;
+    while (fscanf(manifest, "%4095[^\t]\t%d\t%" SCNu64 "\t%" SCNu64 "\t%d\n", path, &find_code, &want_offset,
+                  &want_size, &verify_code) == 5) {
+        int fd = open(path, O_RDONLY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0) {
+            check(0, "cannot open", path);
+            continue;
+        }
+        const uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (map == MAP_FAILED) {
+            check(0, "cannot mmap", path);
+            continue;
+        }
+        uint64_t offset = 0xdeadbeef, size = 0xdeadbeef;
+        int rc = pkgimg_find_ji_payload(map, (size_t)st.st_size, &offset, &size);
+        if (rc != find_code) {
+            fprintf(stderr, "  got %d (%s), want %d (%s)\n", rc, pkgimg_strerror(rc), find_code,
+                    pkgimg_strerror(find_code));
+        }
+        check(rc == find_code, "find code", path);
+        if (rc == PKGIMG_OK) {
+            check(offset == want_offset && size == want_size, "offset and size", path);
+        } else {
+            check(offset == 0xdeadbeef && size == 0xdeadbeef, "outputs untouched on error", path);
+        }
+        check(pkgimg_verify(map, (size_t)st.st_size) == verify_code, "verify code", path);
+        check(strlen(pkgimg_strerror(rc)) > 0, "strerror", path);
+        munmap((void *)map, (size_t)st.st_size);
+    }
+    fclose(manifest);
+
+    /* Null and out-of-range arguments are errors, not crashes. */
+    uint64_t o, s;
+    const uint8_t byte = 0;
+    check(pkgimg_find_ji_payload(NULL, 10, &o, &s) == PKGIMG_E_NULL, "null file", "-");
+    check(pkgimg_find_ji_payload(&byte, 1, NULL, &s) == PKGIMG_E_NULL, "null offset", "-");
+    check(pkgimg_find_ji_payload(&byte, 1, &o, NULL) == PKGIMG_E_NULL, "null size", "-");
+    check(pkgimg_verify(NULL, 0) == PKGIMG_E_NULL, "null verify", "-");
+    check(pkgimg_find_ji_payload(&byte, SIZE_MAX, &o, &s) == PKGIMG_E_NULL, "len beyond isize", "-");
+    check(pkgimg_find_ji_payload(&byte, 1, &o, &s) == PKGIMG_E_UNKNOWN_FORMAT, "one byte", "-");
+    check(strcmp(pkgimg_strerror(12345), "unknown pkgimg status code") == 0, "unknown code", "-");
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

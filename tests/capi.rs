@@ -1,0 +1,81 @@
+//! The C interface, exercised by a C program built with gcc against the static
+//! library and include/pkgimg.h, on every corpus file listed in expected.json.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `target/<profile>`, where cargo put libpkgimg.a for this test run.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(|deps| deps.parent()).unwrap().to_path_buf()
+}
+
+/// What the C API must return for an expected.json entry: (find, offset, size, verify).
+fn expectation(entry: &serde_json::Value) -> (i32, u64, u64, i32) {
+    let payload = &entry["payload"];
+    match entry.get("error").and_then(|e| e.as_str()) {
+        None | Some("crc_mismatch") if !payload.is_null() => {
+            let verify = if entry.get("error").is_some_and(|e| e == "crc_mismatch") { -13 } else { 0 };
+            (0, payload["offset"].as_u64().unwrap(), payload["size"].as_u64().unwrap(), verify)
+        }
+        None => (-6, 0, 0, -6),
+        Some("truncated") | Some("payload_out_of_bounds") => (-3, 0, 0, -3),
+        Some("no_frame") => (-7, 0, 0, -7),
+        Some("version") => (-8, 0, 0, -8),
+        Some("ambiguous") => (-10, 0, 0, -10),
+        Some(other) => panic!("expected.json: unknown error class {other}"),
+    }
+}
+
+#[test]
+fn c_program_agrees_with_expected_json() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let lib = profile_dir().join("libpkgimg.a");
+    assert!(lib.exists(), "{} not built", lib.display());
+    let dir = std::env::temp_dir().join(format!("pkgimg-capi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // The C API uses the host's slice of a universal file.
+    let host = pkgimg::Arch::HOST.to_string();
+    let mut manifest = String::new();
+    let mut count = 0;
+    let entries = common::expected();
+    for entry in &entries {
+        let file = entry["file"].as_str().unwrap();
+        let fat = entries.iter().any(|e| e["file"] == entry["file"] && !e["slice"].is_null());
+        if fat && entry["arch"].as_str() != Some(host.as_str()) {
+            continue;
+        }
+        let (find, offset, size, verify) = expectation(entry);
+        let path = common::corpus().join(file);
+        manifest.push_str(&format!("{}\t{find}\t{offset}\t{size}\t{verify}\n", path.display()));
+        count += 1;
+    }
+    assert!(count >= 20, "only {count} corpus entries");
+    std::fs::write(dir.join("manifest.tsv"), manifest).unwrap();
+
+    let exe = dir.join("capi_test");
+    let root = common::root();
+    let out = Command::new("gcc")
+        .arg("-Wall")
+        .arg("-Werror")
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join("tests/c/capi_test.c"))
+        .arg(&lib)
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "gcc: {}", String::from_utf8_lossy(&out.stderr));
+    let run = Command::new(&exe).arg(dir.join("manifest.tsv")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}

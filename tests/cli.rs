@@ -1,0 +1,901 @@
+//! The `jiscan` binary, run as a user runs it: its output, exit status and
+//! files, checked against the corpus's expected.json and against files built
+//! here by hand from FORMAT.md.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::model;
+use serde_json::Value;
+
+const JISCAN: &str = env!("CARGO_BIN_EXE_jiscan");
+
+/// The exact keys of a `scan --json` line, in order.
+const SCAN_KEYS: [&str; 8] = ["path", "slice", "format", "bits", "endian", "arch", "payload", "error"];
+
+fn jiscan(args: &[&str]) -> Output {
+    Command::new(JISCAN).args(args).output().expect("run jiscan")
+}
+
+fn jiscan_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(JISCAN).args(args).current_dir(dir).output().expect("run jiscan")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("jiscan exited by a signal (a crash)")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Parses JSON Lines, checking each has exactly the contract's keys in order.
+fn json_lines(out: &Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            let obj = v.as_object().unwrap_or_else(|| panic!("not an object: {line}"));
+            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            let mut sorted_contract = SCAN_KEYS.to_vec();
+            sorted_contract.sort();
+            assert_eq!(keys, sorted_contract, "keys of {line}");
+            // serde_json sorts keys; the raw line must have them in contract order.
+            let positions: Vec<usize> =
+                SCAN_KEYS.iter().map(|k| line.find(&format!("\"{k}\":")).expect("key present")).collect();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "key order in {line}");
+            v
+        })
+        .collect()
+}
+
+/// A fresh temporary directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("jiscan-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+// ---------------------------------------------------------------------------
+// Hand-made payloads, written from FORMAT.md without the crate's code.
+
+/// CRC-32C, bit by bit from the definition (reflected polynomial 0x82F63B78).
+fn crc32c(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82f6_3b78 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// FORMAT.md "The frame": 64 little-endian bytes, payload right after it.
+fn frame_and_payload(payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&[0x89, 0x4a, 0x4c, 0x4a, 0x49, 0x0d, 0x0a, 0x1a]); // magic
+    f.extend_from_slice(&1u16.to_le_bytes()); // version
+    f.extend_from_slice(&64u16.to_le_bytes()); // header_size
+    f.extend_from_slice(&1u32.to_le_bytes()); // flags: CRC present
+    f.extend_from_slice(&64u64.to_le_bytes()); // payload_offset
+    f.extend_from_slice(&(payload.len() as u64).to_le_bytes()); // payload_size
+    f.extend_from_slice(&crc32c(payload).to_le_bytes()); // payload_crc32c
+    f.extend_from_slice(&[0; 28]); // reserved
+    assert_eq!(f.len(), 64);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// The worklist of the test `.ji`: (name, uuid hi, uuid lo, build id).
+const MODULES: [(&str, u64, u64, u64); 2] = [
+    ("Example", 0x7876_af07_990d_54b4, 0xab0a_7235_2aee_6b3a, 0x0001_0203_0405_0607),
+    ("Other", 0x0000_0000_0000_0001, 0x8000_0000_0000_0002, 42),
+];
+const CHECKSUM: u64 = 0x1122_3344_5566_7788;
+const DATASTART: u64 = 0x1000;
+const DATAEND: u64 = 0x2345;
+/// Cache flags: opt level 2 (bits 6-7), inline (bit 5), check-bounds 0, debug level 1 (bits 1-2), pkgimages.
+const FLAGS: u8 = 0b1010_0011;
+const SO_CRC: u32 = 0xdead_beef;
+
+/// A little-endian JI format 12 file, per FORMAT.md "Julia .ji payloads".
+/// Returns the bytes and the offset of the git branch string.
+fn hand_made_ji() -> (Vec<u8>, usize) {
+    let mut ji = b"\xfbjli\r\n\x1a\n".to_vec();
+    ji.extend_from_slice(&12u16.to_le_bytes());
+    ji.extend_from_slice(&0xfeffu16.to_le_bytes()); // BOM, written in host (little) order: ff fe
+    ji.push(8); // sizeof(void*)
+    let mut branch_at = 0;
+    for s in ["Linux", "x86_64", "1.10.0", "master", "abc123"] {
+        if s == "master" {
+            branch_at = ji.len();
+        }
+        ji.extend_from_slice(s.as_bytes());
+        ji.push(0);
+    }
+    ji.push(1); // pkgimage
+    for v in [CHECKSUM, DATASTART, DATAEND] {
+        ji.extend_from_slice(&v.to_le_bytes());
+    }
+    ji.push(FLAGS);
+    for (name, hi, lo, build) in MODULES {
+        ji.extend_from_slice(&(name.len() as i32).to_le_bytes());
+        ji.extend_from_slice(name.as_bytes());
+        for v in [hi, lo, build] {
+            ji.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    ji.extend_from_slice(&0i32.to_le_bytes());
+    ji.extend((0..300u32).map(|i| (i * 31 % 256) as u8)); // "data"
+    ji.extend_from_slice(&SO_CRC.to_le_bytes());
+    let own = crc32c(&ji);
+    ji.extend_from_slice(&own.to_le_bytes());
+    (ji, branch_at)
+}
+
+/// Builds `name.so` in `dir` with gcc and puts `container` in its `.jlji`
+/// section with llvm-objcopy. `None` (after a loud skip) if the tools are
+/// missing outside CI.
+fn library_with(dir: &Path, name: &str, container: Option<&[u8]>) -> Option<PathBuf> {
+    if !common::require_tool("gcc") || !common::require_tool("llvm-objcopy") {
+        return None;
+    }
+    let c = dir.join("lib.c");
+    std::fs::write(&c, "int answer(void) { return 42; }\n").unwrap();
+    let plain = dir.join(format!("{name}.plain.so"));
+    run_ok(Command::new("gcc").args(["-shared", "-fPIC", "-o"]).arg(&plain).arg(&c));
+    std::fs::remove_file(&c).unwrap();
+    let out = dir.join(format!("{name}.so"));
+    match container {
+        None => std::fs::rename(&plain, &out).unwrap(),
+        Some(bytes) => {
+            let blob = dir.join(format!("{name}.blob"));
+            std::fs::write(&blob, bytes).unwrap();
+            let add = format!(".jlji={}", blob.display());
+            run_ok(
+                Command::new("llvm-objcopy")
+                    .args(["--add-section", &add, "--set-section-flags", ".jlji=noload,readonly"])
+                    .arg(&plain)
+                    .arg(&out),
+            );
+            std::fs::remove_file(&blob).unwrap();
+            std::fs::remove_file(&plain).unwrap();
+        }
+    }
+    Some(out)
+}
+
+/// Where `needle` is in `haystack` (a payload in a built file).
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).position(|w| w == needle).expect("payload bytes in the file")
+}
+
+// ---------------------------------------------------------------------------
+// Usage and help.
+
+#[test]
+fn help_teaches_commands_examples_and_exit_codes() {
+    let out = jiscan(&["--help"]);
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    for needle in ["scan", "extract", "show", "Examples:", "Exit status:", "0 ", "1 ", "2 ", ".jlji", "__JULIA"] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+    let scan = stdout(&jiscan(&["scan", "--help"]));
+    for key in SCAN_KEYS.iter().chain(&["--verify", "--json", "crc_ok"]) {
+        assert!(scan.contains(key), "scan --help lacks {key}:\n{scan}");
+    }
+    let extract = stdout(&jiscan(&["help", "extract"]));
+    for needle in ["--slice", "--arch", "--no-verify", "-o", "temporary", "Examples:"] {
+        assert!(extract.contains(needle), "extract --help lacks {needle}:\n{extract}");
+    }
+    let show = stdout(&jiscan(&["show", "--help"]));
+    for needle in ["--hex", "--json", "worklist", "Examples:"] {
+        assert!(show.contains(needle), "show --help lacks {needle}:\n{show}");
+    }
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    for args in [
+        &[][..],
+        &["scan"],
+        &["frobnicate"],
+        &["scan", "--no-such-flag", "x"],
+        &["extract", "file.so"],
+        &["extract", "file.so", "-o", "out", "--slice", "1", "--arch", "x86_64"],
+        &["extract", "file.so", "-o", "out", "--slice", "minus-one"],
+        &["show", "file.so", "--hex", "lots"],
+    ] {
+        let out = jiscan(args);
+        assert_eq!(code(&out), 2, "jiscan {args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// scan, on files made here.
+
+#[test]
+fn scan_reports_every_file_and_exit_status() {
+    let dir = temp_dir("scan");
+    let (ji, _) = hand_made_ji();
+    let Some(good) = library_with(&dir, "good", Some(&frame_and_payload(&ji))) else { return };
+    let Some(_plain) = library_with(&dir, "plain", None) else { return };
+    let bytes = std::fs::read(&good).unwrap();
+    let payload_at = find(&bytes, &ji) as u64;
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/notes.txt"), "not an object file\n").unwrap();
+    std::fs::write(dir.join("sub/empty.so"), b"").unwrap();
+
+    // Only the good library: exit 0, one line.
+    let out = jiscan_in(&dir, &["scan", "--json", "--verify", "good.so"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    let expected = serde_json::json!({
+        "path": "good.so", "slice": null, "format": "elf", "bits": 64, "endian": "little", "arch": "x86_64",
+        "payload": {"offset": payload_at, "size": ji.len(), "crc32c": crc32c(&ji), "crc_ok": true},
+        "error": null,
+    });
+    assert_eq!(lines[0], expected);
+    // Without --verify, crc_ok is null.
+    let lines = json_lines(&jiscan_in(&dir, &["scan", "--json", "good.so"]));
+    assert_eq!(lines[0]["payload"]["crc_ok"], Value::Null);
+
+    // The whole directory (and a path that does not exist): every file is a
+    // line, errors name their file, exit 1.
+    let out = jiscan_in(&dir, &["scan", "--json", ".", "missing.so"]);
+    assert_eq!(code(&out), 1);
+    let lines = json_lines(&out);
+    let by_path: BTreeMap<String, &Value> =
+        lines.iter().map(|l| (l["path"].as_str().unwrap().trim_start_matches("./").to_owned(), l)).collect();
+    let names: Vec<&str> = by_path.keys().map(String::as_str).collect();
+    assert_eq!(names, ["good.so", "missing.so", "plain.so", "sub/empty.so", "sub/notes.txt"]);
+    for (path, line) in &by_path {
+        if path != "good.so" {
+            let error = line["error"].as_str().unwrap_or_else(|| panic!("{path} has no error"));
+            assert!(error.contains(path.as_str()) && error.contains(": "), "{error}");
+            assert_eq!(line["payload"], Value::Null);
+        }
+    }
+    let plain = by_path["plain.so"];
+    assert_eq!((&plain["format"], &plain["bits"], &plain["arch"]), (&"elf".into(), &64.into(), &"x86_64".into()));
+    assert!(plain["error"].as_str().unwrap().contains("no payload"));
+    assert!(by_path["sub/empty.so"]["error"].as_str().unwrap().ends_with("empty file"));
+    assert_eq!(by_path["sub/notes.txt"]["format"], Value::Null);
+
+    // The table: a header, one line per file, a summary.
+    let out = jiscan_in(&dir, &["scan", ".", "missing.so"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 1 + 5 + 1, "{text}");
+    assert!(rows[0].starts_with("PATH") && rows[0].contains("OFFSET") && rows[0].contains("CRC"));
+    assert_eq!(rows[6], "5 files, 1 with payload, 1 without, 3 errors");
+    let good_row = rows.iter().find(|r| r.starts_with("./good.so")).unwrap();
+    assert!(good_row.contains(&format!("{payload_at:#x}")) && good_row.contains(&ji.len().to_string()));
+    assert!(good_row.contains("unchecked"), "{good_row}");
+    // Columns are aligned: FORMAT starts at the same place in every row.
+    let col = rows[0].find("FORMAT").unwrap();
+    for row in &rows[1..6] {
+        let cell = &row[col..];
+        assert!(cell.starts_with("elf ") || cell.starts_with("- "), "{row}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn verify_catches_a_flipped_payload_byte() {
+    let dir = temp_dir("verify");
+    let (ji, _) = hand_made_ji();
+    let Some(good) = library_with(&dir, "good", Some(&frame_and_payload(&ji))) else { return };
+    let mut bytes = std::fs::read(&good).unwrap();
+    let at = find(&bytes, &ji) + 100;
+    bytes[at] ^= 0x40;
+    std::fs::write(dir.join("flipped.so"), &bytes).unwrap();
+    std::fs::remove_file(&good).unwrap();
+
+    // Locating reads headers only: without --verify the damage is not seen.
+    assert_eq!(code(&jiscan_in(&dir, &["scan", "flipped.so"])), 0);
+    let out = jiscan_in(&dir, &["scan", "--json", "--verify", "flipped.so"]);
+    assert_eq!(code(&out), 1);
+    let line = &json_lines(&out)[0];
+    assert_eq!(line["payload"]["crc_ok"], false);
+    assert_eq!(line["payload"]["crc32c"], crc32c(&ji));
+    let error = line["error"].as_str().unwrap();
+    assert!(error.starts_with("flipped.so: ") && error.contains("CRC-32C"), "{error}");
+    let text = stdout(&jiscan_in(&dir, &["scan", "--verify", "flipped.so"]));
+    assert!(text.contains("MISMATCH") && text.contains("0 with payload") && text.contains("1 errors"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn scan_survives_a_symlink_loop() {
+    let dir = temp_dir("loop");
+    std::fs::create_dir(dir.join("a")).unwrap();
+    std::fs::write(dir.join("a/file.txt"), "text").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", dir.join("a/up")).unwrap();
+    let out = jiscan_in(&dir, &["scan", "--json", "a"]);
+    assert_eq!(code(&out), 1);
+    let lines = json_lines(&out);
+    let errors: Vec<&str> = lines.iter().map(|l| l["error"].as_str().unwrap()).collect();
+    assert!(errors.iter().any(|e| e.starts_with("a/file.txt: ")), "{errors:?}");
+    #[cfg(unix)]
+    {
+        // a/up → dir; dir/a is being scanned: the walk stops there with an error.
+        assert!(errors.iter().any(|e| e.starts_with("a/up/a: directory loop")), "{errors:?}");
+        assert_eq!(lines.len(), 2, "{errors:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A universal file of two thin Mach-O images (built by the test model from
+/// `<mach-o/loader.h>`): slice 0 x86_64 with `payload0`, slice 1 arm64
+/// with `payload1`, and where each payload is.
+fn universal(payload0: &[u8], payload1: &[u8]) -> (Vec<u8>, [u64; 2]) {
+    let (c0, c1) = (frame_and_payload(payload0), frame_and_payload(payload1));
+    let text = [0xc3u8; 16];
+    let thin = |cputype: u32, container: &[u8]| {
+        model::macho(
+            true,
+            false,
+            cputype,
+            &[
+                model::MachSection { segment: "__TEXT", section: "__text", data: &text },
+                model::MachSection { segment: "__JULIA", section: "__ji", data: container },
+            ],
+        )
+    };
+    let (x86, arm) = (thin(0x0100_0007, &c0), thin(0x0100_000c, &c1));
+    let (bytes, offsets) = model::fat(false, &[(0x0100_0007, &x86.bytes), (0x0100_000c, &arm.bytes)]);
+    (bytes, [offsets[0] + x86.data_at[1] + 64, offsets[1] + arm.data_at[1] + 64])
+}
+
+#[test]
+fn universal_files_get_a_line_per_slice_and_extract_picks_slices() {
+    let dir = temp_dir("fat");
+    let (p0, p1) = (b"payload of the x86_64 slice".to_vec(), b"payload of the arm64 slice!!".to_vec());
+    let (bytes, at) = universal(&p0, &p1);
+    std::fs::write(dir.join("fat.dylib"), &bytes).unwrap();
+
+    let out = jiscan_in(&dir, &["scan", "--json", "--verify", "fat.dylib"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    for (i, (arch, p)) in [("x86_64", &p0), ("aarch64", &p1)].iter().enumerate() {
+        let l = &lines[i];
+        assert_eq!((&l["slice"], &l["format"], &l["arch"]), (&i.into(), &"macho".into(), &(*arch).into()));
+        assert_eq!((&l["bits"], &l["endian"]), (&64.into(), &"little".into()));
+        assert_eq!(l["payload"]["offset"], at[i]);
+        assert_eq!(l["payload"]["size"], p.len());
+        assert_eq!(l["payload"]["crc_ok"], true);
+    }
+    let text = stdout(&jiscan_in(&dir, &["scan", "fat.dylib"]));
+    assert_eq!(text.lines().count(), 1 + 2 + 1, "{text}");
+    assert!(text.lines().next().unwrap().contains("SLICE"));
+    assert!(text.ends_with("1 files (2 images), 2 with payload, 0 without, 0 errors\n"), "{text}");
+
+    // extract: by index, by name (and Apple's name), and the host's slice by default.
+    for (args, want) in [
+        (&["--slice", "1"][..], &p1),
+        (&["--arch", "x86_64"], &p0),
+        (&["--arch", "arm64"], &p1),
+        (&["--arch", "aarch64"], &p1),
+    ] {
+        let out = jiscan_in(&dir, &[&["extract", "fat.dylib", "-o", "-"][..], args].concat());
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert_eq!(&out.stdout, want, "{args:?}");
+    }
+    let host = jiscan_in(&dir, &["extract", "fat.dylib", "-o", "-"]);
+    match pkgimg::Arch::HOST.to_string().as_str() {
+        "x86_64" => assert_eq!(host.stdout, p0),
+        "aarch64" => assert_eq!(host.stdout, p1),
+        _ => assert_eq!(code(&host), 1),
+    }
+    for (args, needle) in [(&["--slice", "2"][..], "2 slices"), (&["--arch", "powerpc"], "no such slice")] {
+        let out = jiscan_in(&dir, &[&["extract", "fat.dylib", "-o", "x"][..], args].concat());
+        assert_eq!(code(&out), 1);
+        let err = stderr(&out);
+        assert!(err.contains("fat.dylib: ") && err.contains(needle) && err.contains("x86_64"), "{err}");
+        assert!(!dir.join("x").exists());
+    }
+    // A universal file without this machine's slice: the error lists the slices.
+    let ppc = model::macho(false, true, 18, &[]);
+    let (only_ppc, _) = model::fat(false, &[(18, &ppc.bytes)]);
+    std::fs::write(dir.join("ppc.dylib"), only_ppc).unwrap();
+    let out = jiscan_in(&dir, &["extract", "ppc.dylib", "-o", "x"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("ppc.dylib: ") && stderr(&out).contains("powerpc"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------------------------------------------------------------------------
+// extract.
+
+#[test]
+fn extract_writes_the_payload_or_nothing() {
+    let dir = temp_dir("extract");
+    let (ji, _) = hand_made_ji();
+    let Some(good) = library_with(&dir, "good", Some(&frame_and_payload(&ji))) else { return };
+    let out = jiscan_in(&dir, &["extract", "good.so", "-o", "out/../good.ji"]);
+    assert_eq!(code(&out), 1, "the directory out/ does not exist");
+    let out = jiscan_in(&dir, &["extract", "good.so", "-o", "good.ji"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("good.ji")).unwrap(), ji);
+    let out = jiscan_in(&dir, &["extract", "good.so", "-o", "-"]);
+    assert_eq!(out.stdout, ji);
+
+    // A flipped payload byte: nothing is written, not even a temporary file.
+    let mut bytes = std::fs::read(&good).unwrap();
+    let at = find(&bytes, &ji) + 7;
+    bytes[at] ^= 1;
+    std::fs::write(dir.join("bad.so"), &bytes).unwrap();
+    let listing = || {
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let out = jiscan_in(&dir, &["extract", "bad.so", "-o", "bad.ji"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("bad.so: ") && stderr(&out).contains("CRC-32C"), "{}", stderr(&out));
+    assert_eq!(before, listing());
+    let out = jiscan_in(&dir, &["extract", "bad.so", "-o", "-"]);
+    assert!(out.stdout.is_empty() && code(&out) == 1);
+    // --no-verify writes the bytes as they are.
+    let out = jiscan_in(&dir, &["extract", "--no-verify", "bad.so", "-o", "bad.ji"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(std::fs::read(dir.join("bad.ji")).unwrap()[7], ji[7] ^ 1);
+    // An existing OUT is replaced only by a good payload.
+    let out = jiscan_in(&dir, &["extract", "bad.so", "-o", "good.ji"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(std::fs::read(dir.join("good.ji")).unwrap(), ji);
+    // No payload, no file, not an object file.
+    for (file, needle) in [("missing.so", "missing.so: "), ("good.ji", "good.ji: not an ELF")] {
+        let out = jiscan_in(&dir, &["extract", file, "-o", "x"]);
+        assert_eq!(code(&out), 1);
+        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------------------------------------------------------------------------
+// show.
+
+#[test]
+fn show_decodes_a_hand_made_ji_header() {
+    let dir = temp_dir("show");
+    let (ji, _) = hand_made_ji();
+    let Some(lib) = library_with(&dir, "lib", Some(&frame_and_payload(&ji))) else { return };
+    let payload_at = find(&std::fs::read(&lib).unwrap(), &ji) as u64;
+    let out = jiscan_in(&dir, &["show", "--json", "lib.so"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    assert_eq!(doc["path"], "lib.so");
+    assert_eq!(doc["universal"], false);
+    let image = &doc["images"][0];
+    assert_eq!((&image["format"], &image["bits"], &image["endian"]), (&"elf".into(), &64.into(), &"little".into()));
+    assert_eq!(image["arch"], "x86_64");
+    // The section table has the usual sections, and .jlji marked as the container.
+    let sections = image["sections"].as_array().unwrap();
+    let marked: Vec<&str> =
+        sections.iter().filter(|s| s["container"] == true).map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(marked, [".jlji"]);
+    let jlji = sections.iter().find(|s| s["name"] == ".jlji").unwrap();
+    assert_eq!(
+        (jlji["offset"].as_u64().unwrap() + 64, jlji["size"].as_u64().unwrap()),
+        (payload_at, 64 + ji.len() as u64)
+    );
+    assert!(sections.iter().any(|s| s["name"] == ".text" && s["flags"] == "AX"), "{sections:?}");
+
+    let p = &image["payload"];
+    assert_eq!((&p["offset"], &p["size"]), (&payload_at.into(), &ji.len().into()));
+    assert_eq!((&p["crc32c"], &p["crc_ok"], &p["content"]), (&crc32c(&ji).into(), &true.into(), &"ji".into()));
+    let f = &p["frame"];
+    assert_eq!((&f["version"], &f["header_size"], &f["flags"]), (&1.into(), &64.into(), &1.into()));
+    assert_eq!((&f["payload_offset"], &f["payload_size"]), (&64.into(), &ji.len().into()));
+
+    let h = &p["ji"];
+    assert_eq!((&h["version"], &h["byte_order"], &h["pointer_size"]), (&12.into(), &"little".into(), &8.into()));
+    for (key, value) in [
+        ("build_os", "Linux"),
+        ("build_arch", "x86_64"),
+        ("julia_version", "1.10.0"),
+        ("git_branch", "master"),
+        ("git_commit", "abc123"),
+    ] {
+        assert_eq!(h[key], value, "{key}");
+    }
+    assert_eq!((&h["pkgimage"], &h["checksum"]), (&1.into(), &CHECKSUM.into()));
+    assert_eq!((&h["datastart"], &h["dataend"]), (&DATASTART.into(), &DATAEND.into()));
+    let flags = &h["cache_flags"];
+    assert_eq!((&flags["raw"], &flags["pkgimages"], &flags["debug_level"]), (&FLAGS.into(), &true.into(), &1.into()));
+    assert_eq!((&flags["check_bounds"], &flags["inline"], &flags["opt_level"]), (&0.into(), &true.into(), &2.into()));
+    assert_eq!(h["syntax_version"], Value::Null, "version 12 has no syntax version");
+    let worklist = h["worklist"].as_array().unwrap();
+    assert_eq!(worklist.len(), 2);
+    assert_eq!(worklist[0]["name"], "Example");
+    assert_eq!(worklist[0]["uuid"], "7876af07-990d-54b4-ab0a-72352aee6b3a");
+    assert_eq!(worklist[0]["build_id"], 0x0001_0203_0405_0607u64);
+    assert_eq!(worklist[1]["name"], "Other");
+    assert_eq!(worklist[1]["uuid"], "00000000-0000-0001-8000-000000000002");
+    assert_eq!(worklist[1]["build_id"], 42);
+    assert_eq!((&h["complete"], &h["stopped"]), (&true.into(), &Value::Null));
+    let t = &h["trailer"];
+    assert_eq!((&t["so_crc32c"], &t["crc_ok"]), (&SO_CRC.into(), &true.into()));
+    assert_eq!(t["ji_crc32c"], crc32c(&ji[..ji.len() - 4]));
+    assert_eq!(t["offset"], payload_at + ji.len() as u64 - 8);
+
+    // The text form says the same things.
+    let text = stdout(&jiscan_in(&dir, &["show", "lib.so"]));
+    for needle in
+        ["ELF 64-bit little-endian x86_64", "* .jlji", "Example", "7876af07-990d-54b4-ab0a-72352aee6b3a", "1.10.0"]
+    {
+        assert!(text.contains(needle), "lacks {needle}:\n{text}");
+    }
+    assert!(text.contains("opt-level=2") && text.contains("matches"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn show_says_where_a_truncated_ji_stops() {
+    let dir = temp_dir("truncated");
+    let (ji, branch_at) = hand_made_ji();
+    // Cut in the middle of the git branch string "master".
+    let cut = &ji[..branch_at + 3];
+    let Some(_) = library_with(&dir, "lib", Some(&frame_and_payload(cut))) else { return };
+    let out = jiscan_in(&dir, &["show", "--json", "lib.so"]);
+    // The payload itself is intact (its CRC matches): the command succeeds.
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let p = &doc["images"][0]["payload"];
+    let h = &p["ji"];
+    assert_eq!(
+        (&h["julia_version"], &h["git_branch"], &h["git_commit"]),
+        (&"1.10.0".into(), &Value::Null, &Value::Null)
+    );
+    assert_eq!(h["complete"], false);
+    let stopped = &h["stopped"];
+    assert_eq!(stopped["ji_offset"], branch_at);
+    assert_eq!(stopped["offset"], p["offset"].as_u64().unwrap() + branch_at as u64);
+    assert!(stopped["field"].as_str().unwrap().contains("branch"), "{stopped}");
+    assert!(stopped["message"].as_str().unwrap().contains("NUL"), "{stopped}");
+    assert_eq!(h["trailer"], Value::Null);
+    let text = stdout(&jiscan_in(&dir, &["show", "lib.so"]));
+    assert!(text.contains("decoding stopped: git branch string"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn show_dumps_an_opaque_payload_and_flags_a_bad_crc() {
+    let dir = temp_dir("opaque");
+    let payload: Vec<u8> = (0..200u8).collect();
+    let model = model::coff(Some(true), 0x8664, &[(".text", &[0xc3; 32]), (".jlji", &frame_and_payload(&payload))]);
+    std::fs::write(dir.join("data.dll"), &model.bytes).unwrap();
+    let out = jiscan_in(&dir, &["show", "--json", "--hex", "20", "data.dll"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let image = &doc["images"][0];
+    assert_eq!((&image["format"], &image["arch"], &image["bits"]), (&"pe".into(), &"x86_64".into(), &64.into()));
+    let p = &image["payload"];
+    assert_eq!((&p["content"], &p["ji"]), (&"opaque".into(), &Value::Null));
+    assert_eq!(p["hex"], "000102030405060708090a0b0c0d0e0f10111213");
+    let names: Vec<&str> = image["sections"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, [".text", ".jlji"]);
+    let text = stdout(&jiscan_in(&dir, &["show", "data.dll"]));
+    assert!(text.contains("opaque payload") && text.contains("00 01 02 03"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.trim_start().starts_with(&format!("{:08x}", model.data_at[1] + 64))).count(),
+        1
+    );
+
+    let mut bad = model.bytes.clone();
+    bad[model.data_at[1] as usize + 64 + 5] ^= 0xff;
+    std::fs::write(dir.join("bad.dll"), &bad).unwrap();
+    let out = jiscan_in(&dir, &["show", "--json", "bad.dll"]);
+    assert_eq!(code(&out), 1);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["images"][0]["payload"]["crc_ok"], false);
+    assert!(doc["images"][0]["error"].as_str().unwrap().starts_with("bad.dll: "));
+
+    let out = jiscan_in(&dir, &["show", "nothing-here.so"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("nothing-here.so: "), "{}", stdout(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------------------------------------------------------------------------
+// The corpus of real linker outputs.
+
+/// The corpus's expected.json, or `None` (loudly, and a failure under CI)
+/// when the corpus is not there.
+fn corpus_entries() -> Option<Vec<Value>> {
+    if common::corpus().join("expected.json").exists() {
+        return Some(common::expected());
+    }
+    assert!(!common::in_ci(), "corpus/expected.json is missing under CI=true");
+    eprintln!("SKIPPED: corpus/expected.json is missing");
+    None
+}
+
+/// Whether an expected.json entry should have a payload that `scan` accepts
+/// without --verify, and with it.
+fn expect_valid(entry: &Value) -> (bool, bool) {
+    let error = entry.get("error").and_then(Value::as_str);
+    let has = !entry["payload"].is_null();
+    (has && matches!(error, None | Some("crc_mismatch")), has && error.is_none())
+}
+
+fn key(path: &str, slice: &Value) -> (String, Option<u64>) {
+    (path.to_owned(), slice.as_u64())
+}
+
+/// Checks `scan --json` lines against expected.json; returns whether every
+/// entry should count as a valid payload (exit status 0).
+fn compare_scan(entries: &[Value], lines: &[Value], verify: bool) -> bool {
+    let got: BTreeMap<_, &Value> =
+        lines.iter().map(|l| (key(l["path"].as_str().unwrap().trim_start_matches("./"), &l["slice"]), l)).collect();
+    assert_eq!(got.len(), lines.len(), "duplicate lines");
+    let mut all_valid = true;
+    for entry in entries {
+        let k = key(entry["file"].as_str().unwrap(), &entry["slice"]);
+        let line = got.get(&k).unwrap_or_else(|| panic!("no line for {k:?}"));
+        let ctx = format!("{k:?} (verify {verify}): {line}");
+        for field in ["format", "bits", "endian", "arch"] {
+            if let Some(want) = entry.get(field) {
+                assert_eq!(&line[field], want, "{ctx}: {field}");
+            }
+        }
+        let (located, verified) = expect_valid(entry);
+        let valid = if verify { verified } else { located };
+        all_valid &= valid;
+        if !located {
+            assert_eq!(line["payload"], Value::Null, "{ctx}");
+        } else {
+            for field in ["offset", "size"] {
+                assert_eq!(line["payload"][field], entry["payload"][field], "{ctx}: {field}");
+            }
+            if let Some(crc) = entry["payload"].get("crc32c") {
+                assert_eq!(&line["payload"]["crc32c"], crc, "{ctx}");
+            }
+            let crc_ok = if verify { Value::Bool(verified) } else { Value::Null };
+            assert_eq!(line["payload"]["crc_ok"], crc_ok, "{ctx}");
+        }
+        assert_eq!(line["error"].is_null(), valid, "{ctx}");
+        if let Some(error) = line["error"].as_str() {
+            assert!(error.contains(entry["file"].as_str().unwrap()), "{ctx}");
+        }
+    }
+    all_valid
+}
+
+#[test]
+fn scan_of_the_corpus_matches_expected_json() {
+    let Some(entries) = corpus_entries() else { return };
+    let corpus = common::corpus();
+    let mut files: Vec<&str> = entries.iter().map(|e| e["file"].as_str().unwrap()).collect();
+    files.dedup();
+    for verify in [false, true] {
+        let flags: &[&str] = if verify { &["scan", "--json", "--verify"] } else { &["scan", "--json"] };
+        // Exactly the listed files: one line per entry, and the exit status.
+        let out = jiscan_in(&corpus, &[flags, &files[..]].concat());
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), entries.len());
+        let all_valid = compare_scan(&entries, &lines, verify);
+        assert_eq!(code(&out), if all_valid { 0 } else { 1 }, "verify {verify}");
+        // The whole directory, recursively: the same lines among the others.
+        let out = jiscan_in(&corpus, &[flags, &["."]].concat());
+        compare_scan(&entries, &json_lines(&out), verify);
+    }
+    // The table: a header, a line per JSON line, a summary.
+    let json = jiscan_in(&corpus, &[&["scan", "--json"], &files[..]].concat());
+    let table = jiscan_in(&corpus, &[&["scan"], &files[..]].concat());
+    assert_eq!(stdout(&table).lines().count(), entries.len() + 2);
+    assert_eq!(code(&table), code(&json));
+    let summary = stdout(&table).lines().last().unwrap().to_owned();
+    let valid = entries.iter().filter(|e| expect_valid(e).0).count();
+    assert!(summary.starts_with(&format!("{} files", files.len())), "{summary}");
+    assert!(summary.contains(&format!(", {valid} with payload,")), "{summary}");
+}
+
+#[test]
+fn extract_from_the_corpus_matches_expected_json() {
+    let Some(entries) = corpus_entries() else { return };
+    let corpus = common::corpus();
+    let mut checked = 0;
+    for entry in entries.iter().filter(|e| expect_valid(e).1) {
+        let file = entry["file"].as_str().unwrap();
+        let mut args = vec!["extract", file, "-o", "-"];
+        let slice = entry["slice"].as_u64().map(|s| s.to_string());
+        if let Some(s) = &slice {
+            args.extend(["--slice", s]);
+        }
+        let out = jiscan_in(&corpus, &args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let bytes = std::fs::read(corpus.join(file)).unwrap();
+        let (offset, size) = (entry["payload"]["offset"].as_u64().unwrap(), entry["payload"]["size"].as_u64().unwrap());
+        assert_eq!(out.stdout, bytes[offset as usize..(offset + size) as usize], "{args:?}");
+        checked += 1;
+    }
+    assert!(checked > 0, "no valid payload in the corpus");
+    // A corpus file whose CRC does not match: nothing is written.
+    let dir = temp_dir("corpus-extract");
+    for entry in entries.iter().filter(|e| e.get("error").and_then(Value::as_str) == Some("crc_mismatch")) {
+        let file = corpus.join(entry["file"].as_str().unwrap());
+        let mut args = vec!["extract".to_owned(), file.display().to_string(), "-o".to_owned(), "out".to_owned()];
+        if let Some(s) = entry["slice"].as_u64() {
+            args.extend(["--slice".to_owned(), s.to_string()]);
+        }
+        let out = Command::new(JISCAN).args(&args).current_dir(&dir).output().unwrap();
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(!dir.join("out").exists() && std::fs::read_dir(&dir).unwrap().count() == 0);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn verify_catches_a_flipped_byte_in_a_corpus_file() {
+    let Some(entries) = corpus_entries() else { return };
+    let Some(entry) =
+        entries.iter().find(|e| e["slice"].is_null() && expect_valid(e).1 && e["payload"]["size"].as_u64() > Some(0))
+    else {
+        panic!("no thin corpus file with a valid payload");
+    };
+    let dir = temp_dir("corpus-flip");
+    let mut bytes = std::fs::read(common::corpus().join(entry["file"].as_str().unwrap())).unwrap();
+    let at = entry["payload"]["offset"].as_u64().unwrap() + entry["payload"]["size"].as_u64().unwrap() / 2;
+    bytes[at as usize] ^= 0x01;
+    std::fs::write(dir.join("copy"), &bytes).unwrap();
+    assert_eq!(code(&jiscan_in(&dir, &["scan", "copy"])), 0);
+    let out = jiscan_in(&dir, &["scan", "--json", "--verify", "copy"]);
+    assert_eq!(code(&out), 1);
+    let line = &json_lines(&out)[0];
+    assert_eq!(line["payload"]["crc_ok"], false);
+    assert!(line["error"].as_str().unwrap().starts_with("copy: "));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn show_never_fails_to_report_on_a_corpus_file() {
+    let Some(entries) = corpus_entries() else { return };
+    let corpus = common::corpus();
+    let mut files: Vec<&str> = entries.iter().map(|e| e["file"].as_str().unwrap()).collect();
+    files.dedup();
+    for file in files {
+        let out = jiscan_in(&corpus, &["show", "--json", file]);
+        assert!(matches!(code(&out), 0 | 1), "{file}: {}", stderr(&out));
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for (entry, image) in entries.iter().filter(|e| e["file"] == file).zip(doc["images"].as_array().unwrap()) {
+            if let Some(arch) = entry.get("arch") {
+                assert_eq!(&image["arch"], arch, "{file}");
+            }
+            if expect_valid(entry).1 {
+                assert_eq!(image["payload"]["offset"], entry["payload"]["offset"], "{file}");
+                assert_eq!(image["payload"]["crc_ok"], true, "{file}");
+                let marked = image["sections"].as_array().unwrap().iter().filter(|s| s["container"] == true).count();
+                assert_eq!(marked, 1, "{file}: the container is marked once");
+            }
+        }
+    }
+}
+
+#[test]
+fn show_decodes_the_corpus_ji_payload_as_expected_json_says() {
+    let Some(entries) = corpus_entries() else { return };
+    let with_ji: Vec<&Value> = entries.iter().filter(|e| e.get("ji").is_some()).collect();
+    assert!(!with_ji.is_empty(), "expected.json lists no .ji payload");
+    for entry in with_ji {
+        let file = entry["file"].as_str().unwrap();
+        let want = &entry["ji"];
+        let out = jiscan_in(&common::corpus(), &["show", "--json", file]);
+        assert_eq!(code(&out), 0, "{file}: {}", stderr(&out));
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let got = &doc["images"][0]["payload"]["ji"];
+        // expected.json's names → show's names.
+        for (theirs, ours) in [
+            ("format_version", "version"),
+            ("pointer_size", "pointer_size"),
+            ("build_os", "build_os"),
+            ("build_arch", "build_arch"),
+            ("julia_version", "julia_version"),
+            ("git_branch", "git_branch"),
+            ("git_commit", "git_commit"),
+            ("pkgimage", "pkgimage"),
+            ("checksum", "checksum"),
+            ("data_start", "datastart"),
+            ("data_end", "dataend"),
+        ] {
+            if let Some(v) = want.get(theirs) {
+                assert_eq!(&got[ours], v, "{file}: {theirs}");
+            }
+        }
+        if let Some(flags) = want.get("cache_flags") {
+            assert_eq!(&got["cache_flags"]["raw"], flags, "{file}");
+        }
+        if let Some(crc) = want.get("so_crc32c") {
+            assert_eq!(&got["trailer"]["so_crc32c"], crc, "{file}");
+            assert_eq!(got["trailer"]["crc_ok"], true, "{file}");
+        }
+        let worklist = want["worklist"].as_array().unwrap();
+        assert_eq!(got["worklist"].as_array().unwrap().len(), worklist.len(), "{file}");
+        for (w, g) in worklist.iter().zip(got["worklist"].as_array().unwrap()) {
+            let (hi, lo) = (w["uuid_hi"].as_u64().unwrap(), w["uuid_lo"].as_u64().unwrap());
+            let hex = format!("{hi:016x}{lo:016x}");
+            let uuid = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+            assert_eq!((&g["name"], &g["uuid"], &g["build_id"]), (&w["name"], &uuid.into(), &w["build_id"]), "{file}");
+        }
+        assert_eq!(got["complete"], true, "{file}");
+    }
+}
+
+/// `show`'s section table against the `object` crate's, on every thin,
+/// undamaged corpus file: the same names at the same file ranges.
+#[test]
+fn show_lists_the_sections_object_lists() {
+    use object::{Object, ObjectSection};
+    let Some(entries) = corpus_entries() else { return };
+    let mut files: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["slice"].is_null() && !e["file"].as_str().unwrap().starts_with("malformed/"))
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    files.dedup();
+    for file in files {
+        let bytes = std::fs::read(common::corpus().join(file)).unwrap();
+        let oracle = object::File::parse(&*bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut want: Vec<(String, u64, u64)> = oracle
+            .sections()
+            .filter_map(|s| {
+                let (offset, size) = s.file_range()?;
+                let name = s.name().ok()?;
+                let name = match s.segment_name().ok().flatten() {
+                    Some(segment) if oracle.format() == object::BinaryFormat::MachO => format!("{segment},{name}"),
+                    _ => name.to_owned(),
+                };
+                (size > 0).then_some((name, offset, size))
+            })
+            .collect();
+        want.sort();
+        let out = jiscan_in(&common::corpus(), &["show", "--json", file]);
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let image = &doc["images"][0];
+        assert_eq!(image["sections_error"], Value::Null, "{file}");
+        let mut got: Vec<(String, u64, u64)> = image["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] != "segment" && s["kind"] != "overlay" && s["size"].as_u64() > Some(0))
+            .map(|s| {
+                (s["name"].as_str().unwrap().to_owned(), s["offset"].as_u64().unwrap(), s["size"].as_u64().unwrap())
+            })
+            .collect();
+        got.sort();
+        if oracle.format() == object::BinaryFormat::Pe {
+            // object gives a PE section's data as min(SizeOfRawData, VirtualSize);
+            // show gives its file range, SizeOfRawData (rounded to FileAlignment).
+            assert_eq!(got.len(), want.len(), "{file}: {got:?} {want:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!(g.0 == w.0 && g.1 == w.1 && g.2 >= w.2, "{file}: {g:?} {w:?}");
+            }
+        } else {
+            assert_eq!(got, want, "{file}");
+        }
+    }
+}
