@@ -23,7 +23,8 @@
 //! # Ok::<(), pkgimg::Error>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
-// Only the C interface (capi.rs) may use `unsafe`, to turn a C pointer into a slice.
+// `unsafe` is opted into at two marked places only: the C interface (a C pointer
+// into a slice) and mapping a file (memmap2). The lookup path has none.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 // The lookup path must not panic on any input: no indexing, no unchecked
@@ -204,7 +205,13 @@ fn navigate(image: Data<'_>, name: &str) -> Result<Lookup, Error> {
         Format::MachO => macho::find_section,
         Format::Pe | Format::Coff => coff::find_section,
     };
-    let lookup = navigator(image, name.as_bytes())?;
+    // Navigators work in offsets relative to the image; errors report absolute ones.
+    let lookup = navigator(image, name.as_bytes()).map_err(|e| match e {
+        Error::Ambiguous { first, second } => {
+            Error::Ambiguous { first: first.saturating_add(image.base), second: second.saturating_add(image.base) }
+        }
+        other => other,
+    })?;
     // A navigator reports the range as its header says; the bytes must exist.
     let section = match lookup.section {
         Some(range) => {

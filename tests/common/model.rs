@@ -129,7 +129,7 @@ pub fn elf(wide: bool, big: bool, machine: u16, sections: &[ElfSection]) -> Buil
     let shoff = bytes.len() as u64;
     let count = sections.len() + 2;
     let mut header_at = Vec::new();
-    bytes.extend(std::iter::repeat(0).take(shentsize)); // section 0
+    bytes.extend(std::iter::repeat_n(0, shentsize)); // section 0
     let entries = sections
         .iter()
         .enumerate()
@@ -235,7 +235,7 @@ pub fn macho(wide: bool, big: bool, cputype: u32, sections: &[MachSection]) -> B
             if wide {
                 o.u32(&mut c, 0);
             }
-            data_off = (data_off + sections[i].data.len()).next_multiple_of(64);
+            data_off = (data_off + sections[i].data.len().max(1)).next_multiple_of(64);
         }
         cmds.extend_from_slice(&c);
     }
@@ -251,9 +251,12 @@ pub fn macho(wide: bool, big: bool, cputype: u32, sections: &[MachSection]) -> B
         o.u32(&mut bytes, 0);
     }
     bytes.extend_from_slice(&cmds);
-    for (i, s) in sections.iter().enumerate() {
+    // Data is laid out segment by segment, so write it in file order.
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| data_at[i]);
+    for i in order {
         bytes.resize(data_at[i] as usize, 0);
-        bytes.extend_from_slice(s.data);
+        bytes.extend_from_slice(sections[i].data);
     }
     Built { bytes, data_at, headers_at: hsize as u64, header_at }
 }
