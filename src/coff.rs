@@ -3,6 +3,8 @@
 //!
 //! References are to Microsoft's "PE Format" specification.
 
+pub(crate) mod emit;
+
 use crate::read::Data;
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 

@@ -43,6 +43,8 @@ pub mod capi;
 mod coff;
 pub mod crc;
 mod elf;
+#[cfg(feature = "std")]
+pub mod emit;
 mod error;
 pub mod frame;
 pub mod ji;
@@ -52,6 +54,8 @@ mod read;
 use core::fmt;
 
 pub use arch::Arch;
+#[cfg(feature = "std")]
+pub use emit::{emit_object, emit_object_to_vec, EmitError, Layout, Target};
 pub use error::{Error, MAX_LISTED_SLICES};
 pub use frame::Frame;
 use read::Data;

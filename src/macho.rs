@@ -4,6 +4,7 @@
 //! References are to Apple's `<mach-o/loader.h>`. Universal ("fat") files are
 //! split into slices by [`fat`] before this navigator sees them.
 
+pub(crate) mod emit;
 pub(crate) mod fat;
 
 use crate::read::Data;
