@@ -4,6 +4,8 @@
 //! References are to the System V gABI, chapter 4 ("ELF Header", "Sections").
 
 pub(crate) mod emit;
+#[cfg(feature = "std")]
+pub(crate) mod inject;
 
 use crate::read::Data;
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};

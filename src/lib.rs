@@ -47,6 +47,8 @@ mod elf;
 pub mod emit;
 mod error;
 pub mod frame;
+#[cfg(feature = "std")]
+pub mod inject;
 pub mod ji;
 mod macho;
 mod read;
@@ -58,6 +60,8 @@ pub use arch::Arch;
 pub use emit::{emit_object, emit_object_to_vec, EmitError, Layout, Target};
 pub use error::{Error, MAX_LISTED_SLICES};
 pub use frame::Frame;
+#[cfg(feature = "std")]
+pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};
 use read::Data;
 
 /// The object file format of an image.

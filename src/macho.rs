@@ -6,6 +6,10 @@
 
 pub(crate) mod emit;
 pub(crate) mod fat;
+#[cfg(feature = "std")]
+pub(crate) mod inject;
+#[cfg(feature = "std")]
+pub(crate) mod sign;
 
 use crate::read::Data;
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};

@@ -1,0 +1,714 @@
+//! Post-link injection: put a payload into an existing shared library.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use pkgimg::inject::{inject, InjectOptions};
+//!
+//! let report = inject(Path::new("libfoo.so"), Path::new("foo.ji"), Path::new("out/libfoo.so"),
+//!                     InjectOptions::default())?;
+//! println!("payload at {:#x}", report.payload_offset);
+//! # Ok::<(), pkgimg::inject::InjectError>(())
+//! ```
+//!
+//! Each format module describes the output as a [`Layout`]: an ordered list of
+//! [`Piece`]s (ranges of the input, new bytes, padding, the payload). This
+//! driver streams them into a temporary file next to the destination, reads
+//! the result back to check that the payload is found exactly where the layout
+//! put it with the expected size and CRC-32C, and only then renames it into
+//! place. So:
+//!
+//! - The payload is never read into memory: it is read once in 1 MiB blocks
+//!   for its CRC-32C, then copied file to file (`copy_file_range` on Linux,
+//!   which may share extents on CoW file systems) in 64 MiB steps, calling the
+//!   progress callback after each.
+//! - Nothing is half-written: a failure, or a process killed at any moment,
+//!   leaves at most a `.NAME.pkgimg-XXXXXX` temporary file in the
+//!   destination's directory (removed on every error return), never a partial
+//!   file at the destination. The input is never opened for writing; in-place
+//!   injection replaces it by rename too.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::{container_name, Arch, Error, Format};
+
+/// How the payload is copied and reported: 64 MiB per `copy_file_range` step.
+const COPY_STEP: u64 = 64 << 20;
+/// Buffer for the passes that must read bytes (CRC-32C, checks).
+const READ_BLOCK: usize = 1 << 20;
+/// Runs of zeros at least this long are left as a hole (seek) instead of written.
+const HOLE_MIN: u64 = 1 << 20;
+
+/// What [`inject`] may do besides adding a payload.
+#[derive(Default)]
+pub struct InjectOptions {
+    /// Replace an existing payload. Without it, a library that already has a
+    /// container is refused. The old payload's bytes are not kept.
+    pub replace: bool,
+    /// PE only: remove an Authenticode signature (which the injection would
+    /// invalidate) instead of refusing to touch a signed file.
+    pub drop_signature: bool,
+    /// Universal Mach-O only: a payload per architecture, for the slices named
+    /// here; other slices get the main payload.
+    pub per_arch: Vec<(Arch, PathBuf)>,
+    /// Called as `progress(done, total)` with byte counts while the payload is
+    /// copied: once before the first step and after every step.
+    pub progress: Option<Box<dyn FnMut(u64, u64)>>,
+}
+
+impl fmt::Debug for InjectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InjectOptions")
+            .field("replace", &self.replace)
+            .field("drop_signature", &self.drop_signature)
+            .field("per_arch", &self.per_arch)
+            .field("progress", &self.progress.as_ref().map(|_| "FnMut(u64, u64)"))
+            .finish()
+    }
+}
+
+/// What [`inject`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InjectReport {
+    /// The file written (the destination, after the rename).
+    pub output: PathBuf,
+    /// The library's format.
+    pub format: Format,
+    /// Absolute file offset of the payload (for a universal file, the first
+    /// slice's payload).
+    pub payload_offset: u64,
+    /// The payload's size in bytes.
+    pub payload_size: u64,
+    /// The payload's CRC-32C, as recorded in the frame.
+    pub payload_crc32c: u32,
+    /// Size of the written file.
+    pub output_size: u64,
+    /// Whether an existing payload was replaced.
+    pub replaced: bool,
+}
+
+/// Why an injection did not happen. Nothing was written at the destination.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InjectError {
+    /// An operation on a file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done, e.g. "create the temporary file".
+        operation: &'static str,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// The library's headers are malformed (or the written file's, see
+    /// [`InjectError::Verify`]).
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        source: Error,
+    },
+    /// The library already carries a payload and `replace` was not set.
+    AlreadyHasPayload {
+        /// The library.
+        path: PathBuf,
+        /// File offset of the existing container's data.
+        offset: u64,
+    },
+    /// The PE library is signed and `drop_signature` was not set.
+    Signed {
+        /// The library.
+        path: PathBuf,
+        /// File offset of the certificate table.
+        offset: u64,
+        /// Its size.
+        size: u64,
+    },
+    /// The library cannot take a payload as it is: `structure` at `offset`,
+    /// and why.
+    Refused {
+        /// The library.
+        path: PathBuf,
+        /// The structure concerned, e.g. "PE section table".
+        structure: &'static str,
+        /// Its file offset.
+        offset: u64,
+        /// Why, and what would make it possible.
+        reason: String,
+    },
+    /// The written file did not read back as the layout said; it was removed.
+    Verify {
+        /// The destination.
+        path: PathBuf,
+        /// What differed.
+        reason: String,
+    },
+}
+
+impl InjectError {
+    /// A refusal from a format module; the driver adds the path.
+    pub(crate) fn refused(structure: &'static str, offset: u64, reason: impl Into<String>) -> InjectError {
+        InjectError::Refused { path: PathBuf::new(), structure, offset, reason: reason.into() }
+    }
+
+    /// Fills in the file the error is about, where a format module left it empty.
+    fn at(mut self, file: &Path) -> InjectError {
+        let path = match &mut self {
+            InjectError::Io { path, .. }
+            | InjectError::Format { path, .. }
+            | InjectError::AlreadyHasPayload { path, .. }
+            | InjectError::Signed { path, .. }
+            | InjectError::Refused { path, .. }
+            | InjectError::Verify { path, .. } => path,
+        };
+        if path.as_os_str().is_empty() {
+            *path = file.to_path_buf();
+        }
+        self
+    }
+}
+
+impl From<Error> for InjectError {
+    fn from(source: Error) -> InjectError {
+        InjectError::Format { path: PathBuf::new(), source }
+    }
+}
+
+impl fmt::Display for InjectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InjectError::Io { path, operation, source } => {
+                write!(f, "{}: cannot {operation}: {source}", path.display())
+            }
+            InjectError::Format { path, source } => write!(f, "{}: {source}", path.display()),
+            InjectError::AlreadyHasPayload { path, offset } => write!(
+                f,
+                "{}: already carries a payload (container data at {offset:#x}); use replace to overwrite it",
+                path.display()
+            ),
+            InjectError::Signed { path, offset, size } => write!(
+                f,
+                "{}: PE security directory points to an Authenticode signature ({size} bytes at {offset:#x}); \
+                 adding a payload changes the signed bytes, so the signature would no longer match; \
+                 use drop_signature to remove it (and re-sign the result)",
+                path.display()
+            ),
+            InjectError::Refused { path, structure, offset, reason } => {
+                write!(f, "{}: {structure} at {offset:#x}: {reason}", path.display())
+            }
+            InjectError::Verify { path, reason } => write!(
+                f,
+                "{}: the written file did not read back as expected ({reason}); the destination was not touched",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InjectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InjectError::Io { source, .. } => Some(source),
+            InjectError::Format { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn io_error<'a>(path: &'a Path, operation: &'static str) -> impl FnOnce(io::Error) -> InjectError + 'a {
+    move |source| InjectError::Io { path: path.to_path_buf(), operation, source }
+}
+
+/// Size and checksum of a payload file, from one streaming pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PayloadInfo {
+    pub size: u64,
+    pub crc32c: u32,
+}
+
+/// Reads `path` once, in blocks, for its size and CRC-32C.
+pub(crate) fn payload_info(path: &Path) -> Result<PayloadInfo, InjectError> {
+    let mut file = File::open(path).map_err(io_error(path, "open the payload"))?;
+    crc_of(&mut file, u64::MAX).map_err(io_error(path, "read the payload"))
+}
+
+/// CRC-32C of up to `limit` bytes from `reader`'s position, and how many there were.
+fn crc_of(reader: &mut impl Read, limit: u64) -> io::Result<PayloadInfo> {
+    let mut buffer = vec![0u8; READ_BLOCK];
+    let mut reader = reader.take(limit);
+    let (mut size, mut crc) = (0u64, 0u32);
+    loop {
+        let n = match reader.read(&mut buffer) {
+            Ok(0) => return Ok(PayloadInfo { size, crc32c: crc }),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        crc = crc32c::crc32c_append(crc, buffer.get(..n).unwrap_or_default());
+        size = size.saturating_add(n as u64);
+    }
+}
+
+/// Fills a deferred piece from the output written so far.
+pub(crate) type Fill = Box<dyn FnOnce(&File) -> io::Result<Vec<u8>>>;
+
+/// One stretch of the output file.
+pub(crate) enum Piece {
+    /// Bytes copied from the input library.
+    Input { offset: u64, len: u64 },
+    /// New bytes (headers, frame, tables).
+    Bytes(Vec<u8>),
+    /// Alignment padding, or bytes blanked out.
+    Zeros(u64),
+    /// The payload file's bytes, streamed.
+    Payload,
+    /// The bytes of `options.per_arch[index]`, whose size and CRC-32C the
+    /// format module measured with [`payload_info`] (universal Mach-O).
+    ArchPayload { index: usize, info: PayloadInfo },
+    /// `len` bytes whose content depends on the bytes written before them
+    /// (PE checksum, Mach-O code signature). Written as zeros first; after
+    /// every other piece is written, `fill` is called in piece order with the
+    /// output file and must return exactly `len` bytes.
+    Deferred { len: u64, fill: Fill },
+}
+
+impl fmt::Debug for Piece {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Piece::Input { offset, len } => write!(f, "Input {{ offset: {offset:#x}, len: {len:#x} }}"),
+            Piece::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Piece::Zeros(n) => write!(f, "Zeros({n:#x})"),
+            Piece::Payload => f.write_str("Payload"),
+            Piece::ArchPayload { index, info } => write!(f, "ArchPayload {{ index: {index}, info: {info:?} }}"),
+            Piece::Deferred { len, .. } => write!(f, "Deferred {{ len: {len} }}"),
+        }
+    }
+}
+
+/// The output, described piece by piece.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    pub pieces: Vec<Piece>,
+    /// Absolute offset at which the payload is expected (for a universal file,
+    /// one of the slices' payloads).
+    pub payload_offset: u64,
+}
+
+/// `Input` pieces for `[start, end)` of the input, with each of `holes` (input
+/// ranges, in any order, possibly overlapping or reaching outside) written as
+/// zeros instead.
+pub(crate) fn copy_with_holes(start: u64, end: u64, holes: &[(u64, u64)]) -> Vec<Piece> {
+    let mut holes: Vec<(u64, u64)> =
+        holes.iter().map(|&(a, b)| (a.max(start), b.min(end))).filter(|(a, b)| a < b).collect();
+    holes.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut at = start;
+    for (a, b) in holes {
+        if b <= at {
+            continue;
+        }
+        let a = a.max(at);
+        if a > at {
+            pieces.push(Piece::Input { offset: at, len: a.saturating_sub(at) });
+        }
+        let len = b.saturating_sub(a);
+        match pieces.last_mut() {
+            // Overlapping holes make one run of zeros.
+            Some(Piece::Zeros(run)) if a == at => *run = run.saturating_add(len),
+            _ => pieces.push(Piece::Zeros(len)),
+        }
+        at = b;
+    }
+    if end > at {
+        pieces.push(Piece::Input { offset: at, len: end.saturating_sub(at) });
+    }
+    pieces
+}
+
+/// `value` rounded up to a multiple of `align` (a power of two), or `None` on overflow.
+pub(crate) fn align_up(value: u64, align: u64) -> Option<u64> {
+    let mask = align.checked_sub(1)?;
+    Some(value.checked_add(mask)? & !mask)
+}
+
+/// Adds a payload to `library`, writing the result to `out` (which may be
+/// `library` itself; see also [`inject_in_place`]). The output keeps the
+/// input's permission bits.
+///
+/// ELF: a non-allocated `.jlji` section after the input's bytes, with new
+/// section name and header tables after it. PE: a `.jlji` section holding the
+/// frame, and the payload in the overlay. Mach-O (thin or universal): a
+/// `__JULIA` segment with the `__ji` section. The payload always starts on a
+/// 4096-byte page (16384 for arm64 Mach-O).
+///
+/// The payload must be a regular file: it is read once for its CRC-32C and
+/// then copied.
+pub fn inject(
+    library: &Path,
+    payload: &Path,
+    out: &Path,
+    mut options: InjectOptions,
+) -> Result<InjectReport, InjectError> {
+    let input = File::open(library).map_err(io_error(library, "open the library"))?;
+    let mode = input.metadata().map_err(io_error(library, "read the library's metadata"))?.permissions();
+    let map = map(&input).map_err(io_error(library, "map the library"))?;
+    let bytes: &[u8] = &map;
+    let (format, had) = existing_container(bytes).map_err(|e| InjectError::from(e).at(library))?;
+    if format != Format::MachO && !options.per_arch.is_empty() {
+        let reason = format!("per-architecture payloads apply to universal Mach-O files only, not to {format} files");
+        return Err(InjectError::Refused { path: library.to_path_buf(), structure: "file header", offset: 0, reason });
+    }
+    if let (Some(offset), false) = (had, options.replace) {
+        return Err(InjectError::AlreadyHasPayload { path: library.to_path_buf(), offset });
+    }
+
+    let info = payload_info(payload)?;
+    let mut progress = options.progress.take();
+    let layout = match format {
+        Format::Elf => crate::elf::inject::layout(bytes, info, &options),
+        Format::Pe => crate::coff::inject::layout(bytes, info, &options),
+        Format::Coff => Err(InjectError::refused(
+            "COFF file header",
+            0,
+            "this is a COFF object (.obj), not a PE image; inject into the linked DLL instead",
+        )),
+        Format::MachO => crate::macho::inject::layout(bytes, info, &options),
+    }
+    .map_err(|e| e.at(library))?;
+
+    let sources = Sources { input: &input, library, payload, info, options: &options };
+    let temp = TempFile::create(out)?;
+    let written = write_pieces(&temp, layout.pieces, &sources, &mut progress)?;
+    temp.file.set_permissions(mode).map_err(io_error(&temp.path, "set the permissions of the temporary file"))?;
+    temp.file.sync_all().map_err(io_error(&temp.path, "sync the temporary file"))?;
+    let checked = verify(&temp, &written, layout.payload_offset).map_err(|e| e.at(out))?;
+    drop(map);
+    temp.commit(out)?;
+    Ok(InjectReport {
+        output: out.to_path_buf(),
+        format,
+        payload_offset: checked.offset,
+        payload_size: checked.size,
+        payload_crc32c: checked.crc32c,
+        output_size: written.size,
+        replaced: had.is_some(),
+    })
+}
+
+/// [`inject`] with the library as its own destination: the result replaces
+/// it by rename (the input file is never written to). A symbolic link is
+/// followed, so the file it points to is replaced and the link kept.
+pub fn inject_in_place(library: &Path, payload: &Path, options: InjectOptions) -> Result<InjectReport, InjectError> {
+    let real = fs::canonicalize(library).map_err(io_error(library, "resolve the library's path"))?;
+    inject(&real, payload, &real, options)
+}
+
+/// Maps `file` read-only.
+#[allow(unsafe_code)]
+fn map(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: mmap(2) is the only way to hand the navigators (which take
+    // `&[u8]`) a file of any size while reading just the header pages. The
+    // mapping is private and read-only; Rust's aliasing rules hold as long as
+    // no other process truncates or rewrites the file while it is mapped. This
+    // crate never writes to a file it has mapped (the input is opened
+    // read-only; the output is mapped only after it is written and synced),
+    // and a library being rewritten by another process during injection is
+    // outside what any tool of this kind can guard against.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
+/// The input's format and, if it already has a container (in any slice), where.
+fn existing_container(bytes: &[u8]) -> Result<(Format, Option<u64>), Error> {
+    let mut format = None;
+    let mut found = None;
+    for slice in crate::slices(bytes)? {
+        let slice = slice?;
+        let slice_format = crate::format_of(slice.bytes())?;
+        let lookup = slice.find_section(container_name(slice_format))?;
+        format = Some(lookup.image.format);
+        found = found.or(lookup.section.map(|s| s.offset));
+    }
+    Ok((format.unwrap_or(Format::MachO), found))
+}
+
+/// What the pieces are copied from.
+struct Sources<'a> {
+    input: &'a File,
+    library: &'a Path,
+    payload: &'a Path,
+    info: PayloadInfo,
+    options: &'a InjectOptions,
+}
+
+/// Where each payload went, and the file's size.
+struct Written {
+    payloads: Vec<(u64, PayloadInfo)>,
+    size: u64,
+}
+
+/// The temporary output: removed on drop unless committed.
+struct TempFile {
+    path: PathBuf,
+    file: File,
+    keep: bool,
+}
+
+impl TempFile {
+    /// Creates `.NAME.pkgimg-XXXXXX` next to `out`, readable and writable.
+    fn create(out: &Path) -> Result<TempFile, InjectError> {
+        let dir = parent(out);
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
+            .unwrap_or(0)
+            ^ std::process::id().rotate_left(16);
+        let mut last = None;
+        for attempt in 0u32..64 {
+            let tag = seed.wrapping_add(attempt.wrapping_mul(0x9e37_79b9)) & 0xff_ffff;
+            let path = dir.join(format!(".{name}.pkgimg-{tag:06x}"));
+            match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(TempFile { path, file, keep: false }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(io_error(&path, "create the temporary file")(e)),
+            }
+        }
+        let e = last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists));
+        Err(io_error(&dir, "find an unused temporary file name")(e))
+    }
+
+    /// Renames the file to `out` and makes the rename durable.
+    fn commit(mut self, out: &Path) -> Result<(), InjectError> {
+        fs::rename(&self.path, out).map_err(io_error(out, "rename the temporary file into place"))?;
+        self.keep = true;
+        let dir = parent(out);
+        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_error(&dir, "sync the directory"))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The directory a path is in ("." for a bare file name).
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Writes every piece to the temporary file, then fills the deferred ones.
+fn write_pieces(
+    temp: &TempFile,
+    pieces: Vec<Piece>,
+    sources: &Sources<'_>,
+    progress: &mut Option<Box<dyn FnMut(u64, u64)>>,
+) -> Result<Written, InjectError> {
+    let path = temp.path.as_path();
+    let mut out = &temp.file;
+    let mut at = 0u64;
+    let mut deferred = Vec::new();
+    let mut payloads = Vec::new();
+    let zeros = vec![0u8; 64 << 10];
+    let too_big = || InjectError::Verify { path: path.to_path_buf(), reason: "output size overflows 64 bits".into() };
+    for piece in pieces {
+        let len = match piece {
+            Piece::Input { offset, len } => {
+                let mut input = sources.input;
+                input.seek(SeekFrom::Start(offset)).map_err(io_error(sources.library, "seek in the library"))?;
+                let copied =
+                    io::copy(&mut input.take(len), &mut out).map_err(io_error(path, "copy the library's bytes"))?;
+                if copied != len {
+                    return Err(InjectError::Refused {
+                        path: sources.library.to_path_buf(),
+                        structure: "library bytes",
+                        offset: offset.saturating_add(copied),
+                        reason: format!(
+                            "the file ended {} bytes early; was it changed meanwhile?",
+                            len.saturating_sub(copied)
+                        ),
+                    });
+                }
+                len
+            }
+            Piece::Bytes(bytes) => {
+                out.write_all(&bytes).map_err(io_error(path, "write to the temporary file"))?;
+                bytes.len() as u64
+            }
+            Piece::Zeros(len) => {
+                write_zeros(out, len, &zeros).map_err(io_error(path, "write to the temporary file"))?;
+                len
+            }
+            Piece::Payload => {
+                copy_payload(out, sources.payload, sources.info, path, progress)?;
+                payloads.push((at, sources.info));
+                sources.info.size
+            }
+            Piece::ArchPayload { index, info } => {
+                let source = sources.options.per_arch.get(index).map(|(_, p)| p.as_path()).ok_or_else(|| {
+                    InjectError::Verify { path: path.to_path_buf(), reason: format!("no per-arch payload {index}") }
+                })?;
+                copy_payload(out, source, info, path, progress)?;
+                payloads.push((at, info));
+                info.size
+            }
+            Piece::Deferred { len, fill } => {
+                write_zeros(out, len, &zeros).map_err(io_error(path, "write to the temporary file"))?;
+                deferred.push((at, len, fill));
+                len
+            }
+        };
+        at = at.checked_add(len).ok_or_else(too_big)?;
+    }
+    // Runs of zeros at the end may be holes: give the file its full length.
+    temp.file.set_len(at).map_err(io_error(path, "set the temporary file's length"))?;
+    for (offset, len, fill) in deferred {
+        let bytes = fill(&temp.file).map_err(io_error(path, "compute deferred bytes"))?;
+        if bytes.len() as u64 != len {
+            let reason = format!("a deferred piece at {offset:#x} is {} bytes, not {len}", bytes.len());
+            return Err(InjectError::Verify { path: path.to_path_buf(), reason });
+        }
+        temp.file.write_all_at(&bytes, offset).map_err(io_error(path, "write to the temporary file"))?;
+    }
+    Ok(Written { payloads, size: at })
+}
+
+/// Writes `len` zero bytes at the current position; long runs become a hole.
+fn write_zeros(mut out: &File, len: u64, zeros: &[u8]) -> io::Result<()> {
+    if len >= HOLE_MIN {
+        let step = i64::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        out.seek(SeekFrom::Current(step))?;
+        return Ok(());
+    }
+    let mut left = len;
+    while left > 0 {
+        let n = usize::try_from(left).unwrap_or(usize::MAX).min(zeros.len());
+        out.write_all(zeros.get(..n).unwrap_or_default())?;
+        left = left.saturating_sub(n as u64);
+    }
+    Ok(())
+}
+
+/// Copies exactly `info.size` bytes of `source` to `out`, in steps, reporting progress.
+fn copy_payload(
+    mut out: &File,
+    source: &Path,
+    info: PayloadInfo,
+    temp: &Path,
+    progress: &mut Option<Box<dyn FnMut(u64, u64)>>,
+) -> Result<(), InjectError> {
+    let file = File::open(source).map_err(io_error(source, "open the payload"))?;
+    let total = info.size;
+    let mut done = 0u64;
+    if let Some(report) = progress.as_mut() {
+        report(done, total);
+    }
+    while done < total {
+        let step = COPY_STEP.min(total.saturating_sub(done));
+        // `io::copy` from a `Take<&File>` to a `&File` is `copy_file_range(2)`
+        // on Linux: no bytes pass through this process.
+        let copied = io::copy(&mut (&file).take(step), &mut out).map_err(io_error(temp, "copy the payload"))?;
+        done = done.saturating_add(copied);
+        if copied != step {
+            return Err(InjectError::Refused {
+                path: source.to_path_buf(),
+                structure: "payload",
+                offset: done,
+                reason: format!("the file ended at {done} bytes, but it had {total} when its CRC was computed"),
+            });
+        }
+        if let Some(report) = progress.as_mut() {
+            report(done, total);
+        }
+    }
+    Ok(())
+}
+
+/// The payload as read back from the written file.
+struct Checked {
+    offset: u64,
+    size: u64,
+    crc32c: u32,
+}
+
+/// Reads the temporary file back: every image in it must have a payload, each
+/// found where a payload piece was written, with that piece's size and CRC in
+/// the frame and in the bytes. Returns the one at `expected`.
+fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Checked, InjectError> {
+    let path = temp.path.as_path();
+    let fail = |reason: String| InjectError::Verify { path: PathBuf::new(), reason };
+    let map = map(&temp.file).map_err(io_error(path, "map the temporary file"))?;
+    let mut found = Vec::new();
+    for item in crate::payloads(&map).map_err(|e| fail(e.to_string()))? {
+        let (slice, payload) = item.map_err(|e| fail(e.to_string()))?;
+        let payload = payload.map_err(|e| match slice.index() {
+            Some(i) => fail(format!("slice {i}: {e}")),
+            None => fail(e.to_string()),
+        })?;
+        found.push((payload.offset(), payload.size(), payload.frame().payload_crc32c));
+    }
+    drop(map);
+    if found.len() != written.payloads.len() {
+        return Err(fail(format!("{} payloads written, {} found", written.payloads.len(), found.len())));
+    }
+    let mut result = None;
+    for (offset, size, crc) in found {
+        let Some((_, info)) = written.payloads.iter().find(|(at, _)| *at == offset) else {
+            return Err(fail(format!("a payload is found at {offset:#x}, where none was written")));
+        };
+        if (size, crc) != (info.size, info.crc32c) {
+            return Err(fail(format!(
+                "the frame for the payload at {offset:#x} says {size} bytes with CRC-32C {crc:#010x}, \
+                 but {} bytes with CRC-32C {:#010x} were written",
+                info.size, info.crc32c
+            )));
+        }
+        // Read the bytes through the file, not the mapping, so a large payload
+        // does not become resident memory of this process.
+        let mut file = &temp.file;
+        file.seek(SeekFrom::Start(offset)).map_err(io_error(path, "seek in the temporary file"))?;
+        let actual = crc_of(&mut file, size).map_err(io_error(path, "read back the temporary file"))?;
+        if actual != *info {
+            return Err(fail(format!(
+                "the payload at {offset:#x} reads back as {} bytes with CRC-32C {:#010x}, expected {} bytes with {:#010x}",
+                actual.size, actual.crc32c, info.size, info.crc32c
+            )));
+        }
+        if offset == expected {
+            result = Some(Checked { offset, size, crc32c: crc });
+        }
+    }
+    result.ok_or_else(|| fail(format!("no payload at {expected:#x}, where the layout put it")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holes_split_input_ranges() {
+        let pieces = copy_with_holes(0, 100, &[(90, 200), (10, 20), (15, 30), (50, 50)]);
+        let text: Vec<String> = pieces.iter().map(|p| format!("{p:?}")).collect();
+        assert_eq!(
+            text,
+            ["Input { offset: 0x0, len: 0xa }", "Zeros(0x14)", "Input { offset: 0x1e, len: 0x3c }", "Zeros(0xa)",]
+        );
+    }
+
+    #[test]
+    fn align_up_checks_overflow() {
+        assert_eq!(align_up(4097, 4096), Some(8192));
+        assert_eq!(align_up(4096, 4096), Some(4096));
+        assert_eq!(align_up(u64::MAX, 64), None);
+        assert_eq!(align_up(5, 0), None);
+    }
+}
