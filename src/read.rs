@@ -42,7 +42,14 @@ impl<'a> Data<'a> {
             .ok()
             .zip(usize::try_from(end).ok())
             .and_then(|(start, end)| self.bytes.get(start..end))
-            .ok_or_else(|| Error::Truncated { what, offset: abs, size, count, scope: self.what, available: self.len() })?;
+            .ok_or_else(|| Error::Truncated {
+                what,
+                offset: abs,
+                size,
+                count,
+                scope: self.what,
+                available: self.len(),
+            })?;
         Ok(Data { bytes, base: abs, what, big_endian: self.big_endian })
     }
 

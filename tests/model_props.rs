@@ -21,7 +21,10 @@ struct Model {
 
 /// Sections drawn from NAMES; each `.jlji` gets a real frame and the model payload.
 fn model() -> impl Strategy<Value = Model> {
-    (prop::collection::vec((0..NAMES.len(), prop::collection::vec(any::<u8>(), 0..40)), 0..6), prop::collection::vec(any::<u8>(), 0..300))
+    (
+        prop::collection::vec((0..NAMES.len(), prop::collection::vec(any::<u8>(), 0..40)), 0..6),
+        prop::collection::vec(any::<u8>(), 0..300),
+    )
         .prop_map(|(sections, payload)| Model { sections, payload })
 }
 
@@ -79,7 +82,17 @@ fn never_outside(bytes: &[u8]) {
 
 /// Values that break counts, offsets and sizes.
 fn nasty() -> impl Strategy<Value = u64> {
-    prop_oneof![Just(0u64), Just(1), Just(0x7f), Just(0xff00), Just(0xffff), Just(u32::MAX as u64), Just(u64::MAX), Just(u64::MAX - 63), any::<u64>()]
+    prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(0x7f),
+        Just(0xff00),
+        Just(0xffff),
+        Just(u32::MAX as u64),
+        Just(u64::MAX),
+        Just(u64::MAX - 63),
+        any::<u64>()
+    ]
 }
 
 /// Writes `value` at `at` (truncated to `width` bytes) in the given byte order.

@@ -23,7 +23,10 @@ fn elf_all_widths_and_byte_orders() {
         assert_eq!(p.data(), PAYLOAD);
         assert_eq!(p.offset(), built.data_at[1] + 64);
         assert_eq!(p.container(), FileRange { offset: built.data_at[1], size: c.len() as u64 });
-        assert_eq!((p.format(), p.bits(), p.endian()), (Format::Elf, if wide { 64 } else { 32 }, if big { Endian::Big } else { Endian::Little }));
+        assert_eq!(
+            (p.format(), p.bits(), p.endian()),
+            (Format::Elf, if wide { 64 } else { 32 }, if big { Endian::Big } else { Endian::Little })
+        );
         assert_eq!(p.arch(), Arch::X86_64);
         p.verify().unwrap();
     }
@@ -128,9 +131,20 @@ fn elf_bad_entry_size_and_class() {
     let (_, shentsize_at, _, _) = elf_fields(true);
     Out { big: false }.put_u16(&mut built.bytes, shentsize_at, 40);
     let err = find_ji_payload(&built.bytes).unwrap_err();
-    assert_eq!(err, Error::Invalid { what: "ELF e_shentsize", offset: 58, value: 40, expected: "at least 40 (32-bit) or 64 (64-bit)" });
+    assert_eq!(
+        err,
+        Error::Invalid {
+            what: "ELF e_shentsize",
+            offset: 58,
+            value: 40,
+            expected: "at least 40 (32-bit) or 64 (64-bit)"
+        }
+    );
     built.bytes[4] = 3;
-    assert!(matches!(find_ji_payload(&built.bytes).unwrap_err(), Error::Invalid { what: "ELF EI_CLASS", offset: 4, value: 3, .. }));
+    assert!(matches!(
+        find_ji_payload(&built.bytes).unwrap_err(),
+        Error::Invalid { what: "ELF EI_CLASS", offset: 4, value: 3, .. }
+    ));
 }
 
 fn frame_error(mutate: impl Fn(&mut Vec<u8>)) -> (Error, u64) {
@@ -160,7 +174,15 @@ fn frame_errors() {
     assert!(matches!(err, Error::Overflow { what: "payload", .. }), "{err}");
     // payload_offset inside the frame.
     let (err, at) = frame_error(|c| c[16..24].copy_from_slice(&8u64.to_le_bytes()));
-    assert_eq!(err, Error::Invalid { what: "payload frame payload_offset", offset: at + 16, value: 8, expected: "at least header_size" });
+    assert_eq!(
+        err,
+        Error::Invalid {
+            what: "payload frame payload_offset",
+            offset: at + 16,
+            value: 8,
+            expected: "at least header_size"
+        }
+    );
 }
 
 #[test]
@@ -170,7 +192,9 @@ fn frame_checksum() {
     built.bytes[at] ^= 1;
     let p = find_ji_payload(&built.bytes).unwrap();
     let err = p.verify().unwrap_err();
-    assert!(matches!(err, Error::ChecksumMismatch { offset, expected, .. } if offset == at as u64 && expected == model::crc32c(PAYLOAD)));
+    assert!(
+        matches!(err, Error::ChecksumMismatch { offset, expected, .. } if offset == at as u64 && expected == model::crc32c(PAYLOAD))
+    );
     // Flags bit 0 clear: nothing to verify against.
     let (mut built, _) = elf_with_payload(true, false);
     built.bytes[built.data_at[1] as usize + 12] = 0;
@@ -193,9 +217,12 @@ fn macho_with_payload(wide: bool, big: bool, cputype: u32) -> model::Built {
 
 #[test]
 fn macho_thin_all_widths_and_byte_orders() {
-    for (wide, big, cpu, arch) in
-        [(true, false, 0x0100_000c, Arch::Aarch64), (false, false, 7, Arch::X86), (false, true, 18, Arch::Powerpc), (true, true, 0x0100_0012, Arch::Powerpc64)]
-    {
+    for (wide, big, cpu, arch) in [
+        (true, false, 0x0100_000c, Arch::Aarch64),
+        (false, false, 7, Arch::X86),
+        (false, true, 18, Arch::Powerpc),
+        (true, true, 0x0100_0012, Arch::Powerpc64),
+    ] {
         let built = macho_with_payload(wide, big, cpu);
         let p = find_ji_payload(&built.bytes).unwrap();
         assert_eq!(p.data(), PAYLOAD);
@@ -214,7 +241,15 @@ fn macho_cmdsize_and_ncmds() {
         let mut b = built.bytes.clone();
         o.put_u32(&mut b, 32 + 4, bad);
         let err = find_ji_payload(&b).unwrap_err();
-        assert_eq!(err, Error::Invalid { what: "Mach-O cmdsize", offset: 36, value: bad.into(), expected: "a multiple of 4, at least 8" });
+        assert_eq!(
+            err,
+            Error::Invalid {
+                what: "Mach-O cmdsize",
+                offset: 36,
+                value: bad.into(),
+                expected: "a multiple of 4, at least 8"
+            }
+        );
     }
     // More commands than sizeofcmds can hold: refused before the loop.
     let mut b = built.bytes.clone();
@@ -223,7 +258,10 @@ fn macho_cmdsize_and_ncmds() {
     // nsects beyond the command.
     let mut b = built.bytes.clone();
     o.put_u32(&mut b, 32 + 64, 1000);
-    assert!(matches!(find_ji_payload(&b).unwrap_err(), Error::Truncated { what: "Mach-O section headers", count: 1000, .. }));
+    assert!(matches!(
+        find_ji_payload(&b).unwrap_err(),
+        Error::Truncated { what: "Mach-O section headers", count: 1000, .. }
+    ));
     // sizeofcmds beyond the file.
     let mut b = built.bytes.clone();
     o.put_u32(&mut b, 20, u32::MAX);
@@ -234,7 +272,10 @@ fn macho_cmdsize_and_ncmds() {
 fn macho_segment_name_must_match() {
     let c = container(64, PAYLOAD);
     let built = macho(true, false, 0x0100_0007, &[MachSection { segment: "__DATA", section: "__ji", data: &c }]);
-    assert_eq!(find_ji_payload(&built.bytes).unwrap_err(), Error::NoContainer { format: Format::MachO, arch: Arch::X86_64 });
+    assert_eq!(
+        find_ji_payload(&built.bytes).unwrap_err(),
+        Error::NoContainer { format: Format::MachO, arch: Arch::X86_64 }
+    );
     assert!(matches!(find_section(&built.bytes, "no comma"), Err(Error::BadName { format: Format::MachO, .. })));
 }
 
@@ -267,7 +308,10 @@ fn macho_universal_errors() {
     assert_eq!(err.to_string(), format!("universal file has no {} slice; it has 2: powerpc, arm", Arch::HOST));
     // A huge slice count is checked against the file before any slice is read.
     file[4..8].copy_from_slice(&0xffff_fff0u32.to_be_bytes());
-    assert!(matches!(pkgimg::slices(&file).unwrap_err(), Error::Truncated { what: "Mach-O universal slice table", .. }));
+    assert!(matches!(
+        pkgimg::slices(&file).unwrap_err(),
+        Error::Truncated { what: "Mach-O universal slice table", .. }
+    ));
     // A slice that runs past the end of the file.
     let (mut file, _) = model::fat(true, &[(18, &ppc.bytes)]);
     file[16..24].copy_from_slice(&(u64::MAX - 1).to_be_bytes());
@@ -278,12 +322,20 @@ fn macho_universal_errors() {
 #[test]
 fn pe_and_coff() {
     let c = container(64, PAYLOAD);
-    for (pe, machine, arch, bits) in [(Some(true), 0x8664, Arch::X86_64, 64), (Some(false), 0x14c, Arch::X86, 32), (None, 0xaa64, Arch::Aarch64, 64), (None, 0x1c4, Arch::Arm, 32)] {
+    for (pe, machine, arch, bits) in [
+        (Some(true), 0x8664, Arch::X86_64, 64),
+        (Some(false), 0x14c, Arch::X86, 32),
+        (None, 0xaa64, Arch::Aarch64, 64),
+        (None, 0x1c4, Arch::Arm, 32),
+    ] {
         let built = model::coff(pe, machine, &[(".text", b"\xc3"), (".jlji", &c)]);
         let p = find_ji_payload(&built.bytes).unwrap();
         assert_eq!(p.data(), PAYLOAD);
         assert_eq!(p.offset(), built.data_at[1] + 64);
-        assert_eq!((p.format(), p.arch(), p.bits()), (if pe.is_some() { Format::Pe } else { Format::Coff }, arch, bits));
+        assert_eq!(
+            (p.format(), p.arch(), p.bits()),
+            (if pe.is_some() { Format::Pe } else { Format::Coff }, arch, bits)
+        );
     }
     // A frame in the section, the payload in the overlay after every section.
     let mut built = model::coff(Some(true), 0x8664, &[(".jlji", &model::frame(4096, PAYLOAD))]);
@@ -302,7 +354,10 @@ fn pe_errors() {
     // e_lfanew past the end of the file.
     let mut b = built.bytes.clone();
     b[0x3c..0x40].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
-    assert!(matches!(find_ji_payload(&b).unwrap_err(), Error::Truncated { what: "PE signature", offset: 0x7fff_ffff, .. }));
+    assert!(matches!(
+        find_ji_payload(&b).unwrap_err(),
+        Error::Truncated { what: "PE signature", offset: 0x7fff_ffff, .. }
+    ));
     // Wrong signature.
     let mut b = built.bytes.clone();
     b[0x80] = b'X';
@@ -319,7 +374,10 @@ fn pe_errors() {
     assert!(matches!(find_section(&built.bytes, ".longer_than_8"), Err(Error::BadName { format: Format::Coff, .. })));
     // Two containers.
     let built = model::coff(None, 0x8664, &[(".jlji", &c), (".jlji", &c)]);
-    assert_eq!(find_ji_payload(&built.bytes).unwrap_err(), Error::Ambiguous { first: built.data_at[0], second: built.data_at[1] });
+    assert_eq!(
+        find_ji_payload(&built.bytes).unwrap_err(),
+        Error::Ambiguous { first: built.data_at[0], second: built.data_at[1] }
+    );
 }
 
 #[test]
@@ -327,6 +385,9 @@ fn unknown_and_tiny_inputs() {
     assert_eq!(find_ji_payload(b"").unwrap_err(), Error::UnknownFormat { magic: [0; 4] });
     assert_eq!(find_ji_payload(b"#!/bin/sh\n").unwrap_err(), Error::UnknownFormat { magic: *b"#!/b" });
     assert!(find_ji_payload(b"\x7fELF").unwrap_err().to_string().contains("ELF identification"));
-    assert!(matches!(find_ji_payload(b"MZ").unwrap_err(), Error::Truncated { what: "the file", .. } | Error::Truncated { .. }));
+    assert!(matches!(
+        find_ji_payload(b"MZ").unwrap_err(),
+        Error::Truncated { what: "the file", .. } | Error::Truncated { .. }
+    ));
     assert!(matches!(find_ji_payload(&[0xca, 0xfe, 0xba, 0xbe]).unwrap_err(), Error::Truncated { .. }));
 }

@@ -137,7 +137,9 @@ fn check_goblin(ctx: &str, bytes: &[u8], base: u64, format: Format, ours: Lookup
             let mut found = elf.section_headers.iter().filter(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".jlji"));
             let sh = found.next();
             assert!(found.next().is_none() || ours.section.is_none());
-            sh.map(|sh| (sh.sh_offset, if sh.sh_type == goblin::elf::section_header::SHT_NOBITS { 0 } else { sh.sh_size }))
+            sh.map(|sh| {
+                (sh.sh_offset, if sh.sh_type == goblin::elf::section_header::SHT_NOBITS { 0 } else { sh.sh_size })
+            })
         }
         goblin::Object::Mach(goblin::mach::Mach::Binary(macho)) => macho
             .segments
@@ -172,7 +174,10 @@ fn check_file(path: &Path) -> usize {
 #[test]
 fn corpus_agrees_with_goblin_and_object() {
     let files = common::files_under(&common::corpus());
-    let objects: Vec<_> = files.iter().filter(|p| !p.extension().is_some_and(|e| e == "json" || e == "md" || e == "py" || e == "c" || e == "s")).collect();
+    let objects: Vec<_> = files
+        .iter()
+        .filter(|p| !p.extension().is_some_and(|e| e == "json" || e == "md" || e == "py" || e == "c" || e == "s"))
+        .collect();
     assert!(objects.len() >= 20, "corpus has {} files; run python3 corpus/build.py", objects.len());
     let compared: usize = objects.iter().map(|p| check_file(p)).sum();
     assert!(compared > 100, "only {compared} sections compared");
@@ -195,7 +200,9 @@ fn system_libraries() -> Vec<PathBuf> {
     let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().expect("rustc");
     let lib = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim()).join("lib");
     if let Ok(entries) = std::fs::read_dir(&lib) {
-        out.extend(entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "so")));
+        out.extend(
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "so")),
+        );
     }
     out
 }
@@ -232,7 +239,14 @@ fn objcopy_and_gnu_ld_outputs() {
     run(Command::new("gcc").args(["-shared", "-fPIC", "-o", "lib.so", "lib.c"]));
     run(Command::new("gcc").args(["-c", "-o", "lib.o", "lib.c"]));
     for (input, output) in [("lib.so", "added.so"), ("lib.o", "added.o")] {
-        run(Command::new("llvm-objcopy").args(["--add-section", ".jlji=c.bin", "--set-section-alignment", ".jlji=64", input, output]));
+        run(Command::new("llvm-objcopy").args([
+            "--add-section",
+            ".jlji=c.bin",
+            "--set-section-alignment",
+            ".jlji=64",
+            input,
+            output,
+        ]));
         let bytes = std::fs::read(dir.join(output)).unwrap();
         let p = pkgimg::find_ji_payload(&bytes).unwrap_or_else(|e| panic!("{output}: {e}"));
         assert_eq!(p.data(), &payload[..]);

@@ -27,7 +27,10 @@ fn check(bytes: &[u8]) {
             assert!(r.offset + r.size <= bytes.len() as u64);
             if let Ok(p) = payload {
                 inside(&p);
-                assert!(p.offset() >= r.offset && p.offset() + p.size() <= r.offset + r.size, "payload outside its slice");
+                assert!(
+                    p.offset() >= r.offset && p.offset() + p.size() <= r.offset + r.size,
+                    "payload outside its slice"
+                );
             }
         }
     }
@@ -45,7 +48,9 @@ fn check(bytes: &[u8]) {
 fn corpus_files() -> Vec<(PathBuf, Vec<u8>)> {
     let files: Vec<_> = common::files_under(&common::corpus())
         .into_iter()
-        .filter(|p| !p.extension().is_some_and(|e| ["json", "md", "py", "c", "s", "S"].contains(&e.to_str().unwrap_or(""))))
+        .filter(|p| {
+            !p.extension().is_some_and(|e| ["json", "md", "py", "c", "s", "S"].contains(&e.to_str().unwrap_or("")))
+        })
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap();
             (p, bytes)
