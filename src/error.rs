@@ -140,6 +140,9 @@ impl fmt::Display for Error {
                 }
                 write!(f, ") runs past the end of {scope} ({available:#x} bytes)")
             }
+            Error::Overflow { what, offset, size, count: 1 } => {
+                write!(f, "{what} at {offset:#x} + {size:#x} bytes overflows 64-bit offsets")
+            }
             Error::Overflow { what, offset, size, count } => {
                 write!(f, "{what} at {offset:#x} ({size} × {count} bytes) overflows 64-bit offsets")
             }

@@ -7,44 +7,6 @@ mod common;
 
 use std::path::PathBuf;
 
-/// Every lookup the crate offers, with the invariants that hold on any input.
-fn check(bytes: &[u8]) {
-    let inside = |p: &pkgimg::Payload<'_>| {
-        let start = p.offset() as usize;
-        let end = start.checked_add(p.data().len()).expect("payload end overflows");
-        assert!(end <= bytes.len(), "payload {start:#x}..{end:#x} outside a {}-byte input", bytes.len());
-        assert_eq!(&bytes[start..end], p.data(), "data() is not the bytes at offset()");
-        let c = p.container();
-        assert!(c.offset.checked_add(c.size).is_some_and(|e| e <= bytes.len() as u64));
-    };
-    if let Ok(p) = pkgimg::find_ji_payload(bytes) {
-        inside(&p);
-        let _ = p.verify();
-    }
-    if let Ok(all) = pkgimg::payloads(bytes) {
-        for (slice, payload) in all.flatten() {
-            let r = slice.range();
-            assert!(r.offset + r.size <= bytes.len() as u64);
-            if let Ok(p) = payload {
-                inside(&p);
-                assert!(
-                    p.offset() >= r.offset && p.offset() + p.size() <= r.offset + r.size,
-                    "payload outside its slice"
-                );
-            }
-        }
-    }
-    for name in [".text", "__TEXT,__text", ".jlji"] {
-        if let Ok(pkgimg::Lookup { section: Some(r), .. }) = pkgimg::find_section(bytes, name) {
-            assert!(r.offset.checked_add(r.size).is_some_and(|e| e <= bytes.len() as u64));
-        }
-    }
-    // Every error renders.
-    if let Err(e) = pkgimg::find_ji_payload(bytes) {
-        assert!(!e.to_string().is_empty());
-    }
-}
-
 fn corpus_files() -> Vec<(PathBuf, Vec<u8>)> {
     let files: Vec<_> = common::files_under(&common::corpus())
         .into_iter()
@@ -64,7 +26,7 @@ fn corpus_files() -> Vec<(PathBuf, Vec<u8>)> {
 fn truncation_at_every_length() {
     for (path, bytes) in corpus_files() {
         for len in 0..bytes.len() {
-            let result = std::panic::catch_unwind(|| check(&bytes[..len]));
+            let result = std::panic::catch_unwind(|| common::invariants(&bytes[..len]));
             assert!(result.is_ok(), "{} truncated to {len} bytes", path.display());
         }
     }
@@ -82,7 +44,7 @@ fn every_byte_set_to_extremes() {
         for at in (0..bytes.len()).filter(|&at| swept(at)) {
             for value in [0x00u8, 0x7f, 0x80, 0xff] {
                 damaged[at] = value;
-                let result = std::panic::catch_unwind(|| check(&damaged));
+                let result = std::panic::catch_unwind(|| common::invariants(&damaged));
                 assert!(result.is_ok(), "{} with byte {at:#x} set to {value:#04x}", path.display());
             }
             damaged[at] = bytes[at];

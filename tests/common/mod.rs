@@ -65,4 +65,43 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Every lookup the crate offers, with the invariants that hold on any input.
+pub fn invariants(bytes: &[u8]) {
+    let inside = |p: &pkgimg::Payload<'_>| {
+        let start = p.offset() as usize;
+        let end = start.checked_add(p.data().len()).expect("payload end overflows");
+        assert!(end <= bytes.len(), "payload {start:#x}..{end:#x} outside a {}-byte input", bytes.len());
+        assert_eq!(&bytes[start..end], p.data(), "data() is not the bytes at offset()");
+        let c = p.container();
+        assert!(c.offset.checked_add(c.size).is_some_and(|e| e <= bytes.len() as u64));
+    };
+    if let Ok(p) = pkgimg::find_ji_payload(bytes) {
+        inside(&p);
+        let _ = p.verify();
+    }
+    if let Ok(all) = pkgimg::payloads(bytes) {
+        for (slice, payload) in all.flatten() {
+            let r = slice.range();
+            assert!(r.offset + r.size <= bytes.len() as u64);
+            if let Ok(p) = payload {
+                inside(&p);
+                assert!(
+                    p.offset() >= r.offset && p.offset() + p.size() <= r.offset + r.size,
+                    "payload outside its slice"
+                );
+            }
+        }
+    }
+    for name in [".text", "__TEXT,__text", ".jlji"] {
+        if let Ok(pkgimg::Lookup { section: Some(r), .. }) = pkgimg::find_section(bytes, name) {
+            assert!(r.offset.checked_add(r.size).is_some_and(|e| e <= bytes.len() as u64));
+        }
+    }
+    // Every error renders.
+    if let Err(e) = pkgimg::find_ji_payload(bytes) {
+        assert!(!e.to_string().is_empty());
+    }
+}
+
 pub mod model;
