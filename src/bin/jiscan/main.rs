@@ -1,4 +1,4 @@
-//! `jiscan`: find, check, show and extract the data payload that a shared
+//! `jiscan`: find, check, show, extract and write the data payload that a shared
 //! library carries in its `.jlji` / `__JULIA,__ji` container (see FORMAT.md).
 //!
 //! One module per subcommand, each with its clap `Args` and a `run` that
@@ -17,9 +17,11 @@
 
 #[cfg(test)]
 mod damaged;
+mod emit;
 mod extract;
 mod files;
 mod identify;
+mod inject;
 mod json;
 mod reader;
 mod scan;
@@ -32,18 +34,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-const ABOUT: &str = "Find, check, show and extract the payload (e.g. a Julia .ji cache) carried inside \
+const ABOUT: &str = "Find, check, show, extract and write the payload (e.g. a Julia .ji cache) carried inside \
                      ELF, Mach-O and PE/COFF shared libraries";
 
 const LONG_ABOUT: &str = "\
-Find, check, show and extract the payload carried inside a shared library.
+Find, check, show, extract and write the payload carried inside a shared library.
 
 A library made for this purpose (for Julia, a package image) stays a valid .so, .dylib or .dll and \
 also carries a data payload - normally the bytes of a Julia .ji cache file - in a dedicated \
 container: the section .jlji (ELF, PE/COFF) or the section __ji of segment __JULIA (Mach-O, every \
 slice of a universal file). The container starts with a 64-byte frame giving the payload's offset, \
 size and CRC-32C. jiscan finds it by reading headers only, so scanning is fast whatever the file \
-size; checking a CRC reads the payload and is asked for explicitly.";
+size; checking a CRC reads the payload and is asked for explicitly. 'jiscan inject' adds a \
+payload to a linked library; 'jiscan emit' writes an object carrying one, for the linker.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -52,10 +55,15 @@ Examples:
   jiscan show Foo.so                       sections, frame and .ji header of one file
   jiscan extract Foo.so -o Foo.ji          write the payload (CRC checked first)
   jiscan extract --arch aarch64 Foo.dylib -o - | head -c 64 | xxd
+  jiscan inject libFoo.so Foo.ji -o out/libFoo.so
+                                           add a payload to a linked library (checked, then renamed)
+  jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o
+                                           an object carrying the payload, to link into a library
 
 Exit status:
   0  every file looked at has a valid payload (and, when checked, a matching CRC)
-  1  a file has no payload, is not an object file, cannot be read, or fails a check
+  1  a file has no payload, is not an object file, cannot be read, or fails a check;
+     inject/emit: nothing was written (the message names the file, structure and offset)
   2  bad usage: unknown option, missing or malformed argument
 
 Run 'jiscan help <COMMAND>' for each command's details.";
@@ -75,6 +83,10 @@ enum Command {
     Extract(extract::Args),
     /// Describe one file: sections, payload frame, and the .ji header if any
     Show(show::Args),
+    /// Add a payload to a linked shared library (post-link injection)
+    Inject(inject::Args),
+    /// Write a relocatable object carrying a payload, for the linker
+    Emit(emit::Args),
 }
 
 /// How a command ended, once its report is printed.
@@ -93,6 +105,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Extract(args) => extract::run(&args),
         Command::Show(args) => show::run(&args),
+        Command::Inject(args) => inject::run(&args),
+        Command::Emit(args) => emit::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
