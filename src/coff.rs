@@ -7,19 +7,19 @@ pub(crate) mod emit;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 
-use crate::read::Data;
+use crate::read::{pad, Data};
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
 /// `IMAGE_SCN_CNT_UNINITIALIZED_DATA`: no bytes in the file, like ELF's NOBITS.
 const UNINITIALIZED: u32 = 0x80;
 
 pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
-    if name.len() > 8 {
+    let Some(name) = pad::<8>(name) else {
         return Err(Error::BadName {
             format: Format::Coff,
             expected: "at most 8 bytes (long names need a string table)",
         });
-    }
+    };
     // An image starts with the MS-DOS stub, whose e_lfanew at 0x3c points at the
     // signature "PE\0\0"; the COFF file header follows it. An object file starts
     // with the COFF file header.
@@ -51,7 +51,7 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     let table = file.table("COFF section table", table_at, 40, u64::from(count))?;
     let mut found = None;
     for header in table.entries("COFF section header", 40) {
-        if header.padded_is::<8>(0, name)? {
+        if header.name_is(0, &name)? {
             // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
             let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
             let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };

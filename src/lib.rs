@@ -1,34 +1,98 @@
 //! Find, verify and write a data payload carried inside a valid shared library.
 //!
-//! One file is both a loadable `.so`/`.dylib`/`.dll` and a data file: the
-//! payload (for Julia, the bytes of a `.ji` package cache) sits in a dedicated
-//! container, found by walking only the format's headers:
+//! Julia caches a precompiled package as two files, a `.ji` (metadata and
+//! serialized data) and a shared library (native code); checking the cache
+//! today means `dlopen`ing the library. This crate makes one file both: the
+//! payload sits in a container that the platform loader ignores or maps
+//! lazily, and is found again by walking only the format's headers.
+//! `shared/FORMAT.md` in the repository is the byte-level contract.
 //!
 //! | format | container |
 //! |---|---|
-//! | ELF | section `.jlji` (not loaded) |
+//! | ELF `.so` / `.o` | section `.jlji` (not loaded) |
 //! | Mach-O, thin or universal | section `__ji` of its own segment `__JULIA` |
-//! | PE / COFF | section `.jlji`, the payload possibly in the overlay |
+//! | PE `.dll` / COFF `.obj` | section `.jlji`, the payload possibly in the overlay |
 //!
 //! The container starts with a 64-byte [`Frame`] that gives the payload's
-//! offset, size and CRC-32C. Locating a payload reads a few headers: no
-//! allocation, no panic, and a cost that does not grow with the file.
+//! offset, size and CRC-32C.
+//!
+//! # Three operations
+//!
+//! - **Locate:** [`find_ji_payload`] returns a [`Payload`] after reading the
+//!   headers and the frame. [`find_section`] gives the file range of any named
+//!   section the same way, and [`ji::Header`] decodes a Julia `.ji` payload.
+//! - **Verify:** [`Payload::verify`] checks the CRC-32C. It reads every payload
+//!   byte, so it is a separate call: a loader can locate on every start and
+//!   verify only when it first trusts a cache.
+//! - **Write** (needs `std`): [`emit_object`] makes a relocatable object to link
+//!   into the library; [`inject()`] adds a payload to a linked library,
+//!   atomically (temporary file, check, rename).
 //!
 //! ```
-//! # let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+//! // `elf/x86_64-linux-musl.so` in corpus/expected.json: payload at 1088, 1000 bytes.
+//! let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
 //! let payload = pkgimg::find_ji_payload(&file)?;
+//! assert_eq!((payload.offset(), payload.size()), (1088, 1000));
 //! payload.verify()?;
-//! println!("{} bytes at {:#x} in a {} {} image", payload.data().len(), payload.offset(),
-//!          payload.image().format, payload.image().arch);
 //! # Ok::<(), pkgimg::Error>(())
 //! ```
+//!
+//! # What the lookup path guarantees
+//!
+//! Locating ([`find_ji_payload`], [`find_section`], [`slices`], [`payloads`],
+//! [`host_slice`], the [`Slice`] methods, [`ji::Header::decode`]) is meant to
+//! run on untrusted files inside a language runtime, so:
+//!
+//! - **No `unsafe`:** `#![deny(unsafe_code)]`; only [`capi`] (a C pointer
+//!   becomes a slice) and the file mapping in [`mod@inject`] opt back in.
+//! - **No panic on any input:** clippy denies `indexing_slicing`,
+//!   `arithmetic_side_effects`, `unwrap_used`, `expect_used` and `panic` for the
+//!   whole crate (the attributes at the top of `src/lib.rs`); every read is a
+//!   bounds-checked `get` and every `offset + size` a checked add.
+//! - **No allocation, no `std`:** it builds with `--no-default-features`
+//!   (CI checks this); errors are plain values (integers, `&'static str`).
+//! - **Cost independent of the file's size:** it reads the headers and the
+//!   64-byte frame, never the payload or code; section and load-command counts
+//!   are checked against the bytes before any loop.
+//!
+//! # Universal (fat) Mach-O files
+//!
+//! [`find_ji_payload`] and [`find_section`] look in [`host_slice`], the slice a
+//! loader on this CPU would pick ([`Arch::HOST`]), and fail with
+//! [`Error::NoHostSlice`] if there is none. [`payloads`] and [`slices`] visit
+//! every slice, for tools that inspect files made for other machines. Offsets
+//! are always absolute, counted from the start of the whole file.
+//!
+//! # Errors
+//!
+//! An [`Error`] is a value, never a panic, and its `Display` is one line naming
+//! the structure and its absolute file offset, e.g. `ELF section header table
+//! at 0x1530 (64 × 15 bytes) runs past the end of the file (0x1710 bytes)`, so
+//! it can be checked against a hex dump. Writers' errors ([`EmitError`],
+//! [`InjectError`]) add the file path and what would make the write possible.
+//!
+//! # Features
+//!
+//! - `std` (default): the writers ([`emit_object`], [`inject()`]), the C
+//!   interface, `std::error::Error` impls, and the hardware CRC-32C (SSE4.2 /
+//!   ARMv8). Without it, locating, [`frame`], [`ji`] and a table-driven
+//!   [`crc::crc32c`] remain.
+//! - `cli` (default, implies `std`): the `jiscan` tool (scan, show, extract,
+//!   inject, emit).
+//!
+//! # From C
+//!
+//! With `std`, the `staticlib` and `cdylib` export [`capi`]'s functions,
+//! declared in `include/pkgimg.h`: `pkgimg_find_ji_payload`, `pkgimg_verify`
+//! and `pkgimg_strerror`.
 #![cfg_attr(not(feature = "std"), no_std)]
 // `unsafe` is opted into at two marked places only: the C interface (a C pointer
 // into a slice) and mapping a file (memmap2). The lookup path has none.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 // The lookup path must not panic on any input: no indexing, no unchecked
-// arithmetic, no unwrap. Writer modules opt out explicitly where needed.
+// arithmetic, no unwrap. The writers are held to the same rule; only test
+// modules and the compile-time CRC table opt out.
 #![deny(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
@@ -65,6 +129,13 @@ pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectRepo
 use read::Data;
 
 /// The object file format of an image.
+///
+/// ```
+/// use pkgimg::Format;
+/// // `Display` is for people, `name` for machine-readable output.
+/// assert_eq!(Format::MachO.to_string(), "Mach-O");
+/// assert_eq!(Format::MachO.name(), "macho");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     /// ELF (Linux, BSD, ...).
@@ -120,6 +191,15 @@ impl Endian {
 }
 
 /// What kind of image a file (or a slice of a universal file) is.
+///
+/// ```
+/// use pkgimg::{Arch, Endian, Format, Image};
+/// // corpus/expected.json: `elf/powerpc64-linux-musl.so` is 64-bit big-endian powerpc64.
+/// let file = std::fs::read("corpus/elf/powerpc64-linux-musl.so").unwrap();
+/// let image = pkgimg::find_section(&file, ".jlji")?.image;
+/// assert_eq!(image, Image { format: Format::Elf, arch: Arch::Powerpc64, bits: 64, endian: Endian::Big });
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Image {
     /// The object file format.
@@ -152,6 +232,21 @@ pub struct Lookup {
 }
 
 /// The name of the container in `format`, as [`find_section`] spells it.
+///
+/// ```
+/// use pkgimg::{container_name, Format};
+/// assert_eq!(container_name(Format::Elf), ".jlji");
+/// assert_eq!(container_name(Format::MachO), "__JULIA,__ji");
+///
+/// // In a PE image the container holds only the frame; the payload is in the
+/// // overlay. llvm-readobj: `.jlji` raw data at 0xc00, VirtualSize 0x40;
+/// // corpus/expected.json: payload at 4096.
+/// let dll = std::fs::read("corpus/pe/x86_64-overlay.dll").unwrap();
+/// let frame = pkgimg::find_section(&dll, container_name(Format::Pe))?.section.unwrap();
+/// assert_eq!((frame.offset, frame.size), (0xc00, 64));
+/// assert_eq!(pkgimg::find_ji_payload(&dll)?.offset(), 4096);
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 pub fn container_name(format: Format) -> &'static str {
     match format {
         Format::Elf | Format::Pe | Format::Coff => ".jlji",
@@ -181,16 +276,14 @@ pub(crate) fn unique(found: Option<FileRange>, next: FileRange) -> Result<Option
     }
 }
 
-/// Splits a Mach-O name `SEGMENT,section` into its two parts.
-pub(crate) fn split_macho_name(name: &[u8]) -> Result<(&[u8], &[u8]), Error> {
-    let bad = Error::BadName { format: Format::MachO, expected: "\"SEGMENT,section\", each at most 16 bytes" };
-    let comma = name.iter().position(|&b| b == b',').ok_or(bad.clone())?;
-    let (segment, section) = name.split_at(comma);
-    let section = section.get(1..).ok_or(bad.clone())?;
-    if segment.len() > 16 || section.len() > 16 {
-        return Err(bad);
+/// Splits a Mach-O name `SEGMENT,section` into its two 16-byte padded parts.
+pub(crate) fn split_macho_name(name: &[u8]) -> Result<([u8; 16], [u8; 16]), Error> {
+    let comma = name.iter().position(|&b| b == b',');
+    let (segment, section) = name.split_at(comma.unwrap_or(name.len()));
+    match (comma, read::pad(segment), section.get(1..).and_then(read::pad)) {
+        (Some(_), Some(segment), Some(section)) => Ok((segment, section)),
+        _ => Err(Error::BadName { format: Format::MachO, expected: "\"SEGMENT,section\", each at most 16 bytes" }),
     }
-    Ok((segment, section))
 }
 
 /// The format of a thin image, from its first bytes.
@@ -232,6 +325,7 @@ fn navigate(image: Data<'_>, name: &str) -> Result<Lookup, Error> {
 }
 
 /// One image of a file: the whole file, or one slice of a universal Mach-O.
+/// Made by [`slices`] and [`host_slice`]; see [`slices`] for an example.
 #[derive(Clone, Copy, Debug)]
 pub struct Slice<'a> {
     image: Data<'a>,
@@ -251,22 +345,49 @@ impl<'a> Slice<'a> {
         self.arch
     }
 
-    /// The slice's bytes.
+    /// The slice's bytes: [`Slice::range`] of the file, which the slice's own
+    /// headers count their offsets from.
     pub fn bytes(&self) -> &'a [u8] {
         self.image.bytes
     }
 
-    /// The slice's range in the file.
+    /// The slice's range in the file (absolute, like every offset this crate reports).
     pub fn range(&self) -> FileRange {
         FileRange { offset: self.image.base, size: self.image.len() }
     }
 
     /// Finds a section by name in this slice. See [`find_section`].
+    ///
+    /// ```
+    /// use pkgimg::FileRange;
+    /// // llvm-objdump: the arm64 slice starts at 32768 and its `__JULIA,__ji`
+    /// // is at 49152 in the slice, 0x42a8 bytes. The range is absolute.
+    /// let file = std::fs::read("corpus/macho/universal.dylib").unwrap();
+    /// let arm64 = pkgimg::slices(&file)?.nth(1).unwrap()?;
+    /// let lookup = arm64.find_section("__JULIA,__ji")?;
+    /// assert_eq!(lookup.section, Some(FileRange { offset: 32768 + 49152, size: 0x42a8 }));
+    /// // Mach-O names need the segment: a bare section name is refused, not guessed.
+    /// assert!(matches!(arm64.find_section("__ji"), Err(pkgimg::Error::BadName { .. })));
+    /// # Ok::<(), pkgimg::Error>(())
+    /// ```
     pub fn find_section(&self, name: &str) -> Result<Lookup, Error> {
         navigate(self.image, name)
     }
 
-    /// Finds this slice's payload. See [`find_ji_payload`].
+    /// Finds this slice's payload. See [`find_ji_payload`]. Unlike it, this
+    /// works on any slice, whatever the host's CPU.
+    ///
+    /// ```
+    /// // corpus/expected.json: slice 1 of `macho/universal.dylib` is aarch64,
+    /// // payload at 81984 (absolute), 17000 bytes, CRC-32C 838116789.
+    /// let file = std::fs::read("corpus/macho/universal.dylib").unwrap();
+    /// let arm64 = pkgimg::slices(&file)?.nth(1).unwrap()?;
+    /// let payload = arm64.find_ji_payload()?;
+    /// assert_eq!((payload.offset(), payload.size(), payload.slice()), (81984, 17000, Some(1)));
+    /// assert_eq!(payload.frame().payload_crc32c, 838116789);
+    /// payload.verify()?;
+    /// # Ok::<(), pkgimg::Error>(())
+    /// ```
     pub fn find_ji_payload(&self) -> Result<Payload<'a>, Error> {
         let format = format_of(self.image.bytes)?;
         let lookup = navigate(self.image, container_name(format))?;
@@ -319,7 +440,29 @@ impl<'a> Iterator for Slices<'a> {
 
 /// The images in `file`: the file itself, or each slice of a universal Mach-O
 /// (`FAT_MAGIC` or `FAT_MAGIC_64`). Fails only if a universal header is
-/// malformed; a slice whose range is outside the file is an `Err` item.
+/// malformed; a slice whose range is outside the file is an `Err` item, so
+/// the other slices can still be read.
+///
+/// ```
+/// use pkgimg::{Arch, FileRange};
+/// // llvm-objdump --macho --universal-headers: x86_64 at 4096 (20742 bytes),
+/// // arm64 at 32768 (82504 bytes).
+/// let file = std::fs::read("corpus/macho/universal.dylib").unwrap();
+/// let seen: Vec<_> = pkgimg::slices(&file)?
+///     .map(|slice| slice.map(|s| (s.index(), s.fat_arch(), s.range())))
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(seen, [
+///     (Some(0), Some(Arch::X86_64), FileRange { offset: 4096, size: 20742 }),
+///     (Some(1), Some(Arch::Aarch64), FileRange { offset: 32768, size: 82504 }),
+/// ]);
+///
+/// // A thin file is a single slice: the whole file, with no index.
+/// let thin = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// let only: Vec<_> = pkgimg::slices(&thin)?.collect::<Result<_, _>>()?;
+/// assert_eq!(only.len(), 1);
+/// assert_eq!((only[0].index(), only[0].bytes().len()), (None, thin.len()));
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 pub fn slices(file: &[u8]) -> Result<Slices<'_>, Error> {
     let data = Data::new(file, 0, "the file");
     let fat = if macho::fat::is_fat(file) { Some(macho::fat::table(data)?) } else { None };
@@ -331,13 +474,19 @@ pub fn slices(file: &[u8]) -> Result<Slices<'_>, Error> {
 pub type SlicePayload<'a> = Result<(Slice<'a>, Result<Payload<'a>, Error>), Error>;
 
 /// Every image's payload: for a universal file, one result per slice, with the
-/// slice; for a thin file, one result.
+/// slice; for a thin file, one result. A slice without a payload does not hide
+/// the others: each has its own `Result`.
 ///
 /// ```
-/// # let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
-/// for (slice, payload) in pkgimg::payloads(&file)?.flatten() {
-///     println!("slice {:?}: {:?}", slice.index(), payload.map(|p| p.offset()));
+/// // corpus/expected.json: `macho/universal.dylib` has a payload in each slice,
+/// // at absolute offsets 20544 (x86_64) and 81984 (aarch64).
+/// let file = std::fs::read("corpus/macho/universal.dylib").unwrap();
+/// let mut offsets = Vec::new();
+/// for item in pkgimg::payloads(&file)? {
+///     let (slice, payload) = item?;
+///     offsets.push((slice.index(), payload?.offset()));
 /// }
+/// assert_eq!(offsets, [(Some(0), 20544), (Some(1), 81984)]);
 /// # Ok::<(), pkgimg::Error>(())
 /// ```
 pub fn payloads(file: &[u8]) -> Result<impl Iterator<Item = SlicePayload<'_>>, Error> {
@@ -345,7 +494,26 @@ pub fn payloads(file: &[u8]) -> Result<impl Iterator<Item = SlicePayload<'_>>, E
 }
 
 /// The slice this code would load: the whole of a thin file, or the host
-/// architecture's slice of a universal file.
+/// architecture's ([`Arch::HOST`]) slice of a universal file.
+///
+/// ```
+/// use pkgimg::{Arch, Error};
+/// // llvm-objdump --macho --universal-headers: x86_64 slice at 4096, arm64 at 32768.
+/// let file = std::fs::read("corpus/macho/universal.dylib").unwrap();
+/// match pkgimg::host_slice(&file) {
+///     Ok(slice) => {
+///         assert_eq!(slice.fat_arch(), Some(Arch::HOST));
+///         let expected = if Arch::HOST == Arch::X86_64 { 4096 } else { 32768 };
+///         assert_eq!(slice.range().offset, expected);
+///     }
+///     // On any other CPU the error lists what the file offers.
+///     Err(Error::NoHostSlice { slices, count, .. }) => {
+///         assert_eq!((count, &slices[..2]), (2, &[Arch::X86_64, Arch::Aarch64][..]));
+///     }
+///     Err(other) => panic!("{other}"),
+/// }
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
     let all = slices(file)?;
     let Some(table) = all.fat else {
@@ -377,10 +545,17 @@ pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
 /// data) have size 0. Two sections of that name are [`Error::Ambiguous`].
 ///
 /// ```
-/// # let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// use pkgimg::{FileRange, Format};
+/// // llvm-readobj --sections: `.jlji` at 0x3c0, 1128 bytes; `.relro_padding`
+/// // is SHT_NOBITS at 0x370 (3216 bytes in memory, none in the file); no `.bss`.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
 /// let lookup = pkgimg::find_section(&file, ".jlji")?;
-/// assert_eq!(lookup.image.format, pkgimg::Format::Elf);
-/// assert!(lookup.section.is_some());
+/// assert_eq!(lookup.image.format, Format::Elf);
+/// assert_eq!(lookup.section, Some(FileRange { offset: 0x3c0, size: 1128 }));
+/// let padding = pkgimg::find_section(&file, ".relro_padding")?.section;
+/// assert_eq!(padding, Some(FileRange { offset: 0x370, size: 0 }));
+/// // A missing section is not an error: the image is still described.
+/// assert_eq!(pkgimg::find_section(&file, ".bss")?.section, None);
 /// # Ok::<(), pkgimg::Error>(())
 /// ```
 pub fn find_section(file: &[u8], name: &str) -> Result<Lookup, Error> {
@@ -392,11 +567,43 @@ pub fn find_section(file: &[u8], name: &str) -> Result<Lookup, Error> {
 ///
 /// This reads only headers and the 64-byte frame. It checks that the payload
 /// lies in the file, but not its checksum: call [`Payload::verify`] for that.
+///
+/// ```
+/// use pkgimg::{Arch, Error, Format};
+/// // corpus/expected.json: `elf/x86_64-linux-musl.so` has its payload at 1088.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// assert_eq!(pkgimg::find_ji_payload(&file)?.offset(), 1088);
+///
+/// // The same library without a container: an error value, with a message
+/// // that says what was looked for.
+/// let plain = std::fs::read("corpus/nopayload/x86_64-linux-musl.so").unwrap();
+/// let error = pkgimg::find_ji_payload(&plain).unwrap_err();
+/// assert_eq!(error, Error::NoContainer { format: Format::Elf, arch: Arch::X86_64 });
+/// assert_eq!(error.to_string(), "no payload: this ELF x86_64 image has no .jlji container");
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 pub fn find_ji_payload(file: &[u8]) -> Result<Payload<'_>, Error> {
     host_slice(file)?.find_ji_payload()
 }
 
-/// A located payload.
+/// A located payload: its bytes, where they are, the frame that described
+/// them and the image that carries them.
+///
+/// ```
+/// use pkgimg::{Arch, Endian, FileRange, Format};
+/// // corpus/expected.json: payload at 1088, 1000 bytes, CRC-32C 2795334585, with
+/// // `payload_offset` 128; llvm-readobj: `.jlji` at 0x3c0, 1128 bytes.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// let payload = pkgimg::find_ji_payload(&file)?;
+/// assert_eq!((payload.offset(), payload.size()), (1088, 1000));
+/// assert_eq!(payload.container(), FileRange { offset: 0x3c0, size: 1128 });
+/// assert_eq!(payload.frame().payload_offset, 128);
+/// assert_eq!(payload.data(), &file[1088..2088]);
+/// assert_eq!(payload.crc32c(), 2795334585);
+/// assert_eq!((payload.format(), payload.arch(), payload.bits()), (Format::Elf, Arch::X86_64, 64));
+/// assert_eq!((payload.endian(), payload.slice()), (Endian::Little, None));
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Payload<'a> {
     data: &'a [u8],
@@ -471,6 +678,20 @@ impl<'a> Payload<'a> {
 
     /// Checks the payload against the frame's CRC-32C. This reads the whole
     /// payload; locating it did not.
+    ///
+    /// ```
+    /// use pkgimg::Error;
+    /// // corpus/expected.json: `malformed/crc-mismatch.so` had one payload byte
+    /// // flipped after linking. It is still located (at 1152); only verify
+    /// // notices, reporting the frame's CRC-32C and that of the bytes.
+    /// let file = std::fs::read("corpus/malformed/crc-mismatch.so").unwrap();
+    /// let payload = pkgimg::find_ji_payload(&file)?;
+    /// assert_eq!(
+    ///     payload.verify(),
+    ///     Err(Error::ChecksumMismatch { offset: 1152, expected: 1027056141, actual: 2644859647 })
+    /// );
+    /// # Ok::<(), pkgimg::Error>(())
+    /// ```
     pub fn verify(&self) -> Result<(), Error> {
         let frame_offset = self.container.offset;
         if !self.frame.has_crc32c() {

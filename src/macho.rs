@@ -57,7 +57,7 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
         let nsects = command.u32(nsects_at)?;
         let sections = command.table("Mach-O section headers", segment_size, section_size, u64::from(nsects))?;
         for header in sections.entries("Mach-O section header", section_size) {
-            if header.padded_is::<16>(0, section)? && header.padded_is::<16>(16, segment)? {
+            if header.name_is(0, &section)? && header.name_is(16, &segment)? {
                 let (size_at, offset_at, flags_at) = if wide { (40, 48, 64) } else { (36, 40, 56) };
                 let zerofill = ZEROFILL.contains(&(header.u32(flags_at)? & 0xff));
                 let size = if zerofill { 0 } else { header.word(size_at, wide)? };

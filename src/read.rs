@@ -116,18 +116,33 @@ impl<'a> Data<'a> {
     /// Whether the NUL-terminated string at `at` is exactly `name`. A string
     /// that runs off the end of the view matches nothing.
     pub fn cstr_is(&self, at: u64, name: &[u8]) -> bool {
-        let start = usize::try_from(at).ok();
-        let end = start.and_then(|s| s.checked_add(name.len()));
-        match (start, end) {
-            (Some(s), Some(e)) => self.bytes.get(s..e) == Some(name) && self.bytes.get(e) == Some(&0),
-            _ => false,
-        }
+        // A byte loop, not a slice comparison: names usually differ in their
+        // first bytes, and this stays inline instead of calling memcmp.
+        let Some(mut field) = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)).map(|f| f.iter()) else {
+            return false;
+        };
+        name.iter().all(|b| field.next() == Some(b)) && field.next() == Some(&0)
+    }
+
+    /// Whether the `N` bytes at `at` are `padded` (a name NUL-padded by [`pad`]):
+    /// one fixed-size comparison per header, no scanning.
+    pub fn name_is<const N: usize>(&self, at: u64, padded: &[u8; N]) -> Result<bool, Error> {
+        Ok(self.array::<N>(at)? == *padded)
     }
 
     /// Whether the `N`-byte NUL-padded name at `at` is exactly `name`.
     pub fn padded_is<const N: usize>(&self, at: u64, name: &[u8]) -> Result<bool, Error> {
-        let field: [u8; N] = self.array(at)?;
-        let (head, tail) = field.split_at(name.len().min(N));
-        Ok(name.len() <= N && head == name && tail.iter().all(|&b| b == 0))
+        match pad::<N>(name) {
+            Some(padded) => self.name_is(at, &padded),
+            None => Ok(false),
+        }
     }
+}
+
+/// `name` NUL-padded to `N` bytes, as fixed-size name fields store it, or
+/// `None` if it does not fit.
+pub(crate) fn pad<const N: usize>(name: &[u8]) -> Option<[u8; N]> {
+    let mut padded = [0u8; N];
+    padded.get_mut(..name.len())?.copy_from_slice(name);
+    Some(padded)
 }
