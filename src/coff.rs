@@ -10,7 +10,10 @@ pub(crate) mod inject;
 use crate::read::{pad, Data};
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
-/// `IMAGE_SCN_CNT_UNINITIALIZED_DATA`: no bytes in the file, like ELF's NOBITS.
+/// `IMAGE_SCN_CNT_UNINITIALIZED_DATA`. In an object, such a section's
+/// SizeOfRawData is its memory size and it has no file bytes (like ELF's
+/// NOBITS); in an image the loader copies whatever raw data there is, so there
+/// the flag is not consulted.
 const UNINITIALIZED: u32 = 0x80;
 
 pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
@@ -55,7 +58,8 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
             // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
             let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
             let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };
-            let size = if header.u32(36)? & UNINITIALIZED != 0 { 0 } else { u64::from(size) };
+            let bss = format == Format::Coff && header.u32(36)? & UNINITIALIZED != 0;
+            let size = if bss { 0 } else { u64::from(size) };
             found = unique(found, FileRange { offset: u64::from(header.u32(20)?), size })?;
         }
     }
