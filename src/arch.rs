@@ -5,6 +5,23 @@ use core::fmt;
 
 /// A CPU architecture. Byte order and pointer width are separate fields of
 /// [`Image`](crate::Image): `powerpc64` is the name for both ppc64 and ppc64le.
+///
+/// `Display` prints the names `jiscan` and `corpus/expected.json` use, and an
+/// unknown machine as its raw value, so nothing is hidden behind "unknown":
+///
+/// ```
+/// use pkgimg::Arch;
+/// assert_eq!(Arch::Aarch64.to_string(), "aarch64");
+/// assert_eq!(Arch::Unknown(0x1234).to_string(), "unknown(0x1234)");
+///
+/// // corpus/expected.json: both byte orders of ppc64 are "powerpc64".
+/// for (file, endian) in [("powerpc64-linux-musl.so", "big"), ("powerpc64le-linux-musl.so", "little")] {
+///     let bytes = std::fs::read(format!("corpus/elf/{file}")).unwrap();
+///     let image = pkgimg::find_section(&bytes, ".jlji")?.image;
+///     assert_eq!((image.arch.to_string(), image.endian.name()), ("powerpc64".to_string(), endian));
+/// }
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Arch {
@@ -41,6 +58,11 @@ pub enum Arch {
 
 impl Arch {
     /// The name printed by `Display`, or `None` for [`Arch::Unknown`].
+    ///
+    /// ```
+    /// assert_eq!(pkgimg::Arch::S390x.name(), Some("s390x"));
+    /// assert_eq!(pkgimg::Arch::Unknown(0xf3).name(), None);
+    /// ```
     pub fn name(self) -> Option<&'static str> {
         Some(match self {
             Arch::X86 => "x86",
@@ -62,6 +84,7 @@ impl Arch {
 
     /// The architecture this code was compiled for: the slice
     /// [`find_ji_payload`](crate::find_ji_payload) picks from a universal file.
+    /// `Unknown(0)` on CPUs not listed here, none of which macOS runs on.
     pub const HOST: Arch = if cfg!(target_arch = "x86_64") {
         Arch::X86_64
     } else if cfg!(target_arch = "aarch64") {

@@ -4,6 +4,18 @@
 //! Every function takes a pointer and a length, never allocates, returns a
 //! status code, and catches panics so none can unwind into C (the lookup path
 //! has none by construction; this is the second line of defence).
+//!
+//! The status codes are the `PKGIMG_*` macros of the header: 0 for success, a
+//! distinct negative value for each [`Error`] variant, so C code can branch on
+//! the kind of failure without parsing text.
+//!
+//! ```c
+//! #include "pkgimg.h"
+//! uint64_t offset, size;
+//! int status = pkgimg_find_ji_payload(map, len, &offset, &size);
+//! if (status != PKGIMG_OK)
+//!     fprintf(stderr, "no payload: %s\n", pkgimg_strerror(status));
+//! ```
 #![allow(unsafe_code)] // Turning a C pointer and length into a slice is the one unsafe step.
 
 use core::ffi::c_char;
@@ -83,6 +95,23 @@ unsafe fn bytes<'a>(file: *const u8, len: usize) -> Option<&'a [u8]> {
 
 /// Finds the payload; see `include/pkgimg.h`.
 ///
+/// ```
+/// use pkgimg::capi::{pkgimg_find_ji_payload, pkgimg_strerror};
+/// // corpus/expected.json: payload at 1088, 1000 bytes.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// let (mut offset, mut size) = (0u64, 0u64);
+/// // SAFETY: the pointer and length describe a live buffer; the outputs are locals.
+/// let status = unsafe { pkgimg_find_ji_payload(file.as_ptr(), file.len(), &mut offset, &mut size) };
+/// assert_eq!((status, offset, size), (0, 1088, 1000));
+///
+/// // PKGIMG_E_NO_CONTAINER is -6 in include/pkgimg.h.
+/// let plain = std::fs::read("corpus/nopayload/x86_64-linux-musl.so").unwrap();
+/// let status = unsafe { pkgimg_find_ji_payload(plain.as_ptr(), plain.len(), &mut offset, &mut size) };
+/// assert_eq!(status, -6);
+/// let message = unsafe { std::ffi::CStr::from_ptr(pkgimg_strerror(status)) };
+/// assert_eq!(message.to_str(), Ok("no payload container section in this image"));
+/// ```
+///
 /// # Safety
 /// `file` must point to `len` readable bytes; `offset` and `size` must be
 /// null or point to writable `uint64_t`s.
@@ -109,6 +138,18 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, off
 }
 
 /// Finds the payload and checks its CRC-32C; see `include/pkgimg.h`.
+///
+/// ```
+/// use pkgimg::capi::pkgimg_verify;
+/// // PKGIMG_E_CHECKSUM_MISMATCH is -13 in include/pkgimg.h; corpus/expected.json
+/// // says `malformed/crc-mismatch.so` has a flipped payload byte.
+/// let good = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// let bad = std::fs::read("corpus/malformed/crc-mismatch.so").unwrap();
+/// // SAFETY: each pointer and length describe a live buffer.
+/// assert_eq!(unsafe { pkgimg_verify(good.as_ptr(), good.len()) }, 0);
+/// assert_eq!(unsafe { pkgimg_verify(bad.as_ptr(), bad.len()) }, -13);
+/// assert_eq!(unsafe { pkgimg_verify(std::ptr::null(), 0) }, -1); // PKGIMG_E_NULL
+/// ```
 ///
 /// # Safety
 /// `file` must point to `len` readable bytes.

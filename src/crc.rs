@@ -5,6 +5,16 @@
 //! table-driven software version is used.
 
 /// The CRC-32C of `bytes`.
+///
+/// ```
+/// // The CRC catalogue's check value for CRC-32C ("CRC-32/ISCSI").
+/// assert_eq!(pkgimg::crc::crc32c(b"123456789"), 0xe306_9283);
+///
+/// // corpus/expected.json: the payload of `elf/x86_64-linux-musl.so` is the
+/// // 1000 bytes at 1088, with CRC-32C 2795334585.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// assert_eq!(pkgimg::crc::crc32c(&file[1088..2088]), 2795334585);
+/// ```
 #[cfg(feature = "std")]
 pub fn crc32c(bytes: &[u8]) -> u32 {
     crc32c::crc32c(bytes)
@@ -37,7 +47,14 @@ const TABLE: [u32; 256] = {
     table
 };
 
-/// Byte-at-a-time CRC-32C: slow, but needs no CPU feature.
+/// Byte-at-a-time CRC-32C: slow, but needs no CPU feature. [`crc32c()`] uses it
+/// without `std`; with `std` it remains an implementation independent of the
+/// `crc32c` crate's.
+///
+/// ```
+/// assert_eq!(pkgimg::crc::software(b"123456789"), 0xe306_9283);
+/// assert_eq!(pkgimg::crc::software(b""), 0);
+/// ```
 pub fn software(bytes: &[u8]) -> u32 {
     !bytes.iter().fold(!0u32, |crc, &b| {
         let index = usize::from((crc as u8) ^ b);

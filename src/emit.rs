@@ -116,6 +116,8 @@ impl From<io::Error> for EmitError {
 }
 
 /// Where things are in an object [`Target`] writes, as absolute file offsets.
+/// Known before any byte is written ([`Target::layout`]), so a caller can
+/// plan around the payload's position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// The container section's data: the frame, then the payload.
@@ -177,6 +179,27 @@ impl Target {
     /// Apple operating systems give Mach-O (x86_64 and arm64 only), Windows
     /// gives COFF, everything else ELF. An error names the component that was
     /// not understood.
+    ///
+    /// ```
+    /// use pkgimg::{Arch, Endian, Format, Target};
+    /// let mac = Target::from_triple("arm64-apple-macos")?;
+    /// assert_eq!((mac.format(), mac.arch(), mac.bits()), (Format::MachO, Arch::Aarch64, 64));
+    /// let win: Target = "i686-pc-windows-msvc".parse()?;
+    /// assert_eq!((win.format(), win.arch(), win.bits()), (Format::Coff, Arch::X86, 32));
+    /// let ppc = Target::from_triple("powerpc64-unknown-linux-gnu")?;
+    /// assert_eq!((ppc.format(), ppc.endian()), (Format::Elf, Endian::Big));
+    ///
+    /// // RISC-V ELF psABI: "gc" means the double-float ABI (EF_RISCV_FLOAT_ABI_DOUBLE,
+    /// // 0x4) and compressed code (EF_RISCV_RVC, 0x1); linkers refuse to mix ABIs.
+    /// assert_eq!(Target::from_triple("riscv64gc-unknown-linux-gnu")?.elf_flags(), Some(0x5));
+    ///
+    /// let error = Target::from_triple("x86_64-unknown-plan9").unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     r#"target triple "x86_64-unknown-plan9" not understood: "plan9" is not a known operating system"#
+    /// );
+    /// # Ok::<(), pkgimg::EmitError>(())
+    /// ```
     pub fn from_triple(triple: &str) -> Result<Target, EmitError> {
         let parsed = parse(triple)?;
         let header = match parsed.os {
@@ -254,6 +277,23 @@ impl Target {
     /// The CRC of the bytes read is checked against `payload_crc32c`; on
     /// [`EmitError::ShortPayload`] or [`EmitError::ChecksumMismatch`] the
     /// bytes already written are an unusable object.
+    ///
+    /// ```
+    /// use pkgimg::{EmitError, Format, Target};
+    /// let target = Target::from_triple("x86_64-pc-windows-msvc")?;
+    /// // "123456789" has the CRC catalogue's check value 0xe3069283.
+    /// let data = b"123456789";
+    /// let mut object = Vec::new();
+    /// let layout = target.write_from_reader(9, 0xe306_9283, &mut &data[..], &mut object)?;
+    /// assert_eq!(layout.size, object.len() as u64);
+    /// let payload = pkgimg::find_ji_payload(&object)?;
+    /// assert_eq!((payload.format(), payload.offset(), payload.data()), (Format::Coff, layout.payload.offset, &data[..]));
+    ///
+    /// // A CRC that does not match the bytes is caught once they have streamed by.
+    /// let error = target.write_from_reader(9, 0, &mut &data[..], &mut Vec::new()).unwrap_err();
+    /// assert!(matches!(error, EmitError::ChecksumMismatch { expected: 0, actual: 0xe306_9283 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_from_reader(
         &self,
         payload_size: u64,
@@ -311,11 +351,38 @@ impl core::str::FromStr for Target {
 
 /// Writes a relocatable object for `target` (a triple, see
 /// [`Target::from_triple`]) whose container holds the frame and `payload`.
+///
+/// ```
+/// use pkgimg::{Arch, FileRange, Format};
+/// let mut object = Vec::new();
+/// pkgimg::emit_object("arm64-apple-macos", b"123456789", &mut object)?;
+/// let payload = pkgimg::find_ji_payload(&object)?;
+/// assert_eq!((payload.format(), payload.arch()), (Format::MachO, Arch::Aarch64));
+/// // FORMAT.md: the payload follows the 64-byte frame at the start of `__JULIA,__ji`.
+/// let container = pkgimg::find_section(&object, "__JULIA,__ji")?.section.unwrap();
+/// assert_eq!(container, FileRange { offset: payload.offset() - 64, size: 64 + 9 });
+/// payload.verify()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn emit_object(target: &str, payload: &[u8], out: &mut impl Write) -> Result<(), EmitError> {
     Target::from_triple(target)?.write(payload, out).map(drop)
 }
 
 /// [`emit_object`] into a new `Vec`.
+///
+/// ```
+/// let object = pkgimg::emit_object_to_vec("x86_64-unknown-linux-gnu", b"123456789")?;
+/// let payload = pkgimg::find_ji_payload(&object)?;
+/// assert_eq!(payload.data(), b"123456789");
+/// assert_eq!(payload.frame().payload_crc32c, 0xe306_9283); // the CRC catalogue's check value
+/// // FORMAT.md, "Writing rules": the payload starts on a multiple of 64, and
+/// // this writer puts it last so it can be streamed.
+/// assert_eq!(payload.offset() % 64, 0);
+/// assert_eq!(payload.offset() + 9, object.len() as u64);
+/// // EI_OSABI (byte 7) is ELFOSABI_GNU (3): GNU ld honours SHF_GNU_RETAIN only then.
+/// assert_eq!(object[7], 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn emit_object_to_vec(target: &str, payload: &[u8]) -> Result<Vec<u8>, EmitError> {
     Target::from_triple(target)?.to_vec(payload)
 }

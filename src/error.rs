@@ -8,7 +8,27 @@ use crate::{Arch, Format};
 ///
 /// Offsets are absolute file offsets, counted from the start of the whole file
 /// (also inside a universal Mach-O file), so they can be checked with a hex
-/// dump.
+/// dump. `Display` gives one line naming the structure and its offset; the
+/// value itself holds no allocation, so the lookup path can return it
+/// without `std`.
+///
+/// ```
+/// use pkgimg::Error;
+/// // corpus/expected.json: `malformed/truncated-shdr.so` is aarch64-linux-musl.so cut
+/// // at 5904 (0x1710); llvm-readobj on the uncut file: 15 section headers of 64
+/// // bytes at 0x1530.
+/// let file = std::fs::read("corpus/malformed/truncated-shdr.so").unwrap();
+/// let error = pkgimg::find_ji_payload(&file).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "ELF section header table at 0x1530 (64 × 15 bytes) runs past the end of the file (0x1710 bytes)"
+/// );
+///
+/// // `malformed/version2.so` has frame version 2 in `.jlji`, which llvm-readobj
+/// // puts at 0x3c0. Matching on the variant gets the numbers without parsing text.
+/// let file = std::fs::read("corpus/malformed/version2.so").unwrap();
+/// assert_eq!(pkgimg::find_ji_payload(&file).unwrap_err(), Error::FrameVersion { offset: 0x3c0, version: 2 });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -122,7 +142,8 @@ pub enum Error {
     },
 }
 
-/// How many slice architectures [`Error::NoHostSlice`] lists.
+/// How many slice architectures [`Error::NoHostSlice`] lists: a fixed array
+/// keeps the error free of allocation; its `count` gives the real number.
 pub const MAX_LISTED_SLICES: usize = 8;
 
 impl fmt::Display for Error {

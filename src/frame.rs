@@ -1,5 +1,9 @@
 //! The 64-byte frame at the start of the container (FORMAT.md, "The frame").
-//! Every field is little-endian on every target.
+//! Every field is little-endian on every target, so a reader on any machine
+//! decodes frames written for any other.
+//!
+//! Readers get a decoded frame from [`Payload::frame`](crate::Payload::frame);
+//! writers build one with [`Frame::new`] and [`Frame::to_bytes`].
 
 use crate::read::Data;
 use crate::{Error, FileRange};
@@ -33,6 +37,17 @@ pub struct Frame {
 
 impl Frame {
     /// A version-1 frame with a checksum, as every writer makes it.
+    ///
+    /// ```
+    /// use pkgimg::frame::Frame;
+    /// // corpus/expected.json: `elf/x86_64-linux-musl.so` has payload_offset 128,
+    /// // 1000 bytes, CRC-32C 2795334585; llvm-readobj puts `.jlji` at 0x3c0. The
+    /// // linked file holds exactly the frame a writer of this crate would make.
+    /// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+    /// let frame = Frame::new(128, 1000, 2795334585);
+    /// assert!(frame.has_crc32c());
+    /// assert_eq!(frame.to_bytes()[..], file[0x3c0..0x3c0 + 64]);
+    /// ```
     pub fn new(payload_offset: u64, payload_size: u64, payload_crc32c: u32) -> Frame {
         Frame { version: VERSION, header_size: SIZE, flags: FLAG_CRC32C, payload_offset, payload_size, payload_crc32c }
     }
@@ -43,6 +58,23 @@ impl Frame {
     }
 
     /// The 64 bytes of this frame; reserved bytes are zero.
+    ///
+    /// ```
+    /// use pkgimg::frame::Frame;
+    /// // The layout of FORMAT.md, field by field, for a payload "123456789" right
+    /// // after the header (its CRC-32C is the catalogue check value 0xe3069283).
+    /// let mut expected = [0u8; 64];
+    /// expected[..36].copy_from_slice(&[
+    ///     0x89, b'J', b'L', b'J', b'I', b'\r', b'\n', 0x1a, // magic
+    ///     1, 0, // version
+    ///     64, 0, // header_size
+    ///     1, 0, 0, 0, // flags: bit 0, CRC present
+    ///     64, 0, 0, 0, 0, 0, 0, 0, // payload_offset
+    ///     9, 0, 0, 0, 0, 0, 0, 0, // payload_size
+    ///     0x83, 0x92, 0x06, 0xe3, // payload_crc32c
+    /// ]);
+    /// assert_eq!(Frame::new(64, 9, 0xe306_9283).to_bytes(), expected);
+    /// ```
     pub fn to_bytes(&self) -> [u8; 64] {
         let mut out = [0u8; 64];
         let fields: [(usize, &[u8]); 7] = [

@@ -1,17 +1,33 @@
 //! Post-link injection: put a payload into an existing shared library.
 //!
-//! ```no_run
+//! ```
 //! use std::path::Path;
 //! use pkgimg::inject::{inject, InjectOptions};
 //!
-//! let report = inject(Path::new("libfoo.so"), Path::new("foo.ji"), Path::new("out/libfoo.so"),
-//!                     InjectOptions::default())?;
-//! println!("payload at {:#x}", report.payload_offset);
-//! # Ok::<(), pkgimg::inject::InjectError>(())
+//! let dir = std::env::temp_dir().join(format!("pkgimg-doc-inject-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! // "123456789": its CRC-32C is the CRC catalogue's check value, 0xe3069283.
+//! let data = dir.join("Foo.ji");
+//! std::fs::write(&data, b"123456789")?;
+//!
+//! let library = Path::new("corpus/nopayload/x86_64-linux-musl.so");
+//! let out = dir.join("libFoo.so");
+//! let report = inject(library, &data, &out, InjectOptions::default())?;
+//! assert_eq!((report.payload_size, report.payload_crc32c), (9, 0xe306_9283));
+//! // FORMAT.md, "Writing rules": where the writer lays out the file, the
+//! // payload starts on a page, so it can be mapped by itself.
+//! assert_eq!(report.payload_offset % 4096, 0);
+//!
+//! let bytes = std::fs::read(&out)?;
+//! let payload = pkgimg::find_ji_payload(&bytes)?;
+//! assert_eq!((payload.offset(), payload.data()), (report.payload_offset, &b"123456789"[..]));
+//! payload.verify()?;
+//! std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Each format module describes the output as a [`Layout`]: an ordered list of
-//! [`Piece`]s (ranges of the input, new bytes, padding, the payload). This
+//! Each format module describes the output as a `Layout`: an ordered list of
+//! `Piece`s (ranges of the input, new bytes, padding, the payload). This
 //! driver streams them into a temporary file next to the destination, reads
 //! the result back to check that the payload is found exactly where the layout
 //! put it with the expected size and CRC-32C, and only then renames it into
@@ -48,8 +64,10 @@ pub struct InjectOptions {
     /// Replace an existing payload. Without it, a library that already has a
     /// container is refused. The old payload's bytes are not kept.
     pub replace: bool,
-    /// PE only: remove an Authenticode signature (which the injection would
-    /// invalidate) instead of refusing to touch a signed file.
+    /// Give up a signature made with a certificate, which the injection would
+    /// invalidate and cannot reproduce, instead of refusing the file: a PE
+    /// Authenticode signature is removed, a Mach-O one replaced by an ad-hoc
+    /// signature. Either way the library must be signed again afterwards.
     pub drop_signature: bool,
     /// Universal Mach-O only: a payload per architecture, for the slices named
     /// here; other slices get the main payload.
@@ -347,6 +365,33 @@ pub(crate) fn align_up(value: u64, align: u64) -> Option<u64> {
 ///
 /// The payload must be a regular file: it is read once for its CRC-32C and
 /// then copied.
+///
+/// ```
+/// use std::path::Path;
+/// use pkgimg::inject::{inject, InjectError, InjectOptions};
+///
+/// let dir = std::env::temp_dir().join(format!("pkgimg-doc-replace-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let data = dir.join("new.ji");
+/// std::fs::write(&data, b"new payload")?;
+/// let out = dir.join("lib.so");
+///
+/// // corpus/expected.json: this library already has a payload; llvm-readobj
+/// // puts its `.jlji` at 0x3c0. Without `replace` nothing is written.
+/// let library = Path::new("corpus/elf/x86_64-linux-musl.so");
+/// match inject(library, &data, &out, InjectOptions::default()) {
+///     Err(InjectError::AlreadyHasPayload { offset, .. }) => assert_eq!(offset, 0x3c0),
+///     other => panic!("expected AlreadyHasPayload, got {other:?}"),
+/// }
+/// assert!(!out.exists());
+///
+/// let report = inject(library, &data, &out, InjectOptions { replace: true, ..Default::default() })?;
+/// assert!(report.replaced);
+/// let bytes = std::fs::read(&out)?;
+/// assert_eq!(pkgimg::find_ji_payload(&bytes)?.data(), b"new payload");
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn inject(
     library: &Path,
     payload: &Path,
@@ -402,6 +447,30 @@ pub fn inject(
 /// [`inject`] with the library as its own destination: the result replaces
 /// it by rename (the input file is never written to). A symbolic link is
 /// followed, so the file it points to is replaced and the link kept.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use pkgimg::inject::{inject_in_place, InjectOptions};
+///
+/// let dir = std::env::temp_dir().join(format!("pkgimg-doc-in-place-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let library = dir.join("libFoo.dll");
+/// std::fs::copy("corpus/nopayload/x86_64-windows-gnu.dll", &library)?;
+/// let data = dir.join("Foo.ji");
+/// std::fs::write(&data, b"123456789")?;
+///
+/// // The callback must be 'static: a channel carries the calls out.
+/// let (calls, seen) = mpsc::channel();
+/// let progress = Box::new(move |done: u64, total: u64| calls.send((done, total)).unwrap());
+/// inject_in_place(&library, &data, InjectOptions { progress: Some(progress), ..Default::default() })?;
+/// // Once before the copy, once after its only step.
+/// assert_eq!(seen.try_iter().collect::<Vec<_>>(), [(0, 9), (9, 9)]);
+///
+/// let bytes = std::fs::read(&library)?;
+/// assert_eq!(pkgimg::find_ji_payload(&bytes)?.data(), b"123456789");
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn inject_in_place(library: &Path, payload: &Path, options: InjectOptions) -> Result<InjectReport, InjectError> {
     let real = fs::canonicalize(library).map_err(io_error(library, "resolve the library's path"))?;
     inject(&real, payload, &real, options)

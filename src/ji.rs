@@ -34,6 +34,16 @@ pub const VERSIONS: core::ops::RangeInclusive<u16> = 12..=14;
 const SYNTAX_VERSION_SINCE: u16 = 13;
 
 /// Whether `payload` starts with the `.ji` magic.
+///
+/// ```
+/// // corpus/README.md: `elf/x86_64-linux-musl-ji.so` carries a synthetic `.ji`
+/// // file; the other corpus payloads are SHA-256 counter-mode bytes.
+/// let ji = std::fs::read("corpus/elf/x86_64-linux-musl-ji.so").unwrap();
+/// assert!(pkgimg::ji::is_ji(pkgimg::find_ji_payload(&ji)?.data()));
+/// let opaque = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// assert!(!pkgimg::ji::is_ji(pkgimg::find_ji_payload(&opaque)?.data()));
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
 pub fn is_ji(payload: &[u8]) -> bool {
     payload.starts_with(&MAGIC)
 }
@@ -276,6 +286,51 @@ impl<'a> Cursor<'a> {
 
 impl<'a> Header<'a> {
     /// Decodes as much of the header at the start of `data` as its bytes allow.
+    ///
+    /// ```
+    /// use pkgimg::ji::{CacheFlags, Header};
+    /// // corpus/expected.json, `elf/x86_64-linux-musl-ji.so`: its `ji` key holds
+    /// // the header as build.py wrote it.
+    /// let file = std::fs::read("corpus/elf/x86_64-linux-musl-ji.so").unwrap();
+    /// let payload = pkgimg::find_ji_payload(&file)?;
+    /// let header = Header::decode(payload.data());
+    /// assert!(header.complete, "{:?}", header.stop);
+    /// assert_eq!((header.version, header.pointer_size, header.pkgimage), (Some(12), Some(8), Some(1)));
+    /// assert_eq!(header.build_os, Some(&b"Linux"[..]));
+    /// assert_eq!(header.build_arch, Some(&b"x86_64"[..]));
+    /// assert_eq!(header.julia_version, Some(&b"1.11.2"[..]));
+    /// assert_eq!(header.git_branch, Some(&b"release-1.11"[..]));
+    /// assert_eq!(header.checksum, Some(14736461235916029251));
+    /// assert_eq!((header.datastart, header.dataend), (Some(155), Some(3155)));
+    ///
+    /// // cache_flags 163 = 0b10_1_00_01_1: -O2, inline, check-bounds 0, debug 1, pkgimages.
+    /// let flags = header.flags.unwrap();
+    /// assert_eq!(flags, CacheFlags(163));
+    /// assert_eq!((flags.opt_level(), flags.inline(), flags.check_bounds()), (2, true, 0));
+    /// assert_eq!((flags.debug_level(), flags.pkgimages()), (1, true));
+    ///
+    /// let modules: Vec<_> = header.worklist().collect();
+    /// assert_eq!(modules.len(), 1);
+    /// assert_eq!(modules[0].name, b"PkgimgDemo");
+    /// // uuid_hi 1958007344816222594, uuid_lo 10638828085386475777, as hex.
+    /// assert_eq!(modules[0].uuid.to_string(), "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901");
+    /// assert_eq!(modules[0].build_id, 81985529216486895);
+    ///
+    /// // No companion library CRC was recorded; the file's own CRC holds.
+    /// let trailer = header.trailer().expect("a trailer after the header");
+    /// assert_eq!(trailer.so_crc32c, 0);
+    /// assert!(trailer.ji_crc_ok());
+    /// # Ok::<(), pkgimg::Error>(())
+    /// ```
+    ///
+    /// Data that is not a `.ji` file decodes to nothing, with the reason:
+    ///
+    /// ```
+    /// use pkgimg::ji::{Header, Reason};
+    /// let header = Header::decode(b"\x7fELF");
+    /// assert_eq!((header.version, header.complete), (None, false));
+    /// assert_eq!(header.stop.map(|s| (s.offset, s.reason)), Some((0, Reason::NotJi)));
+    /// ```
     pub fn decode(data: &'a [u8]) -> Header<'a> {
         let data = Data::new(data, 0, "the .ji data");
         let mut header = Header {

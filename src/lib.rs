@@ -52,8 +52,9 @@
 //! - **No allocation, no `std`:** it builds with `--no-default-features`
 //!   (CI checks this); errors are plain values (integers, `&'static str`).
 //! - **Cost independent of the file's size:** it reads the headers and the
-//!   64-byte frame, never the payload or code; section and load-command counts
-//!   are checked against the bytes before any loop.
+//!   64-byte frame, never the payload or code. The work grows only with the
+//!   number of sections or load commands, whose counts are checked against the
+//!   bytes before any loop.
 //!
 //! # Universal (fat) Mach-O files
 //!
@@ -68,8 +69,9 @@
 //! An [`Error`] is a value, never a panic, and its `Display` is one line naming
 //! the structure and its absolute file offset, e.g. `ELF section header table
 //! at 0x1530 (64 × 15 bytes) runs past the end of the file (0x1710 bytes)`, so
-//! it can be checked against a hex dump. Writers' errors ([`EmitError`],
-//! [`InjectError`]) add the file path and what would make the write possible.
+//! it can be checked against a hex dump. The writers have their own error
+//! types in the same style: [`EmitError`], and [`InjectError`], which also
+//! names the file and, for a refusal, what would make the write possible.
 //!
 //! # Features
 //!
@@ -86,6 +88,8 @@
 //! declared in `include/pkgimg.h`: `pkgimg_find_ji_payload`, `pkgimg_verify`
 //! and `pkgimg_strerror`.
 #![cfg_attr(not(feature = "std"), no_std)]
+// The guide above links to the writers and the C interface, which exist only with `std`.
+#![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]
 // `unsafe` is opted into at two marked places only: the C interface (a C pointer
 // into a slice) and mapping a file (memmap2). The lookup path has none.
 #![deny(unsafe_code)]
