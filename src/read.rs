@@ -130,7 +130,9 @@ impl<'a> Data<'a> {
         Ok(self.array::<N>(at)? == *padded)
     }
 
-    /// Whether the `N`-byte NUL-padded name at `at` is exactly `name`.
+    /// Whether the `N`-byte NUL-padded name at `at` is exactly `name` (for the
+    /// writers, which check names once; the navigators pad once per lookup).
+    #[cfg(feature = "std")]
     pub fn padded_is<const N: usize>(&self, at: u64, name: &[u8]) -> Result<bool, Error> {
         match pad::<N>(name) {
             Some(padded) => self.name_is(at, &padded),

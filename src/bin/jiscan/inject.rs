@@ -1,5 +1,5 @@
 //! `jiscan inject`: add a payload to a linked shared library (post-link), via
-//! the library's [`pkgimg::inject`] / [`pkgimg::inject_in_place`].
+//! the library's [`pkgimg::inject()`] / [`pkgimg::inject_in_place`].
 
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
