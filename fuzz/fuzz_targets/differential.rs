@@ -29,7 +29,13 @@ fn object_coff_range(image: &[u8], format: Format) -> Option<Range> {
     if found.next().is_some() {
         return None;
     }
+    // Allow-list 3b: object's PE length is min(VirtualSize, SizeOfRawData) even
+    // when VirtualSize is 0; the Windows loader then uses SizeOfRawData, and so
+    // does pkgimg.
     let range = first.and_then(|h| match format {
+        Format::Pe if h.virtual_size.get(object::LittleEndian) == 0 => {
+            Some((h.pointer_to_raw_data.get(object::LittleEndian), h.size_of_raw_data.get(object::LittleEndian)))
+        }
         Format::Pe => Some(h.pe_file_range()),
         _ => h.coff_file_range(),
     });
