@@ -1,16 +1,19 @@
 //! Lookup time against file size (1 MiB to 4 GiB, sparse files) and against
 //! section count (10 to 100,000, through the ELF section-count extension),
-//! for pkgimg, object and goblin on the same mapped bytes.
+//! for pkgimg, object and goblin on the same mapped bytes: criterion groups,
+//! then the same inputs measured round-robin (see `interleaved`), printed as
+//! Markdown tables and saved for the chart.
 //!
 //! Run: `cargo bench --bench scaling`; `scripts/plot-scaling.py` draws
-//! target/criterion's estimates as BENCHMARKS-scaling.png.
+//! target/criterion's estimates as docs/scaling.png (see BENCHMARKS.md).
 
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::PathBuf;
+use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use object::{Object, ObjectSection};
 
 const PAYLOAD: &[u8] = &[0xa5; 4096];
@@ -82,6 +85,19 @@ fn map(path: &PathBuf) -> memmap2::Mmap {
     unsafe { memmap2::Mmap::map(&file).unwrap() }
 }
 
+// Each reader sits behind one non-inlined function, called from criterion and
+// from the interleaved check alike, so both time the same machine code.
+#[inline(never)]
+fn pkgimg_lookup(bytes: &[u8]) -> Option<u64> {
+    pkgimg::find_ji_payload(bytes).ok().map(|p| p.offset())
+}
+
+#[inline(never)]
+fn goblin_parse(bytes: &[u8]) -> bool {
+    goblin::Object::parse(bytes).is_ok()
+}
+
+#[inline(never)]
 fn object_lookup(bytes: &[u8]) -> Option<(u64, u64)> {
     object::File::parse(bytes).ok()?.section_by_name(".jlji")?.file_range()
 }
@@ -94,13 +110,13 @@ fn by_file_size(c: &mut Criterion) {
         assert_eq!(pkgimg::find_ji_payload(&bytes).unwrap().data(), PAYLOAD);
         assert!(object_lookup(&bytes).is_some());
         group.bench_with_input(BenchmarkId::new("pkgimg", mib), &bytes[..], |b, bytes| {
-            b.iter(|| pkgimg::find_ji_payload(black_box(bytes)).map(|p| p.offset()))
+            b.iter(|| pkgimg_lookup(black_box(bytes)))
         });
         group.bench_with_input(BenchmarkId::new("object", mib), &bytes[..], |b, bytes| {
             b.iter(|| object_lookup(black_box(bytes)))
         });
         group.bench_with_input(BenchmarkId::new("goblin", mib), &bytes[..], |b, bytes| {
-            b.iter(|| goblin::Object::parse(black_box(bytes)).is_ok())
+            b.iter(|| goblin_parse(black_box(bytes)))
         });
     }
     group.finish();
@@ -114,17 +130,107 @@ fn by_section_count(c: &mut Criterion) {
         let bytes = map(&path);
         assert_eq!(pkgimg::find_ji_payload(&bytes).unwrap().data(), PAYLOAD);
         group.bench_with_input(BenchmarkId::new("pkgimg", count), &bytes[..], |b, bytes| {
-            b.iter(|| pkgimg::find_ji_payload(black_box(bytes)).map(|p| p.offset()))
+            b.iter(|| pkgimg_lookup(black_box(bytes)))
         });
         group.bench_with_input(BenchmarkId::new("object", count), &bytes[..], |b, bytes| {
             b.iter(|| object_lookup(black_box(bytes)))
         });
         group.bench_with_input(BenchmarkId::new("goblin", count), &bytes[..], |b, bytes| {
-            b.iter(|| goblin::Object::parse(black_box(bytes)).is_ok())
+            b.iter(|| goblin_parse(black_box(bytes)))
         });
     }
     group.finish();
 }
 
+/// Rounds of [`interleaved`].
+const ROUNDS: usize = 201;
+
+/// Both groups again, measured round-robin: on a shared machine the speed of
+/// the CPU drifts over seconds (other jobs), which criterion's
+/// one-benchmark-after-another order turns into differences between inputs
+/// and readers. Here each round runs a ~100 µs batch of every (input, reader)
+/// pair, so all see the same conditions. The medians are printed as a
+/// Markdown table (with each input's ratio to the first and, for the peers,
+/// to pkgimg) and returned for target/bench-results/scaling-interleaved.json,
+/// which scripts/plot-scaling.py draws.
+fn interleaved(group: &str, params: &[u64], unit: &str, paths: &[PathBuf]) -> serde_json::Value {
+    type Reader = fn(&[u8]) -> bool;
+    let readers: [(&str, Reader); 3] = [
+        ("pkgimg", |b| pkgimg_lookup(b).is_some()),
+        ("object", |b| object_lookup(b).is_some()),
+        ("goblin", goblin_parse),
+    ];
+    let maps: Vec<memmap2::Mmap> = paths.iter().map(map).collect();
+    let batch = |reader: Reader, bytes: &[u8]| -> u32 {
+        reader(bytes);
+        let start = Instant::now();
+        (0..10).for_each(|_| {
+            black_box(reader(black_box(bytes)));
+        });
+        let per_call = (start.elapsed().as_nanos() / 10).max(1);
+        u32::try_from(100_000 / per_call).unwrap_or(u32::MAX).clamp(1, 100_000)
+    };
+    let batches: Vec<Vec<u32>> =
+        readers.iter().map(|(_, reader)| maps.iter().map(|m| batch(*reader, m)).collect()).collect();
+    let mut times = vec![vec![Vec::with_capacity(ROUNDS); maps.len()]; readers.len()];
+    for _ in 0..ROUNDS {
+        for (m, map) in maps.iter().enumerate() {
+            for (r, (_, reader)) in readers.iter().enumerate() {
+                let n = batches[r][m];
+                let start = Instant::now();
+                (0..n).for_each(|_| {
+                    black_box(reader(black_box(&map[..])));
+                });
+                times[r][m].push(start.elapsed().as_nanos() as f64 / f64::from(n));
+            }
+        }
+    }
+    let medians: Vec<Vec<f64>> = times
+        .into_iter()
+        .map(|per_input| {
+            per_input
+                .into_iter()
+                .map(|mut t| {
+                    t.sort_by(f64::total_cmp);
+                    t[ROUNDS / 2]
+                })
+                .collect()
+        })
+        .collect();
+    println!("\n{group}, interleaved ({ROUNDS} rounds; median per lookup; x first {unit}; [x pkgimg])\n");
+    let header: Vec<String> = params.iter().map(|p| format!("{p} {unit}")).collect();
+    println!("| reader | {} |\n|---|{}", header.join(" | "), "---|".repeat(params.len()));
+    for ((name, _), row) in readers.iter().zip(&medians) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&medians[0])
+            .map(|(t, base)| {
+                let vs = if *name == "pkgimg" { String::new() } else { format!(" [{:.2}x]", t / base) };
+                format!("{:.0} ns ({:.2}x){vs}", t, t / row[0])
+            })
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+    let by_reader = readers.iter().zip(medians).map(|((name, _), row)| (name.to_string(), serde_json::json!(row)));
+    serde_json::json!({ "params": params, "unit": unit, "rounds": ROUNDS,
+                        "median_ns": serde_json::Map::from_iter(by_reader) })
+}
+
 criterion_group!(benches, by_file_size, by_section_count);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // A few seconds, run whatever criterion filter was given.
+    let sizes = [1u64, 16, 256, 1024, 4096];
+    let counts = [10u64, 100, 1_000, 10_000, 100_000];
+    let size_paths: Vec<PathBuf> = sizes.iter().map(|mib| sparse_elf(mib << 20, 10)).collect();
+    let count_paths: Vec<PathBuf> = counts.iter().map(|&count| sparse_elf(64 << 20, count)).collect();
+    let json = serde_json::json!({
+        "file size": interleaved("file size", &sizes, "MiB", &size_paths),
+        "section count": interleaved("section count", &counts, "sections", &count_paths),
+    });
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-results/scaling-interleaved.json");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    std::fs::write(&out, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+}

@@ -1,0 +1,100 @@
+//! Inputs shared by the benches: corpus files and large system libraries with
+//! a payload injected by `pkgimg::inject`, made once into target/bench-inputs/.
+
+#![allow(dead_code)] // each bench uses a part of this module
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where prepared inputs are cached between runs.
+pub fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-inputs")
+}
+
+/// `corpus/<name>`, if the corpus has it.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(name);
+    path.exists().then_some(path)
+}
+
+/// Maps `path` read-only.
+pub fn map(path: &Path) -> memmap2::Mmap {
+    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // SAFETY: mmap(2) is how a reader gets a large file as `&[u8]` without
+    // reading it; bench inputs are files nobody rewrites while the bench runs.
+    unsafe { memmap2::Mmap::map(&file).unwrap_or_else(|e| panic!("{}: {e}", path.display())) }
+}
+
+/// A payload file of `size` bytes (a byte pattern, not zeros, so no file
+/// system shortcut applies), made once.
+pub fn payload_file(size: u64) -> PathBuf {
+    let path = dir().join(format!("payload-{size}.bin"));
+    if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(size) {
+        std::fs::create_dir_all(dir()).unwrap();
+        let bytes: Vec<u8> = (0..size).map(|i| (i.wrapping_mul(0x9e37_79b9) >> 13) as u8).collect();
+        std::fs::write(&path, bytes).unwrap();
+    }
+    path
+}
+
+/// A large real library, and a copy of it with a 1 MiB payload.
+pub struct Large {
+    /// Short name for the benchmark groups.
+    pub label: &'static str,
+    /// The library as installed.
+    pub original: PathBuf,
+    /// The copy with a `.jlji` container (`pkgimg::inject`).
+    pub injected: PathBuf,
+    /// An exported symbol, for `dlsym`.
+    pub symbol: &'static str,
+}
+
+/// The Rust toolchain's librustc_driver-*.so and the system's libLLVM-15, each
+/// with a payload, for those that exist on this machine.
+pub fn large_libraries() -> Vec<Large> {
+    let mut found = Vec::new();
+    if let Some(driver) = rustc_driver() {
+        // Its RUNPATH is $ORIGIN/../lib: the copy lives in bench-inputs/lib/
+        // next to a link to the libLLVM it needs, so `dlopen` of the copy works.
+        let lib = dir().join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        if let Some(llvm) = std::fs::read_dir(driver.parent().unwrap())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("libLLVM.so")))
+        {
+            let link = lib.join(llvm.file_name().unwrap());
+            if !link.exists() {
+                std::os::unix::fs::symlink(&llvm, &link).unwrap();
+            }
+        }
+        let injected = lib.join("librustc_driver-jlji.so");
+        found.push(Large { label: "librustc_driver", original: driver, injected, symbol: "LLVMRustStringWriteImpl" });
+    }
+    let llvm = PathBuf::from("/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1");
+    if llvm.exists() {
+        let injected = dir().join("libLLVM-15-jlji.so");
+        found.push(Large { label: "libLLVM-15", original: llvm, injected, symbol: "LLVMContextCreate" });
+    }
+    for large in &found {
+        let ready = large.injected.exists() && pkgimg::find_ji_payload(&map(&large.injected)).is_ok();
+        if !ready {
+            let payload = payload_file(1 << 20);
+            pkgimg::inject(&large.original, &payload, &large.injected, pkgimg::InjectOptions::default())
+                .unwrap_or_else(|e| panic!("inject into {}: {e}", large.original.display()));
+        }
+    }
+    found
+}
+
+fn rustc_driver() -> Option<PathBuf> {
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+    let lib = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim()).join("lib");
+    std::fs::read_dir(lib)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("librustc_driver")))
+}
