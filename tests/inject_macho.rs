@@ -18,6 +18,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "fixtures/inject/util.rs"]
+mod util;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ use std::sync::OnceLock;
 use goblin::mach::load_command::CommandVariant;
 use pkgimg::inject::{inject, InjectError, InjectOptions};
 use pkgimg::Arch;
+use util::payload_bytes;
 
 const LIB_C: &str = r#"
 #include <stdio.h>
@@ -206,20 +209,6 @@ fn fixtures() -> Option<&'static Fixtures> {
             Some(Fixtures { dir })
         })
         .as_ref()
-}
-
-/// `len` pseudo-random bytes (xorshift64*), different for each seed.
-fn payload_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 fn write_payload(dir: &Path, name: &str, len: usize, seed: u64) -> (PathBuf, Vec<u8>) {
