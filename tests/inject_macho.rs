@@ -23,13 +23,13 @@ mod util;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use goblin::mach::load_command::CommandVariant;
 use pkgimg::inject::{inject, InjectError, InjectOptions};
 use pkgimg::Arch;
-use util::payload_bytes;
+use util::{ok, run, write_payload};
 
 const LIB_C: &str = r#"
 #include <stdio.h>
@@ -61,22 +61,6 @@ exports:
 ";
 
 // ---------------------------------------------------------------- tools
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn zig() -> bool {
     common::require(&["python3", "-m", "ziglang", "version"])
@@ -209,13 +193,6 @@ fn fixtures() -> Option<&'static Fixtures> {
             Some(Fixtures { dir })
         })
         .as_ref()
-}
-
-fn write_payload(dir: &Path, name: &str, len: usize, seed: u64) -> (PathBuf, Vec<u8>) {
-    let bytes = payload_bytes(len, seed);
-    let path = dir.join(name);
-    fs::write(&path, &bytes).unwrap();
-    (path, bytes)
 }
 
 fn options() -> InjectOptions {
