@@ -301,10 +301,10 @@ fn format_of(image: &[u8]) -> Result<Format, Error> {
     }
 }
 
-/// Finds the section `name` in one thin image: the shared step under
-/// [`find_section`] and [`Slice::find_section`].
-fn navigate(image: Data<'_>, name: &str) -> Result<Lookup, Error> {
-    let format = format_of(image.bytes)?;
+/// Finds the section `name` in one thin image of `format` (the caller has
+/// read the magic once): the shared step under [`find_section`],
+/// [`Slice::find_section`] and [`Slice::find_ji_payload`].
+fn navigate(image: Data<'_>, format: Format, name: &str) -> Result<Lookup, Error> {
     let navigator = match format {
         Format::Elf => elf::find_section,
         Format::MachO => macho::find_section,
@@ -375,7 +375,7 @@ impl<'a> Slice<'a> {
     /// # Ok::<(), pkgimg::Error>(())
     /// ```
     pub fn find_section(&self, name: &str) -> Result<Lookup, Error> {
-        navigate(self.image, name)
+        navigate(self.image, format_of(self.image.bytes)?, name)
     }
 
     /// Finds this slice's payload. See [`find_ji_payload`]. Unlike it, this
@@ -394,7 +394,7 @@ impl<'a> Slice<'a> {
     /// ```
     pub fn find_ji_payload(&self) -> Result<Payload<'a>, Error> {
         let format = format_of(self.image.bytes)?;
-        let lookup = navigate(self.image, container_name(format))?;
+        let lookup = navigate(self.image, format, container_name(format))?;
         let image = lookup.image;
         let container = lookup.section.ok_or(Error::NoContainer { format: image.format, arch: image.arch })?;
         // `navigate` returns absolute offsets; the frame decoder wants them relative to the slice.
