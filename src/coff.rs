@@ -7,7 +7,7 @@ pub(crate) mod emit;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 
-use crate::read::{pad, Data};
+use crate::read::Data;
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
 /// `IMAGE_SCN_CNT_UNINITIALIZED_DATA`. In an object, such a section's
@@ -16,13 +16,8 @@ use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 /// the flag is not consulted.
 const UNINITIALIZED: u32 = 0x80;
 
-pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
-    let Some(name) = pad::<8>(name) else {
-        return Err(Error::BadName {
-            format: Format::Coff,
-            expected: "at most 8 bytes (long names need a string table)",
-        });
-    };
+#[inline(never)]
+pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Error> {
     // An image starts with the MS-DOS stub, whose e_lfanew at 0x3c points at the
     // signature "PE\0\0"; the COFF file header follows it. An object file starts
     // with the COFF file header.
@@ -53,8 +48,8 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     let table_at = optional_at.saturating_add(u64::from(optional_size));
     let table = file.table("COFF section table", table_at, 40, u64::from(count))?;
     let mut found = None;
-    for header in table.entries("COFF section header", 40) {
-        if header.name_is(0, &name)? {
+    for header in table.matching("COFF section header", 40, |header| header.first_chunk::<8>() == Some(name)) {
+        {
             // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
             let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
             let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };

@@ -15,6 +15,7 @@ const SHN_XINDEX: u16 = 0xffff;
 /// A section that occupies no file bytes (`.bss`); its `sh_offset` is nominal.
 const SHT_NOBITS: u32 = 8;
 
+#[inline(never)]
 pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
     let ident = file.table("ELF identification", 0, 16, 1)?;
     let wide = match ident.u8(4)? {
@@ -48,18 +49,24 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     let count = if shnum == 0 { zero.word(size_at, wide)? } else { u64::from(shnum) };
     let strndx = if shstrndx == SHN_XINDEX { u64::from(zero.u32(link_at)?) } else { u64::from(shstrndx) };
     let table = file.table("ELF section header table", shoff, entsize, count)?;
+    // sh_type, sh_offset and sh_size are in the first 40 bytes of either header.
     let range = |sh: Data<'_>| -> Result<FileRange, Error> {
-        let nobits = sh.u32(4)? == SHT_NOBITS;
-        let size = if nobits { 0 } else { sh.word(size_at, wide)? };
-        Ok(FileRange { offset: sh.word(offset_at, wide)?, size })
+        let sh = sh.fixed::<40>("ELF section header", 0)?;
+        let size = if sh.u32(4) == SHT_NOBITS { 0 } else { sh.word(size_at, wide) };
+        Ok(FileRange { offset: sh.word(offset_at, wide), size })
     };
     let names = range(table.entry("ELF section name table header", strndx, entsize)?)?;
     let names = file.table("ELF section name table", names.offset, names.size, 1)?;
     let mut found = None;
-    for sh in table.entries("ELF section header", entsize) {
-        if names.cstr_is(u64::from(sh.u32(0)?), name) {
-            found = unique(found, range(sh)?)?;
-        }
+    let big = file.big_endian;
+    let named = |sh: &[u8]| {
+        sh.first_chunk::<4>().is_some_and(|&b| {
+            let at = if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) };
+            names.cstr_is(u64::from(at), name)
+        })
+    };
+    for sh in table.matching("ELF section header", entsize, named) {
+        found = unique(found, range(sh)?)?;
     }
     Ok(Lookup { image, section: found })
 }

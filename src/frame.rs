@@ -5,7 +5,7 @@
 //! Readers get a decoded frame from [`Payload::frame`](crate::Payload::frame);
 //! writers build one with [`Frame::new`] and [`Frame::to_bytes`].
 
-use crate::read::Data;
+use crate::read::{Data, Fixed};
 use crate::{Error, FileRange};
 
 /// `"\x89JLJI\r\n\x1a"`: a high byte, a name, and the line-ending bytes that
@@ -96,24 +96,24 @@ impl Frame {
 
     /// Decodes the frame at the start of `container` (a range of `image`,
     /// already checked to lie inside it) and returns it with the payload's
-    /// range in `image`, checked to lie inside `image`.
-    pub(crate) fn decode(image: Data<'_>, container: FileRange) -> Result<(Frame, FileRange), Error> {
+    /// bytes, checked to lie inside `image`.
+    pub(crate) fn decode<'a>(image: Data<'a>, container: FileRange) -> Result<(Frame, Data<'a>), Error> {
         let at = image.base.saturating_add(container.offset);
-        let no_frame = Error::NoFrame { offset: at, size: container.size };
         if container.size < u64::from(SIZE) {
-            return Err(no_frame);
+            return Err(Error::NoFrame { offset: at, size: container.size });
         }
-        let header = image.table("payload frame", container.offset, u64::from(SIZE), 1)?.with_endian(false);
-        if header.bytes.get(..8) != Some(&MAGIC[..]) {
-            return Err(no_frame);
+        let header = image.fixed::<64>("payload frame", container.offset)?;
+        let header = Fixed { big_endian: false, ..header };
+        if header.bytes.first_chunk::<8>() != Some(&MAGIC) {
+            return Err(Error::NoFrame { offset: at, size: container.size });
         }
         let frame = Frame {
-            version: header.u16(8)?,
-            header_size: header.u16(10)?,
-            flags: header.u32(12)?,
-            payload_offset: header.u64(16)?,
-            payload_size: header.u64(24)?,
-            payload_crc32c: header.u32(32)?,
+            version: header.u16(8),
+            header_size: header.u16(10),
+            flags: header.u32(12),
+            payload_offset: header.u64(16),
+            payload_size: header.u64(24),
+            payload_crc32c: header.u32(32),
         };
         if frame.version != VERSION {
             return Err(Error::FrameVersion { offset: at, version: frame.version });
@@ -130,9 +130,9 @@ impl Frame {
                 "at least header_size",
             ));
         }
-        let overflow = Error::Overflow { what: "payload", offset: at, size: frame.payload_offset, count: 1 };
-        let start = container.offset.checked_add(frame.payload_offset).ok_or(overflow)?;
-        let payload = image.table("payload", start, frame.payload_size, 1)?;
-        Ok((frame, FileRange { offset: payload.base, size: payload.len() }))
+        let Some(start) = container.offset.checked_add(frame.payload_offset) else {
+            return Err(Error::Overflow { what: "payload", offset: at, size: frame.payload_offset, count: 1 });
+        };
+        Ok((frame, image.table("payload", start, frame.payload_size, 1)?))
     }
 }

@@ -280,13 +280,61 @@ pub(crate) fn unique(found: Option<FileRange>, next: FileRange) -> Result<Option
     }
 }
 
-/// Splits a Mach-O name `SEGMENT,section` into its two 16-byte padded parts.
-pub(crate) fn split_macho_name(name: &[u8]) -> Result<([u8; 16], [u8; 16]), Error> {
-    let comma = name.iter().position(|&b| b == b',');
-    let (segment, section) = name.split_at(comma.unwrap_or(name.len()));
-    match (comma, read::pad(segment), section.get(1..).and_then(read::pad)) {
-        (Some(_), Some(segment), Some(section)) => Ok((segment, section)),
-        _ => Err(Error::BadName { format: Format::MachO, expected: "\"SEGMENT,section\", each at most 16 bytes" }),
+/// A section name as one format's headers store it, made once per lookup so
+/// that the navigators compare it with each header in one step.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Key<'n> {
+    /// ELF: the string in the section name table, without its NUL.
+    Elf(&'n [u8]),
+    /// Mach-O: `sectname` then `segname`, each NUL-padded to 16 bytes, as the
+    /// first 32 bytes of a `section`/`section_64` header hold them.
+    MachO([u8; 32]),
+    /// PE/COFF: the NUL-padded 8-byte `Name` field.
+    Coff([u8; 8]),
+}
+
+impl<'n> Key<'n> {
+    /// The key of the payload's container in `format` (FORMAT.md), built at compile time.
+    const fn container(format: Format) -> Key<'static> {
+        match format {
+            Format::Elf => Key::Elf(b".jlji"),
+            Format::MachO => Key::MachO(*b"__ji\0\0\0\0\0\0\0\0\0\0\0\0__JULIA\0\0\0\0\0\0\0\0\0"),
+            Format::Pe | Format::Coff => Key::Coff(*b".jlji\0\0\0"),
+        }
+    }
+
+    /// The key of `name` in `format`: Mach-O names are `SEGMENT,section`, each
+    /// part at most 16 bytes; COFF names at most 8 bytes (no string table).
+    fn new(format: Format, name: &'n str) -> Result<Key<'n>, Error> {
+        let name = name.as_bytes();
+        match format {
+            Format::Elf => Ok(Key::Elf(name)),
+            Format::MachO => {
+                let comma = name.iter().position(|&b| b == b',').unwrap_or(name.len());
+                let (segment, section) = name.split_at(comma);
+                let mut key = [0u8; 32];
+                let (sectname, segname) = key.split_at_mut(16);
+                match (
+                    section.get(1..),
+                    sectname.get_mut(..section.len().saturating_sub(1)),
+                    segname.get_mut(..segment.len()),
+                ) {
+                    (Some(section), Some(sectname), Some(segname)) => {
+                        sectname.copy_from_slice(section);
+                        segname.copy_from_slice(segment);
+                        Ok(Key::MachO(key))
+                    }
+                    _ => Err(Error::BadName { format, expected: "\"SEGMENT,section\", each at most 16 bytes" }),
+                }
+            }
+            Format::Pe | Format::Coff => match read::pad::<8>(name) {
+                Some(padded) => Ok(Key::Coff(padded)),
+                None => Err(Error::BadName {
+                    format: Format::Coff,
+                    expected: "at most 8 bytes (long names need a string table)",
+                }),
+            },
+        }
     }
 }
 
@@ -302,30 +350,34 @@ fn format_of(image: &[u8]) -> Result<Format, Error> {
 }
 
 /// Finds the section `name` in one thin image of `format` (the caller has
-/// read the magic once): the shared step under [`find_section`],
+/// read the magic once and made the key): the shared step under [`find_section`],
 /// [`Slice::find_section`] and [`Slice::find_ji_payload`].
-fn navigate(image: Data<'_>, format: Format, name: &str) -> Result<Lookup, Error> {
-    let navigator = match format {
-        Format::Elf => elf::find_section,
-        Format::MachO => macho::find_section,
-        Format::Pe | Format::Coff => coff::find_section,
+fn navigate(image: Data<'_>, key: Key<'_>) -> Result<Lookup, Error> {
+    let lookup = match key {
+        Key::Elf(name) => elf::find_section(image, name),
+        Key::MachO(names) => macho::find_section(image, &names),
+        Key::Coff(name) => coff::find_section(image, &name),
     };
     // Navigators work in offsets relative to the image; errors report absolute ones.
-    let lookup = navigator(image, name.as_bytes()).map_err(|e| match e {
-        Error::Ambiguous { first, second } => {
-            Error::Ambiguous { first: first.saturating_add(image.base), second: second.saturating_add(image.base) }
-        }
-        other => other,
-    })?;
+    let lookup = lookup.map_err(|e| rebase(e, image.base))?;
     // A navigator reports the range as its header says; the bytes must exist.
     let section = match lookup.section {
-        Some(range) => {
-            let data = image.table("container section data", range.offset, range.size, 1)?;
-            Some(FileRange { offset: data.base, size: range.size })
-        }
+        Some(range) => Some(image.table("container section data", range.offset, range.size, 1)?.range()),
         None => None,
     };
     Ok(Lookup { section, ..lookup })
+}
+
+/// A navigator's error with the offsets it gives relative to its image
+/// made absolute (the others it reads from the image's view, which knows its base).
+#[cold]
+fn rebase(error: Error, base: u64) -> Error {
+    match error {
+        Error::Ambiguous { first, second } => {
+            Error::Ambiguous { first: first.saturating_add(base), second: second.saturating_add(base) }
+        }
+        other => other,
+    }
 }
 
 /// One image of a file: the whole file, or one slice of a universal Mach-O.
@@ -375,7 +427,7 @@ impl<'a> Slice<'a> {
     /// # Ok::<(), pkgimg::Error>(())
     /// ```
     pub fn find_section(&self, name: &str) -> Result<Lookup, Error> {
-        navigate(self.image, format_of(self.image.bytes)?, name)
+        navigate(self.image, Key::new(format_of(self.image.bytes)?, name)?)
     }
 
     /// Finds this slice's payload. See [`find_ji_payload`]. Unlike it, this
@@ -394,19 +446,13 @@ impl<'a> Slice<'a> {
     /// ```
     pub fn find_ji_payload(&self) -> Result<Payload<'a>, Error> {
         let format = format_of(self.image.bytes)?;
-        let lookup = navigate(self.image, format, container_name(format))?;
+        let lookup = navigate(self.image, Key::container(format))?;
         let image = lookup.image;
         let container = lookup.section.ok_or(Error::NoContainer { format: image.format, arch: image.arch })?;
         // `navigate` returns absolute offsets; the frame decoder wants them relative to the slice.
         let relative = FileRange { offset: container.offset.saturating_sub(self.image.base), size: container.size };
         let (frame, payload) = Frame::decode(self.image, relative)?;
-        let start = payload.offset.saturating_sub(self.image.base);
-        let data = usize::try_from(start)
-            .ok()
-            .zip(usize::try_from(payload.size).ok())
-            .and_then(|(start, size)| self.image.bytes.get(start..start.checked_add(size)?))
-            .ok_or(Error::Overflow { what: "payload", offset: payload.offset, size: payload.size, count: 1 })?;
-        Ok(Payload { data, offset: payload.offset, frame, container, image, slice: self.index })
+        Ok(Payload { data: payload.bytes, offset: payload.base, frame, container, image, slice: self.index })
     }
 }
 

@@ -18,8 +18,8 @@ use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 /// `S_GB_ZEROFILL`, `S_THREAD_LOCAL_ZEROFILL`): their `offset` is meaningless.
 const ZEROFILL: [u32; 3] = [0x1, 0xc, 0x12];
 
-pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
-    let (segment, section) = crate::split_macho_name(name)?;
+#[inline(never)]
+pub(crate) fn find_section(file: Data<'_>, names: &[u8; 32]) -> Result<Lookup, Error> {
     // MH_MAGIC / MH_MAGIC_64 in the file's own byte order.
     let (endian, wide) = match file.table("Mach-O header", 0, 4, 1)?.bytes {
         [0xce, 0xfa, 0xed, 0xfe] => (Endian::Little, false),
@@ -44,25 +44,24 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     }
     let (mut at, mut found) = (0u64, None);
     for _ in 0..ncmds {
-        let cmdsize = commands.table("Mach-O load command", at, 8, 1)?.u32(4)?;
+        let [cmd, cmdsize] = commands.u32_pair("Mach-O load command", at)?;
         if cmdsize < 8 || cmdsize % 4 != 0 {
             let offset = commands.base.saturating_add(at).saturating_add(4);
             return Err(Error::invalid("Mach-O cmdsize", offset, cmdsize, "a multiple of 4, at least 8"));
         }
         let command = commands.table("Mach-O load command", at, u64::from(cmdsize), 1)?;
         at = at.saturating_add(u64::from(cmdsize)); // cannot saturate: bounded by sizeofcmds
-        if command.u32(0)? != segment_cmd {
+        if cmd != segment_cmd {
             continue;
         }
         let nsects = command.u32(nsects_at)?;
         let sections = command.table("Mach-O section headers", segment_size, section_size, u64::from(nsects))?;
-        for header in sections.entries("Mach-O section header", section_size) {
-            if header.name_is(0, &section)? && header.name_is(16, &segment)? {
-                let (size_at, offset_at, flags_at) = if wide { (40, 48, 64) } else { (36, 40, 56) };
-                let zerofill = ZEROFILL.contains(&(header.u32(flags_at)? & 0xff));
-                let size = if zerofill { 0 } else { header.word(size_at, wide)? };
-                found = unique(found, FileRange { offset: u64::from(header.u32(offset_at)?), size })?;
-            }
+        let named = |header: &[u8]| header.first_chunk::<32>() == Some(names);
+        for header in sections.matching("Mach-O section header", section_size, named) {
+            let (size_at, offset_at, flags_at) = if wide { (40, 48, 64) } else { (36, 40, 56) };
+            let zerofill = ZEROFILL.contains(&(header.u32(flags_at)? & 0xff));
+            let size = if zerofill { 0 } else { header.word(size_at, wide)? };
+            found = unique(found, FileRange { offset: u64::from(header.u32(offset_at)?), size })?;
         }
     }
     Ok(Lookup { image, section: found })

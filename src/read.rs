@@ -32,31 +32,44 @@ impl<'a> Data<'a> {
         self.bytes.len() as u64
     }
 
+    /// Where this view's bytes are in the file.
+    pub fn range(&self) -> crate::FileRange {
+        crate::FileRange { offset: self.base, size: self.len() }
+    }
+
     /// The sub-view of `count` entries of `size` bytes each at `offset` in this
     /// view, or an error naming `what` if it does not fit.
+    #[inline(always)]
     pub fn table(&self, what: &'static str, offset: u64, size: u64, count: u64) -> Result<Data<'a>, Error> {
-        let abs = self.base.saturating_add(offset);
-        let overflow = || Error::Overflow { what, offset: abs, size, count };
-        let end = size.checked_mul(count).and_then(|len| offset.checked_add(len)).ok_or_else(overflow)?;
-        let bytes = usize::try_from(offset)
-            .ok()
-            .zip(usize::try_from(end).ok())
-            .and_then(|(start, end)| self.bytes.get(start..end))
-            .ok_or_else(|| Error::Truncated {
-                what,
-                offset: abs,
-                size,
-                count,
-                scope: self.what,
-                available: self.len(),
-            })?;
-        Ok(Data { bytes, base: abs, what, big_endian: self.big_endian })
+        let range = size.checked_mul(count).and_then(|len| offset.checked_add(len)).and_then(|end| {
+            let (start, end) = (usize::try_from(offset).ok()?, usize::try_from(end).ok()?);
+            self.bytes.get(start..end)
+        });
+        match range {
+            Some(bytes) => {
+                Ok(Data { bytes, base: self.base.saturating_add(offset), what, big_endian: self.big_endian })
+            }
+            None => Err(truncated(what, offset, size, count, (self.what, self.base, self.len()))),
+        }
+    }
+
+    /// The `N` bytes at `offset`, copied out as a [`Fixed`] structure named `what`.
+    #[inline(always)]
+    pub fn fixed<const N: usize>(&self, what: &'static str, offset: u64) -> Result<Fixed<N>, Error> {
+        let bytes = usize::try_from(offset).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
+        match bytes {
+            Some(&bytes) => Ok(Fixed { bytes, big_endian: self.big_endian }),
+            None => Err(truncated(what, offset, N as u64, 1, (self.what, self.base, self.len()))),
+        }
     }
 
     /// Entry `index` of a table of `size`-byte entries.
+    #[inline(always)]
     pub fn entry(&self, what: &'static str, index: u64, size: u64) -> Result<Data<'a>, Error> {
-        let offset = index.checked_mul(size).ok_or(Error::Overflow { what, offset: self.base, size, count: index })?;
-        self.table(what, offset, size, 1)
+        match index.checked_mul(size) {
+            Some(offset) => self.table(what, offset, size, 1),
+            None => Err(Error::Overflow { what, offset: self.base, size, count: index }),
+        }
     }
 
     /// The view's bytes as consecutive entries of `size` bytes (the caller has
@@ -72,39 +85,76 @@ impl<'a> Data<'a> {
         })
     }
 
+    /// The entries of `size` bytes whose raw bytes satisfy `matches`, as views
+    /// named `what`. The test sees only the entry's bytes, so the loop over a
+    /// table costs one comparison per entry; a view is made only for a match.
+    pub fn matching<F>(&self, what: &'static str, size: u64, matches: F) -> impl Iterator<Item = Data<'a>> + 'a
+    where
+        F: Fn(&[u8]) -> bool + 'a,
+    {
+        let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
+        let (base, big_endian, bytes) = (self.base, self.big_endian, self.bytes);
+        (0u64..).zip(bytes.chunks_exact(step)).filter(move |(_, entry)| matches(entry)).map(move |(i, bytes)| Data {
+            bytes,
+            base: base.saturating_add(i.saturating_mul(size)),
+            what,
+            big_endian,
+        })
+    }
+
+    #[inline(always)]
     fn array<const N: usize>(&self, at: u64) -> Result<[u8; N], Error> {
         let field = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
         match field {
             Some(field) => Ok(*field),
-            None => Err(self.table(self.what, at, N as u64, 1).err().unwrap_or(Error::Overflow {
-                what: self.what,
-                offset: self.base,
-                size: N as u64,
-                count: 1,
-            })),
+            None => Err(truncated(self.what, at, N as u64, 1, (self.what, self.base, self.len()))),
         }
     }
 
+    /// The two `u32` fields of the 8-byte structure `what` at `at` (as a load
+    /// command's `cmd` and `cmdsize`), with one bounds check and one load.
+    #[inline(always)]
+    pub fn u32_pair(&self, what: &'static str, at: u64) -> Result<[u32; 2], Error> {
+        let both = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<8>());
+        let Some(&both) = both else {
+            return Err(truncated(what, at, 8, 1, (self.what, self.base, self.len())));
+        };
+        // In either byte order, the first field is the one at `at`.
+        let (first, second) = if self.big_endian {
+            let v = u64::from_be_bytes(both);
+            (v >> 32, v)
+        } else {
+            let v = u64::from_le_bytes(both);
+            (v, v >> 32)
+        };
+        Ok([first as u32, second as u32])
+    }
+
+    #[inline(always)]
     pub fn u8(&self, at: u64) -> Result<u8, Error> {
         self.array::<1>(at).map(|[b]| b)
     }
 
+    #[inline(always)]
     pub fn u16(&self, at: u64) -> Result<u16, Error> {
         let b = self.array(at)?;
         Ok(if self.big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
     }
 
+    #[inline(always)]
     pub fn u32(&self, at: u64) -> Result<u32, Error> {
         let b = self.array(at)?;
         Ok(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
     }
 
+    #[inline(always)]
     pub fn u64(&self, at: u64) -> Result<u64, Error> {
         let b = self.array(at)?;
         Ok(if self.big_endian { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) })
     }
 
     /// A `u64` field in 64-bit files, a `u32` one in 32-bit files.
+    #[inline(always)]
     pub fn word(&self, at: u64, wide: bool) -> Result<u64, Error> {
         if wide {
             self.u64(at)
@@ -116,11 +166,16 @@ impl<'a> Data<'a> {
     /// Whether the NUL-terminated string at `at` is exactly `name`. A string
     /// that runs off the end of the view matches nothing.
     pub fn cstr_is(&self, at: u64, name: &[u8]) -> bool {
-        // A byte loop, not a slice comparison: names usually differ in their
-        // first bytes, and this stays inline instead of calling memcmp.
-        let Some(mut field) = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)).map(|f| f.iter()) else {
+        let Some(field) = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)) else {
             return false;
         };
+        // Most names differ within their first four bytes: one word compare rejects them.
+        if let (Some(head), Some(want)) = (field.first_chunk::<4>(), name.first_chunk::<4>()) {
+            if head != want {
+                return false;
+            }
+        }
+        let mut field = field.iter();
         name.iter().all(|b| field.next() == Some(b)) && field.next() == Some(&0)
     }
 
@@ -137,6 +192,78 @@ impl<'a> Data<'a> {
         match pad::<N>(name) {
             Some(padded) => self.name_is(at, &padded),
             None => Ok(false),
+        }
+    }
+}
+
+/// Why `count` entries of `size` bytes at `offset` do not fit in a view
+/// (`scope`: its name, base and length). Out of line and taking plain values,
+/// so that the callers' fast paths neither carry nor spill what only an error needs.
+#[cold]
+#[inline(never)]
+fn truncated(what: &'static str, offset: u64, size: u64, count: u64, scope: (&'static str, u64, u64)) -> Error {
+    let (scope, base, available) = scope;
+    let abs = base.saturating_add(offset);
+    match size.checked_mul(count).and_then(|len| offset.checked_add(len)) {
+        None => Error::Overflow { what, offset: abs, size, count },
+        Some(_) => Error::Truncated { what, offset: abs, size, count, scope, available },
+    }
+}
+
+/// A fixed-size structure copied out of the file after one bounds check, so
+/// that reading its fields needs no further checks or error paths.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fixed<const N: usize> {
+    pub bytes: [u8; N],
+    pub big_endian: bool,
+}
+
+impl<const N: usize> Fixed<N> {
+    /// The `W` bytes at `at`. Every caller passes a constant offset inside
+    /// the structure, so the zero fallback is unreachable and compiles away.
+    #[inline(always)]
+    fn field<const W: usize>(&self, at: u64) -> [u8; W] {
+        let field = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<W>());
+        field.copied().unwrap_or([0; W])
+    }
+
+    #[inline(always)]
+    pub fn u16(&self, at: u64) -> u16 {
+        let b = self.field(at);
+        if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    }
+
+    #[inline(always)]
+    pub fn u32(&self, at: u64) -> u32 {
+        let b = self.field(at);
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    #[inline(always)]
+    pub fn u64(&self, at: u64) -> u64 {
+        let b = self.field(at);
+        if self.big_endian {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        }
+    }
+
+    /// A `u64` field in 64-bit files, a `u32` one in 32-bit files.
+    #[inline(always)]
+    pub fn word(&self, at: u64, wide: bool) -> u64 {
+        if wide {
+            self.u64(at)
+        } else {
+            u64::from(self.u32(at))
         }
     }
 }

@@ -202,15 +202,15 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
             }
             let data_end = sections.iter().map(|s| s.raw_pointer.saturating_add(s.raw_size)).max().unwrap_or(0);
             if let Ok((_, p)) = Frame::decode(file, FileRange { offset: at, size }) {
-                let p_end = p.offset.saturating_add(p.size);
-                let inside = p.offset >= at && p_end <= raw_end;
+                let p_end = p.base.saturating_add(p.len());
+                let inside = p.base >= at && p_end <= raw_end;
                 if !inside {
-                    if p.offset >= data_end && p_end == end {
-                        end = p.offset;
+                    if p.base >= data_end && p_end == end {
+                        end = p.base;
                     } else {
                         let reason = "the old payload lies neither inside the .jlji section nor at the end of the \
                                       file, so it cannot be removed without touching other data";
-                        return Err(InjectError::refused("payload", p.offset, reason));
+                        return Err(InjectError::refused("payload", p.base, reason));
                     }
                 }
             }

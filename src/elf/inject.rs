@@ -387,7 +387,7 @@ fn kept_part(
     }
     let used_end = used.iter().map(|&(_, end)| end).max().unwrap_or(0).min(file.len());
 
-    let old_payload = Frame::decode(file, container).ok().map(|(_, p)| (p.offset, p.offset.saturating_add(p.size)));
+    let old_payload = Frame::decode(file, container).ok().map(|(_, p)| (p.base, p.base.saturating_add(p.len())));
     let container = (container.offset, container.offset.saturating_add(container.size));
     let keep = if container.0 >= used_end { container.0.min(file.len()) } else { used_end };
     // Blank what is left of the old container and payload, unless the file
