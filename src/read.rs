@@ -74,6 +74,7 @@ impl<'a> Data<'a> {
 
     /// The view's bytes as consecutive entries of `size` bytes (the caller has
     /// sized the view as `count * size`).
+    #[cfg(feature = "std")]
     pub fn entries(&self, what: &'static str, size: u64) -> impl Iterator<Item = Data<'a>> + 'a {
         let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
         let (base, big_endian, bytes) = (self.base, self.big_endian, self.bytes);
@@ -181,6 +182,7 @@ impl<'a> Data<'a> {
 
     /// Whether the `N` bytes at `at` are `padded` (a name NUL-padded by [`pad`]):
     /// one fixed-size comparison per header, no scanning.
+    #[cfg(feature = "std")]
     pub fn name_is<const N: usize>(&self, at: u64, padded: &[u8; N]) -> Result<bool, Error> {
         Ok(self.array::<N>(at)? == *padded)
     }
