@@ -97,6 +97,7 @@ impl Frame {
     /// Decodes the frame at the start of `container` (a range of `image`,
     /// already checked to lie inside it) and returns it with the payload's
     /// bytes, checked to lie inside `image`.
+    #[inline]
     pub(crate) fn decode<'a>(image: Data<'a>, container: FileRange) -> Result<(Frame, Data<'a>), Error> {
         let at = image.base.saturating_add(container.offset);
         if container.size < u64::from(SIZE) {

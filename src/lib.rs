@@ -339,6 +339,7 @@ impl<'n> Key<'n> {
 }
 
 /// The format of a thin image, from its first bytes.
+#[inline]
 fn format_of(image: &[u8]) -> Result<Format, Error> {
     match image {
         [0x7f, b'E', b'L', b'F', ..] => Ok(Format::Elf),
@@ -352,6 +353,7 @@ fn format_of(image: &[u8]) -> Result<Format, Error> {
 /// Finds the section `name` in one thin image of `format` (the caller has
 /// read the magic once and made the key): the shared step under [`find_section`],
 /// [`Slice::find_section`] and [`Slice::find_ji_payload`].
+#[inline]
 fn navigate(image: Data<'_>, key: Key<'_>) -> Result<Lookup, Error> {
     let lookup = match key {
         Key::Elf(name) => elf::find_section(image, name),
@@ -444,6 +446,7 @@ impl<'a> Slice<'a> {
     /// payload.verify()?;
     /// # Ok::<(), pkgimg::Error>(())
     /// ```
+    #[inline]
     pub fn find_ji_payload(&self) -> Result<Payload<'a>, Error> {
         let format = format_of(self.image.bytes)?;
         let lookup = navigate(self.image, Key::container(format))?;
@@ -513,6 +516,7 @@ impl<'a> Iterator for Slices<'a> {
 /// assert_eq!((only[0].index(), only[0].bytes().len()), (None, thin.len()));
 /// # Ok::<(), pkgimg::Error>(())
 /// ```
+#[inline]
 pub fn slices(file: &[u8]) -> Result<Slices<'_>, Error> {
     let data = Data::new(file, 0, "the file");
     let fat = if macho::fat::is_fat(file) { Some(macho::fat::table(data)?) } else { None };
@@ -564,6 +568,7 @@ pub fn payloads(file: &[u8]) -> Result<impl Iterator<Item = SlicePayload<'_>>, E
 /// }
 /// # Ok::<(), pkgimg::Error>(())
 /// ```
+#[inline]
 pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
     let all = slices(file)?;
     let Some(table) = all.fat else {
