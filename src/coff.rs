@@ -49,14 +49,12 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Err
     let table = file.table("COFF section table", table_at, 40, u64::from(count))?;
     let mut found = None;
     for header in table.matching("COFF section header", 40, |header| header.first_chunk::<8>() == Some(name)) {
-        {
-            // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
-            let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
-            let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };
-            let bss = format == Format::Coff && header.u32(36)? & UNINITIALIZED != 0;
-            let size = if bss { 0 } else { u64::from(size) };
-            found = unique(found, FileRange { offset: u64::from(header.u32(20)?), size })?;
-        }
+        // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
+        let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
+        let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };
+        let bss = format == Format::Coff && header.u32(36)? & UNINITIALIZED != 0;
+        let size = if bss { 0 } else { u64::from(size) };
+        found = unique(found, FileRange { offset: u64::from(header.u32(20)?), size })?;
     }
     Ok(Lookup { image, section: found })
 }
