@@ -16,7 +16,7 @@ use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 /// the flag is not consulted.
 const UNINITIALIZED: u32 = 0x80;
 
-#[inline(never)]
+#[inline]
 pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Error> {
     // An image starts with the MS-DOS stub, whose e_lfanew at 0x3c points at the
     // signature "PE\0\0"; the COFF file header follows it. An object file starts
@@ -31,9 +31,9 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Err
     } else {
         (Format::Coff, 0)
     };
-    let header = file.table("COFF file header", header_at, 20, 1)?;
-    let (arch, object_bits) = Arch::from_coff(header.u16(0)?);
-    let (count, optional_size) = (header.u16(2)?, header.u16(16)?);
+    let header = file.fixed::<20>("COFF file header", header_at)?;
+    let (arch, object_bits) = Arch::from_coff(header.u16(0));
+    let (count, optional_size) = (header.u16(2), header.u16(16));
     let optional_at = header_at.saturating_add(20);
     // PE32 and PE32+ are told apart by the optional header's magic.
     let bits = match format {
@@ -49,12 +49,13 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Err
     let table = file.table("COFF section table", table_at, 40, u64::from(count))?;
     let mut found = None;
     for header in table.matching("COFF section header", 40, |header| header.first_chunk::<8>() == Some(name)) {
+        let header = header.fixed::<40>("COFF section header", 0)?;
         // In an image, raw data is padded to FileAlignment; VirtualSize is the real length.
-        let (virtual_size, raw_size) = (header.u32(8)?, header.u32(16)?);
+        let (virtual_size, raw_size) = (header.u32(8), header.u32(16));
         let size = if format == Format::Pe && virtual_size != 0 { virtual_size.min(raw_size) } else { raw_size };
-        let bss = format == Format::Coff && header.u32(36)? & UNINITIALIZED != 0;
+        let bss = format == Format::Coff && header.u32(36) & UNINITIALIZED != 0;
         let size = if bss { 0 } else { u64::from(size) };
-        found = unique(found, FileRange { offset: u64::from(header.u32(20)?), size })?;
+        found = unique(found, FileRange { offset: u64::from(header.u32(20)), size })?;
     }
     Ok(Lookup { image, section: found })
 }

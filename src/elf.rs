@@ -15,7 +15,7 @@ const SHN_XINDEX: u16 = 0xffff;
 /// A section that occupies no file bytes (`.bss`); its `sh_offset` is nominal.
 const SHT_NOBITS: u32 = 8;
 
-#[inline(never)]
+#[inline]
 pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
     let ident = file.table("ELF identification", 0, 16, 1)?;
     let wide = match ident.u8(4)? {

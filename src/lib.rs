@@ -294,12 +294,15 @@ pub(crate) enum Key<'n> {
 }
 
 impl<'n> Key<'n> {
-    /// The key of the payload's container in `format` (FORMAT.md), built at compile time.
-    const fn container(format: Format) -> Key<'static> {
+    /// The key of the payload's container in `format` (FORMAT.md): a constant.
+    fn container(format: Format) -> &'static Key<'static> {
+        const ELF: Key<'static> = Key::Elf(b".jlji");
+        const MACHO: Key<'static> = Key::MachO(*b"__ji\0\0\0\0\0\0\0\0\0\0\0\0__JULIA\0\0\0\0\0\0\0\0\0");
+        const COFF: Key<'static> = Key::Coff(*b".jlji\0\0\0");
         match format {
-            Format::Elf => Key::Elf(b".jlji"),
-            Format::MachO => Key::MachO(*b"__ji\0\0\0\0\0\0\0\0\0\0\0\0__JULIA\0\0\0\0\0\0\0\0\0"),
-            Format::Pe | Format::Coff => Key::Coff(*b".jlji\0\0\0"),
+            Format::Elf => &ELF,
+            Format::MachO => &MACHO,
+            Format::Pe | Format::Coff => &COFF,
         }
     }
 
@@ -339,7 +342,7 @@ impl<'n> Key<'n> {
 }
 
 /// The format of a thin image, from its first bytes.
-#[inline]
+#[inline(always)]
 fn format_of(image: &[u8]) -> Result<Format, Error> {
     match image {
         [0x7f, b'E', b'L', b'F', ..] => Ok(Format::Elf),
@@ -350,24 +353,29 @@ fn format_of(image: &[u8]) -> Result<Format, Error> {
     }
 }
 
-/// Finds the section `name` in one thin image of `format` (the caller has
-/// read the magic once and made the key): the shared step under [`find_section`],
-/// [`Slice::find_section`] and [`Slice::find_ji_payload`].
+/// Finds the section `key` in one thin image (the caller has read the magic
+/// once and made the key): the shared step under [`find_section`],
+/// [`Slice::find_section`] and [`Slice::find_ji_payload`]. The section's range
+/// is relative to the image, and checked to lie inside it.
 #[inline]
-fn navigate(image: Data<'_>, key: Key<'_>) -> Result<Lookup, Error> {
+fn navigate(image: Data<'_>, key: &Key<'_>) -> Result<Lookup, Error> {
     let lookup = match key {
         Key::Elf(name) => elf::find_section(image, name),
-        Key::MachO(names) => macho::find_section(image, &names),
-        Key::Coff(name) => coff::find_section(image, &name),
+        Key::MachO(names) => macho::find_section(image, names),
+        Key::Coff(name) => coff::find_section(image, name),
     };
     // Navigators work in offsets relative to the image; errors report absolute ones.
     let lookup = lookup.map_err(|e| rebase(e, image.base))?;
     // A navigator reports the range as its header says; the bytes must exist.
-    let section = match lookup.section {
-        Some(range) => Some(image.table("container section data", range.offset, range.size, 1)?.range()),
-        None => None,
-    };
-    Ok(Lookup { section, ..lookup })
+    if let Some(range) = lookup.section {
+        image.table("container section data", range.offset, range.size, 1)?;
+    }
+    Ok(lookup)
+}
+
+/// `range`, relative to `image`, as an absolute file range.
+fn absolute(image: Data<'_>, range: FileRange) -> FileRange {
+    FileRange { offset: range.offset.saturating_add(image.base), size: range.size }
 }
 
 /// A navigator's error with the offsets it gives relative to its image
@@ -429,7 +437,8 @@ impl<'a> Slice<'a> {
     /// # Ok::<(), pkgimg::Error>(())
     /// ```
     pub fn find_section(&self, name: &str) -> Result<Lookup, Error> {
-        navigate(self.image, Key::new(format_of(self.image.bytes)?, name)?)
+        let lookup = navigate(self.image, &Key::new(format_of(self.image.bytes)?, name)?)?;
+        Ok(Lookup { section: lookup.section.map(|range| absolute(self.image, range)), ..lookup })
     }
 
     /// Finds this slice's payload. See [`find_ji_payload`]. Unlike it, this
@@ -452,9 +461,8 @@ impl<'a> Slice<'a> {
         let lookup = navigate(self.image, Key::container(format))?;
         let image = lookup.image;
         let container = lookup.section.ok_or(Error::NoContainer { format: image.format, arch: image.arch })?;
-        // `navigate` returns absolute offsets; the frame decoder wants them relative to the slice.
-        let relative = FileRange { offset: container.offset.saturating_sub(self.image.base), size: container.size };
-        let (frame, payload) = Frame::decode(self.image, relative)?;
+        let (frame, payload) = Frame::decode(self.image, container)?;
+        let container = absolute(self.image, container);
         Ok(Payload { data: payload.bytes, offset: payload.base, frame, container, image, slice: self.index })
     }
 }
@@ -638,7 +646,12 @@ pub fn find_section(file: &[u8], name: &str) -> Result<Lookup, Error> {
 /// # Ok::<(), pkgimg::Error>(())
 /// ```
 pub fn find_ji_payload(file: &[u8]) -> Result<Payload<'_>, Error> {
-    host_slice(file)?.find_ji_payload()
+    // A thin file, the common case, is its own slice: no universal-header machinery.
+    if macho::fat::is_fat(file) {
+        host_slice(file)?.find_ji_payload()
+    } else {
+        Slice { image: Data::new(file, 0, "the file"), index: None, arch: None }.find_ji_payload()
+    }
 }
 
 /// A located payload: its bytes, where they are, the frame that described

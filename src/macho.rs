@@ -18,7 +18,7 @@ use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 /// `S_GB_ZEROFILL`, `S_THREAD_LOCAL_ZEROFILL`): their `offset` is meaningless.
 const ZEROFILL: [u32; 3] = [0x1, 0xc, 0x12];
 
-#[inline(never)]
+#[inline]
 pub(crate) fn find_section(file: Data<'_>, names: &[u8; 32]) -> Result<Lookup, Error> {
     // MH_MAGIC / MH_MAGIC_64 in the file's own byte order.
     let (endian, wide) = match file.table("Mach-O header", 0, 4, 1)?.bytes {

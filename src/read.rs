@@ -32,11 +32,6 @@ impl<'a> Data<'a> {
         self.bytes.len() as u64
     }
 
-    /// Where this view's bytes are in the file.
-    pub fn range(&self) -> crate::FileRange {
-        crate::FileRange { offset: self.base, size: self.len() }
-    }
-
     /// The sub-view of `count` entries of `size` bytes each at `offset` in this
     /// view, or an error naming `what` if it does not fit.
     #[inline(always)]
