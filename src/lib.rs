@@ -578,18 +578,18 @@ pub fn payloads(file: &[u8]) -> Result<impl Iterator<Item = SlicePayload<'_>>, E
 /// ```
 #[inline]
 pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
-    let all = slices(file)?;
-    let Some(table) = all.fat else {
-        return Ok(Slice { image: all.file, index: None, arch: None });
-    };
+    let file = Data::new(file, 0, "the file");
+    if !macho::fat::is_fat(file.bytes) {
+        return Ok(Slice { image: file, index: None, arch: None });
+    }
+    let table = macho::fat::table(file)?;
     let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
-    for (i, slice) in all.enumerate() {
-        let slice = slice?;
-        let arch = slice.arch.unwrap_or(Arch::Unknown(0));
+    for index in 0..table.count {
+        let (arch, image) = table.slice(file, index)?;
         if arch == Arch::HOST {
-            return Ok(slice);
+            return Ok(Slice { image, index: Some(index), arch: Some(arch) });
         }
-        if let Some(slot) = listed.get_mut(i) {
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
             *slot = arch;
         }
     }

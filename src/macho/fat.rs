@@ -22,6 +22,7 @@ pub(crate) fn is_fat(file: &[u8]) -> bool {
 
 /// The slice table, with its size checked against the file before any entry
 /// is read.
+#[inline]
 pub(crate) fn table(file: Data<'_>) -> Result<Table<'_>, Error> {
     let file = file.with_endian(true);
     let wide = file.table("Mach-O universal header", 0, 4, 1)?.bytes == FAT_MAGIC_64;
@@ -35,6 +36,7 @@ impl<'a> Table<'a> {
     /// Slice `index`: its architecture and its file range, checked against the
     /// file. `fat_arch` is {cputype, cpusubtype, offset, size, align}, with
     /// 64-bit offset and size in `fat_arch_64`.
+    #[inline]
     pub fn slice(&self, file: Data<'a>, index: u32) -> Result<(Arch, Data<'a>), Error> {
         let size = if self.wide { 32 } else { 20 };
         let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), size)?;
