@@ -30,13 +30,14 @@
 //! `Piece`s (ranges of the input, new bytes, padding, the payload). This
 //! driver streams them into a temporary file next to the destination, reads
 //! the result back to check that the payload is found exactly where the layout
-//! put it with the expected size and CRC-32C, and only then renames it into
+//! put it with the size and CRC-32C written, and only then renames it into
 //! place. So:
 //!
-//! - The payload is never read into memory: it is read once in 1 MiB blocks
-//!   for its CRC-32C, then copied file to file (`copy_file_range` on Linux,
-//!   which may share extents on CoW file systems) in 64 MiB steps, calling the
-//!   progress callback after each.
+//! - The payload is never read into memory, and it is read once: mapped in
+//!   16 MiB windows, each checksummed and written (one copy, as
+//!   `copy_file_range` makes), calling the progress callback after each. Its CRC-32C is then written into the
+//!   frame the layout left for it ("sealing"), before anything that hashes
+//!   the output (PE checksum, Mach-O code signature) is computed.
 //! - Nothing is half-written: a failure, or a process killed at any moment,
 //!   leaves at most a `.NAME.pkgimg-XXXXXX` temporary file in the
 //!   destination's directory (removed on every error return), never a partial
@@ -51,10 +52,9 @@ use std::path::{Path, PathBuf};
 
 use crate::{container_name, Arch, Error, Format};
 
-/// How the payload is copied and reported: 64 MiB per `copy_file_range` step.
-const COPY_STEP: u64 = 64 << 20;
-/// Buffer for the passes that must read bytes (CRC-32C, checks).
-const READ_BLOCK: usize = 1 << 20;
+/// The payload is copied in mapped windows of 16 MiB (a multiple of every
+/// page size), reporting progress after each.
+const COPY_STEP: u64 = 16 << 20;
 /// Runs of zeros at least this long are left as a hole (seek) instead of written.
 const HOLE_MIN: u64 = 1 << 20;
 
@@ -241,34 +241,26 @@ fn io_error<'a>(path: &'a Path, operation: &'static str) -> impl FnOnce(io::Erro
     move |source| InjectError::Io { path: path.to_path_buf(), operation, source }
 }
 
-/// Size and checksum of a payload file, from one streaming pass.
+/// What a layout needs to know of a payload before it is copied: its size.
+/// Its CRC-32C is computed while it is copied, and the driver then writes it
+/// into the frame (`seal`), so the payload is read only once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PayloadInfo {
     pub size: u64,
-    pub crc32c: u32,
 }
 
-/// Reads `path` once, in blocks, for its size and CRC-32C.
+/// The CRC-32C a layout puts in a frame: a placeholder until `seal`.
+pub(crate) const UNSEALED: u32 = 0;
+
+/// The size of the payload file at `path`. It must be a regular file: its
+/// size is laid out before a byte of it is copied.
 pub(crate) fn payload_info(path: &Path) -> Result<PayloadInfo, InjectError> {
-    let mut file = File::open(path).map_err(io_error(path, "open the payload"))?;
-    crc_of(&mut file, u64::MAX).map_err(io_error(path, "read the payload"))
-}
-
-/// CRC-32C of up to `limit` bytes from `reader`'s position, and how many there were.
-fn crc_of(reader: &mut impl Read, limit: u64) -> io::Result<PayloadInfo> {
-    let mut buffer = vec![0u8; READ_BLOCK];
-    let mut reader = reader.take(limit);
-    let (mut size, mut crc) = (0u64, 0u32);
-    loop {
-        let n = match reader.read(&mut buffer) {
-            Ok(0) => return Ok(PayloadInfo { size, crc32c: crc }),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        crc = crc32c::crc32c_append(crc, buffer.get(..n).unwrap_or_default());
-        size = size.saturating_add(n as u64);
+    let metadata = fs::metadata(path).map_err(io_error(path, "read the payload's metadata"))?;
+    if !metadata.is_file() {
+        let reason = "the payload must be a regular file: its size is laid out before it is copied".to_string();
+        return Err(InjectError::Refused { path: path.to_path_buf(), structure: "payload", offset: 0, reason });
     }
+    Ok(PayloadInfo { size: metadata.len() })
 }
 
 /// Fills a deferred piece from the output written so far.
@@ -284,8 +276,8 @@ pub(crate) enum Piece {
     Zeros(u64),
     /// The payload file's bytes, streamed.
     Payload,
-    /// The bytes of `options.per_arch[index]`, whose size and CRC-32C the
-    /// format module measured with [`payload_info`] (universal Mach-O).
+    /// The bytes of `options.per_arch[index]`, whose size the format module
+    /// measured with [`payload_info`] (universal Mach-O).
     ArchPayload { index: usize, info: PayloadInfo },
     /// `len` bytes whose content depends on the bytes written before them
     /// (PE checksum, Mach-O code signature). Written as zeros first; after
@@ -483,11 +475,27 @@ fn map(file: &File) -> io::Result<memmap2::Mmap> {
     // `&[u8]`) a file of any size while reading just the header pages. The
     // mapping is private and read-only; Rust's aliasing rules hold as long as
     // no other process truncates or rewrites the file while it is mapped. This
-    // crate never writes to a file it has mapped (the input is opened
-    // read-only; the output is mapped only after it is written and synced),
+    // crate never writes to a file while it is mapped (the inputs are opened
+    // read-only; the output is mapped only after its pieces are written, and
+    // unmapped before its frames are sealed),
     // and a library being rewritten by another process during injection is
     // outside what any tool of this kind can guard against.
     unsafe { memmap2::Mmap::map(file) }
+}
+
+/// Maps `len` bytes of `file` from `offset` (a multiple of the page size),
+/// read-only, for one window of the payload copy. Its bytes are read by the
+/// CRC and by `write(2)`, which copies them into the output: one copy in all,
+/// as `copy_file_range(2)` makes, where `read` + `write` would make two.
+#[allow(unsafe_code)]
+fn map_window(file: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
+    // SAFETY: as in `map`: a private read-only mapping of a file this crate
+    // opened read-only and never writes. Its length was checked against the
+    // file's size just before; a payload truncated by another process during
+    // the copy is outside what any tool of this kind can guard against.
+    let window = unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(file) }?;
+    window.advise(memmap2::Advice::Sequential)?;
+    Ok(window)
 }
 
 /// The input's format and, if it already has a container (in any slice), where.
@@ -513,9 +521,17 @@ struct Sources<'a> {
     options: &'a InjectOptions,
 }
 
+/// A payload as copied: where it went, its size, and the CRC-32C of the bytes written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Copied {
+    offset: u64,
+    size: u64,
+    crc32c: u32,
+}
+
 /// Where each payload went, and the file's size.
 struct Written {
-    payloads: Vec<(u64, PayloadInfo)>,
+    payloads: Vec<Copied>,
     size: u64,
 }
 
@@ -618,16 +634,16 @@ fn write_pieces(
                 len
             }
             Piece::Payload => {
-                copy_payload(out, sources.payload, sources.info, path, progress)?;
-                payloads.push((at, sources.info));
+                let crc32c = copy_payload(out, sources.payload, sources.info, path, progress)?;
+                payloads.push(Copied { offset: at, size: sources.info.size, crc32c });
                 sources.info.size
             }
             Piece::ArchPayload { index, info } => {
                 let source = sources.options.per_arch.get(index).map(|(_, p)| p.as_path()).ok_or_else(|| {
                     InjectError::Verify { path: path.to_path_buf(), reason: format!("no per-arch payload {index}") }
                 })?;
-                copy_payload(out, source, info, path, progress)?;
-                payloads.push((at, info));
+                let crc32c = copy_payload(out, source, info, path, progress)?;
+                payloads.push(Copied { offset: at, size: info.size, crc32c });
                 info.size
             }
             Piece::Deferred { len, fill } => {
@@ -640,6 +656,8 @@ fn write_pieces(
     }
     // Runs of zeros at the end may be holes: give the file its full length.
     temp.file.set_len(at).map_err(io_error(path, "set the temporary file's length"))?;
+    // The frames' CRCs before the deferred pieces, which may hash them (Mach-O signature, PE checksum).
+    seal(temp, &payloads)?;
     for (offset, len, fill) in deferred {
         let bytes = fill(&temp.file).map_err(io_error(path, "compute deferred bytes"))?;
         if bytes.len() as u64 != len {
@@ -667,52 +685,107 @@ fn write_zeros(mut out: &File, len: u64, zeros: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Copies exactly `info.size` bytes of `source` to `out`, in steps, reporting progress.
+/// Copies exactly `info.size` bytes of `source` to `out` and returns their
+/// CRC-32C: one pass over mapped windows of `COPY_STEP` bytes, each
+/// checksummed and written, then unmapped (so resident memory stays at one
+/// window), with progress reported after each.
 fn copy_payload(
     mut out: &File,
     source: &Path,
     info: PayloadInfo,
     temp: &Path,
     progress: &mut Option<Box<dyn FnMut(u64, u64)>>,
-) -> Result<(), InjectError> {
+) -> Result<u32, InjectError> {
     let file = File::open(source).map_err(io_error(source, "open the payload"))?;
     let total = info.size;
-    let mut done = 0u64;
+    let now = file.metadata().map_err(io_error(source, "read the payload's metadata"))?.len();
+    if now < total {
+        return Err(InjectError::Refused {
+            path: source.to_path_buf(),
+            structure: "payload",
+            offset: now,
+            reason: format!("the file has {now} bytes, but it had {total} when the output was laid out"),
+        });
+    }
+    let (mut done, mut crc) = (0u64, 0u32);
     if let Some(report) = progress.as_mut() {
         report(done, total);
     }
     while done < total {
         let step = COPY_STEP.min(total.saturating_sub(done));
-        // `io::copy` from a `Take<&File>` to a `&File` is `copy_file_range(2)`
-        // on Linux: no bytes pass through this process.
-        let copied = io::copy(&mut (&file).take(step), &mut out).map_err(io_error(temp, "copy the payload"))?;
-        done = done.saturating_add(copied);
-        if copied != step {
-            return Err(InjectError::Refused {
-                path: source.to_path_buf(),
-                structure: "payload",
-                offset: done,
-                reason: format!("the file ended at {done} bytes, but it had {total} when its CRC was computed"),
-            });
-        }
+        let len = usize::try_from(step)
+            .map_err(|_| io_error(source, "map the payload")(io::ErrorKind::InvalidInput.into()))?;
+        let window = map_window(&file, done, len).map_err(io_error(source, "map the payload"))?;
+        crc = crc32c::crc32c_append(crc, &window);
+        out.write_all(&window).map_err(io_error(temp, "write the payload"))?;
+        drop(window);
+        start_writeback(out, step);
+        done = done.saturating_add(step);
         if let Some(report) = progress.as_mut() {
             report(done, total);
         }
     }
+    Ok(crc)
+}
+
+/// Asks the kernel to start writing the `len` bytes just written (ending at
+/// the file position) to disk now, without waiting, so that the disk works
+/// while the rest is copied and the final `sync_all` has less left to do. A
+/// hint only: if it fails, `sync_all` still writes everything.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn start_writeback(mut out: &File, len: u64) {
+    use std::os::fd::AsRawFd;
+    let Ok(end) = out.stream_position() else { return };
+    let (Ok(start), Ok(len)) = (i64::try_from(end.saturating_sub(len)), i64::try_from(len)) else { return };
+    // SAFETY: sync_file_range(2) only reads its integer arguments; the
+    // descriptor is open for the duration of the call.
+    unsafe { libc::sync_file_range(out.as_raw_fd(), start, len, libc::SYNC_FILE_RANGE_WRITE) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_out: &File, _len: u64) {}
+
+/// Writes each copied payload's CRC-32C into its frame. The frame is found
+/// by reading the output back, as any reader would, and must be the one the
+/// layout wrote for exactly this payload, with the placeholder CRC.
+fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
+    let path = temp.path.as_path();
+    let fail = |reason: String| InjectError::Verify { path: path.to_path_buf(), reason };
+    let map = map(&temp.file).map_err(io_error(path, "map the temporary file"))?;
+    let mut frames = Vec::new();
+    for item in crate::payloads(&map).map_err(|e| fail(e.to_string()))? {
+        let (_, payload) = item.map_err(|e| fail(e.to_string()))?;
+        let payload = payload.map_err(|e| fail(e.to_string()))?;
+        frames.push((payload.offset(), payload.size(), payload.frame().payload_crc32c, payload.container().offset));
+    }
+    drop(map);
+    for payload in copied {
+        let frame = frames.iter().find(|&&(offset, ..)| offset == payload.offset);
+        let Some(&(_, size, crc, frame_at)) = frame else {
+            return Err(fail(format!("no frame describes the payload written at {:#x}", payload.offset)));
+        };
+        if (size, crc) != (payload.size, UNSEALED) {
+            return Err(fail(format!(
+                "the frame at {frame_at:#x} says {size} bytes with CRC-32C {crc:#010x}, \
+                 not the {} bytes and placeholder the layout wrote",
+                payload.size
+            )));
+        }
+        // payload_crc32c is at byte 32 of the frame (FORMAT.md, "The frame").
+        let field = frame_at.checked_add(32).ok_or_else(|| fail("frame offset overflows".into()))?;
+        temp.file.write_all_at(&payload.crc32c.to_le_bytes(), field).map_err(io_error(path, "seal the frame"))?;
+    }
     Ok(())
 }
 
-/// The payload as read back from the written file.
-struct Checked {
-    offset: u64,
-    size: u64,
-    crc32c: u32,
-}
-
-/// Reads the temporary file back: every image in it must have a payload, each
-/// found where a payload piece was written, with that piece's size and CRC in
-/// the frame and in the bytes. Returns the one at `expected`.
-fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Checked, InjectError> {
+/// Reads the temporary file back, as any reader would: every image in it
+/// must have a payload, each found exactly where a payload was written, with
+/// the size written and the CRC-32C computed while copying it in its frame.
+/// Returns the one at `expected`. (The bytes themselves are not read again:
+/// they were checksummed on their way to the file, and `sync_all` reports a
+/// failed write.)
+fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Copied, InjectError> {
     let path = temp.path.as_path();
     let fail = |reason: String| InjectError::Verify { path: PathBuf::new(), reason };
     let map = map(&temp.file).map_err(io_error(path, "map the temporary file"))?;
@@ -723,39 +796,25 @@ fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Checked, 
             Some(i) => fail(format!("slice {i}: {e}")),
             None => fail(e.to_string()),
         })?;
-        found.push((payload.offset(), payload.size(), payload.frame().payload_crc32c));
+        found.push(Copied { offset: payload.offset(), size: payload.size(), crc32c: payload.frame().payload_crc32c });
     }
     drop(map);
     if found.len() != written.payloads.len() {
         return Err(fail(format!("{} payloads written, {} found", written.payloads.len(), found.len())));
     }
-    let mut result = None;
-    for (offset, size, crc) in found {
-        let Some((_, info)) = written.payloads.iter().find(|(at, _)| *at == offset) else {
-            return Err(fail(format!("a payload is found at {offset:#x}, where none was written")));
+    for payload in &found {
+        let Some(copied) = written.payloads.iter().find(|c| c.offset == payload.offset) else {
+            return Err(fail(format!("a payload is found at {:#x}, where none was written", payload.offset)));
         };
-        if (size, crc) != (info.size, info.crc32c) {
+        if payload != copied {
             return Err(fail(format!(
-                "the frame for the payload at {offset:#x} says {size} bytes with CRC-32C {crc:#010x}, \
+                "the frame for the payload at {:#x} says {} bytes with CRC-32C {:#010x}, \
                  but {} bytes with CRC-32C {:#010x} were written",
-                info.size, info.crc32c
+                payload.offset, payload.size, payload.crc32c, copied.size, copied.crc32c
             )));
-        }
-        // Read the bytes through the file, not the mapping, so a large payload
-        // does not become resident memory of this process.
-        let mut file = &temp.file;
-        file.seek(SeekFrom::Start(offset)).map_err(io_error(path, "seek in the temporary file"))?;
-        let actual = crc_of(&mut file, size).map_err(io_error(path, "read back the temporary file"))?;
-        if actual != *info {
-            return Err(fail(format!(
-                "the payload at {offset:#x} reads back as {} bytes with CRC-32C {:#010x}, expected {} bytes with {:#010x}",
-                actual.size, actual.crc32c, info.size, info.crc32c
-            )));
-        }
-        if offset == expected {
-            result = Some(Checked { offset, size, crc32c: crc });
         }
     }
+    let result = found.into_iter().find(|p| p.offset == expected);
     result.ok_or_else(|| fail(format!("no payload at {expected:#x}, where the layout put it")))
 }
 

@@ -42,7 +42,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 
 use crate::frame::Frame;
-use crate::inject::{align_up, copy_with_holes, InjectError, InjectOptions, Layout, PayloadInfo, Piece};
+use crate::inject::{align_up, copy_with_holes, InjectError, InjectOptions, Layout, PayloadInfo, Piece, UNSEALED};
 use crate::read::Data;
 use crate::{Error, FileRange};
 
@@ -324,7 +324,7 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
 
 /// The 64-byte frame for a payload `payload_offset` bytes after it.
 fn frame(payload: PayloadInfo, payload_offset: u64) -> [u8; 64] {
-    Frame::new(payload_offset, payload.size, payload.crc32c).to_bytes()
+    Frame::new(payload_offset, payload.size, UNSEALED).to_bytes()
 }
 
 /// The PE checksum of `file`, whose CheckSum field must hold zero: the sum of

@@ -54,7 +54,7 @@
 //!   `NoContainer`. `llvm-strip --keep-section=.jlji` keeps it.
 
 use crate::frame::Frame;
-use crate::inject::{align_up, copy_with_holes, InjectError, InjectOptions, Layout, PayloadInfo, Piece};
+use crate::inject::{align_up, copy_with_holes, InjectError, InjectOptions, Layout, PayloadInfo, Piece, UNSEALED};
 use crate::read::Data;
 use crate::{Error, FileRange};
 
@@ -327,7 +327,7 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
         if escaped_names { SHN_XINDEX } else { names_index as u16 },
     )?;
 
-    let frame = Frame::new(64, payload.size, payload.crc32c).to_bytes();
+    let frame = Frame::new(64, payload.size, UNSEALED).to_bytes();
     let mut pieces = vec![Piece::Bytes(elf_header)];
     pieces.extend(copy_with_holes(c.ehsize, keep, &holes));
     pieces.push(Piece::Zeros(frame_at.saturating_sub(keep)));

@@ -54,7 +54,7 @@
 
 use super::sign::{self, Kind, Template};
 use crate::frame::Frame;
-use crate::inject::{align_up, payload_info, InjectError, InjectOptions, Layout, PayloadInfo, Piece};
+use crate::inject::{align_up, payload_info, InjectError, InjectOptions, Layout, PayloadInfo, Piece, UNSEALED};
 use crate::read::Data;
 use crate::{Arch, Error};
 
@@ -801,7 +801,7 @@ fn plan_slice(
     let mut pieces = vec![Piece::Bytes(header), Piece::Bytes(commands)];
     pieces.push(Piece::Input { offset: abs(head_len), len: place.cut.saturating_sub(head_len) });
     pieces.push(Piece::Zeros(julia.frame_at.saturating_sub(place.cut)));
-    let frame = Frame::new(FRAME_LEN, payload.info.size, payload.info.crc32c);
+    let frame = Frame::new(FRAME_LEN, payload.info.size, UNSEALED);
     pieces.push(Piece::Bytes(frame.to_bytes().to_vec()));
     pieces.push(payload.piece());
     pieces.push(Piece::Zeros(payload_pages.saturating_sub(payload.info.size)));
