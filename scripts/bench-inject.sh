@@ -5,7 +5,8 @@
 #
 #   pkgimg        `jiscan inject LIB PAYLOAD -o OUT` if jiscan has that command,
 #                 else examples/inject.rs (one pkgimg::inject call). Writes a
-#                 temporary file, fsyncs it, reads it back to check the CRC, renames.
+#                 temporary file (the payload read once, checksummed on its way),
+#                 fsyncs it, reads its headers and frames back, renames.
 #   cat           `cat LIB PAYLOAD > OUT` (not a valid container: the lower bound
 #                 for writing the same bytes, with no fsync)
 #   cat+sync      `cat LIB PAYLOAD > OUT && sync` (durable, like pkgimg)
@@ -23,13 +24,18 @@
 #
 # Usage: scripts/bench-inject.sh     Output: a Markdown table on stdout;
 # raw lines in target/bench-results/inject.tsv.
+#   WORK=DIR     where inputs and outputs go (default target/bench-inputs/inject;
+#                a tmpfs such as /dev/shm/x shows the cost without the disk)
+#   TOOLS="..."  which tools to run (default: pkgimg cat cat+sync llvm-objcopy lief)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPS=${REPS:-3}
 LIEF_LIMIT_GIB=${LIEF_LIMIT_GIB:-10}
 LIBRARY=${LIBRARY:-/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1}
-WORK=target/bench-inputs/inject
+WORK=${WORK:-target/bench-inputs/inject}
+TOOLS=${TOOLS:-pkgimg cat cat+sync llvm-objcopy lief}
+wanted() { [[ " $TOOLS " == *" $1 "* ]]; }
 RESULTS=target/bench-results
 TSV=$RESULTS/inject.tsv
 mkdir -p "$WORK" "$RESULTS"
@@ -44,7 +50,7 @@ else
     PKGIMG_NAME="examples/inject"
     pkgimg_cmd() { echo target/release/examples/inject "$1" "$2" "$3"; }
 fi
-echo "pkgimg runs as: $PKGIMG_NAME; df before: $(df -h /work | tail -1)" >&2
+echo "pkgimg runs as: $PKGIMG_NAME; in $WORK: $(df -h "$(dirname "$WORK")" | tail -1)" >&2
 
 cp "$LIBRARY" "$WORK/lib.so"
 LIB=$WORK/lib.so
@@ -65,6 +71,7 @@ EOF
 measure() {
     local tool=$1 size=$2 status=0
     shift 2
+    wanted "$tool" || return 0
     rm -f "$OUT"
     sync
     /usr/bin/time -f '%e\t%M' -o "$WORK/time.txt" "$@" >/dev/null || status=$?
@@ -93,12 +100,14 @@ for size in 100M 1G; do
     # shellcheck disable=SC2046
     $(pkgimg_cmd "$LIB" "$P" "$OUT") >/dev/null
     target/release/jiscan scan --verify "$OUT" >&2
-    llvm-objcopy --add-section ".jlji=$P" "$LIB" "$OUT.objcopy"
-    readelf -SW "$OUT.objcopy" | grep -F .jlji >&2
+    if wanted llvm-objcopy; then
+        llvm-objcopy --add-section ".jlji=$P" "$LIB" "$OUT.objcopy"
+        readelf -SW "$OUT.objcopy" | grep -F .jlji >&2
+    fi
     rm -f "$OUT" "$OUT.objcopy"
     rm -f "$P"
 done
-echo "df after: $(df -h /work | tail -1)" >&2
+echo "df after: $(df -h "$(dirname "$WORK")" | tail -1)" >&2
 
 python3 - "$TSV" "$PKGIMG_NAME" "$LIEF_LIMIT_GIB" <<'EOF'
 import statistics, sys
@@ -111,6 +120,8 @@ sizes = [s for s in ("100M", "1G") if any(k[0] == s for k in rows)]
 print(f"| tool | " + " | ".join(f"{s} time | × pkgimg | {s} peak RSS" for s in sizes) + " |")
 print("|---|" + "---|---|---|" * len(sizes))
 for tool in ("pkgimg", "cat", "cat+sync", "llvm-objcopy", "lief"):
+    if not any(k[1] == tool for k in rows):
+        continue
     cells = [name if tool == "pkgimg" else tool]
     for s in sizes:
         runs = rows.get((s, tool), [])
