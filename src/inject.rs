@@ -35,9 +35,10 @@
 //!
 //! - The payload is never read into memory, and it is read once: mapped in
 //!   16 MiB windows, each checksummed and written (one copy, as
-//!   `copy_file_range` makes), calling the progress callback after each. Its CRC-32C is then written into the
-//!   frame the layout left for it ("sealing"), before anything that hashes
-//!   the output (PE checksum, Mach-O code signature) is computed.
+//!   `copy_file_range` makes), calling the progress callback after each. Its
+//!   CRC-32C is then written into the frame the layout left for it
+//!   ("sealing"), before anything that hashes the output (PE checksum,
+//!   Mach-O code signature) is computed.
 //! - Nothing is half-written: a failure, or a process killed at any moment,
 //!   leaves at most a `.NAME.pkgimg-XXXXXX` temporary file in the
 //!   destination's directory (removed on every error return), never a partial
@@ -494,7 +495,9 @@ fn map_window(file: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap>
     // file's size just before; a payload truncated by another process during
     // the copy is outside what any tool of this kind can guard against.
     let window = unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(file) }?;
-    window.advise(memmap2::Advice::Sequential)?;
+    // A hint for readahead: the copy is correct without it, so a kernel that
+    // refuses it changes nothing but speed.
+    let _ = window.advise(memmap2::Advice::Sequential);
     Ok(window)
 }
 

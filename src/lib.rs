@@ -373,6 +373,22 @@ fn navigate(image: Data<'_>, key: &Key<'_>) -> Result<Lookup, Error> {
     Ok(lookup)
 }
 
+/// The payload of the image `bytes`, which starts at `base` in the file and
+/// is slice `index` of a universal file or the whole file. Its arguments are
+/// plain values, not a `Slice`: passed in registers, they cannot stall the
+/// loads that read them back, as a struct built just before the call can.
+#[inline]
+fn payload_of(bytes: &[u8], base: u64, index: Option<u32>) -> Result<Payload<'_>, Error> {
+    let image = Data::new(bytes, base, if index.is_some() { "the slice" } else { "the file" });
+    let format = format_of(bytes)?;
+    let lookup = navigate(image, Key::container(format))?;
+    let container =
+        lookup.section.ok_or(Error::NoContainer { format: lookup.image.format, arch: lookup.image.arch })?;
+    let (frame, payload) = Frame::decode(image, container)?;
+    let container = absolute(image, container);
+    Ok(Payload { data: payload.bytes, offset: payload.base, frame, container, image: lookup.image, slice: index })
+}
+
 /// `range`, relative to `image`, as an absolute file range.
 fn absolute(image: Data<'_>, range: FileRange) -> FileRange {
     FileRange { offset: range.offset.saturating_add(image.base), size: range.size }
@@ -455,15 +471,8 @@ impl<'a> Slice<'a> {
     /// payload.verify()?;
     /// # Ok::<(), pkgimg::Error>(())
     /// ```
-    #[inline]
     pub fn find_ji_payload(&self) -> Result<Payload<'a>, Error> {
-        let format = format_of(self.image.bytes)?;
-        let lookup = navigate(self.image, Key::container(format))?;
-        let image = lookup.image;
-        let container = lookup.section.ok_or(Error::NoContainer { format: image.format, arch: image.arch })?;
-        let (frame, payload) = Frame::decode(self.image, container)?;
-        let container = absolute(self.image, container);
-        Ok(Payload { data: payload.bytes, offset: payload.base, frame, container, image, slice: self.index })
+        payload_of(self.image.bytes, self.image.base, self.index)
     }
 }
 
@@ -650,7 +659,7 @@ pub fn find_ji_payload(file: &[u8]) -> Result<Payload<'_>, Error> {
     if macho::fat::is_fat(file) {
         host_slice(file)?.find_ji_payload()
     } else {
-        Slice { image: Data::new(file, 0, "the file"), index: None, arch: None }.find_ji_payload()
+        payload_of(file, 0, None)
     }
 }
 

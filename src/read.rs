@@ -48,12 +48,12 @@ impl<'a> Data<'a> {
         }
     }
 
-    /// The `N` bytes at `offset`, copied out as a [`Fixed`] structure named `what`.
+    /// The `N` bytes at `offset`, as a [`Fixed`] structure named `what`.
     #[inline(always)]
-    pub fn fixed<const N: usize>(&self, what: &'static str, offset: u64) -> Result<Fixed<N>, Error> {
+    pub fn fixed<const N: usize>(&self, what: &'static str, offset: u64) -> Result<Fixed<'a, N>, Error> {
         let bytes = usize::try_from(offset).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
         match bytes {
-            Some(&bytes) => Ok(Fixed { bytes, big_endian: self.big_endian }),
+            Some(bytes) => Ok(Fixed { bytes, big_endian: self.big_endian }),
             None => Err(truncated(what, offset, N as u64, 1, (self.what, self.base, self.len()))),
         }
     }
@@ -89,12 +89,15 @@ impl<'a> Data<'a> {
         F: Fn(&[u8]) -> bool + 'a,
     {
         let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
-        let (base, big_endian, bytes) = (self.base, self.big_endian, self.bytes);
-        (0u64..).zip(bytes.chunks_exact(step)).filter(move |(_, entry)| matches(entry)).map(move |(i, bytes)| Data {
-            bytes,
-            base: base.saturating_add(i.saturating_mul(size)),
-            what,
-            big_endian,
+        let (mut base, big_endian, mut rest) = (self.base, self.big_endian, self.bytes);
+        // Split off one entry at a time (`chunks_exact` would divide to count them).
+        core::iter::from_fn(move || loop {
+            let (bytes, tail) = rest.split_at_checked(step)?;
+            let at = base;
+            (rest, base) = (tail, base.saturating_add(size));
+            if matches(bytes) {
+                return Some(Data { bytes, base: at, what, big_endian });
+            }
         })
     }
 
@@ -207,15 +210,17 @@ fn truncated(what: &'static str, offset: u64, size: u64, count: u64, scope: (&'s
     }
 }
 
-/// A fixed-size structure copied out of the file after one bounds check, so
-/// that reading its fields needs no further checks or error paths.
+/// A fixed-size structure of the file, bounds-checked once, so that reading
+/// its fields needs no further checks or error paths. It borrows the bytes:
+/// a copy on the stack, read back in wider loads than it was written with,
+/// stalls the CPU's store forwarding.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Fixed<const N: usize> {
-    pub bytes: [u8; N],
+pub(crate) struct Fixed<'a, const N: usize> {
+    pub bytes: &'a [u8; N],
     pub big_endian: bool,
 }
 
-impl<const N: usize> Fixed<N> {
+impl<const N: usize> Fixed<'_, N> {
     /// The `W` bytes at `at`. Every caller passes a constant offset inside
     /// the structure, so the zero fallback is unreachable and compiles away.
     #[inline(always)]
