@@ -33,12 +33,13 @@
 //! put it with the size and CRC-32C written, and only then renames it into
 //! place. So:
 //!
-//! - The payload is never read into memory, and it is read once: mapped in
-//!   16 MiB windows, each checksummed and written (one copy, as
-//!   `copy_file_range` makes), calling the progress callback after each. Its
-//!   CRC-32C is then written into the frame the layout left for it
-//!   ("sealing"), before anything that hashes the output (PE checksum,
-//!   Mach-O code signature) is computed.
+//! - The payload is never read into memory, and its bytes are copied once:
+//!   in 16 MiB windows, file to file (`copy_file_range` on Linux), each then
+//!   checksummed where it landed while still in the page cache, calling the
+//!   progress callback after each. Its CRC-32C is then written into the
+//!   frame the layout left for it ("sealing"), before anything that hashes
+//!   the output (PE checksum, Mach-O code signature) is computed. A payload
+//!   that shrinks or changes meanwhile is an error, not a torn copy.
 //! - Nothing is half-written: a failure, or a process killed at any moment,
 //!   leaves at most a `.NAME.pkgimg-XXXXXX` temporary file in the
 //!   destination's directory (removed on every error return), never a partial
@@ -53,8 +54,8 @@ use std::path::{Path, PathBuf};
 
 use crate::{container_name, Arch, Error, Format};
 
-/// The payload is copied in mapped windows of 16 MiB (a multiple of every
-/// page size), reporting progress after each.
+/// The payload is copied and checksummed in windows of 16 MiB, reporting
+/// progress after each.
 const COPY_STEP: u64 = 16 << 20;
 /// Runs of zeros at least this long are left as a hole (seek) instead of written.
 const HOLE_MIN: u64 = 1 << 20;
@@ -477,28 +478,30 @@ fn map(file: &File) -> io::Result<memmap2::Mmap> {
     // mapping is private and read-only; Rust's aliasing rules hold as long as
     // no other process truncates or rewrites the file while it is mapped. This
     // crate never writes to a file while it is mapped (the inputs are opened
-    // read-only; the output is mapped only after its pieces are written, and
-    // unmapped before its frames are sealed),
+    // read-only; the output is mapped only in parts already written, and
+    // unmapped before those parts are written again, as when frames are sealed),
     // and a library being rewritten by another process during injection is
     // outside what any tool of this kind can guard against.
     unsafe { memmap2::Mmap::map(file) }
 }
 
-/// Maps `len` bytes of `file` from `offset` (a multiple of the page size),
-/// read-only, for one window of the payload copy. Its bytes are read by the
-/// CRC and by `write(2)`, which copies them into the output: one copy in all,
-/// as `copy_file_range(2)` makes, where `read` + `write` would make two.
+/// Maps `len` bytes of the output `file` from `offset`, read-only, to
+/// checksum a window of the payload just copied into it.
 #[allow(unsafe_code)]
 fn map_window(file: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
-    // SAFETY: as in `map`: a private read-only mapping of a file this crate
-    // opened read-only and never writes. Its length was checked against the
-    // file's size just before; a payload truncated by another process during
-    // the copy is outside what any tool of this kind can guard against.
-    let window = unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(file) }?;
-    // A hint for readahead: the copy is correct without it, so a kernel that
-    // refuses it changes nothing but speed.
-    let _ = window.advise(memmap2::Advice::Sequential);
-    Ok(window)
+    // SAFETY: the window is bytes this process has just written to its own
+    // temporary file (created with O_EXCL, so no other process is meant to
+    // touch it), and nothing writes to them while they are mapped: the copy
+    // goes on past the window only after it is unmapped.
+    unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(file) }
+}
+
+/// What `copy_payload` compares before and after the copy to notice a
+/// payload changed meanwhile: size, modification and status-change times.
+fn stamp(file: &File) -> io::Result<(u64, Option<std::time::SystemTime>, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = file.metadata()?;
+    Ok((metadata.len(), metadata.modified().ok(), metadata.ctime(), metadata.ctime_nsec()))
 }
 
 /// The input's format and, if it already has a container (in any slice), where.
@@ -689,9 +692,11 @@ fn write_zeros(mut out: &File, len: u64, zeros: &[u8]) -> io::Result<()> {
 }
 
 /// Copies exactly `info.size` bytes of `source` to `out` and returns their
-/// CRC-32C: one pass over mapped windows of `COPY_STEP` bytes, each
-/// checksummed and written, then unmapped (so resident memory stays at one
-/// window), with progress reported after each.
+/// CRC-32C. Each window of `COPY_STEP` bytes is copied file to file
+/// (`copy_file_range` on Linux: one copy, in the kernel), then checksummed
+/// where it landed, through a mapping of the output that is still in the
+/// page cache; progress is reported after each. A payload that shrinks or
+/// changes during the copy is an error, not a torn copy.
 fn copy_payload(
     mut out: &File,
     source: &Path,
@@ -700,33 +705,40 @@ fn copy_payload(
     progress: &mut Option<Box<dyn FnMut(u64, u64)>>,
 ) -> Result<u32, InjectError> {
     let file = File::open(source).map_err(io_error(source, "open the payload"))?;
+    let before = stamp(&file).map_err(io_error(source, "read the payload's metadata"))?;
+    let start = out.stream_position().map_err(io_error(temp, "find the write position"))?;
     let total = info.size;
-    let now = file.metadata().map_err(io_error(source, "read the payload's metadata"))?.len();
-    if now < total {
-        return Err(InjectError::Refused {
-            path: source.to_path_buf(),
-            structure: "payload",
-            offset: now,
-            reason: format!("the file has {now} bytes, but it had {total} when the output was laid out"),
-        });
-    }
     let (mut done, mut crc) = (0u64, 0u32);
     if let Some(report) = progress.as_mut() {
         report(done, total);
     }
     while done < total {
         let step = COPY_STEP.min(total.saturating_sub(done));
-        let len = usize::try_from(step)
-            .map_err(|_| io_error(source, "map the payload")(io::ErrorKind::InvalidInput.into()))?;
-        let window = map_window(&file, done, len).map_err(io_error(source, "map the payload"))?;
+        // `io::copy` from a `Take<&File>` to a `&File` is `copy_file_range(2)` on Linux.
+        let copied = io::copy(&mut (&file).take(step), &mut out).map_err(io_error(temp, "copy the payload"))?;
+        if copied != step {
+            let at = done.saturating_add(copied);
+            return Err(InjectError::Refused {
+                path: source.to_path_buf(),
+                structure: "payload",
+                offset: at,
+                reason: format!("the file ended at {at} bytes, but it had {total} when the output was laid out"),
+            });
+        }
+        let len =
+            usize::try_from(step).map_err(|_| io_error(temp, "map the payload")(io::ErrorKind::InvalidInput.into()))?;
+        let window = map_window(out, start.saturating_add(done), len).map_err(io_error(temp, "map the payload"))?;
         crc = crc32c::crc32c_append(crc, &window);
-        out.write_all(&window).map_err(io_error(temp, "write the payload"))?;
         drop(window);
         start_writeback(out, step);
         done = done.saturating_add(step);
         if let Some(report) = progress.as_mut() {
             report(done, total);
         }
+    }
+    if stamp(&file).map_err(io_error(source, "read the payload's metadata"))? != before {
+        let reason = "the file changed while it was copied; the output would mix old and new bytes".to_string();
+        return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
     }
     Ok(crc)
 }

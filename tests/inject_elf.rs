@@ -444,7 +444,8 @@ fn failure_midway_leaves_nothing() {
     assert_eq!(fs::read(&lib).unwrap(), input);
     assert_eq!(names_in(dir.path()), ["big", "libanswer.so", "out.so"]);
 
-    // The payload changes after its CRC was taken: the read-back check fails.
+    // The payload changes during the copy: refused, rather than an output
+    // whose payload mixes old and new bytes (under a CRC that matches them).
     let fresh = dir.path().join("fresh.so");
     let file = fs::File::create(&payload).unwrap();
     file.set_len(150 << 20).unwrap();
@@ -465,8 +466,8 @@ fn failure_midway_leaves_nothing() {
         ..InjectOptions::default()
     };
     let err = inject(&lib, &payload, &fresh, options).unwrap_err();
-    assert!(matches!(err, InjectError::Verify { .. }), "{err}");
-    assert!(err.to_string().contains("fresh.so: the written file did not read back"), "{err}");
+    assert!(matches!(err, InjectError::Refused { .. }), "{err}");
+    assert!(err.to_string().contains("big: payload at 0x0: the file changed while it was copied"), "{err}");
     assert!(!fresh.exists());
     assert_eq!(fs::read(&lib).unwrap(), input);
     assert_eq!(names_in(dir.path()), ["big", "libanswer.so", "out.so"]);
