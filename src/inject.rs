@@ -34,9 +34,8 @@
 //! place. So:
 //!
 //! - The payload is never read into memory, and its bytes are copied once:
-//!   in 16 MiB windows, file to file (`copy_file_range` on Linux), each then
-//!   checksummed where it landed while still in the page cache, calling the
-//!   progress callback after each. Its CRC-32C is then written into the
+//!   in 16 MiB windows, each mapped, checksummed and written (one copy, as
+//!   `copy_file_range` makes), calling the progress callback after each. Its CRC-32C is then written into the
 //!   frame the layout left for it ("sealing"), before anything that hashes
 //!   the output (PE checksum, Mach-O code signature) is computed. A payload
 //!   that shrinks or changes meanwhile is an error, not a torn copy.
@@ -478,21 +477,25 @@ fn map(file: &File) -> io::Result<memmap2::Mmap> {
     // mapping is private and read-only; Rust's aliasing rules hold as long as
     // no other process truncates or rewrites the file while it is mapped. This
     // crate never writes to a file while it is mapped (the inputs are opened
-    // read-only; the output is mapped only in parts already written, and
-    // unmapped before those parts are written again, as when frames are sealed),
+    // read-only; the output is mapped only after its pieces are written, and
+    // unmapped before its frames are sealed),
     // and a library being rewritten by another process during injection is
     // outside what any tool of this kind can guard against.
     unsafe { memmap2::Mmap::map(file) }
 }
 
-/// Maps `len` bytes of the output `file` from `offset`, read-only, to
-/// checksum a window of the payload just copied into it.
+/// Maps `len` bytes of the payload `file` from `offset`, read-only, for one
+/// window of the copy: the CRC reads them, and `write(2)` copies them into
+/// the output, one copy in all (as `copy_file_range(2)` makes; `read` +
+/// `write` would make two).
 #[allow(unsafe_code)]
 fn map_window(file: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
-    // SAFETY: the window is bytes this process has just written to its own
-    // temporary file (created with O_EXCL, so no other process is meant to
-    // touch it), and nothing writes to them while they are mapped: the copy
-    // goes on past the window only after it is unmapped.
+    // SAFETY: as in `map`: a private read-only mapping of a file this crate
+    // opened read-only and never writes. The caller has just checked that the
+    // file still holds the whole window. If another process truncates the
+    // payload in the instant between that check and the reads, the reads
+    // fault (SIGBUS) and the process dies as if killed: the destination is
+    // untouched and only the temporary file is left, as with SIGKILL.
     unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(file) }
 }
 
@@ -692,10 +695,9 @@ fn write_zeros(mut out: &File, len: u64, zeros: &[u8]) -> io::Result<()> {
 }
 
 /// Copies exactly `info.size` bytes of `source` to `out` and returns their
-/// CRC-32C. Each window of `COPY_STEP` bytes is copied file to file
-/// (`copy_file_range` on Linux: one copy, in the kernel), then checksummed
-/// where it landed, through a mapping of the output that is still in the
-/// page cache; progress is reported after each. A payload that shrinks or
+/// CRC-32C: one pass over windows of `COPY_STEP` bytes, each mapped,
+/// checksummed, written and unmapped (so resident memory stays at one
+/// window), with progress reported after each. A payload that shrinks or
 /// changes during the copy is an error, not a torn copy.
 fn copy_payload(
     mut out: &File,
@@ -705,8 +707,8 @@ fn copy_payload(
     progress: &mut Option<Box<dyn FnMut(u64, u64)>>,
 ) -> Result<u32, InjectError> {
     let file = File::open(source).map_err(io_error(source, "open the payload"))?;
-    let before = stamp(&file).map_err(io_error(source, "read the payload's metadata"))?;
-    let start = out.stream_position().map_err(io_error(temp, "find the write position"))?;
+    let metadata = |file: &File| stamp(file).map_err(io_error(source, "read the payload's metadata"));
+    let before = metadata(&file)?;
     let total = info.size;
     let (mut done, mut crc) = (0u64, 0u32);
     if let Some(report) = progress.as_mut() {
@@ -714,21 +716,20 @@ fn copy_payload(
     }
     while done < total {
         let step = COPY_STEP.min(total.saturating_sub(done));
-        // `io::copy` from a `Take<&File>` to a `&File` is `copy_file_range(2)` on Linux.
-        let copied = io::copy(&mut (&file).take(step), &mut out).map_err(io_error(temp, "copy the payload"))?;
-        if copied != step {
-            let at = done.saturating_add(copied);
+        let now = metadata(&file)?.0;
+        if now < done.saturating_add(step) {
             return Err(InjectError::Refused {
                 path: source.to_path_buf(),
                 structure: "payload",
-                offset: at,
-                reason: format!("the file ended at {at} bytes, but it had {total} when the output was laid out"),
+                offset: now,
+                reason: format!("the file ended at {now} bytes, but it had {total} when the output was laid out"),
             });
         }
-        let len =
-            usize::try_from(step).map_err(|_| io_error(temp, "map the payload")(io::ErrorKind::InvalidInput.into()))?;
-        let window = map_window(out, start.saturating_add(done), len).map_err(io_error(temp, "map the payload"))?;
+        let len = usize::try_from(step)
+            .map_err(|_| io_error(source, "map the payload")(io::ErrorKind::InvalidInput.into()))?;
+        let window = map_window(&file, done, len).map_err(io_error(source, "map the payload"))?;
         crc = crc32c::crc32c_append(crc, &window);
+        out.write_all(&window).map_err(io_error(temp, "write the payload"))?;
         drop(window);
         start_writeback(out, step);
         done = done.saturating_add(step);
@@ -736,7 +737,7 @@ fn copy_payload(
             report(done, total);
         }
     }
-    if stamp(&file).map_err(io_error(source, "read the payload's metadata"))? != before {
+    if metadata(&file)? != before {
         let reason = "the file changed while it was copied; the output would mix old and new bytes".to_string();
         return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
     }
