@@ -7,7 +7,7 @@ pub(crate) mod emit;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 
-use crate::read::Data;
+use crate::read::{first_u32, Data};
 use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
 /// `e_shstrndx` escape: the real index is in section 0's `sh_link`.
@@ -57,14 +57,8 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     };
     let names = range(table.entry("ELF section name table header", strndx, entsize)?)?;
     let names = file.table("ELF section name table", names.offset, names.size, 1)?;
-    let mut found = None;
-    let big = file.big_endian;
-    let named = |sh: &[u8]| {
-        sh.first_chunk::<4>().is_some_and(|&b| {
-            let at = if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) };
-            names.cstr_is(u64::from(at), name)
-        })
-    };
+    let (mut found, big) = (None, file.big_endian);
+    let named = |sh: &[u8]| first_u32(sh, big).is_some_and(|at| names.cstr_is(u64::from(at), name));
     for sh in table.matching("ELF section header", entsize, named) {
         found = unique(found, range(sh)?)?;
     }

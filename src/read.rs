@@ -270,6 +270,14 @@ impl<const N: usize> Fixed<'_, N> {
     }
 }
 
+/// The `u32` at the start of a raw table entry (an ELF `sh_name`), for the
+/// tests of [`Data::matching`]; `None` if the entry is shorter.
+#[inline(always)]
+pub(crate) fn first_u32(entry: &[u8], big_endian: bool) -> Option<u32> {
+    let bytes = *entry.first_chunk::<4>()?;
+    Some(if big_endian { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) })
+}
+
 /// `name` NUL-padded to `N` bytes, as fixed-size name fields store it, or
 /// `None` if it does not fit.
 pub(crate) fn pad<const N: usize>(name: &[u8]) -> Option<[u8; N]> {
