@@ -114,6 +114,8 @@ mod elf;
 #[cfg(feature = "std")]
 pub mod emit;
 mod error;
+#[cfg(feature = "std")]
+mod file;
 pub mod frame;
 #[cfg(feature = "std")]
 pub mod inject;
@@ -127,6 +129,8 @@ pub use arch::Arch;
 #[cfg(feature = "std")]
 pub use emit::{emit_object, emit_object_to_vec, EmitError, Layout, Target};
 pub use error::{Error, MAX_LISTED_SLICES};
+#[cfg(feature = "std")]
+pub use file::MappedFile;
 pub use frame::Frame;
 #[cfg(feature = "std")]
 pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};

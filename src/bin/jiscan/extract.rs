@@ -59,7 +59,7 @@ fn extract(args: &Args) -> Result<(), String> {
     let slice = choose(&map, args).map_err(|e| here(&e))?;
     let payload = slice.find_ji_payload().map_err(|e| here(&e))?;
     if !args.no_verify {
-        files::will_read(&map, payload.offset(), payload.size());
+        map.will_read(payload.offset(), payload.size());
         payload.verify().map_err(|e| here(&e))?;
     }
     if args.output == Path::new("-") {

@@ -1,18 +1,16 @@
 //! Opening files (memory-mapped, read-only) and walking directory trees.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use memmap2::{Advice, Mmap};
+use pkgimg::MappedFile;
 
-/// Maps `path` read-only. Finding a payload touches a few header pages, so
-/// the cost of a scan does not depend on file sizes: the file is never read
-/// whole, and readahead is turned off so the kernel does not pull in the
-/// payload around the pages touched. Errors are messages without the path.
-pub fn map(path: &Path) -> Result<Mmap, String> {
-    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+/// Maps `path` read-only ([`MappedFile`]: random-access advice, so the
+/// cost of a scan does not depend on file sizes). Errors are messages
+/// without the path.
+pub fn map(path: &Path) -> Result<MappedFile, String> {
+    let meta = fs::metadata(path).map_err(|e| format!("cannot open: {e}"))?;
     if !meta.is_file() {
         return Err("not a regular file".to_owned());
     }
@@ -20,30 +18,7 @@ pub fn map(path: &Path) -> Result<Mmap, String> {
     if meta.len() == 0 {
         return Err("empty file".to_owned());
     }
-    // SAFETY: the map is read-only and private to this process. The one
-    // hazard is another process truncating or rewriting the file while it is
-    // mapped, which can fault (SIGBUS) or change bytes under a borrowed slice;
-    // every mmap-based file reader accepts this, and this tool only reads
-    // build outputs. Reading whole files instead would defeat the point above.
-    #[allow(unsafe_code)]
-    let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
-    // Advice only tunes paging; a kernel that ignores it changes nothing.
-    #[cfg(unix)]
-    let _ = map.advise(Advice::Random);
-    Ok(map)
-}
-
-/// Asks the kernel to read `len` bytes at `offset` ahead, before a pass over
-/// all of them (a CRC check), undoing [`map`]'s random-access advice there.
-pub fn will_read(map: &Mmap, offset: u64, len: u64) {
-    #[cfg(unix)]
-    if let (Ok(offset), Ok(len)) = (usize::try_from(offset), usize::try_from(len)) {
-        // madvise wants a page-aligned start; 64 KiB is a multiple of every page size.
-        let start = offset & !0xffff;
-        let _ = map.advise_range(Advice::Sequential, start, len.saturating_add(offset & 0xffff));
-    }
-    #[cfg(not(unix))]
-    let _ = (map, offset, len);
+    MappedFile::open(path).map_err(|e| format!("cannot map: {e}"))
 }
 
 /// What a walk found at a path.

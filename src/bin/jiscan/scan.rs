@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use memmap2::Mmap;
+use pkgimg::MappedFile;
 use pkgimg::{Error, Format, Image, Slice};
 
 use crate::files::{self, Found};
@@ -158,7 +158,7 @@ fn scan_file(path: &Path, verify: bool) -> Vec<Record> {
     records
 }
 
-fn scan_slice(path: &Path, map: &Mmap, slice: &Slice<'_>, verify: bool) -> Record {
+fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool) -> Record {
     let index = slice.index();
     let payload = match slice.find_ji_payload() {
         Ok(payload) => payload,
@@ -177,7 +177,7 @@ fn scan_slice(path: &Path, map: &Mmap, slice: &Slice<'_>, verify: bool) -> Recor
     };
     let mut error = None;
     if verify {
-        files::will_read(map, payload.offset(), payload.size());
+        map.will_read(payload.offset(), payload.size());
         let result = payload.verify();
         info.crc_ok = Some(result.is_ok());
         error = result.err().map(|e| prefixed(path, index, e));

@@ -152,7 +152,7 @@ fn build(path: &Path, hex: u64) -> Report {
     report
 }
 
-fn image_report(path: &Path, map: &memmap2::Mmap, slice: &Slice<'_>, hex: u64) -> ImageReport {
+fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u64) -> ImageReport {
     let (format, image) = identify(slice);
     let range = slice.range();
     let listing = format.map(|f| sections::list(f, slice.bytes(), range.offset));
@@ -177,7 +177,7 @@ fn image_report(path: &Path, map: &memmap2::Mmap, slice: &Slice<'_>, hex: u64) -
             return report;
         }
     };
-    files::will_read(map, payload.offset(), payload.size());
+    map.will_read(payload.offset(), payload.size());
     let data = payload.data();
     let content = if pkgimg::ji::is_ji(data) {
         Content::Ji(show_ji::view(data, payload.offset()))
