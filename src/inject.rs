@@ -768,24 +768,16 @@ fn start_writeback(_out: &File, _len: u64) {}
 fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
     let path = temp.path.as_path();
     let fail = |reason: String| InjectError::Verify { path: path.to_path_buf(), reason };
-    let map = map(&temp.file).map_err(io_error(path, "map the temporary file"))?;
-    let mut frames = Vec::new();
-    for item in crate::payloads(&map).map_err(|e| fail(e.to_string()))? {
-        let (_, payload) = item.map_err(|e| fail(e.to_string()))?;
-        let payload = payload.map_err(|e| fail(e.to_string()))?;
-        frames.push((payload.offset(), payload.size(), payload.frame().payload_crc32c, payload.container().offset));
-    }
-    drop(map);
+    let frames = read_back(temp, fail)?;
     for payload in copied {
-        let frame = frames.iter().find(|&&(offset, ..)| offset == payload.offset);
-        let Some(&(_, size, crc, frame_at)) = frame else {
+        let Some(&(found, frame_at)) = frames.iter().find(|(found, _)| found.offset == payload.offset) else {
             return Err(fail(format!("no frame describes the payload written at {:#x}", payload.offset)));
         };
-        if (size, crc) != (payload.size, UNSEALED) {
+        if (found.size, found.crc32c) != (payload.size, UNSEALED) {
             return Err(fail(format!(
-                "the frame at {frame_at:#x} says {size} bytes with CRC-32C {crc:#010x}, \
+                "the frame at {frame_at:#x} says {} bytes with CRC-32C {:#010x}, \
                  not the {} bytes and placeholder the layout wrote",
-                payload.size
+                found.size, found.crc32c, payload.size
             )));
         }
         // payload_crc32c is at byte 32 of the frame (FORMAT.md, "The frame").
@@ -795,16 +787,11 @@ fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
     Ok(())
 }
 
-/// Reads the temporary file back, as any reader would: every image in it
-/// must have a payload, each found exactly where a payload was written, with
-/// the size written and the CRC-32C computed while copying it in its frame.
-/// Returns the one at `expected`. (The bytes themselves are not read again:
-/// they were checksummed on their way to the file, and `sync_all` reports a
-/// failed write.)
-fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Copied, InjectError> {
-    let path = temp.path.as_path();
-    let fail = |reason: String| InjectError::Verify { path: PathBuf::new(), reason };
-    let map = map(&temp.file).map_err(io_error(path, "map the temporary file"))?;
+/// Every image's payload in the temporary file, read back as any reader
+/// would: where it is, the size and CRC-32C its frame gives, and where the
+/// frame is. An image without a payload is an error, made by `fail`.
+fn read_back(temp: &TempFile, fail: impl Fn(String) -> InjectError) -> Result<Vec<(Copied, u64)>, InjectError> {
+    let map = map(&temp.file).map_err(io_error(&temp.path, "map the temporary file"))?;
     let mut found = Vec::new();
     for item in crate::payloads(&map).map_err(|e| fail(e.to_string()))? {
         let (slice, payload) = item.map_err(|e| fail(e.to_string()))?;
@@ -812,9 +799,21 @@ fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Copied, I
             Some(i) => fail(format!("slice {i}: {e}")),
             None => fail(e.to_string()),
         })?;
-        found.push(Copied { offset: payload.offset(), size: payload.size(), crc32c: payload.frame().payload_crc32c });
+        let copied = Copied { offset: payload.offset(), size: payload.size(), crc32c: payload.frame().payload_crc32c };
+        found.push((copied, payload.container().offset));
     }
-    drop(map);
+    Ok(found)
+}
+
+/// Reads the temporary file back, as any reader would: every image in it
+/// must have a payload, each found exactly where a payload was written, with
+/// the size written and the CRC-32C computed while copying it in its frame.
+/// Returns the one at `expected`. (The bytes themselves are not read again:
+/// they were checksummed on their way to the file, and `sync_all` reports a
+/// failed write.)
+fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Copied, InjectError> {
+    let fail = |reason: String| InjectError::Verify { path: PathBuf::new(), reason };
+    let found: Vec<Copied> = read_back(temp, fail)?.into_iter().map(|(found, _)| found).collect();
     if found.len() != written.payloads.len() {
         return Err(fail(format!("{} payloads written, {} found", written.payloads.len(), found.len())));
     }
