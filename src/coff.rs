@@ -7,8 +7,9 @@ pub(crate) mod emit;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 
+use crate::error::unique;
 use crate::read::Data;
-use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
+use crate::{Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
 /// `IMAGE_SCN_CNT_UNINITIALIZED_DATA`. In an object, such a section's
 /// SizeOfRawData is its memory size and it has no file bytes (like ELF's

@@ -7,8 +7,9 @@ pub(crate) mod emit;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 
+use crate::error::unique;
 use crate::read::{first_u32, Data};
-use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
+use crate::{Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
 /// `e_shstrndx` escape: the real index is in section 0's `sh_link`.
 const SHN_XINDEX: u16 = 0xffff;
@@ -28,7 +29,7 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
         2 => Endian::Big,
         v => return Err(Error::invalid("ELF EI_DATA", 5, v, "1 (little) or 2 (big endian)")),
     };
-    let file = file.with_endian(endian == Endian::Big);
+    let file = file.with_endian(endian);
     // The 32- and 64-bit headers differ only in the width of e_entry, e_phoff, e_shoff.
     let (size, shoff, tail) = if wide { (64, 40, 58) } else { (52, 32, 46) };
     let header = file.table("ELF header", 0, size, 1)?;
@@ -57,8 +58,8 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8]) -> Result<Lookup, Error>
     };
     let names = range(table.entry("ELF section name table header", strndx, entsize)?)?;
     let names = file.table("ELF section name table", names.offset, names.size, 1)?;
-    let (mut found, big) = (None, file.big_endian);
-    let named = |sh: &[u8]| first_u32(sh, big).is_some_and(|at| names.cstr_is(u64::from(at), name));
+    let (mut found, endian) = (None, file.endian);
+    let named = |sh: &[u8]| first_u32(sh, endian).is_some_and(|at| names.cstr_is(u64::from(at), name));
     for sh in table.matching("ELF section header", entsize, named) {
         found = unique(found, range(sh)?)?;
     }

@@ -17,103 +17,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fmt;
 use std::io::{self, Read, Write};
 
+use crate::coff::emit::CoffHeader;
+use crate::elf::emit::ElfHeader;
 use crate::frame::{self, Frame};
+use crate::macho::emit::MachOHeader;
+pub use crate::write::error::EmitError;
 use crate::{Arch, Endian, FileRange, Format, Image};
-
-/// Why an object could not be written.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum EmitError {
-    /// A part of the target triple is not understood.
-    Triple {
-        /// The whole triple as given.
-        triple: String,
-        /// The component that was not understood ("" when one is missing).
-        part: String,
-        /// What was expected there.
-        problem: &'static str,
-    },
-    /// The triple is understood, but this writer makes no object for it.
-    Unsupported {
-        /// The whole triple as given.
-        triple: String,
-        /// Why not.
-        reason: &'static str,
-    },
-    /// The payload is too large for a size field of the format.
-    TooLarge {
-        /// The object format.
-        format: Format,
-        /// The field that cannot hold the value.
-        field: &'static str,
-        /// The value that does not fit.
-        value: u64,
-        /// The largest value the field holds.
-        limit: u64,
-    },
-    /// The payload reader ended before `payload_size` bytes.
-    ShortPayload {
-        /// The size promised.
-        expected: u64,
-        /// The bytes the reader gave.
-        got: u64,
-    },
-    /// The streamed payload's CRC-32C is not the one given (and written into
-    /// the frame): the object that was written is wrong and must be discarded.
-    ChecksumMismatch {
-        /// The CRC given by the caller.
-        expected: u32,
-        /// The CRC of the bytes read.
-        actual: u32,
-    },
-    /// Writing the object (or reading the payload) failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EmitError::Triple { triple, part, problem } if part.is_empty() => {
-                write!(f, "target triple \"{triple}\" not understood: {problem}")
-            }
-            EmitError::Triple { triple, part, problem } => {
-                write!(f, "target triple \"{triple}\" not understood: \"{part}\" is not {problem}")
-            }
-            EmitError::Unsupported { triple, reason } => {
-                write!(f, "no object writer for target \"{triple}\": {reason}")
-            }
-            EmitError::TooLarge { format, field, value, limit } => {
-                write!(f, "{format} {field} would be {value:#x}, above its limit {limit:#x}: payload too large")
-            }
-            EmitError::ShortPayload { expected, got } => {
-                write!(f, "payload reader ended after {got} bytes; {expected} were promised (object is incomplete)")
-            }
-            EmitError::ChecksumMismatch { expected, actual } => write!(
-                f,
-                "streamed payload has CRC-32C {actual:#010x}, but {expected:#010x} was given and written (object is wrong)"
-            ),
-            EmitError::Io(e) => write!(f, "writing the object: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for EmitError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            EmitError::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<io::Error> for EmitError {
-    fn from(e: io::Error) -> Self {
-        EmitError::Io(e)
-    }
-}
 
 /// Where things are in an object [`Target`] writes, as absolute file offsets.
 /// Known before any byte is written ([`Target::layout`]), so a caller can
@@ -141,33 +52,6 @@ pub(crate) enum Header {
     Elf(ElfHeader),
     MachO(MachOHeader),
     Coff(CoffHeader),
-}
-
-/// ELF header values: `e_machine`, `e_flags`, `EI_OSABI`, the class (`wide`:
-/// ELFCLASS64) and the byte order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ElfHeader {
-    pub machine: u16,
-    pub flags: u32,
-    pub osabi: u8,
-    pub wide: bool,
-    pub big: bool,
-}
-
-/// Mach-O header values: CPU type and subtype, and `LC_BUILD_VERSION`'s
-/// platform and minimum OS version (`xxxx.yy.zz` as nibbles, as in loader.h).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct MachOHeader {
-    pub cputype: u32,
-    pub cpusubtype: u32,
-    pub platform: u32,
-    pub minos: u32,
-}
-
-/// COFF file header `Machine`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CoffHeader {
-    pub machine: u16,
 }
 
 impl Target {
@@ -427,93 +311,6 @@ fn image_of(header: &Header) -> Image {
             Image { format: Format::Coff, arch, bits, endian: Endian::Little }
         }
     }
-}
-
-// ---------------------------------------------------------------------------
-// Building headers.
-
-/// Header bytes under construction, in the object's byte order. Offsets are
-/// `u64`; `word` writes a 32-bit field in 32-bit formats and refuses values
-/// that do not fit, naming the field.
-pub(crate) struct Bytes {
-    pub(crate) bytes: Vec<u8>,
-    big: bool,
-    wide: bool,
-    format: Format,
-}
-
-impl Bytes {
-    pub(crate) fn new(format: Format, big: bool, wide: bool) -> Bytes {
-        Bytes { bytes: Vec::with_capacity(512), big, wide, format }
-    }
-
-    /// Where the next byte goes.
-    pub(crate) fn at(&self) -> u64 {
-        self.bytes.len() as u64
-    }
-
-    pub(crate) fn raw(&mut self, bytes: &[u8]) -> &mut Bytes {
-        self.bytes.extend_from_slice(bytes);
-        self
-    }
-
-    pub(crate) fn u8(&mut self, v: u8) -> &mut Bytes {
-        self.bytes.push(v);
-        self
-    }
-
-    pub(crate) fn u16(&mut self, v: u16) -> &mut Bytes {
-        self.raw(&if self.big { v.to_be_bytes() } else { v.to_le_bytes() })
-    }
-
-    pub(crate) fn u32(&mut self, v: u32) -> &mut Bytes {
-        self.raw(&if self.big { v.to_be_bytes() } else { v.to_le_bytes() })
-    }
-
-    pub(crate) fn u64(&mut self, v: u64) -> &mut Bytes {
-        self.raw(&if self.big { v.to_be_bytes() } else { v.to_le_bytes() })
-    }
-
-    /// A field that is 64-bit in 64-bit files and 32-bit in 32-bit ones.
-    pub(crate) fn word(&mut self, field: &'static str, v: u64) -> Result<&mut Bytes, EmitError> {
-        if self.wide {
-            return Ok(self.u64(v));
-        }
-        let narrow = u32::try_from(v).map_err(|_| self.too_large(field, v, u32::MAX.into()))?;
-        Ok(self.u32(narrow))
-    }
-
-    /// A field that is 32-bit in every class of the format.
-    pub(crate) fn u32_field(&mut self, field: &'static str, v: u64) -> Result<&mut Bytes, EmitError> {
-        let narrow = u32::try_from(v).map_err(|_| self.too_large(field, v, u32::MAX.into()))?;
-        Ok(self.u32(narrow))
-    }
-
-    /// A NUL-padded name of exactly `N` bytes (the caller's names fit).
-    pub(crate) fn name<const N: usize>(&mut self, name: &[u8]) -> &mut Bytes {
-        let mut field = [0u8; N];
-        for (slot, byte) in field.iter_mut().zip(name) {
-            *slot = *byte;
-        }
-        self.raw(&field)
-    }
-
-    /// Zero bytes up to the next multiple of `align`.
-    pub(crate) fn pad_to(&mut self, align: u64) -> &mut Bytes {
-        let target = align_up(self.at(), align);
-        self.bytes.resize(usize::try_from(target).unwrap_or(self.bytes.len()), 0);
-        self
-    }
-
-    pub(crate) fn too_large(&self, field: &'static str, value: u64, limit: u64) -> EmitError {
-        EmitError::TooLarge { format: self.format, field, value, limit }
-    }
-}
-
-/// `at` rounded up to a multiple of `align` (a power of two); headers are a
-/// few hundred bytes, so this cannot overflow for the offsets it is given.
-pub(crate) fn align_up(at: u64, align: u64) -> u64 {
-    at.checked_next_multiple_of(align).unwrap_or(at)
 }
 
 // ---------------------------------------------------------------------------

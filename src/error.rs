@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{Arch, Format};
+use crate::{Arch, FileRange, Format};
 
 /// Why a payload or section could not be located or trusted.
 ///
@@ -211,3 +211,24 @@ impl fmt::Display for Error {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+impl Error {
+    pub(crate) fn invalid(what: &'static str, offset: u64, value: impl Into<u64>, expected: &'static str) -> Error {
+        Error::Invalid { what, offset, value: value.into(), expected }
+    }
+
+    pub(crate) fn unknown_format(file: &[u8]) -> Error {
+        let mut magic = [0u8; 4];
+        for (m, b) in magic.iter_mut().zip(file) {
+            *m = *b;
+        }
+        Error::UnknownFormat { magic }
+    }
+}
+
+/// Records a matching section, or reports that it is the second one.
+pub(crate) fn unique(found: Option<FileRange>, next: FileRange) -> Result<Option<FileRange>, Error> {
+    match found {
+        Some(first) => Err(Error::Ambiguous { first: first.offset, second: next.offset }),
+        None => Ok(Some(next)),
+    }
+}

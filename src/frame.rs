@@ -104,7 +104,7 @@ impl Frame {
             return Err(Error::NoFrame { offset: at, size: container.size });
         }
         let header = image.fixed::<64>("payload frame", container.offset)?;
-        let header = Fixed { big_endian: false, ..header };
+        let header = Fixed { endian: crate::Endian::Little, ..header };
         if header.bytes.first_chunk::<8>() != Some(&MAGIC) {
             return Err(Error::NoFrame { offset: at, size: container.size });
         }

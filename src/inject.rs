@@ -26,7 +26,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Each format module describes the output as a `Layout`: an ordered list of
+//! Each format module describes the output as a `Plan`: an ordered list of
 //! `Piece`s (ranges of the input, new bytes, padding, the payload). This
 //! driver streams them into a temporary file next to the destination, reads
 //! the result back to check that the payload is found exactly where the layout
@@ -45,49 +45,22 @@
 //!   file at the destination. The input is never opened for writing; in-place
 //!   injection replaces it by rename too.
 
-use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::{container_name, Arch, Error, Format};
+use crate::write::error::io_error;
+pub use crate::write::error::InjectError;
+pub use crate::write::plan::InjectOptions;
+use crate::write::plan::{payload_info, PayloadInfo, Piece, UNSEALED};
+use crate::{container_name, Error, Format};
 
 /// The payload is copied and checksummed in windows of 16 MiB, reporting
 /// progress after each.
 const COPY_STEP: u64 = 16 << 20;
 /// Runs of zeros at least this long are left as a hole (seek) instead of written.
 const HOLE_MIN: u64 = 1 << 20;
-
-/// What [`inject`] may do besides adding a payload.
-#[derive(Default)]
-pub struct InjectOptions {
-    /// Replace an existing payload. Without it, a library that already has a
-    /// container is refused. The old payload's bytes are not kept.
-    pub replace: bool,
-    /// Give up a signature made with a certificate, which the injection would
-    /// invalidate and cannot reproduce, instead of refusing the file: a PE
-    /// Authenticode signature is removed, a Mach-O one replaced by an ad-hoc
-    /// signature. Either way the library must be signed again afterwards.
-    pub drop_signature: bool,
-    /// Universal Mach-O only: a payload per architecture, for the slices named
-    /// here; other slices get the main payload.
-    pub per_arch: Vec<(Arch, PathBuf)>,
-    /// Called as `progress(done, total)` with byte counts while the payload is
-    /// copied: once before the first step and after every step.
-    pub progress: Option<Box<dyn FnMut(u64, u64)>>,
-}
-
-impl fmt::Debug for InjectOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InjectOptions")
-            .field("replace", &self.replace)
-            .field("drop_signature", &self.drop_signature)
-            .field("per_arch", &self.per_arch)
-            .field("progress", &self.progress.as_ref().map(|_| "FnMut(u64, u64)"))
-            .finish()
-    }
-}
 
 /// What [`inject`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,242 +81,6 @@ pub struct InjectReport {
     pub output_size: u64,
     /// Whether an existing payload was replaced.
     pub replaced: bool,
-}
-
-/// Why an injection did not happen. Nothing was written at the destination.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum InjectError {
-    /// An operation on a file failed.
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What was being done, e.g. "create the temporary file".
-        operation: &'static str,
-        /// The system's error.
-        source: io::Error,
-    },
-    /// The library's headers are malformed (or the written file's, see
-    /// [`InjectError::Verify`]).
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong and where.
-        source: Error,
-    },
-    /// The library already carries a payload and `replace` was not set.
-    AlreadyHasPayload {
-        /// The library.
-        path: PathBuf,
-        /// File offset of the existing container's data.
-        offset: u64,
-    },
-    /// The PE library is signed and `drop_signature` was not set.
-    Signed {
-        /// The library.
-        path: PathBuf,
-        /// File offset of the certificate table.
-        offset: u64,
-        /// Its size.
-        size: u64,
-    },
-    /// The library cannot take a payload as it is: `structure` at `offset`,
-    /// and why.
-    Refused {
-        /// The library.
-        path: PathBuf,
-        /// The structure concerned, e.g. "PE section table".
-        structure: &'static str,
-        /// Its file offset.
-        offset: u64,
-        /// Why, and what would make it possible.
-        reason: String,
-    },
-    /// The written file did not read back as the layout said; it was removed.
-    Verify {
-        /// The destination.
-        path: PathBuf,
-        /// What differed.
-        reason: String,
-    },
-}
-
-impl InjectError {
-    /// A refusal from a format module; the driver adds the path.
-    pub(crate) fn refused(structure: &'static str, offset: u64, reason: impl Into<String>) -> InjectError {
-        InjectError::Refused { path: PathBuf::new(), structure, offset, reason: reason.into() }
-    }
-
-    /// Fills in the file the error is about, where a format module left it empty.
-    fn at(mut self, file: &Path) -> InjectError {
-        let path = match &mut self {
-            InjectError::Io { path, .. }
-            | InjectError::Format { path, .. }
-            | InjectError::AlreadyHasPayload { path, .. }
-            | InjectError::Signed { path, .. }
-            | InjectError::Refused { path, .. }
-            | InjectError::Verify { path, .. } => path,
-        };
-        if path.as_os_str().is_empty() {
-            *path = file.to_path_buf();
-        }
-        self
-    }
-}
-
-impl From<Error> for InjectError {
-    fn from(source: Error) -> InjectError {
-        InjectError::Format { path: PathBuf::new(), source }
-    }
-}
-
-impl fmt::Display for InjectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InjectError::Io { path, operation, source } => {
-                write!(f, "{}: cannot {operation}: {source}", path.display())
-            }
-            InjectError::Format { path, source } => write!(f, "{}: {source}", path.display()),
-            InjectError::AlreadyHasPayload { path, offset } => write!(
-                f,
-                "{}: already carries a payload (container data at {offset:#x}); use replace to overwrite it",
-                path.display()
-            ),
-            InjectError::Signed { path, offset, size } => write!(
-                f,
-                "{}: PE security directory points to an Authenticode signature ({size} bytes at {offset:#x}); \
-                 adding a payload changes the signed bytes, so the signature would no longer match; \
-                 use drop_signature to remove it (and re-sign the result)",
-                path.display()
-            ),
-            InjectError::Refused { path, structure, offset, reason } => {
-                write!(f, "{}: {structure} at {offset:#x}: {reason}", path.display())
-            }
-            InjectError::Verify { path, reason } => write!(
-                f,
-                "{}: the written file did not read back as expected ({reason}); the destination was not touched",
-                path.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for InjectError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            InjectError::Io { source, .. } => Some(source),
-            InjectError::Format { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
-fn io_error<'a>(path: &'a Path, operation: &'static str) -> impl FnOnce(io::Error) -> InjectError + 'a {
-    move |source| InjectError::Io { path: path.to_path_buf(), operation, source }
-}
-
-/// What a layout needs to know of a payload before it is copied: its size.
-/// Its CRC-32C is computed while it is copied, and the driver then writes it
-/// into the frame (`seal`), so the payload is read only once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct PayloadInfo {
-    pub size: u64,
-}
-
-/// The CRC-32C a layout puts in a frame: a placeholder until `seal`.
-pub(crate) const UNSEALED: u32 = 0;
-
-/// The size of the payload file at `path`. It must be a regular file: its
-/// size is laid out before a byte of it is copied.
-pub(crate) fn payload_info(path: &Path) -> Result<PayloadInfo, InjectError> {
-    let metadata = fs::metadata(path).map_err(io_error(path, "read the payload's metadata"))?;
-    if !metadata.is_file() {
-        let reason = "the payload must be a regular file: its size is laid out before it is copied".to_string();
-        return Err(InjectError::Refused { path: path.to_path_buf(), structure: "payload", offset: 0, reason });
-    }
-    Ok(PayloadInfo { size: metadata.len() })
-}
-
-/// Fills a deferred piece from the output written so far.
-pub(crate) type Fill = Box<dyn FnOnce(&File) -> io::Result<Vec<u8>>>;
-
-/// One stretch of the output file.
-pub(crate) enum Piece {
-    /// Bytes copied from the input library.
-    Input { offset: u64, len: u64 },
-    /// New bytes (headers, frame, tables).
-    Bytes(Vec<u8>),
-    /// Alignment padding, or bytes blanked out.
-    Zeros(u64),
-    /// The payload file's bytes, streamed.
-    Payload,
-    /// The bytes of `options.per_arch[index]`, whose size the format module
-    /// measured with [`payload_info`] (universal Mach-O).
-    ArchPayload { index: usize, info: PayloadInfo },
-    /// `len` bytes whose content depends on the bytes written before them
-    /// (PE checksum, Mach-O code signature). Written as zeros first; after
-    /// every other piece is written, `fill` is called in piece order with the
-    /// output file and must return exactly `len` bytes.
-    Deferred { len: u64, fill: Fill },
-}
-
-impl fmt::Debug for Piece {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Piece::Input { offset, len } => write!(f, "Input {{ offset: {offset:#x}, len: {len:#x} }}"),
-            Piece::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
-            Piece::Zeros(n) => write!(f, "Zeros({n:#x})"),
-            Piece::Payload => f.write_str("Payload"),
-            Piece::ArchPayload { index, info } => write!(f, "ArchPayload {{ index: {index}, info: {info:?} }}"),
-            Piece::Deferred { len, .. } => write!(f, "Deferred {{ len: {len} }}"),
-        }
-    }
-}
-
-/// The output, described piece by piece.
-#[derive(Debug)]
-pub(crate) struct Layout {
-    pub pieces: Vec<Piece>,
-    /// Absolute offset at which the payload is expected (for a universal file,
-    /// one of the slices' payloads).
-    pub payload_offset: u64,
-}
-
-/// `Input` pieces for `[start, end)` of the input, with each of `holes` (input
-/// ranges, in any order, possibly overlapping or reaching outside) written as
-/// zeros instead.
-pub(crate) fn copy_with_holes(start: u64, end: u64, holes: &[(u64, u64)]) -> Vec<Piece> {
-    let mut holes: Vec<(u64, u64)> =
-        holes.iter().map(|&(a, b)| (a.max(start), b.min(end))).filter(|(a, b)| a < b).collect();
-    holes.sort_unstable();
-    let mut pieces = Vec::new();
-    let mut at = start;
-    for (a, b) in holes {
-        if b <= at {
-            continue;
-        }
-        let a = a.max(at);
-        if a > at {
-            pieces.push(Piece::Input { offset: at, len: a.saturating_sub(at) });
-        }
-        let len = b.saturating_sub(a);
-        match pieces.last_mut() {
-            // Overlapping holes make one run of zeros.
-            Some(Piece::Zeros(run)) if a == at => *run = run.saturating_add(len),
-            _ => pieces.push(Piece::Zeros(len)),
-        }
-        at = b;
-    }
-    if end > at {
-        pieces.push(Piece::Input { offset: at, len: end.saturating_sub(at) });
-    }
-    pieces
-}
-
-/// `value` rounded up to a multiple of `align` (a power of two), or `None` on overflow.
-pub(crate) fn align_up(value: u64, align: u64) -> Option<u64> {
-    let mask = align.checked_sub(1)?;
-    Some(value.checked_add(mask)? & !mask)
 }
 
 /// Adds a payload to `library`, writing the result to `out` (which may be
@@ -513,7 +250,7 @@ fn existing_container(bytes: &[u8]) -> Result<(Format, Option<u64>), Error> {
     let mut found = None;
     for slice in crate::slices(bytes)? {
         let slice = slice?;
-        let slice_format = crate::format_of(slice.bytes())?;
+        let slice_format = crate::lookup::format_of(slice.bytes())?;
         let lookup = slice.find_section(container_name(slice_format))?;
         format = Some(lookup.image.format);
         found = found.or(lookup.section.map(|s| s.offset));
@@ -831,27 +568,4 @@ fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Copied, I
     }
     let result = found.into_iter().find(|p| p.offset == expected);
     result.ok_or_else(|| fail(format!("no payload at {expected:#x}, where the layout put it")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn holes_split_input_ranges() {
-        let pieces = copy_with_holes(0, 100, &[(90, 200), (10, 20), (15, 30), (50, 50)]);
-        let text: Vec<String> = pieces.iter().map(|p| format!("{p:?}")).collect();
-        assert_eq!(
-            text,
-            ["Input { offset: 0x0, len: 0xa }", "Zeros(0x14)", "Input { offset: 0x1e, len: 0x3c }", "Zeros(0xa)",]
-        );
-    }
-
-    #[test]
-    fn align_up_checks_overflow() {
-        assert_eq!(align_up(4097, 4096), Some(8192));
-        assert_eq!(align_up(4096, 4096), Some(4096));
-        assert_eq!(align_up(u64::MAX, 64), None);
-        assert_eq!(align_up(5, 0), None);
-    }
 }

@@ -387,10 +387,10 @@ impl<'a> Header<'a> {
             _ => return Err(c.truncated("byte-order mark", 2)),
         };
         self.endian = Some(endian);
-        c.data = c.data.with_endian(endian == Endian::Big);
+        c.data = c.data.with_endian(endian);
         // The worklist iterator re-reads entries later, in the same byte order.
         self.data = c.data;
-        let version = version.with_endian(endian == Endian::Big).u16(0).map_err(|_| c.truncated("version", 2))?;
+        let version = version.with_endian(endian).u16(0).map_err(|_| c.truncated("version", 2))?;
         self.version = Some(version);
         if !VERSIONS.contains(&version) {
             return Err(Stop { offset: 8, field: "JI format version", reason: Reason::UnknownVersion(version) });
@@ -440,7 +440,7 @@ impl<'a> Header<'a> {
         }
         let no_room =
             |_| Stop { offset: at, field: "trailer", reason: Reason::NoRoomForTrailer { header_end: self.end } };
-        let words = self.data.with_endian(endian == Endian::Big).table("trailer", at, 8, 1).map_err(no_room)?;
+        let words = self.data.with_endian(endian).table("trailer", at, 8, 1).map_err(no_room)?;
         let body = usize::try_from(len.saturating_sub(4)).ok().and_then(|n| self.data.bytes.get(..n)).unwrap_or(&[]);
         Ok(Trailer {
             offset: at,

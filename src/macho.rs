@@ -11,8 +11,9 @@ pub(crate) mod inject;
 #[cfg(feature = "std")]
 pub(crate) mod sign;
 
+use crate::error::unique;
 use crate::read::Data;
-use crate::{unique, Arch, Endian, Error, FileRange, Format, Image, Lookup};
+use crate::{Arch, Endian, Error, FileRange, Format, Image, Lookup};
 
 /// Section types whose bytes are not in the file (`S_ZEROFILL`,
 /// `S_GB_ZEROFILL`, `S_THREAD_LOCAL_ZEROFILL`): their `offset` is meaningless.
@@ -28,7 +29,7 @@ pub(crate) fn find_section(file: Data<'_>, names: &[u8; 32]) -> Result<Lookup, E
         [0xfe, 0xed, 0xfa, 0xcf] => (Endian::Big, true),
         _ => return Err(Error::unknown_format(file.bytes)),
     };
-    let file = file.with_endian(endian == Endian::Big);
+    let file = file.with_endian(endian);
     // Sizes of mach_header(_64) and segment_command(_64), where nsects is, and
     // the size of the section(_64) headers that follow a segment command.
     let (size, segment_cmd, segment_size, nsects_at, section_size) =

@@ -5,7 +5,7 @@
 //! so a hostile header can produce an error but never a panic or a read
 //! outside the file.
 
-use crate::Error;
+use crate::{Endian, Error};
 
 /// A view of `bytes`, which start at absolute file offset `base`.
 ///
@@ -16,16 +16,16 @@ pub(crate) struct Data<'a> {
     pub bytes: &'a [u8],
     pub base: u64,
     pub what: &'static str,
-    pub big_endian: bool,
+    pub endian: Endian,
 }
 
 impl<'a> Data<'a> {
     pub fn new(bytes: &'a [u8], base: u64, what: &'static str) -> Self {
-        Data { bytes, base, what, big_endian: false }
+        Data { bytes, base, what, endian: Endian::Little }
     }
 
-    pub fn with_endian(self, big_endian: bool) -> Self {
-        Data { big_endian, ..self }
+    pub fn with_endian(self, endian: Endian) -> Self {
+        Data { endian, ..self }
     }
 
     pub fn len(&self) -> u64 {
@@ -41,9 +41,7 @@ impl<'a> Data<'a> {
             self.bytes.get(start..end)
         });
         match range {
-            Some(bytes) => {
-                Ok(Data { bytes, base: self.base.saturating_add(offset), what, big_endian: self.big_endian })
-            }
+            Some(bytes) => Ok(Data { bytes, base: self.base.saturating_add(offset), what, endian: self.endian }),
             None => Err(truncated(what, offset, size, count, (self.what, self.base, self.len()))),
         }
     }
@@ -53,7 +51,7 @@ impl<'a> Data<'a> {
     pub fn fixed<const N: usize>(&self, what: &'static str, offset: u64) -> Result<Fixed<'a, N>, Error> {
         let bytes = usize::try_from(offset).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
         match bytes {
-            Some(bytes) => Ok(Fixed { bytes, big_endian: self.big_endian }),
+            Some(bytes) => Ok(Fixed { bytes, endian: self.endian }),
             None => Err(truncated(what, offset, N as u64, 1, (self.what, self.base, self.len()))),
         }
     }
@@ -72,12 +70,12 @@ impl<'a> Data<'a> {
     #[cfg(feature = "std")]
     pub fn entries(&self, what: &'static str, size: u64) -> impl Iterator<Item = Data<'a>> + 'a {
         let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
-        let (base, big_endian, bytes) = (self.base, self.big_endian, self.bytes);
+        let (base, endian, bytes) = (self.base, self.endian, self.bytes);
         bytes.chunks_exact(step).zip(0u64..).map(move |(bytes, i)| Data {
             bytes,
             base: base.saturating_add(i.saturating_mul(size)),
             what,
-            big_endian,
+            endian,
         })
     }
 
@@ -89,14 +87,14 @@ impl<'a> Data<'a> {
         F: Fn(&[u8]) -> bool + 'a,
     {
         let step = usize::try_from(size).unwrap_or(usize::MAX).max(1);
-        let (mut base, big_endian, mut rest) = (self.base, self.big_endian, self.bytes);
+        let (mut base, endian, mut rest) = (self.base, self.endian, self.bytes);
         // Split off one entry at a time (`chunks_exact` would divide to count them).
         core::iter::from_fn(move || loop {
             let (bytes, tail) = rest.split_at_checked(step)?;
             let at = base;
             (rest, base) = (tail, base.saturating_add(size));
             if matches(bytes) {
-                return Some(Data { bytes, base: at, what, big_endian });
+                return Some(Data { bytes, base: at, what, endian });
             }
         })
     }
@@ -119,13 +117,8 @@ impl<'a> Data<'a> {
             return Err(truncated(what, at, 8, 1, (self.what, self.base, self.len())));
         };
         // In either byte order, the first field is the one at `at`.
-        let (first, second) = if self.big_endian {
-            let v = u64::from_be_bytes(both);
-            (v >> 32, v)
-        } else {
-            let v = u64::from_le_bytes(both);
-            (v, v >> 32)
-        };
+        let v = self.endian.u64(both);
+        let (first, second) = if self.endian.is_big() { (v >> 32, v) } else { (v, v >> 32) };
         Ok([first as u32, second as u32])
     }
 
@@ -136,20 +129,17 @@ impl<'a> Data<'a> {
 
     #[inline(always)]
     pub fn u16(&self, at: u64) -> Result<u16, Error> {
-        let b = self.array(at)?;
-        Ok(if self.big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+        self.array(at).map(|b| self.endian.u16(b))
     }
 
     #[inline(always)]
     pub fn u32(&self, at: u64) -> Result<u32, Error> {
-        let b = self.array(at)?;
-        Ok(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        self.array(at).map(|b| self.endian.u32(b))
     }
 
     #[inline(always)]
     pub fn u64(&self, at: u64) -> Result<u64, Error> {
-        let b = self.array(at)?;
-        Ok(if self.big_endian { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) })
+        self.array(at).map(|b| self.endian.u64(b))
     }
 
     /// A `u64` field in 64-bit files, a `u32` one in 32-bit files.
@@ -217,7 +207,7 @@ fn truncated(what: &'static str, offset: u64, size: u64, count: u64, scope: (&'s
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fixed<'a, const N: usize> {
     pub bytes: &'a [u8; N],
-    pub big_endian: bool,
+    pub endian: Endian,
 }
 
 impl<const N: usize> Fixed<'_, N> {
@@ -231,32 +221,17 @@ impl<const N: usize> Fixed<'_, N> {
 
     #[inline(always)]
     pub fn u16(&self, at: u64) -> u16 {
-        let b = self.field(at);
-        if self.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        }
+        self.endian.u16(self.field(at))
     }
 
     #[inline(always)]
     pub fn u32(&self, at: u64) -> u32 {
-        let b = self.field(at);
-        if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
+        self.endian.u32(self.field(at))
     }
 
     #[inline(always)]
     pub fn u64(&self, at: u64) -> u64 {
-        let b = self.field(at);
-        if self.big_endian {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        }
+        self.endian.u64(self.field(at))
     }
 
     /// A `u64` field in 64-bit files, a `u32` one in 32-bit files.
@@ -273,9 +248,8 @@ impl<const N: usize> Fixed<'_, N> {
 /// The `u32` at the start of a raw table entry (an ELF `sh_name`), for the
 /// tests of [`Data::matching`]; `None` if the entry is shorter.
 #[inline(always)]
-pub(crate) fn first_u32(entry: &[u8], big_endian: bool) -> Option<u32> {
-    let bytes = *entry.first_chunk::<4>()?;
-    Some(if big_endian { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) })
+pub(crate) fn first_u32(entry: &[u8], endian: Endian) -> Option<u32> {
+    Some(endian.u32(*entry.first_chunk::<4>()?))
 }
 
 /// `name` NUL-padded to `N` bytes, as fixed-size name fields store it, or

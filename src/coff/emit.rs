@@ -12,8 +12,15 @@
 // Writers build headers in a Vec and write through std::io (see crate::emit).
 #![cfg(feature = "std")]
 
-use crate::emit::{align_up, Bytes, CoffHeader, EmitError};
-use crate::Format;
+use crate::write::error::EmitError;
+use crate::write::{aligned, Bytes};
+use crate::{Endian, Format};
+
+/// COFF file header `Machine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CoffHeader {
+    pub machine: u16,
+}
 
 /// `IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_ALIGN_64BYTES |
 /// IMAGE_SCN_MEM_READ`. Not `IMAGE_SCN_LNK_COMDAT`: a non-COMDAT section is
@@ -39,9 +46,9 @@ pub(crate) fn head(h: &CoffHeader, container_size: u64) -> Result<Vec<u8>, EmitE
     let symbols: u32 = if x86 { 3 } else { 2 };
     let symtab_at = FILE_HEADER_SIZE.saturating_add(SECTION_HEADER_SIZE);
     let strtab_at = symtab_at.saturating_add(SYMBOL_SIZE.saturating_mul(symbols.into()));
-    let container_at = align_up(strtab_at.saturating_add(4), CONTAINER_ALIGN);
+    let container_at = aligned(Format::Coff, "container_at", strtab_at.saturating_add(4), CONTAINER_ALIGN)?;
 
-    let mut b = Bytes::new(Format::Coff, false, false);
+    let mut b = Bytes::new(Format::Coff, Endian::Little, false);
     // IMAGE_FILE_HEADER: Machine, NumberOfSections, TimeDateStamp (0 keeps
     // builds reproducible), PointerToSymbolTable, NumberOfSymbols,
     // SizeOfOptionalHeader, Characteristics.
@@ -68,6 +75,6 @@ pub(crate) fn head(h: &CoffHeader, container_size: u64) -> Result<Vec<u8>, EmitE
     // The string table: just its own 4-byte size.
     b.u32(4);
 
-    b.pad_to(CONTAINER_ALIGN);
+    b.pad_to("padding", CONTAINER_ALIGN)?;
     Ok(b.bytes)
 }

@@ -42,8 +42,10 @@ use std::io;
 use std::os::unix::fs::FileExt;
 
 use crate::frame::Frame;
-use crate::inject::{align_up, copy_with_holes, InjectError, InjectOptions, Layout, PayloadInfo, Piece, UNSEALED};
 use crate::read::Data;
+use crate::write::align_up;
+use crate::write::error::InjectError;
+use crate::write::plan::{copy_with_holes, InjectOptions, PayloadInfo, Piece, Plan, UNSEALED};
 use crate::{Error, FileRange};
 
 const PAGE: u64 = 4096;
@@ -102,7 +104,7 @@ fn power_of_two(value: u64, what: &'static str, at: u64) -> Result<u64, InjectEr
 }
 
 /// The output layout for `library` with `payload` added. See the module docs.
-pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Layout, InjectError> {
+pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
     let file = Data::new(library, 0, "the file");
     if !library.starts_with(b"MZ") {
         let reason = "this is a COFF object (.obj), not a PE image; inject into the linked DLL instead";
@@ -319,7 +321,7 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
     ];
     pieces.extend(pieces_after_headers);
     pieces.push(Piece::Payload);
-    Ok(Layout { pieces, payload_offset: payload_at })
+    Ok(Plan { pieces, payload_offset: payload_at })
 }
 
 /// The 64-byte frame for a payload `payload_offset` bytes after it.

@@ -10,8 +10,20 @@
 // Writers build headers in a Vec and write through std::io (see crate::emit).
 #![cfg(feature = "std")]
 
-use crate::emit::{align_up, Bytes, ElfHeader, EmitError};
-use crate::Format;
+use crate::write::error::EmitError;
+use crate::write::{aligned, Bytes};
+use crate::{Endian, Format};
+
+/// ELF header values: `e_machine`, `e_flags`, `EI_OSABI`, the class (`wide`:
+/// ELFCLASS64) and the byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ElfHeader {
+    pub machine: u16,
+    pub flags: u32,
+    pub osabi: u8,
+    pub wide: bool,
+    pub big: bool,
+}
 
 const ET_REL: u16 = 1;
 const EV_CURRENT: u8 = 1;
@@ -52,14 +64,19 @@ pub(crate) fn head(h: &ElfHeader, container_size: u64) -> Result<Vec<u8>, EmitEr
     let shstrtab_name = add_name(&mut names, b".shstrtab");
 
     let shoff = u64::from(ehsize);
-    let symtab_at = align_up(shoff.saturating_add(u64::from(shentsize).saturating_mul(SECTIONS.into())), word);
+    let symtab_at = aligned(
+        Format::Elf,
+        "symtab_at",
+        shoff.saturating_add(u64::from(shentsize).saturating_mul(SECTIONS.into())),
+        word,
+    )?;
     let symtab_size = u64::from(symentsize).saturating_mul(2);
     let strtab_at = symtab_at.saturating_add(symtab_size);
     let shstrtab_at = strtab_at.saturating_add(1);
     let names_size = names.len() as u64;
-    let container_at = align_up(shstrtab_at.saturating_add(names_size), CONTAINER_ALIGN);
+    let container_at = aligned(Format::Elf, "container_at", shstrtab_at.saturating_add(names_size), CONTAINER_ALIGN)?;
 
-    let mut b = Bytes::new(Format::Elf, h.big, h.wide);
+    let mut b = Bytes::new(Format::Elf, Endian::big_if(h.big), h.wide);
     // e_ident
     b.raw(b"\x7fELF").u8(if h.wide { 2 } else { 1 }).u8(if h.big { 2 } else { 1 }).u8(EV_CURRENT);
     b.u8(h.osabi).u8(0).raw(&[0; 7]);
@@ -99,7 +116,7 @@ pub(crate) fn head(h: &ElfHeader, container_size: u64) -> Result<Vec<u8>, EmitEr
 
     // .symtab: the null symbol, then the section symbol of `.jlji`, which
     // assemblers always emit and which gives tools a name for the section.
-    b.pad_to(word);
+    b.pad_to("padding", word)?;
     b.raw(&vec![0; usize::from(symentsize)]);
     if h.wide {
         b.u32(0).u8(SECTION_SYMBOL).u8(0).u16(JLJI).u64(0).u64(0);
@@ -109,7 +126,7 @@ pub(crate) fn head(h: &ElfHeader, container_size: u64) -> Result<Vec<u8>, EmitEr
     b.u8(0); // .strtab: just the empty name
     b.raw(&names);
     // Now at `container_at` (tests/emit_link.rs checks every target's layout).
-    b.pad_to(CONTAINER_ALIGN);
+    b.pad_to("padding", CONTAINER_ALIGN)?;
     Ok(b.bytes)
 }
 

@@ -54,8 +54,10 @@
 //!   `NoContainer`. `llvm-strip --keep-section=.jlji` keeps it.
 
 use crate::frame::Frame;
-use crate::inject::{align_up, copy_with_holes, InjectError, InjectOptions, Layout, PayloadInfo, Piece, UNSEALED};
 use crate::read::Data;
+use crate::write::align_up;
+use crate::write::error::InjectError;
+use crate::write::plan::{copy_with_holes, InjectOptions, PayloadInfo, Piece, Plan, UNSEALED};
 use crate::{Error, FileRange};
 
 const SHT_PROGBITS: u32 = 1;
@@ -157,7 +159,7 @@ fn add(a: u64, b: u64, what: &'static str) -> Result<u64, InjectError> {
 }
 
 /// The output layout for `library` with `payload` added. See the module docs.
-pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Layout, InjectError> {
+pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
     let file = Data::new(library, 0, "the file");
     let ident = file.table("ELF identification", 0, 16, 1)?;
     let c = match ident.u8(4)? {
@@ -171,7 +173,7 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
         v => return Err(Error::invalid("ELF EI_DATA", 5, v, "1 (little) or 2 (big endian)").into()),
     };
     let put = Put { big, wide: c.wide };
-    let file = file.with_endian(big);
+    let file = file.with_endian(crate::Endian::big_if(big));
     let header = file.table("ELF header", 0, c.ehsize, 1)?;
     let shoff = header.word(c.shoff, c.wide)?;
     let e_shnum = header.u16(c.shentsize.saturating_add(2))?;
@@ -336,7 +338,7 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
     pieces.push(Piece::Bytes(names));
     pieces.push(Piece::Zeros(table_at.saturating_sub(add(names_at, names_len, "ELF section name table")?)));
     pieces.push(Piece::Bytes(new_table));
-    Ok(Layout { pieces, payload_offset: payload_at })
+    Ok(Plan { pieces, payload_offset: payload_at })
 }
 
 /// A section's file range (size 0 for `SHT_NOBITS`).

@@ -16,8 +16,19 @@
 // Writers build headers in a Vec and write through std::io (see crate::emit).
 #![cfg(feature = "std")]
 
-use crate::emit::{align_up, Bytes, EmitError, MachOHeader};
-use crate::Format;
+use crate::write::error::EmitError;
+use crate::write::{aligned, Bytes};
+use crate::{Endian, Format};
+
+/// Mach-O header values: CPU type and subtype, and `LC_BUILD_VERSION`'s
+/// platform and minimum OS version (`xxxx.yy.zz` as nibbles, as in loader.h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MachOHeader {
+    pub cputype: u32,
+    pub cpusubtype: u32,
+    pub platform: u32,
+    pub minos: u32,
+}
 
 const MH_MAGIC_64: u32 = 0xfeed_facf;
 const MH_OBJECT: u32 = 1;
@@ -43,9 +54,10 @@ const CONTAINER_ALIGN: u64 = 64;
 pub(crate) fn head(h: &MachOHeader, container_size: u64) -> Result<Vec<u8>, EmitError> {
     let segment_size = SEGMENT_COMMAND_64_SIZE.saturating_add(SECTION_64_SIZE);
     let commands_size = segment_size.saturating_add(BUILD_VERSION_SIZE);
-    let container_at = align_up(HEADER_SIZE.saturating_add(commands_size.into()), CONTAINER_ALIGN);
+    let container_at =
+        aligned(Format::MachO, "container_at", HEADER_SIZE.saturating_add(commands_size.into()), CONTAINER_ALIGN)?;
 
-    let mut b = Bytes::new(Format::MachO, false, true);
+    let mut b = Bytes::new(Format::MachO, Endian::Little, true);
     b.u32(MH_MAGIC_64).u32(h.cputype).u32(h.cpusubtype).u32(MH_OBJECT);
     b.u32(2).u32(commands_size).u32(0).u32(0); // ncmds, sizeofcmds, flags, reserved
 
@@ -63,6 +75,6 @@ pub(crate) fn head(h: &MachOHeader, container_size: u64) -> Result<Vec<u8>, Emit
     // build_version_command: platform, minos, sdk (0: unknown), ntools.
     b.u32(LC_BUILD_VERSION).u32(BUILD_VERSION_SIZE).u32(h.platform).u32(h.minos).u32(0).u32(0);
 
-    b.pad_to(CONTAINER_ALIGN);
+    b.pad_to("padding", CONTAINER_ALIGN)?;
     Ok(b.bytes)
 }

@@ -2,7 +2,7 @@
 //! thin Mach-O image at its own file offset (`<mach-o/fat.h>`).
 
 use crate::read::Data;
-use crate::{Arch, Error};
+use crate::{Arch, Endian, Error};
 
 const FAT_MAGIC: [u8; 4] = [0xca, 0xfe, 0xba, 0xbe];
 const FAT_MAGIC_64: [u8; 4] = [0xca, 0xfe, 0xba, 0xbf];
@@ -24,7 +24,7 @@ pub(crate) fn is_fat(file: &[u8]) -> bool {
 /// is read.
 #[inline]
 pub(crate) fn table(file: Data<'_>) -> Result<Table<'_>, Error> {
-    let file = file.with_endian(true);
+    let file = file.with_endian(Endian::Big);
     let wide = file.table("Mach-O universal header", 0, 4, 1)?.bytes == FAT_MAGIC_64;
     let count = file.u32(4)?;
     let entry_size = if wide { 32 } else { 20 };

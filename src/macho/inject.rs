@@ -54,8 +54,10 @@
 
 use super::sign::{self, Kind, Template};
 use crate::frame::Frame;
-use crate::inject::{align_up, payload_info, InjectError, InjectOptions, Layout, PayloadInfo, Piece, UNSEALED};
 use crate::read::Data;
+use crate::write::align_up;
+use crate::write::error::InjectError;
+use crate::write::plan::{payload_info, InjectOptions, PayloadInfo, Piece, Plan, UNSEALED};
 use crate::{Arch, Error};
 
 const MH_MAGIC_64: u32 = 0xfeed_facf;
@@ -201,7 +203,7 @@ impl SlicePayload {
 
 /// The layout of `library` (a thin 64-bit Mach-O or a universal file) with
 /// `payload` added to every image.
-pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Layout, InjectError> {
+pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
     let main = SlicePayload { info: payload, source: Source::Main };
     if super::fat::is_fat(library) {
         return universal(library, main, options);
@@ -211,7 +213,7 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
     check_per_arch(options, &[arch])?;
     let payload = choose(options, arch, main, &mut Vec::new())?;
     let plan = plan_slice(image, 0, payload, options)?;
-    Ok(Layout { pieces: plan.pieces, payload_offset: plan.payload_at })
+    Ok(Plan { pieces: plan.pieces, payload_offset: plan.payload_at })
 }
 
 /// The payload for a slice of architecture `arch`: its `per_arch` file if
@@ -1087,8 +1089,8 @@ fn deferred_signature(template: Template, out_base: u64, code_limit: u32, datasi
 }
 
 /// A universal file: every slice rebuilt, the `fat_arch` table rewritten.
-fn universal(file: &[u8], main: SlicePayload, options: &InjectOptions) -> Result<Layout, InjectError> {
-    let data = Data::new(file, 0, "the file").with_endian(true);
+fn universal(file: &[u8], main: SlicePayload, options: &InjectOptions) -> Result<Plan, InjectError> {
+    let data = Data::new(file, 0, "the file").with_endian(crate::Endian::Big);
     let wide = data.u32(0)? == 0xcafe_babf;
     let count = data.u32(4)?;
     let entry_len: u64 = if wide { 32 } else { 20 };
@@ -1155,7 +1157,7 @@ fn universal(file: &[u8], main: SlicePayload, options: &InjectOptions) -> Result
         let align = (1u64 << e.align).max(page);
         let start = align_up(at, align).ok_or_else(|| too_large(e.at, "slice offset"))?;
         pieces.push(Piece::Zeros(start.saturating_sub(at)));
-        let slice = data.table("Mach-O universal slice", e.offset, e.size, 1)?.with_endian(false);
+        let slice = data.table("Mach-O universal slice", e.offset, e.size, 1)?.with_endian(crate::Endian::Little);
         let slice = Data { what: "the slice", ..slice };
         let payload = choose(options, Arch::from_macho(e.cputype), main, &mut measured)?;
         let plan = plan_slice(slice, start, payload, options)?;
@@ -1200,7 +1202,7 @@ fn universal(file: &[u8], main: SlicePayload, options: &InjectOptions) -> Result
     all.extend(pieces.into_iter().filter(|p| !is_empty(p)));
     let payload_offset =
         payload_offset.ok_or_else(|| refuse("Mach-O universal header", 0, "the file has no slices"))?;
-    Ok(Layout { pieces: all, payload_offset })
+    Ok(Plan { pieces: all, payload_offset })
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use sha2::{Digest, Sha256};
 
-use crate::inject::InjectError;
+use crate::write::error::InjectError;
 
 fn bad(offset: u64, reason: String) -> InjectError {
     InjectError::refused("Mach-O code signature", offset, reason)
