@@ -198,6 +198,7 @@ impl<'b> Patch<'b> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -141,6 +141,7 @@ pub(crate) fn copy_with_holes(start: u64, end: u64, holes: &[(u64, u64)]) -> Vec
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
