@@ -17,6 +17,32 @@ pub const VERSION: u16 = 1;
 pub const SIZE: u16 = 64;
 /// Flags bit 0: `payload_crc32c` holds a checksum.
 pub const FLAG_CRC32C: u32 = 1;
+/// The alignment writers give the container (and so the frame) in the file,
+/// and the multiple of which the payload starts at (FORMAT.md, "Writing rules").
+pub const CONTAINER_ALIGN: u64 = 64;
+
+/// Byte offsets of the frame's fields (FORMAT.md, "The frame"): the one
+/// definition that [`Frame::to_bytes`], the decoder and the inject driver's
+/// sealing of `payload_crc32c` use.
+pub mod field {
+    /// `magic`, 8 bytes.
+    pub const MAGIC: usize = 0;
+    /// `version`, u16.
+    pub const VERSION: usize = 8;
+    /// `header_size`, u16.
+    pub const HEADER_SIZE: usize = 10;
+    /// `flags`, u32.
+    pub const FLAGS: usize = 12;
+    /// `payload_offset`, u64.
+    pub const PAYLOAD_OFFSET: usize = 16;
+    /// `payload_size`, u64.
+    pub const PAYLOAD_SIZE: usize = 24;
+    /// `payload_crc32c`, u32; bytes 36 to 63 are reserved.
+    pub const PAYLOAD_CRC32C: usize = 32;
+}
+
+// The fields fit the header, in order, without overlap.
+const _: () = assert!(field::PAYLOAD_CRC32C + 4 <= SIZE as usize && field::PAYLOAD_SIZE + 8 == field::PAYLOAD_CRC32C);
 
 /// A decoded frame header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,13 +104,13 @@ impl Frame {
     pub fn to_bytes(&self) -> [u8; 64] {
         let mut out = [0u8; 64];
         let fields: [(usize, &[u8]); 7] = [
-            (0, &MAGIC),
-            (8, &self.version.to_le_bytes()),
-            (10, &self.header_size.to_le_bytes()),
-            (12, &self.flags.to_le_bytes()),
-            (16, &self.payload_offset.to_le_bytes()),
-            (24, &self.payload_size.to_le_bytes()),
-            (32, &self.payload_crc32c.to_le_bytes()),
+            (field::MAGIC, &MAGIC),
+            (field::VERSION, &self.version.to_le_bytes()),
+            (field::HEADER_SIZE, &self.header_size.to_le_bytes()),
+            (field::FLAGS, &self.flags.to_le_bytes()),
+            (field::PAYLOAD_OFFSET, &self.payload_offset.to_le_bytes()),
+            (field::PAYLOAD_SIZE, &self.payload_size.to_le_bytes()),
+            (field::PAYLOAD_CRC32C, &self.payload_crc32c.to_le_bytes()),
         ];
         for (at, bytes) in fields {
             if let Some(field) = out.get_mut(at..at.saturating_add(bytes.len())) {
@@ -109,12 +135,12 @@ impl Frame {
             return Err(Error::NoFrame { offset: at, size: container.size });
         }
         let frame = Frame {
-            version: header.u16(8),
-            header_size: header.u16(10),
-            flags: header.u32(12),
-            payload_offset: header.u64(16),
-            payload_size: header.u64(24),
-            payload_crc32c: header.u32(32),
+            version: header.u16(field::VERSION as u64),
+            header_size: header.u16(field::HEADER_SIZE as u64),
+            flags: header.u32(field::FLAGS as u64),
+            payload_offset: header.u64(field::PAYLOAD_OFFSET as u64),
+            payload_size: header.u64(field::PAYLOAD_SIZE as u64),
+            payload_crc32c: header.u32(field::PAYLOAD_CRC32C as u64),
         };
         if frame.version != VERSION {
             return Err(Error::FrameVersion { offset: at, version: frame.version });
@@ -123,10 +149,10 @@ impl Frame {
             return Err(Error::FrameHeaderSize { offset: at, header_size: frame.header_size });
         }
         if frame.payload_offset < u64::from(frame.header_size) {
-            let field = at.saturating_add(16);
+            let offset = at.saturating_add(field::PAYLOAD_OFFSET as u64);
             return Err(Error::invalid(
                 "payload frame payload_offset",
-                field,
+                offset,
                 frame.payload_offset,
                 "at least header_size",
             ));

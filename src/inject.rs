@@ -517,8 +517,9 @@ fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
                 found.size, found.crc32c, payload.size
             )));
         }
-        // payload_crc32c is at byte 32 of the frame (FORMAT.md, "The frame").
-        let field = frame_at.checked_add(32).ok_or_else(|| fail("frame offset overflows".into()))?;
+        let field = frame_at
+            .checked_add(crate::frame::field::PAYLOAD_CRC32C as u64)
+            .ok_or_else(|| fail("frame offset overflows".into()))?;
         temp.file.write_all_at(&payload.crc32c.to_le_bytes(), field).map_err(io_error(path, "seal the frame"))?;
     }
     Ok(())

@@ -125,6 +125,7 @@ mod lookup;
 mod macho;
 mod payload;
 mod read;
+mod sections;
 mod slice;
 #[cfg(feature = "std")]
 mod write;
@@ -141,6 +142,7 @@ pub use image::{container_name, Endian, FileRange, Format, Image, Lookup};
 pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};
 use lookup::payload_of;
 pub use payload::Payload;
+pub use sections::{Section, SectionKind};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};
 
 /// Finds the section `name` in `file` (for a universal file, in the host's

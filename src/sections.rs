@@ -1,23 +1,11 @@
-//! Every section of an image, for tools that list them: [`Slice::sections`]
+//! Every section of an image, for tools that list them: `Slice::sections`
 //! walks the same headers as the navigators, with the same checks, without
 //! allocating. The lookup itself does not use it: it compares raw names in
 //! one pass and makes a view only of a match (see `src/elf.rs`).
 
-use crate::{Error, FileRange, Slice};
+use crate::FileRange;
 
 /// One entry of an image's section table (and, for Mach-O, of its segments).
-///
-/// ```
-/// // llvm-readobj --sections: section 9 of this library is `.jlji`, a
-/// // PROGBITS section with no flags, at 0x3c0, 1128 bytes.
-/// use pkgimg::{FileRange, SectionKind};
-/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
-/// let slice = pkgimg::host_slice(&file)?;
-/// let jlji = slice.sections()?.find(|s| matches!(s, Ok(s) if s.name == Some(&b".jlji"[..]))).unwrap()?;
-/// assert_eq!((jlji.kind, jlji.flags), (SectionKind::Elf(1), 0));
-/// assert_eq!(jlji.range, FileRange { offset: 0x3c0, size: 1128 });
-/// # Ok::<(), pkgimg::Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Section<'a> {
     /// The entry's index in its table: the ELF section index, the COFF
@@ -59,55 +47,4 @@ pub enum SectionKind {
     MachO(u8),
     /// A PE or COFF section.
     Coff,
-}
-
-/// The sections of one image, in table order. Made by [`Slice::sections`].
-///
-/// The table's size is checked against the bytes before the first item, so
-/// a claimed count cannot make the walk long. An item is an `Err` when an
-/// entry cannot be read; the iterator ends after it.
-#[derive(Clone, Debug)]
-pub struct Sections<'a> {
-    pub(crate) walk: Walk<'a>,
-}
-
-/// One format's walk.
-#[derive(Clone, Debug)]
-pub(crate) enum Walk<'a> {
-    Elf(crate::elf::sections::Sections<'a>),
-    MachO(crate::macho::sections::Sections<'a>),
-    Coff(crate::coff::sections::Sections<'a>),
-    Done,
-}
-
-impl<'a> Iterator for Sections<'a> {
-    type Item = Result<Section<'a>, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let item = match &mut self.walk {
-            Walk::Elf(walk) => walk.next(),
-            Walk::MachO(walk) => walk.next(),
-            Walk::Coff(walk) => walk.next(),
-            Walk::Done => None,
-        };
-        if matches!(item, Some(Err(_))) {
-            self.walk = Walk::Done;
-        }
-        item
-    }
-}
-
-impl<'a> Slice<'a> {
-    /// Every section of this slice, in table order, with names, kinds,
-    /// flags and file ranges (see [`Section`]). Fails if the fixed header or
-    /// the table's bounds are malformed.
-    pub fn sections(&self) -> Result<Sections<'a>, Error> {
-        let image = self.image;
-        let walk = match crate::lookup::format_of(image.bytes)? {
-            crate::Format::Elf => Walk::Elf(crate::elf::sections::sections(image)?),
-            crate::Format::MachO => Walk::MachO(crate::macho::sections::sections(image)?),
-            crate::Format::Pe | crate::Format::Coff => Walk::Coff(crate::coff::sections::sections(image)?),
-        };
-        Ok(Sections { walk })
-    }
 }
