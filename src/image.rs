@@ -173,7 +173,7 @@ pub struct FileRange {
     pub size: u64,
 }
 
-/// What [`find_section`] learned about an image.
+/// What [`find_section`](crate::find_section) learned about an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lookup {
     /// What the image is.
@@ -183,7 +183,7 @@ pub struct Lookup {
     pub section: Option<FileRange>,
 }
 
-/// The name of the container in `format`, as [`find_section`] spells it.
+/// The name of the container in `format`, as [`find_section`](crate::find_section) spells it.
 ///
 /// ```
 /// use pkgimg::{container_name, Format};
