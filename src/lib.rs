@@ -5,7 +5,8 @@
 //! today means `dlopen`ing the library. This crate makes one file both: the
 //! payload sits in a container that the platform loader ignores or maps
 //! lazily, and is found again by walking only the format's headers.
-//! `shared/FORMAT.md` in the repository is the byte-level contract.
+//! `docs/FORMAT.md` in the repository is the byte-level contract, and
+//! `docs/ARCHITECTURE.md` the map of the code.
 //!
 //! | format | container |
 //! |---|---|
