@@ -68,6 +68,7 @@ impl Endian {
 
     /// The byte order whose flag is `big`: the form headers test it in
     /// (ELF `EI_DATA == 2`, a Mach-O magic read backwards).
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn big_if(big: bool) -> Endian {
         if big {
@@ -114,6 +115,7 @@ impl Endian {
         }
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u16_bytes(self, value: u16) -> [u8; 2] {
         if self.is_big() {
@@ -123,6 +125,7 @@ impl Endian {
         }
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u32_bytes(self, value: u32) -> [u8; 4] {
         if self.is_big() {
@@ -132,6 +135,7 @@ impl Endian {
         }
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u64_bytes(self, value: u64) -> [u8; 8] {
         if self.is_big() {

@@ -132,8 +132,8 @@ pub use error::{Error, MAX_LISTED_SLICES};
 #[cfg(feature = "std")]
 pub use file::MappedFile;
 pub use frame::Frame;
-#[cfg(feature = "std")]
 pub use image::{container_name, Endian, FileRange, Format, Image, Lookup};
+#[cfg(feature = "std")]
 pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};
 use lookup::payload_of;
 pub use payload::Payload;
