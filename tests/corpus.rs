@@ -3,7 +3,13 @@
 //! knowledge of each payload, cross-checked there against llvm-readobj.
 // Test, bench and example code may index, unwrap and panic: the crate's
 // no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
-#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 #[path = "common/mod.rs"]
 mod common;
