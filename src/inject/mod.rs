@@ -1,0 +1,239 @@
+//! Post-link injection: put a payload into an existing shared library.
+//!
+//! ```
+//! use std::path::Path;
+//! use pkgimg::inject::{inject, InjectOptions};
+//!
+//! let dir = std::env::temp_dir().join(format!("pkgimg-doc-inject-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! // "123456789": its CRC-32C is the CRC catalogue's check value, 0xe3069283.
+//! let data = dir.join("Foo.ji");
+//! std::fs::write(&data, b"123456789")?;
+//!
+//! let library = Path::new("corpus/nopayload/x86_64-linux-musl.so");
+//! let out = dir.join("libFoo.so");
+//! let report = inject(library, &data, &out, InjectOptions::default())?;
+//! assert_eq!((report.payload_size, report.payload_crc32c), (9, 0xe306_9283));
+//! // docs/FORMAT.md, "Writing rules": where the writer lays out the file, the
+//! // payload starts on a page, so it can be mapped by itself.
+//! assert_eq!(report.payload_offset % 4096, 0);
+//!
+//! let bytes = std::fs::read(&out)?;
+//! let payload = pkgimg::find_ji_payload(&bytes)?;
+//! assert_eq!((payload.offset(), payload.data()), (report.payload_offset, &b"123456789"[..]));
+//! payload.verify()?;
+//! std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Each format module describes the output as a `Plan`: an ordered list of
+//! `Piece`s (ranges of the input, new bytes, padding, the payload, bytes
+//! computed from the rest). The driver streams them into a temporary file
+//! next to the destination, reads the result back to check that the payload
+//! is found exactly where the layout put it with the size and CRC-32C
+//! written, and only then renames it into place. So:
+//!
+//! - The payload is read exactly once and never held in memory whole: in
+//!   16 MiB windows, each mapped, checksummed and written (one copy, as
+//!   `copy_file_range` makes), calling the progress callback before the
+//!   first and after each. Its CRC-32C is then written into the frame the
+//!   layout left for it ("sealing"), before anything that hashes the output
+//!   (PE checksum, Mach-O code signature) is computed. A payload that shrinks
+//!   or changes meanwhile is an error, not a torn copy.
+//! - Nothing is half-written: a failure, or a process killed at any moment,
+//!   leaves at most a `.NAME.pkgimg-XXXXXX` temporary file in the
+//!   destination's directory (removed on every error return), never a partial
+//!   file at the destination. The input is never opened for writing; in-place
+//!   injection replaces it by rename too.
+
+// The steps of an injection, each in its own file: the format modules plan
+// the output, `driver` executes the plan into an `output::TempFile`, copying
+// each payload with `copy`, and reads the result back before it is renamed
+// into place. `mapping` holds the file mappings, the `unsafe` they need.
+mod copy;
+mod driver;
+mod mapping;
+mod output;
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use self::driver::{verify, write_pieces, Sources};
+use self::mapping::map;
+use self::output::TempFile;
+use crate::write::error::io_error;
+pub use crate::write::error::InjectError;
+pub use crate::write::plan::InjectOptions;
+use crate::write::plan::{payload_info, PayloadInfo, Plan};
+use crate::{container_name, Error, Format};
+
+/// What [`inject`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InjectReport {
+    /// The file written (the destination, after the rename).
+    pub output: PathBuf,
+    /// The library's format.
+    pub format: Format,
+    /// Absolute file offset of the payload (for a universal file, the first
+    /// slice's payload).
+    pub payload_offset: u64,
+    /// The payload's size in bytes.
+    pub payload_size: u64,
+    /// The payload's CRC-32C, as recorded in the frame.
+    pub payload_crc32c: u32,
+    /// Size of the written file.
+    pub output_size: u64,
+    /// Whether an existing payload was replaced.
+    pub replaced: bool,
+}
+
+/// Adds a payload to `library`, writing the result to `out` (which may be
+/// `library` itself; see also [`inject_in_place`]). The output keeps the
+/// input's permission bits.
+///
+/// ELF: a non-allocated `.jlji` section after the input's bytes, with new
+/// section name and header tables after it. PE: a `.jlji` section holding the
+/// frame, and the payload in the overlay. Mach-O (thin or universal): a
+/// `__JULIA` segment with the `__ji` section. The payload always starts on a
+/// 4096-byte page (16384 for arm64 Mach-O).
+///
+/// The payload must be a regular file, since its size is laid out before a
+/// byte of it is copied. It is read exactly once: checksummed while it is
+/// copied, its CRC-32C then written into the frame the layout left for it.
+/// A payload that changes during the copy is an error, and nothing is
+/// written at `out`.
+///
+/// ```
+/// use std::path::Path;
+/// use pkgimg::inject::{inject, InjectError, InjectOptions};
+///
+/// let dir = std::env::temp_dir().join(format!("pkgimg-doc-replace-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let data = dir.join("new.ji");
+/// std::fs::write(&data, b"new payload")?;
+/// let out = dir.join("lib.so");
+///
+/// // corpus/expected.json: this library already has a payload; llvm-readobj
+/// // puts its `.jlji` at 0x3c0. Without `replace` nothing is written.
+/// let library = Path::new("corpus/elf/x86_64-linux-musl.so");
+/// match inject(library, &data, &out, InjectOptions::default()) {
+///     Err(InjectError::AlreadyHasPayload { offset, .. }) => assert_eq!(offset, 0x3c0),
+///     other => panic!("expected AlreadyHasPayload, got {other:?}"),
+/// }
+/// assert!(!out.exists());
+///
+/// let report = inject(library, &data, &out, InjectOptions { replace: true, ..Default::default() })?;
+/// assert!(report.replaced);
+/// let bytes = std::fs::read(&out)?;
+/// assert_eq!(pkgimg::find_ji_payload(&bytes)?.data(), b"new payload");
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn inject(
+    library: &Path,
+    payload: &Path,
+    out: &Path,
+    mut options: InjectOptions,
+) -> Result<InjectReport, InjectError> {
+    let input = File::open(library).map_err(io_error(library, "open the library"))?;
+    let mode = input.metadata().map_err(io_error(library, "read the library's metadata"))?.permissions();
+    let map = map(&input).map_err(io_error(library, "map the library"))?;
+    let (format, had) = inspect(&map, library, &options)?;
+    let info = payload_info(payload)?;
+    let mut progress = options.progress.take();
+    let plan = plan(format, &map, info, &options).map_err(|e| e.at(library))?;
+
+    let sources = Sources { input: &input, library, payload, info, options: &options };
+    let temp = TempFile::create(out)?;
+    let written = write_pieces(&temp, plan.pieces, &sources, &mut progress)?;
+    temp.set_permissions_and_sync(mode)?;
+    let checked = verify(&temp, &written, plan.payload_offset).map_err(|e| e.at(out))?;
+    drop(map);
+    temp.commit(out)?;
+    Ok(InjectReport {
+        output: out.to_path_buf(),
+        format,
+        payload_offset: checked.offset,
+        payload_size: checked.size,
+        payload_crc32c: checked.crc32c,
+        output_size: written.size,
+        replaced: had.is_some(),
+    })
+}
+
+/// [`inject`] with the library as its own destination: the result replaces
+/// it by rename (the input file is never written to). A symbolic link is
+/// followed, so the file it points to is replaced and the link kept.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use pkgimg::inject::{inject_in_place, InjectOptions};
+///
+/// let dir = std::env::temp_dir().join(format!("pkgimg-doc-in-place-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let library = dir.join("libFoo.dll");
+/// std::fs::copy("corpus/nopayload/x86_64-windows-gnu.dll", &library)?;
+/// let data = dir.join("Foo.ji");
+/// std::fs::write(&data, b"123456789")?;
+///
+/// // The callback must be 'static: a channel carries the calls out.
+/// let (calls, seen) = mpsc::channel();
+/// let progress = Box::new(move |done: u64, total: u64| calls.send((done, total)).unwrap());
+/// inject_in_place(&library, &data, InjectOptions { progress: Some(progress), ..Default::default() })?;
+/// // Once before the copy, once after its only step.
+/// assert_eq!(seen.try_iter().collect::<Vec<_>>(), [(0, 9), (9, 9)]);
+///
+/// let bytes = std::fs::read(&library)?;
+/// assert_eq!(pkgimg::find_ji_payload(&bytes)?.data(), b"123456789");
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn inject_in_place(library: &Path, payload: &Path, options: InjectOptions) -> Result<InjectReport, InjectError> {
+    let real = fs::canonicalize(library).map_err(io_error(library, "resolve the library's path"))?;
+    inject(&real, payload, &real, options)
+}
+
+/// The library's format and where its container is, if it has one; an error
+/// if `options` do not allow injecting into it.
+fn inspect(bytes: &[u8], library: &Path, options: &InjectOptions) -> Result<(Format, Option<u64>), InjectError> {
+    let (format, had) = existing_container(bytes).map_err(|e| InjectError::from(e).at(library))?;
+    if format != Format::MachO && !options.per_arch.is_empty() {
+        let reason = format!("per-architecture payloads apply to universal Mach-O files only, not to {format} files");
+        return Err(InjectError::Refused { path: library.to_path_buf(), structure: "file header", offset: 0, reason });
+    }
+    if let (Some(offset), false) = (had, options.replace) {
+        return Err(InjectError::AlreadyHasPayload { path: library.to_path_buf(), offset });
+    }
+    Ok((format, had))
+}
+
+/// The input's format and, if it already has a container (in any slice), where.
+fn existing_container(bytes: &[u8]) -> Result<(Format, Option<u64>), Error> {
+    let mut format = None;
+    let mut found = None;
+    for slice in crate::slices(bytes)? {
+        let slice = slice?;
+        let slice_format = crate::lookup::format_of(slice.bytes())?;
+        let lookup = slice.find_section(container_name(slice_format))?;
+        format = Some(lookup.image.format);
+        found = found.or(lookup.section.map(|s| s.offset));
+    }
+    Ok((format.unwrap_or(Format::MachO), found))
+}
+
+/// The format module's plan for `bytes`, a library of `format`, with the
+/// payload `info` describes. A COFF object (`.obj`) is refused: the payload
+/// goes into the DLL it is linked into.
+fn plan(format: Format, bytes: &[u8], info: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
+    match format {
+        Format::Elf => crate::elf::inject::layout(bytes, info, options),
+        Format::Pe => crate::coff::inject::layout(bytes, info, options),
+        Format::Coff => Err(InjectError::refused(
+            "COFF file header",
+            0,
+            "this is a COFF object (.obj), not a PE image; inject into the linked DLL instead",
+        )),
+        Format::MachO => crate::macho::inject::layout(bytes, info, options),
+    }
+}
