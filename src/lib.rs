@@ -45,7 +45,8 @@
 //! run on untrusted files inside a language runtime, so:
 //!
 //! - **No `unsafe`:** `#![deny(unsafe_code)]`; only [`capi`] (a C pointer
-//!   becomes a slice) and the file mapping in [`mod@inject`] opt back in.
+//!   becomes a slice), [`MappedFile`] and [`mod@inject`] (file mappings, and
+//!   a `sync_file_range` hint on Linux) opt back in, each at a marked place.
 //! - **No panic on any input:** clippy denies `indexing_slicing`,
 //!   `arithmetic_side_effects`, `unwrap_used`, `expect_used` and `panic` for the
 //!   whole crate (the `[lints.clippy]` table in Cargo.toml); every read is a
@@ -76,9 +77,11 @@
 //!
 //! # Features
 //!
-//! - `std` (default): the writers ([`emit_object`], [`inject()`]), the C
-//!   interface, `std::error::Error` impls, and the hardware CRC-32C (SSE4.2 /
-//!   ARMv8). Without it, locating, [`frame`], [`ji`] and a table-driven
+//! - `std` (default): the writers ([`emit_object`] everywhere; [`inject()`]
+//!   on Unix only, since it writes at file offsets, maps files and syncs
+//!   directories through Unix interfaces), the C interface, [`MappedFile`],
+//!   `std::error::Error` impls, and the hardware CRC-32C (SSE4.2 / ARMv8).
+//!   Without it, locating, [`frame`], [`ji`] and a table-driven
 //!   [`crc::crc32c`] remain.
 //! - `cli` (default, implies `std`): the `jiscan` tool (scan, show, extract,
 //!   inject, emit).
@@ -91,8 +94,9 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 // The guide above links to the writers and the C interface, which exist only with `std`.
 #![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]
-// `unsafe` is opted into at two marked places only: the C interface (a C pointer
-// into a slice) and mapping a file (memmap2). The lookup path has none.
+// `unsafe` is opted into at marked places only: the C interface (a C pointer
+// into a slice), mapping a file (memmap2) and a writeback hint. The lookup
+// path has none.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 // The lookup path must not panic on any input: clippy denies indexing,
@@ -113,7 +117,7 @@ mod error;
 mod file;
 pub mod frame;
 mod image;
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", unix))]
 pub mod inject;
 pub mod ji;
 mod lookup;
@@ -133,7 +137,7 @@ pub use error::{Error, MAX_LISTED_SLICES};
 pub use file::MappedFile;
 pub use frame::Frame;
 pub use image::{container_name, Endian, FileRange, Format, Image, Lookup};
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", unix))]
 pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};
 use lookup::payload_of;
 pub use payload::Payload;
