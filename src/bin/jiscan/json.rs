@@ -10,8 +10,9 @@ pub enum Json {
     Null,
     Bool(bool),
     Num(u64),
-    /// A finite float, printed in Rust's shortest round-trip form; NaN and
-    /// infinities (which JSON lacks) print as null.
+    /// A float, printed in Rust's shortest round-trip form with a fraction or
+    /// exponent (`-1.0`, `1715000123.5`); NaN and infinities (which JSON
+    /// lacks) print as null.
     Float(f64),
     Str(String),
     Arr(Vec<Json>),
@@ -80,7 +81,7 @@ impl Json {
             Json::Null => return f.write_str("null"),
             Json::Bool(b) => return write!(f, "{b}"),
             Json::Num(n) => return write!(f, "{n}"),
-            Json::Float(x) if x.is_finite() => return write!(f, "{x}"),
+            Json::Float(x) if x.is_finite() => return write!(f, "{x:?}"),
             Json::Float(_) => return f.write_str("null"),
             Json::Str(s) => return string(f, s),
             Json::Arr(items) => ('[', ']', items.iter().map(|v| (None, v)).collect()),
