@@ -5,6 +5,8 @@
 //! ```sh
 //! cargo run --example ji_corpus_payloads -- OUT_DIR          # the two corpus payloads
 //! cargo run --example ji_corpus_payloads -- OUT_DIR --all    # every release and variant
+//! cargo run --example ji_corpus_payloads -- OUT_DIR --library Foo.so
+//!                                    # record Foo.so's CRC-32C in the trailers
 //! ```
 //!
 //! The two corpus payloads are `v12-julia-1.11.ji` (format 12 as Julia
@@ -33,12 +35,18 @@ use std::path::PathBuf;
 use ji_writer::Release;
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let Some(out) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: ji_corpus_payloads OUT_DIR [--all]");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(out) = args.first().map(PathBuf::from) else {
+        eprintln!("usage: ji_corpus_payloads OUT_DIR [--all] [--library FILE]");
         std::process::exit(2);
     };
-    let all = args.next().as_deref() == Some("--all");
+    let all = args.iter().any(|a| a == "--all");
+    // The trailer's first word: the CRC-32C of the library beside the .ji
+    // (1.11.5 base/loading.jl:3106), or 0 for a payload the library carries.
+    let library_crc = match args.iter().position(|a| a == "--library") {
+        Some(i) => ji_writer::crc32c(&std::fs::read(&args[i + 1]).unwrap()),
+        None => 0,
+    };
     std::fs::create_dir_all(&out).unwrap();
     let mut files = vec![
         ("v12-julia-1.11.ji".to_owned(), ji_samples::realistic(Release::V1_11, true)),
@@ -54,10 +62,16 @@ fn main() {
     }
     for (name, cache) in files {
         let written = cache.write();
-        let ji = written.ji(0, cache.big_endian);
+        let crc = if cache.native.is_some() { library_crc } else { 0 };
+        let ji = written.ji(crc, cache.big_endian);
         let path = out.join(&name);
         std::fs::write(&path, &ji).unwrap();
-        println!("{}  {} bytes  CRC-32C {:#010x}", path.display(), ji.len(), ji_writer::crc32c(&ji));
+        println!(
+            "{}  {} bytes, trailer {crc:#010x} {:#010x}",
+            path.display(),
+            ji.len(),
+            ji_writer::crc32c(&ji[..ji.len() - 4])
+        );
         if let Some(data) = written.library_data {
             let path = out.join(name.replace(".ji", ".system_image_data"));
             std::fs::write(&path, &data).unwrap();

@@ -110,6 +110,11 @@ fn assert_cache(name: &str, cache: &Cache, w: &Written, ji: &[u8], library_crc: 
         assert_eq!((got.build_id.hi, got.build_id.lo), want.build_id, "{name}");
     }
 
+    assert_tail(name, cache, w, ji, library_crc, h);
+}
+
+/// The clone targets, the source text and the trailer.
+fn assert_tail(name: &str, cache: &Cache, w: &Written, ji: &[u8], library_crc: u32, h: &Header<'_>) {
     assert_eq!(h.clone_targets, Some(w.clone_targets.as_slice()), "{name}");
     assert_eq!(h.native_code(), Some(cache.native.is_some()), "{name}");
     let targets: Vec<_> = h.clone_target_list().map(|t| t.unwrap()).collect();

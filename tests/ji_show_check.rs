@@ -57,16 +57,8 @@ fn uuid(v: (u64, u64)) -> String {
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
-/// The `ji` object `show --json` must print for `cache`, key by key.
-fn expected_json(cache: &Cache, library_crc: u32) -> Value {
-    let w = cache.write();
-    let ji = w.ji(library_crc, cache.big_endian);
-    let v = cache.release.format_version();
-    let worklist: Vec<Value> = cache
-        .worklist
-        .iter()
-        .map(|m| json!({"name": m.name, "uuid": uuid(m.uuid), "build_id": hex((w.checksum, m.build_lo))}))
-        .collect();
+/// The `includes` and `requires` lists `show --json` must print for `cache`.
+fn expected_dependencies(cache: &Cache) -> (Vec<Value>, Vec<Value>) {
     let name_of = |i: u32| cache.worklist[i as usize - 1].name.clone();
     let sizes = cache.release.fsize_and_hash();
     let mut includes = Vec::new();
@@ -89,6 +81,20 @@ fn expected_json(cache: &Cache, library_crc: u32) -> Value {
             }
         }
     }
+    (includes, requires)
+}
+
+/// The `ji` object `show --json` must print for `cache`, key by key.
+fn expected_json(cache: &Cache, library_crc: u32) -> Value {
+    let w = cache.write();
+    let ji = w.ji(library_crc, cache.big_endian);
+    let v = cache.release.format_version();
+    let worklist: Vec<Value> = cache
+        .worklist
+        .iter()
+        .map(|m| json!({"name": m.name, "uuid": uuid(m.uuid), "build_id": hex((w.checksum, m.build_lo))}))
+        .collect();
+    let (includes, requires) = expected_dependencies(cache);
     let preferences = match &cache.prefs {
         Prefs::Names { names, hash } => json!({"names": names, "hash": hash, "blob": null}),
         Prefs::Blob(blob) => json!({"names": null, "hash": null, "blob": blob}),
@@ -245,12 +251,21 @@ fn point<'a>(line: &'a Value, name: &str) -> &'a Value {
     line["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name}: {line}"))
 }
 
-/// A depot's compiled/v1.11/Example: a good pair, a stale library, a
-/// truncated `.ji`, a combined file, a `.ji` without native code, a v15 split
-/// pair (its symbol check waits for find_symbol), and an unrelated file.
-#[test]
-fn check_a_depot_directory() {
-    let dir = temp_dir("depot");
+/// The files of [`check_a_depot_directory`]'s depot.
+struct Depot {
+    depot: PathBuf,
+    good: PathBuf,
+    good_so: Option<PathBuf>,
+    stale: PathBuf,
+    trunc: PathBuf,
+    combined: PathBuf,
+    combined_elf: model::Built,
+    ji_only: PathBuf,
+    split15: PathBuf,
+}
+
+/// A depot's compiled/v1.11/Example under `dir`.
+fn build_depot(dir: &Path) -> Depot {
     let depot = dir.join("compiled/v1.11/Example");
     std::fs::create_dir_all(&depot).unwrap();
     let (good, good_so) = pair(&depot, "Good_a1", &realistic(Release::V1_11, true));
@@ -272,6 +287,16 @@ fn check_a_depot_directory() {
     let (split15, _) = pair(&depot, "Split15_f6", &realistic(Release::Master15, true));
     std::fs::write(depot.join("Example.pidfile"), b"1234").unwrap();
 
+    Depot { depot, good, good_so, stale, trunc, combined, combined_elf: elf, ji_only, split15 }
+}
+
+/// A depot's compiled/v1.11/Example: a good pair, a stale library, a
+/// truncated `.ji`, a combined file, a `.ji` without native code, a v15 split
+/// pair (its symbol check waits for find_symbol), and an unrelated file.
+#[test]
+fn check_a_depot_directory() {
+    let dir = temp_dir("depot");
+    let Depot { depot, good, good_so, stale, trunc, combined, combined_elf: elf, ji_only, split15 } = build_depot(&dir);
     let verdict = |lines: &[Value], path: &Path| -> (String, Option<String>) {
         let line = lines.iter().find(|l| l["path"] == path.to_str().unwrap()).unwrap_or_else(|| panic!("{path:?}"));
         (line["verdict"].as_str().unwrap().to_owned(), line["reason"].as_str().map(str::to_owned))
@@ -416,5 +441,68 @@ fn check_rejects_a_v15_split_pair_whose_checksum_symbol_differs() {
     assert_eq!((status, &lines[0]["verdict"]), (1, &json!("rejected")));
     let reason = lines[0]["reason"].as_str().unwrap();
     assert!(reason.starts_with("image_checksum: jl_system_image_checksum is 0x"), "{reason}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Damaged copies of a v12 and a v15 `.ji` (cut at every field the writer
+/// recorded and at random lengths, bytes changed): `show` reports each with
+/// a stop that names the file offset or a CRC mismatch, and `check` rejects
+/// every one of them, in one run over the directory.
+#[test]
+fn show_and_check_report_damaged_files() {
+    let dir = temp_dir("damaged");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut written = 0;
+    for release in [Release::V1_11, Release::Master15] {
+        let w = realistic(release, false).write();
+        let ji = w.ji(0, false);
+        let mut cuts: Vec<usize> = w.fields.iter().map(|f| f.1 as usize).collect();
+        cuts.extend((0..8).map(|_| next() as usize % ji.len()));
+        for cut in cuts {
+            std::fs::write(dir.join(format!("{release:?}-cut{cut}.ji")), &ji[..cut]).unwrap();
+            written += 1;
+        }
+        for _ in 0..12 {
+            let mut bad = ji.clone();
+            let at = next() as usize % ji.len();
+            bad[at] ^= 1 << (next() % 8);
+            std::fs::write(dir.join(format!("{release:?}-flip{at}.ji")), &bad).unwrap();
+            written += 1;
+        }
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for path in &paths {
+        let out = jiscan(&["show", "--json", path.to_str().unwrap()]);
+        assert_eq!(code(&out), 1, "{path:?} is damaged");
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let ji = &doc["ji"];
+        if ji.is_null() {
+            // The magic itself is damaged or cut: not a .ji, and show says why.
+            let image_error = doc["images"].as_array().unwrap().iter().any(|i| i["error"].is_string());
+            assert!(doc["error"].is_string() || image_error, "{path:?}: {doc}");
+            continue;
+        }
+        match ji["stopped"].as_str() {
+            Some(message) => {
+                let offset = ji["stopped_at"]["offset"].as_u64().unwrap();
+                assert!(message.contains(&format!("file offset {offset:#x}")), "{path:?}: {message}");
+            }
+            None => assert_eq!(ji["trailer"]["ji_crc_ok"], false, "{path:?}: damage undetected"),
+        }
+        let text = stdout(&jiscan(&["show", path.to_str().unwrap()]));
+        assert!(text.contains("STOPPED: ") || text.contains("MISMATCH"), "{path:?}:\n{text}");
+    }
+    let (status, lines) = check(&[&dir], &[]);
+    assert_eq!((status, lines.len()), (1, written));
+    for line in &lines {
+        assert_eq!(line["verdict"], "rejected", "{line}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -87,16 +87,9 @@ pub fn sources() -> Vec<(&'static str, Vec<u8>)> {
     vec![("src/Example.jl", main), ("src/sub.jl", sub), ("src/lite.jl", lite)]
 }
 
-/// The sample package as `release` caches it; `native` adds clone targets
-/// (a package image with a library beside the `.ji`).
-pub fn realistic(release: Release, native: bool) -> Cache {
-    let (julia, branch, commit) = strings(release);
-    let src = sources();
-    let worklist = vec![
-        WorkMod { name: "Example".into(), uuid: EXAMPLE_UUID, build_lo: 0x0000_1a2b_3c4d_5e6f },
-        WorkMod { name: "ExampleLite".into(), uuid: (0x1111_2222_3333_4444, 0x8555_6666_7777_8888), build_lo: 42 },
-        WorkMod { name: "Aux".into(), uuid: (0, 0), build_lo: 0x0102_0304_0506_0708 },
-    ];
+/// The dependency list: includes (the package's files, a submodule's, a
+/// data file from `Main`) and requires, as `release` records them.
+fn dependencies(release: Release, src: &[(&'static str, Vec<u8>)]) -> Vec<Dep> {
     // include_dependency(path; track_content=false) from Main: index 0, and
     // from 1.11 size 0 and hash 0 with the mtime (1.11.5 base/loading.jl:2179).
     let table = Dep::Include {
@@ -107,7 +100,7 @@ pub fn realistic(release: Release, native: bool) -> Cache {
         module: 0,
         sub_path: vec![],
     };
-    let deps = vec![
+    vec![
         include(release, src[0].0, &src[0].1, 1, &[]),
         require(1, &[], "LinearAlgebra", LINEAR_ALGEBRA_UUID),
         include(release, src[1].0, &src[1].1, 1, &["Sub"]),
@@ -115,7 +108,33 @@ pub fn realistic(release: Release, native: bool) -> Cache {
         table,
         include(release, src[2].0, &src[2].1, 2, &[]),
         require(3, &[], "Printf", PRINTF_UUID),
+    ]
+}
+
+/// The module list: Core, Base and the required packages, with build ids
+/// whose high half is the checksum of the image they came from.
+fn required_modules(release: Release) -> Vec<ReqMod> {
+    let image = if release.format_version() >= 14 { 0x0000_0000_5a5a_1234 } else { 0xfafb_fcfd_5a5a_1234 };
+    vec![
+        ReqMod { name: "Core".into(), uuid: (0, 0), build_id: (image, 0x0000_0190_0000_0001) },
+        ReqMod { name: "Base".into(), uuid: (0, 0), build_id: (image, 0x0000_0190_0000_0002) },
+        ReqMod { name: "LinearAlgebra".into(), uuid: LINEAR_ALGEBRA_UUID, build_id: (image, 0x0000_0190_0000_0003) },
+        ReqMod { name: "Random".into(), uuid: RANDOM_UUID, build_id: (image, 0x0000_0190_0000_0004) },
+        ReqMod { name: "Printf".into(), uuid: PRINTF_UUID, build_id: (0xfafb_fcfd_0bad_cafe, 0x0000_0190_0000_0005) },
+    ]
+}
+
+/// The sample package as `release` caches it; `native` adds clone targets
+/// (a package image with a library beside the `.ji`).
+pub fn realistic(release: Release, native: bool) -> Cache {
+    let (julia, branch, commit) = strings(release);
+    let src = sources();
+    let worklist = vec![
+        WorkMod { name: "Example".into(), uuid: EXAMPLE_UUID, build_lo: 0x0000_1a2b_3c4d_5e6f },
+        WorkMod { name: "ExampleLite".into(), uuid: (0x1111_2222_3333_4444, 0x8555_6666_7777_8888), build_lo: 42 },
+        WorkMod { name: "Aux".into(), uuid: (0, 0), build_lo: 0x0102_0304_0506_0708 },
     ];
+    let deps = dependencies(release, &src);
     let prefs = if release.preferences_blob() {
         Prefs::Blob(
             "[7876af07-990d-54b4-ab0a-72352aee6b3a]\nbackend = \"threads\"\n\n[unset]\n\
@@ -125,14 +144,7 @@ pub fn realistic(release: Release, native: bool) -> Cache {
     } else {
         Prefs::Names { names: vec!["backend".into(), "precision".into()], hash: 0x9e37_79b9_7f4a_7c15 }
     };
-    let image = if release.format_version() >= 14 { 0x0000_0000_5a5a_1234 } else { 0xfafb_fcfd_5a5a_1234 };
-    let required = vec![
-        ReqMod { name: "Core".into(), uuid: (0, 0), build_id: (image, 0x0000_0190_0000_0001) },
-        ReqMod { name: "Base".into(), uuid: (0, 0), build_id: (image, 0x0000_0190_0000_0002) },
-        ReqMod { name: "LinearAlgebra".into(), uuid: LINEAR_ALGEBRA_UUID, build_id: (image, 0x0000_0190_0000_0003) },
-        ReqMod { name: "Random".into(), uuid: RANDOM_UUID, build_id: (image, 0x0000_0190_0000_0004) },
-        ReqMod { name: "Printf".into(), uuid: PRINTF_UUID, build_id: (0xfafb_fcfd_0bad_cafe, 0x0000_0190_0000_0005) },
-    ];
+    let required = required_modules(release);
     let native = native.then(|| {
         vec![
             Target { flags: 0, name: "generic".into(), features: vec![0, 0, 0], ext_features: String::new() },

@@ -6,7 +6,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use pkgimg::ji::{Header, Kind, Reason};
+use pkgimg::ji::{Header, Kind, Reason, Stop};
 use pkgimg::MappedFile;
 
 use crate::files::{self, Found};
@@ -263,7 +263,7 @@ fn check_ji(path: &Path) -> Report {
         Some(Ok(lib)) => bits(lib),
         _ => None,
     };
-    header_points(&mut r, &h, library_bits);
+    header_points(&mut r, &h, library_bits, 0);
     r.library = library.clone();
     match h.native_code() {
         None => r.point("library_crc", Status::NotChecked, "the cache header does not decode to its clone targets"),
@@ -308,7 +308,7 @@ fn check_combined(path: &Path, map: &MappedFile) -> Report {
         Err(e) => r.point("frame_crc", Status::Failed, e.to_string()),
     }
     let h = Header::decode(payload.data());
-    header_points(&mut r, &h, payload.bits().checked_div(8));
+    header_points(&mut r, &h, payload.bits().checked_div(8), payload.offset());
     let word = h.trailer.map_or(0, |t| t.library_crc32c);
     let detail = format!(
         "a combined file: the trailer's library CRC-32C word ({word:#010x}) is not checked; the frame CRC \
@@ -325,13 +325,23 @@ fn bits(library: &[u8]) -> Option<u8> {
     identify(&slice).1.and_then(|image| image.bits.checked_div(8))
 }
 
+/// Where and why decoding stopped, with the file offset when the `.ji`
+/// starts at `base` in its file.
+fn message(stop: &Stop, base: u64) -> String {
+    if base == 0 {
+        stop.to_string()
+    } else {
+        stop.at(base).to_string()
+    }
+}
+
 /// The points the `.ji` bytes alone decide: header, kind, checksum mark,
-/// cache header, and its own CRC.
-fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>) {
+/// cache header, and its own CRC. The `.ji` starts at `base` in its file.
+fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>, base: u64) {
     r.package = h.package().map(|p| String::from_utf8_lossy(p).into_owned());
     r.version = h.version;
     let stop = h.stop.as_ref();
-    let stopped_at = |field: &str| stop.filter(|s| s.field == field).map(|s| s.to_string());
+    let stopped_at = |field: &str| stop.filter(|s| s.field == field).map(|s| message(s, base));
     if let Some(why) = stopped_at("magic") {
         r.point("magic", Status::Failed, why);
         return;
@@ -346,7 +356,7 @@ fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>) {
     r.point("byte_order", Status::Ok, format!("{endian}-endian"));
     r.point("format_version", Status::Ok, format!("{}", h.version.unwrap_or(0)));
     match (h.pointer_size, library_bytes) {
-        (None, _) => return r.point("pointer_size", Status::Failed, stop.map_or(String::new(), |s| s.to_string())),
+        (None, _) => return r.point("pointer_size", Status::Failed, stop.map_or(String::new(), |s| message(s, base))),
         (Some(p), _) if p != 4 && p != 8 => r.point("pointer_size", Status::Failed, format!("{p}, not 4 or 8")),
         (Some(p), Some(lib)) if p != lib => r.point(
             "pointer_size",
@@ -355,10 +365,10 @@ fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>) {
         ),
         (Some(p), _) => r.point("pointer_size", Status::Ok, format!("{p} bytes")),
     }
-    kind_points(r, h);
+    kind_points(r, h, base);
 }
 
-fn kind_points(r: &mut Report, h: &Header<'_>) {
+fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
     match h.kind {
         Some(Kind::Cache) => r.point("kind", Status::Ok, "a package cache"),
         Some(Kind::LibraryCopy) => r.point(
@@ -376,7 +386,7 @@ fn kind_points(r: &mut Report, h: &Header<'_>) {
             "JI_FLAG_PKGIMAGE is clear: a system image, which isvalid_cache_header rejects",
         ),
         None => {
-            let why = h.stop.map_or(String::new(), |s| s.to_string());
+            let why = h.stop.map_or(String::new(), |s| message(&s, base));
             r.point("kind", Status::Failed, why);
         }
     }
@@ -392,7 +402,7 @@ fn kind_points(r: &mut Report, h: &Header<'_>) {
     // parse_cache_header reads (base/loading.jl:3243-3325 in 1.11.5).
     let no_trailer = h.stop.filter(|s| matches!(s.reason, Reason::NoRoomForTrailer { .. }));
     match h.stop {
-        Some(stop) if no_trailer.is_none() => r.point("cache_header", Status::Failed, stop.to_string()),
+        Some(stop) if no_trailer.is_none() => r.point("cache_header", Status::Failed, message(&stop, base)),
         _ => r.point("cache_header", Status::Ok, format!("worklist of {}", h.worklist_len())),
     }
     match (h.trailer, no_trailer) {
@@ -402,7 +412,7 @@ fn kind_points(r: &mut Report, h: &Header<'_>) {
             Status::Failed,
             format!("recorded {:#010x}, but the bytes give {:#010x}", t.ji_crc32c, t.computed_crc32c),
         ),
-        (None, Some(stop)) => r.point("ji_crc", Status::Failed, stop.to_string()),
+        (None, Some(stop)) => r.point("ji_crc", Status::Failed, message(&stop, base)),
         (None, None) => r.point("ji_crc", Status::NotChecked, "the cache header does not decode"),
     }
 }
