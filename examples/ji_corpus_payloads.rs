@@ -9,6 +9,10 @@
 //!                                    # record Foo.so's CRC-32C in the trailers
 //! ```
 //!
+//! Beside each `NAME.ji` it writes `NAME.expected.json`: the `ji` object
+//! `jiscan show --json` must print for it, computed from what the writer put
+//! in (tests/common/ji_expected.rs), never from pkgimg's decoder.
+//!
 //! The two corpus payloads are `v12-julia-1.11.ji` (format 12 as Julia
 //! 1.11.5 writes a package image's `.ji`: clone targets, heap in the
 //! library, data positions 0) and `v15-master.ji` (format 15 as Julia master
@@ -25,6 +29,8 @@
     clippy::panic
 )]
 
+#[path = "../tests/common/ji_expected.rs"]
+mod ji_expected;
 #[path = "../tests/common/ji_samples.rs"]
 mod ji_samples;
 #[path = "../tests/common/ji_writer.rs"]
@@ -72,6 +78,8 @@ fn main() {
             ji.len(),
             ji_writer::crc32c(&ji[..ji.len() - 4])
         );
+        let expected = serde_json::to_string_pretty(&ji_expected::expected_json(&cache, crc)).unwrap();
+        std::fs::write(out.join(name.replace(".ji", ".expected.json")), expected + "\n").unwrap();
         if let Some(data) = written.library_data {
             let path = out.join(name.replace(".ji", ".system_image_data"));
             std::fs::write(&path, &data).unwrap();

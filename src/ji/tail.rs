@@ -142,4 +142,12 @@ impl Trailer {
     pub fn ji_crc_ok(&self) -> bool {
         self.ji_crc32c == self.computed_crc32c
     }
+
+    /// Whether `library` (the whole code library file beside the `.ji`) has
+    /// the recorded CRC-32C, as `isvalid_pkgimage_crc` checks it
+    /// (base/loading.jl:3190-3195 in 1.11.5). Reads every byte of `library`.
+    /// Not meaningful for a `.ji` carried by its library (docs/FORMAT.md 7.6).
+    pub fn library_crc_ok(&self, library: &[u8]) -> bool {
+        crate::crc::crc32c(library) == self.library_crc32c
+    }
 }

@@ -94,6 +94,11 @@ fn big_endian_v13_and_every_truncation_point() {
     assert_eq!((s.path, s.text), (&b"a.j"[..], &b"x\n"[..]));
     let t = h.trailer.unwrap();
     assert_eq!((t.offset, t.library_crc32c, t.ji_crc_ok()), (ji.len() as u64 - 8, 0x1234_5678, true));
+    // The first word is the CRC-32C of the whole library file beside the .ji.
+    assert!(!t.library_crc_ok(b"not the library"));
+    let library = b"\x7fELF and the code";
+    let recorded = Trailer { library_crc32c: crate::crc::software(library), ..t };
+    assert!(recorded.library_crc_ok(library));
     for cut in 0..ji.len() {
         let h = Header::decode(&ji[..cut]);
         let stop = h.stop.expect("a prefix is never complete");
