@@ -32,7 +32,7 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   library_crc if the .ji has clone targets (native code), the library beside it exists and its
               whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc)
   image_checksum  (14, 15, split) the library's jl_system_image_checksum equals the header's
-              checksum
+              checksum (not checked yet: this jiscan cannot look up a library's symbols)
   frame_crc   (combined file) the payload frame's CRC-32C holds
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
