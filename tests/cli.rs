@@ -13,6 +13,10 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/ji_samples.rs"]
+mod ji_samples;
+#[path = "common/ji_writer.rs"]
+mod ji_writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,50 +114,24 @@ fn frame_and_payload(payload: &[u8]) -> Vec<u8> {
     f
 }
 
-/// The worklist of the test `.ji`: (name, uuid hi, uuid lo, build id).
-const MODULES: [(&str, u64, u64, u64); 2] = [
-    ("Example", 0x7876_af07_990d_54b4, 0xab0a_7235_2aee_6b3a, 0x0001_0203_0405_0607),
-    ("Other", 0x0000_0000_0000_0001, 0x8000_0000_0000_0002, 42),
-];
-const CHECKSUM: u64 = 0x1122_3344_5566_7788;
-const DATASTART: u64 = 0x1000;
-const DATAEND: u64 = 0x2345;
-/// Cache flags: opt level 2 (bits 6-7), inline (bit 5), check-bounds 0, debug level 1 (bits 1-2), pkgimages.
-const FLAGS: u8 = 0b1010_0011;
+/// The library CRC-32C the test `.ji`'s trailer records.
 const SO_CRC: u32 = 0xdead_beef;
 
-/// A little-endian JI format 12 file, per FORMAT.md "Julia .ji payloads".
-/// Returns the bytes and the offset of the git branch string.
+/// A `.ji` as Julia 1.11.5 writes it for a package image (clone targets, the
+/// heap in the library), from tests/common/ji_writer.rs, which follows
+/// Julia's writers field by field; with what was written, and the offset of
+/// its git branch string.
+fn julia_ji() -> (Vec<u8>, usize, ji_writer::Cache, ji_writer::Written) {
+    let cache = ji_samples::realistic(ji_writer::Release::V1_11, true);
+    let written = cache.write();
+    let ji = written.ji(SO_CRC, false);
+    let branch_at = written.fields.iter().find(|f| f.0 == "git branch string").unwrap().1 as usize;
+    (ji, branch_at, cache, written)
+}
+
+/// The bytes of a Julia `.ji` (see [`julia_ji`]).
 fn hand_made_ji() -> (Vec<u8>, usize) {
-    let mut ji = b"\xfbjli\r\n\x1a\n".to_vec();
-    ji.extend_from_slice(&12u16.to_le_bytes());
-    ji.extend_from_slice(&0xfeffu16.to_le_bytes()); // BOM, written in host (little) order: ff fe
-    ji.push(8); // sizeof(void*)
-    let mut branch_at = 0;
-    for s in ["Linux", "x86_64", "1.10.0", "master", "abc123"] {
-        if s == "master" {
-            branch_at = ji.len();
-        }
-        ji.extend_from_slice(s.as_bytes());
-        ji.push(0);
-    }
-    ji.push(1); // pkgimage
-    for v in [CHECKSUM, DATASTART, DATAEND] {
-        ji.extend_from_slice(&v.to_le_bytes());
-    }
-    ji.push(FLAGS);
-    for (name, hi, lo, build) in MODULES {
-        ji.extend_from_slice(&(name.len() as i32).to_le_bytes());
-        ji.extend_from_slice(name.as_bytes());
-        for v in [hi, lo, build] {
-            ji.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    ji.extend_from_slice(&0i32.to_le_bytes());
-    ji.extend((0..300u32).map(|i| (i * 31 % 256) as u8)); // "data"
-    ji.extend_from_slice(&SO_CRC.to_le_bytes());
-    let own = crc32c(&ji);
-    ji.extend_from_slice(&own.to_le_bytes());
+    let (ji, branch_at, ..) = julia_ji();
     (ji, branch_at)
 }
 
@@ -521,45 +499,50 @@ fn show_decodes_a_hand_made_ji_header() {
     assert_eq!((&f["version"], &f["header_size"], &f["flags"]), (&1.into(), &64.into(), &1.into()));
     assert_eq!((&f["payload_offset"], &f["payload_size"]), (&64.into(), &ji.len().into()));
 
+    // The .ji as Julia 1.11 writes it (tests/ji_show_check.rs checks every key
+    // of every release): pkgimage 0 and the worklist after the cache flags.
+    let (_, _, cache, written) = julia_ji();
     let h = &p["ji"];
-    assert_eq!((&h["version"], &h["byte_order"], &h["pointer_size"]), (&12.into(), &"little".into(), &8.into()));
+    assert_eq!((&h["format_version"], &h["byte_order"], &h["pointer_size"]), (&12.into(), &"little".into(), &8.into()));
     for (key, value) in [
-        ("build_os", "Linux"),
-        ("build_arch", "x86_64"),
-        ("julia_version", "1.10.0"),
-        ("git_branch", "master"),
-        ("git_commit", "abc123"),
+        ("uname", "Linux"),
+        ("arch", "x86_64"),
+        ("julia_version", "1.11.5"),
+        ("branch", cache.branch.as_str()),
+        ("commit", cache.commit.as_str()),
+        ("kind", "cache"),
     ] {
         assert_eq!(h[key], value, "{key}");
     }
-    assert_eq!((&h["pkgimage"], &h["checksum"]), (&1.into(), &CHECKSUM.into()));
-    assert_eq!((&h["datastart"], &h["dataend"]), (&DATASTART.into(), &DATAEND.into()));
+    assert_eq!((&h["pkgimage"], &h["flags"], &h["gc_abi"]), (&0.into(), &Value::Null, &Value::Null));
+    assert_eq!((&h["checksum"], &h["data_start"], &h["data_end"]), (&written.checksum.into(), &0.into(), &0.into()));
     let flags = &h["cache_flags"];
-    assert_eq!((&flags["raw"], &flags["pkgimages"], &flags["debug_level"]), (&FLAGS.into(), &true.into(), &1.into()));
+    assert_eq!(
+        (&flags["raw"], &flags["use_pkgimages"], &flags["debug_level"]),
+        (&0xa3.into(), &true.into(), &1.into())
+    );
     assert_eq!((&flags["check_bounds"], &flags["inline"], &flags["opt_level"]), (&0.into(), &true.into(), &2.into()));
     assert_eq!(h["syntax_version"], Value::Null, "version 12 has no syntax version");
     let worklist = h["worklist"].as_array().unwrap();
-    assert_eq!(worklist.len(), 2);
+    assert_eq!(worklist.len(), 3);
     assert_eq!(worklist[0]["name"], "Example");
     assert_eq!(worklist[0]["uuid"], "7876af07-990d-54b4-ab0a-72352aee6b3a");
-    assert_eq!(worklist[0]["build_id"], 0x0001_0203_0405_0607u64);
-    assert_eq!(worklist[1]["name"], "Other");
-    assert_eq!(worklist[1]["uuid"], "00000000-0000-0001-8000-000000000002");
-    assert_eq!(worklist[1]["build_id"], 42);
+    // The loader's build id: the checksum, then the stored low half.
+    assert_eq!(worklist[0]["build_id"], format!("0x{:016x}{:016x}", written.checksum, cache.worklist[0].build_lo));
     assert_eq!((&h["complete"], &h["stopped"]), (&true.into(), &Value::Null));
     let t = &h["trailer"];
-    assert_eq!((&t["so_crc32c"], &t["crc_ok"]), (&SO_CRC.into(), &true.into()));
+    assert_eq!((&t["library_crc32c"], &t["ji_crc_ok"]), (&SO_CRC.into(), &true.into()));
     assert_eq!(t["ji_crc32c"], crc32c(&ji[..ji.len() - 4]));
     assert_eq!(t["offset"], payload_at + ji.len() as u64 - 8);
 
     // The text form says the same things.
     let text = stdout(&jiscan_in(&dir, &["show", "lib.so"]));
     for needle in
-        ["ELF 64-bit little-endian x86_64", "* .jlji", "Example", "7876af07-990d-54b4-ab0a-72352aee6b3a", "1.10.0"]
+        ["ELF 64-bit little-endian x86_64", "* .jlji", "Example", "7876af07-990d-54b4-ab0a-72352aee6b3a", "1.11.5"]
     {
         assert!(text.contains(needle), "lacks {needle}:\n{text}");
     }
-    assert!(text.contains("opt-level=2") && text.contains("matches"), "{text}");
+    assert!(text.contains("opt_level=2") && text.contains("matches"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -576,19 +559,18 @@ fn show_says_where_a_truncated_ji_stops() {
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let p = &doc["images"][0]["payload"];
     let h = &p["ji"];
-    assert_eq!(
-        (&h["julia_version"], &h["git_branch"], &h["git_commit"]),
-        (&"1.10.0".into(), &Value::Null, &Value::Null)
-    );
+    assert_eq!((&h["julia_version"], &h["branch"], &h["commit"]), (&"1.11.5".into(), &Value::Null, &Value::Null));
     assert_eq!(h["complete"], false);
-    let stopped = &h["stopped"];
-    assert_eq!(stopped["ji_offset"], branch_at);
-    assert_eq!(stopped["offset"], p["offset"].as_u64().unwrap() + branch_at as u64);
-    assert!(stopped["field"].as_str().unwrap().contains("branch"), "{stopped}");
-    assert!(stopped["message"].as_str().unwrap().contains("NUL"), "{stopped}");
+    let stopped_at = &h["stopped_at"];
+    let file_offset = p["offset"].as_u64().unwrap() + branch_at as u64;
+    assert_eq!(stopped_at["ji_offset"], branch_at);
+    assert_eq!(stopped_at["offset"], file_offset);
+    assert!(stopped_at["field"].as_str().unwrap().contains("branch"), "{stopped_at}");
+    let message = h["stopped"].as_str().unwrap();
+    assert!(message.contains("NUL") && message.contains(&format!("file offset {file_offset:#x}")), "{message}");
     assert_eq!(h["trailer"], Value::Null);
     let text = stdout(&jiscan_in(&dir, &["show", "lib.so"]));
-    assert!(text.contains("decoding stopped: git branch string"), "{text}");
+    assert!(text.contains("STOPPED: git branch string"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -817,38 +799,72 @@ fn show_decodes_the_corpus_ji_payload_as_expected_json_says() {
         assert_eq!(code(&out), 0, "{file}: {}", stderr(&out));
         let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
         let got = &doc["images"][0]["payload"]["ji"];
-        // expected.json's names → show's names.
+        // expected.json's names (old and new) → show's names.
         for (theirs, ours) in [
-            ("format_version", "version"),
+            ("format_version", "format_version"),
             ("pointer_size", "pointer_size"),
-            ("build_os", "build_os"),
-            ("build_arch", "build_arch"),
+            ("build_os", "uname"),
+            ("uname", "uname"),
+            ("build_arch", "arch"),
+            ("arch", "arch"),
             ("julia_version", "julia_version"),
-            ("git_branch", "git_branch"),
-            ("git_commit", "git_commit"),
+            ("gc_abi", "gc_abi"),
+            ("git_branch", "branch"),
+            ("branch", "branch"),
+            ("git_commit", "commit"),
+            ("commit", "commit"),
             ("pkgimage", "pkgimage"),
             ("checksum", "checksum"),
-            ("data_start", "datastart"),
-            ("data_end", "dataend"),
+            ("data_start", "data_start"),
+            ("data_end", "data_end"),
+            ("syntax_version", "syntax_version"),
         ] {
             if let Some(v) = want.get(theirs) {
                 assert_eq!(&got[ours], v, "{file}: {theirs}");
             }
         }
-        if let Some(flags) = want.get("cache_flags") {
-            assert_eq!(&got["cache_flags"]["raw"], flags, "{file}");
+        match want.get("cache_flags") {
+            Some(raw @ Value::Number(_)) => assert_eq!(&got["cache_flags"]["raw"], raw, "{file}"),
+            Some(flags) => assert_eq!(&got["cache_flags"], flags, "{file}"),
+            None => {}
         }
-        if let Some(crc) = want.get("so_crc32c") {
-            assert_eq!(&got["trailer"]["so_crc32c"], crc, "{file}");
-            assert_eq!(got["trailer"]["crc_ok"], true, "{file}");
+        // Julia writes pkgimage 1 only in the header copy at the start of a
+        // library's jl_system_image_data, and the module list follows it, not
+        // a worklist (1.11.5 src/staticdata.c:2986-2988). The corpus's
+        // example (pkgimage 1, then a worklist) is a combination Julia never
+        // writes, so it is read as Julia reads it: a header copy, no worklist.
+        if got["kind"] == "library_copy" {
+            assert_eq!(got["worklist"], Value::Array(vec![]), "{file}");
+            assert_eq!(got["trailer"], Value::Null, "{file}: a header copy has no trailer");
+            continue;
+        }
+        for key in ["so_crc32c", "library_crc32c"] {
+            if let Some(crc) = want.get(key) {
+                assert_eq!(&got["trailer"]["library_crc32c"], crc, "{file}");
+                assert_eq!(got["trailer"]["ji_crc_ok"], true, "{file}");
+            }
         }
         let worklist = want["worklist"].as_array().unwrap();
         assert_eq!(got["worklist"].as_array().unwrap().len(), worklist.len(), "{file}");
         for (w, g) in worklist.iter().zip(got["worklist"].as_array().unwrap()) {
-            let (hi, lo) = (w["uuid_hi"].as_u64().unwrap(), w["uuid_lo"].as_u64().unwrap());
-            let hex = format!("{hi:016x}{lo:016x}");
-            let uuid = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
-            assert_eq!((&g["name"], &g["uuid"], &g["build_id"]), (&w["name"], &uuid.into(), &w["build_id"]), "{file}");
+            let uuid = match (w.get("uuid"), w.get("uuid_hi"), w.get("uuid_lo")) {
+                (Some(uuid), _, _) => uuid.as_str().unwrap().to_owned(),
+                (None, Some(hi), Some(lo)) => {
+                    let hex = format!("{:016x}{:016x}", hi.as_u64().unwrap(), lo.as_u64().unwrap());
+                    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+                }
+                _ => panic!("{file}: a worklist entry without a UUID: {w}"),
+            };
+            assert_eq!((&g["name"], &g["uuid"]), (&w["name"], &uuid.into()), "{file}");
+            match &w["build_id"] {
+                Value::String(hex) => assert_eq!(&g["build_id"], hex, "{file}"),
+                // The stored low half; the checksum is the high half.
+                lo => assert_eq!(
+                    format!("0x{:016x}{:016x}", got["checksum"].as_u64().unwrap(), lo.as_u64().unwrap()),
+                    g["build_id"],
+                    "{file}"
+                ),
+            }
         }
         assert_eq!(got["complete"], true, "{file}");
     }

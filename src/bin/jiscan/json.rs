@@ -10,6 +10,10 @@ pub enum Json {
     Null,
     Bool(bool),
     Num(u64),
+    /// A float, printed in Rust's shortest round-trip form with a fraction or
+    /// exponent (`-1.0`, `1715000123.5`); NaN and infinities (which JSON
+    /// lacks) print as null.
+    Float(f64),
     Str(String),
     Arr(Vec<Json>),
     Obj(Vec<(&'static str, Json)>),
@@ -45,6 +49,12 @@ impl From<u8> for Json {
     }
 }
 
+impl From<f64> for Json {
+    fn from(v: f64) -> Json {
+        Json::Float(v)
+    }
+}
+
 impl From<&str> for Json {
     fn from(v: &str) -> Json {
         Json::Str(v.to_owned())
@@ -71,6 +81,8 @@ impl Json {
             Json::Null => return f.write_str("null"),
             Json::Bool(b) => return write!(f, "{b}"),
             Json::Num(n) => return write!(f, "{n}"),
+            Json::Float(x) if x.is_finite() => return write!(f, "{x:?}"),
+            Json::Float(_) => return f.write_str("null"),
             Json::Str(s) => return string(f, s),
             Json::Arr(items) => ('[', ']', items.iter().map(|v| (None, v)).collect()),
             Json::Obj(fields) => ('{', '}', fields.iter().map(|(k, v)| (Some(*k), v)).collect()),

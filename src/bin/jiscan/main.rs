@@ -8,6 +8,7 @@
 // The tool reads untrusted files: like the library, it must not panic on any
 // input. Cargo.toml's [lints.clippy] table holds the deny list for both.
 
+mod check;
 #[cfg(test)]
 mod damaged;
 mod emit;
@@ -76,6 +77,8 @@ enum Command {
     Extract(extract::Args),
     /// Describe one file: sections, payload frame, and the .ji header if any
     Show(show::Args),
+    /// Say whether Julia would accept each cache (.ji and library, or combined file), and why not
+    Check(check::Args),
     /// Add a payload to a linked shared library (post-link injection)
     Inject(inject::Args),
     /// Write a relocatable object carrying a payload, for the linker
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Extract(args) => extract::run(&args),
         Command::Show(args) => show::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Inject(args) => inject::run(&args),
         Command::Emit(args) => emit::run(&args),
     };

@@ -20,23 +20,32 @@ For each image (the file, or each slice of a universal Mach-O file): format, poi
 order and architecture; the table of sections (and Mach-O segments, and a PE overlay) with the \
 payload container marked '*'; the payload frame's fields; and the payload's CRC-32C, checked.
 
-A payload that starts with Julia's cache magic is decoded as a .ji header: version, byte order, \
-pointer size, build strings, pkgimage flag, checksum and data positions, cache flags, worklist \
-(module names, UUIDs, build ids) and the trailer's CRCs. Decoding goes as far as the bytes allow \
-and says where and why it stopped. Any other payload is shown as a hex dump of its first bytes.
+A payload that starts with Julia's cache magic is decoded as Julia writes a .ji (format versions \
+12 to 15: Julia 1.9 to 1.13 and master): the build strings, the pkgimage byte (12, 13) or the \
+flags word (14, 15), the checksum and heap data positions, the cache flags as Julia prints them, \
+the worklist (names, UUIDs, build ids), the included files (size, hash, mtime as a date, module), \
+the required packages, the preferences, the module list with 128-bit build ids, the clone \
+targets, the source-text files and the trailer's two CRCs (the .ji's own one checked). Long \
+lists show their first entries; --full shows all. Decoding goes as far as the bytes allow and \
+says where (file offset) and why it stopped. Any other payload is shown as a hex dump. A bare .ji \
+file (Foo_xyz.ji in a depot) is decoded the same way, under the top-level JSON key \"ji\".
 
 Exit status: 0 if every image has a payload whose CRC-32C matches, 1 otherwise (the report is \
 printed in full either way), 2 for bad usage.
 
 Examples:
   jiscan show Foo.so
+  jiscan show --full ~/.julia/compiled/v1.11/Example/Example_abc12.ji
   jiscan show --json Foo.dylib | jq '.images[].payload.ji.worklist'
-  jiscan show --hex 256 data.dll";
+  jiscan show --json Foo.so | jq '.images[0].payload.ji.includes[].path'
+  jiscan show --hex 256 data.dll
+
+To check a depot's caches as Julia's loader would, see 'jiscan check'.";
 
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// The library to describe
+    /// The library (or bare .ji file) to describe
     pub file: PathBuf,
     /// Print one JSON document instead of text
     #[arg(long)]
@@ -44,6 +53,10 @@ pub struct Args {
     /// How many bytes of an opaque (non-.ji) payload to dump
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub hex: u64,
+    /// List every entry of a .ji's long lists (includes, requires, modules,
+    /// source files), not only the first few
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// Everything shown about one file.
@@ -53,6 +66,8 @@ struct Report {
     /// Why the file could not be looked at, if it could not.
     error: Option<String>,
     images: Vec<ImageReport>,
+    /// The decoded file, when it is a bare `.ji` rather than a library.
+    ji: Option<JiView>,
 }
 
 struct ImageReport {
@@ -90,13 +105,20 @@ enum Content {
 }
 
 pub fn run(args: &Args) -> io::Result<Outcome> {
-    let report = build(&args.file, args.hex);
-    let clean = report.error.is_none()
-        && !report.images.is_empty()
-        && report
-            .images
-            .iter()
-            .all(|i| i.error.is_none() && i.payload.as_ref().is_some_and(|p| p.crc_ok() == Some(true)));
+    let report = build(&args.file, args.hex, args.full);
+    // A bare .ji is clean when it decodes and its CRC holds; a library when
+    // every image has a payload whose CRC matches.
+    let clean = match &report.ji {
+        Some(ji) => ji.ok,
+        None => {
+            report.error.is_none()
+                && !report.images.is_empty()
+                && report
+                    .images
+                    .iter()
+                    .all(|i| i.error.is_none() && i.payload.as_ref().is_some_and(|p| p.crc_ok() == Some(true)))
+        }
+    };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
@@ -108,8 +130,8 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
     Ok(if clean { Outcome::Clean } else { Outcome::Problems })
 }
 
-fn build(path: &Path, hex: u64) -> Report {
-    let mut report = Report { path: path.to_owned(), universal: false, error: None, images: Vec::new() };
+fn build(path: &Path, hex: u64, full: bool) -> Report {
+    let mut report = Report { path: path.to_owned(), universal: false, error: None, images: Vec::new(), ji: None };
     let here = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let map = match files::map(path) {
         Ok(map) => map,
@@ -118,6 +140,11 @@ fn build(path: &Path, hex: u64) -> Report {
             return report;
         }
     };
+    // A bare .ji (Foo_xyz.ji in a depot) is decoded as it is.
+    if pkgimg::ji::is_ji(&map) {
+        report.ji = Some(show_ji::view_with(&map, 0, full));
+        return report;
+    }
     let slices = match pkgimg::slices(&map) {
         Ok(slices) => slices,
         Err(e) => {
@@ -129,7 +156,7 @@ fn build(path: &Path, hex: u64) -> Report {
         match slice {
             Ok(slice) => {
                 report.universal |= slice.index().is_some();
-                report.images.push(image_report(path, &map, &slice, hex));
+                report.images.push(image_report(path, &map, &slice, hex, full));
             }
             Err(e) => {
                 report.universal = true;
@@ -152,7 +179,7 @@ fn build(path: &Path, hex: u64) -> Report {
     report
 }
 
-fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u64) -> ImageReport {
+fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u64, full: bool) -> ImageReport {
     let (format, image) = identify(slice);
     let range = slice.range();
     let listing = format.map(|f| sections::list(f, slice.bytes(), range.offset));
@@ -180,7 +207,7 @@ fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u
     map.will_read(payload.offset(), payload.size());
     let data = payload.data();
     let content = if pkgimg::ji::is_ji(data) {
-        Content::Ji(show_ji::view(data, payload.offset()))
+        Content::Ji(show_ji::view_with(data, payload.offset(), full))
     } else {
         let n = usize::try_from(hex).unwrap_or(usize::MAX).min(data.len());
         Content::Opaque(data.get(..n).unwrap_or_default().to_vec())
@@ -241,6 +268,7 @@ fn to_json(report: &Report) -> Json {
         ("path", report.path.display().to_string().into()),
         ("universal", report.universal.into()),
         ("images", Json::Arr(images.collect())),
+        ("ji", report.ji.as_ref().map(|v| v.json.clone()).into()),
         ("error", report.error.clone().into()),
     ])
 }
@@ -292,6 +320,10 @@ fn to_text(report: &Report) -> String {
     }
     if report.universal {
         let _ = writeln!(s, "  universal Mach-O file, {} slices", report.images.len());
+    }
+    if let Some(ji) = &report.ji {
+        let _ = writeln!(s, "  Julia .ji file:");
+        s.push_str(&ji.text);
     }
     for i in &report.images {
         image_text(&mut s, i);

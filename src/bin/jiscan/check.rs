@@ -1,0 +1,537 @@
+//! `jiscan check`: for each Julia cache (a `.ji` with the code library beside
+//! it, or a library that carries its `.ji` as its payload), whether Julia's
+//! loader would accept it on the points that need no running Julia, and why
+//! not.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use pkgimg::ji::{Header, Kind, Reason, Stop};
+use pkgimg::MappedFile;
+
+use crate::files::{self, Found};
+use crate::identify::identify;
+use crate::json::Json;
+use crate::Outcome;
+
+const AFTER_HELP: &str = "\
+Each PATH is a cache file (Foo_xyz.ji), a code library, or a directory searched recursively (a \
+depot's compiled/v1.11, say). A .ji is checked together with the library beside it (same name, \
+.so, .dylib or .dll); a library that carries a .ji as its payload (a combined file) is checked on \
+its own. In a directory, other files are counted and ignored.
+
+What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
+  magic, byte_order, format_version, pointer_size
+              the .ji header can be read (versions 12 to 15), the pointer size is 4 or 8 and
+              matches the library's width
+  kind        it is a package cache: pkgimage byte 0 (12, 13) or JI_FLAG_PKGIMAGE (14, 15);
+              isvalid_cache_header rejects the rest
+  checksum    (12, 13) the checksum carries the 0xfafbfcfd mark jl_validate_cache_file wants
+  cache_header  the whole cache header decodes (parse_cache_header)
+  ji_crc      the trailer's CRC-32C of the .ji matches its bytes (isvalid_file_crc)
+  library_crc if the .ji has clone targets (native code), the library beside it exists and its
+              whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc)
+  image_checksum  (14, 15, split) the library's jl_system_image_checksum equals the header's
+              checksum (not checked yet: this jiscan cannot look up a library's symbols)
+  frame_crc   (combined file) the payload frame's CRC-32C holds
+Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
+source files' staleness, the dependencies' build ids).
+
+Verdicts: ok (every point holds), unchecked (none fails, but one could not be checked: the reason \
+says which), rejected (the reason is the first point that fails), unreadable.
+
+Each --json line has these keys: path, library (the library checked with it, or null), kind \
+(\"ji\" or \"combined\"), package (the first worklist module), format_version, verdict, reason \
+(null when ok), checks (a list of {name, status: \"ok\" | \"failed\" | \"not checked\" | \
+\"not applicable\", detail}).
+
+Exit status: 0 if no cache is rejected or unreadable (with --strict: and none is unchecked) and at \
+least one cache was found, 1 otherwise, 2 for bad usage.
+
+Examples:
+  jiscan check ~/.julia/compiled/v1.11
+  jiscan check --json ~/.julia/compiled | jq -c 'select(.verdict != \"ok\")'
+  jiscan check Foo_abc.ji";
+
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Print JSON Lines (one object per cache) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 also when a point could not be checked
+    #[arg(long)]
+    pub strict: bool,
+    /// Cache files, libraries and depot directories (searched recursively)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// The code library extensions Julia uses (`Libc.dlext`), in the order they are looked for.
+const LIBRARY_EXTENSIONS: [&str; 3] = ["so", "dylib", "dll"];
+
+/// The result of one point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Status {
+    Ok,
+    Failed,
+    NotChecked,
+    NotApplicable,
+}
+
+impl Status {
+    fn name(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::NotChecked => "not checked",
+            Status::NotApplicable => "not applicable",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Point {
+    name: &'static str,
+    status: Status,
+    detail: String,
+}
+
+/// What one line says.
+#[derive(Clone, Debug)]
+struct Report {
+    path: PathBuf,
+    library: Option<PathBuf>,
+    combined: bool,
+    package: Option<String>,
+    version: Option<u16>,
+    points: Vec<Point>,
+    /// Why the file could not be read at all.
+    unreadable: Option<String>,
+}
+
+impl Report {
+    fn new(path: &Path, combined: bool) -> Report {
+        Report {
+            path: path.to_owned(),
+            library: None,
+            combined,
+            package: None,
+            version: None,
+            points: Vec::new(),
+            unreadable: None,
+        }
+    }
+
+    fn point(&mut self, name: &'static str, status: Status, detail: impl Into<String>) {
+        self.points.push(Point { name, status, detail: detail.into() });
+    }
+
+    fn verdict(&self) -> &'static str {
+        let any = |s: Status| self.points.iter().any(|p| p.status == s);
+        if self.unreadable.is_some() {
+            "unreadable"
+        } else if any(Status::Failed) {
+            "rejected"
+        } else if any(Status::NotChecked) {
+            "unchecked"
+        } else {
+            "ok"
+        }
+    }
+
+    /// The first failure, else the first unchecked point.
+    fn reason(&self) -> Option<String> {
+        if let Some(why) = &self.unreadable {
+            return Some(why.clone());
+        }
+        let first = |s: Status| self.points.iter().find(|p| p.status == s);
+        let point = first(Status::Failed).or_else(|| first(Status::NotChecked))?;
+        let status = if point.status == Status::NotChecked { "not checked: " } else { "" };
+        Some(format!("{}: {status}{}", point.name, point.detail))
+    }
+}
+
+pub fn run(args: &Args) -> io::Result<Outcome> {
+    let (reports, ignored) = collect(&args.paths)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        for r in &reports {
+            writeln!(out, "{}", to_json(r))?;
+        }
+    } else {
+        write_table(&mut out, &reports, ignored)?;
+    }
+    out.flush()?;
+    let bad =
+        |r: &Report| matches!(r.verdict(), "rejected" | "unreadable") || (args.strict && r.verdict() == "unchecked");
+    Ok(if reports.is_empty() || reports.iter().any(bad) { Outcome::Problems } else { Outcome::Clean })
+}
+
+/// Every cache under the paths, checked, and how many other files were ignored.
+fn collect(paths: &[PathBuf]) -> io::Result<(Vec<Report>, u64)> {
+    let (mut reports, mut ignored) = (Vec::new(), 0u64);
+    for root in paths {
+        let explicit = !root.is_dir();
+        files::walk(std::slice::from_ref(root), &mut |found| {
+            match found {
+                Found::File(path) => match classify(&path, explicit) {
+                    Class::Cache(report) => reports.push(report),
+                    Class::Companion => {}
+                    Class::Other => ignored = ignored.saturating_add(1),
+                },
+                Found::Problem(path, why) => {
+                    let mut r = Report::new(&path, false);
+                    r.unreadable = Some(why);
+                    reports.push(r);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok((reports, ignored))
+}
+
+fn extension(path: &Path) -> Option<&str> {
+    path.extension().and_then(|e| e.to_str())
+}
+
+/// What a file found under a PATH is.
+enum Class {
+    /// A cache, checked.
+    Cache(Report),
+    /// The code library of a `.ji` beside it, checked with that `.ji`.
+    Companion,
+    /// Anything else in a directory.
+    Other,
+}
+
+/// A report for `path` if it is a cache: a `.ji`, or a file carrying a
+/// `.ji` payload. Any other file named on the command line gets a report
+/// that says so; in a directory it is ignored.
+fn classify(path: &Path, explicit: bool) -> Class {
+    if extension(path) == Some("ji") {
+        return Class::Cache(check_ji(path));
+    }
+    let companion =
+        extension(path).is_some_and(|e| LIBRARY_EXTENSIONS.contains(&e)) && path.with_extension("ji").is_file();
+    let map = match files::map(path) {
+        Ok(map) => map,
+        Err(_) if companion => return Class::Companion,
+        Err(why) if explicit => {
+            let mut r = Report::new(path, true);
+            r.unreadable = Some(why);
+            return Class::Cache(r);
+        }
+        Err(_) => return Class::Other,
+    };
+    let carries_ji = pkgimg::find_ji_payload(&map).is_ok_and(|p| pkgimg::ji::is_ji(p.data()));
+    if carries_ji {
+        return Class::Cache(check_combined(path, &map));
+    }
+    if companion {
+        return Class::Companion;
+    }
+    if !explicit {
+        return Class::Other;
+    }
+    let mut r = Report::new(path, true);
+    r.point("magic", Status::Failed, "not a .ji file, and it carries no .ji payload");
+    Class::Cache(r)
+}
+
+/// The code library beside a `.ji`: the same path with a library extension
+/// (base/loading.jl `ocachefile_from_cachefile`).
+fn library_beside(ji: &Path) -> Option<PathBuf> {
+    LIBRARY_EXTENSIONS.iter().map(|ext| ji.with_extension(ext)).find(|p| p.is_file())
+}
+
+fn check_ji(path: &Path) -> Report {
+    let mut r = Report::new(path, false);
+    let map = match files::map(path) {
+        Ok(map) => map,
+        Err(why) => {
+            r.unreadable = Some(why);
+            return r;
+        }
+    };
+    let h = Header::decode(&map);
+    let library = library_beside(path);
+    let library_map = library.as_deref().map(files::map);
+    let library_bits = match &library_map {
+        Some(Ok(lib)) => bits(lib),
+        _ => None,
+    };
+    header_points(&mut r, &h, library_bits, 0);
+    r.library = library.clone();
+    match h.native_code() {
+        None => r.point("library_crc", Status::NotChecked, "the cache header does not decode to its clone targets"),
+        Some(false) => {
+            let note = match &library {
+                Some(lib) => format!("no clone targets, so Julia loads no library ({} is not used)", lib.display()),
+                None => "no clone targets: no native code, no library".to_owned(),
+            };
+            r.point("library_crc", Status::NotApplicable, note);
+        }
+        Some(true) => match (&library, &library_map) {
+            (Some(lib), Some(Ok(map))) => library_crc_point(&mut r, &h, lib, map),
+            (Some(lib), Some(Err(why))) => r.point("library_crc", Status::Failed, format!("{}: {why}", lib.display())),
+            _ => {
+                let stem = path.with_extension("");
+                let detail = format!("the .ji has clone targets, but no library {}.{{so,dylib,dll}}", stem.display());
+                r.point("library_crc", Status::Failed, detail);
+            }
+        },
+    }
+    match &library_map {
+        Some(Ok(map)) => image_checksum_point(&mut r, &h, map),
+        _ => image_checksum_point(&mut r, &h, &[]),
+    }
+    r
+}
+
+fn check_combined(path: &Path, map: &MappedFile) -> Report {
+    let mut r = Report::new(path, true);
+    r.library = Some(path.to_owned());
+    let payload = match pkgimg::find_ji_payload(map) {
+        Ok(payload) => payload,
+        Err(e) => {
+            r.point("frame_crc", Status::Failed, e.to_string());
+            return r;
+        }
+    };
+    match payload.verify() {
+        Ok(()) => {
+            r.point("frame_crc", Status::Ok, format!("payload CRC-32C {:#010x} matches the frame", payload.crc32c()))
+        }
+        Err(e) => r.point("frame_crc", Status::Failed, e.to_string()),
+    }
+    let h = Header::decode(payload.data());
+    header_points(&mut r, &h, payload.bits().checked_div(8), payload.offset());
+    let word = h.trailer.map_or(0, |t| t.library_crc32c);
+    let detail = format!(
+        "a combined file: the trailer's library CRC-32C word ({word:#010x}) is not checked; the frame CRC \
+         covers the payload, and code and data are one file"
+    );
+    r.point("library_crc", Status::NotApplicable, detail);
+    image_checksum_point(&mut r, &h, map);
+    r
+}
+
+/// The library's pointer width in bytes, from its host image.
+fn bits(library: &[u8]) -> Option<u8> {
+    let slice = pkgimg::host_slice(library).ok()?;
+    identify(&slice).1.and_then(|image| image.bits.checked_div(8))
+}
+
+/// Where and why decoding stopped, with the file offset when the `.ji`
+/// starts at `base` in its file.
+fn message(stop: &Stop, base: u64) -> String {
+    if base == 0 {
+        stop.to_string()
+    } else {
+        stop.at(base).to_string()
+    }
+}
+
+/// The points the `.ji` bytes alone decide: header, kind, checksum mark,
+/// cache header, and its own CRC. The `.ji` starts at `base` in its file.
+fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>, base: u64) {
+    r.package = h.package().map(|p| String::from_utf8_lossy(p).into_owned());
+    r.version = h.version;
+    let stop = h.stop.as_ref();
+    let stopped_at = |field: &str| stop.filter(|s| s.field == field).map(|s| message(s, base));
+    if let Some(why) = stopped_at("magic") {
+        r.point("magic", Status::Failed, why);
+        return;
+    }
+    r.point("magic", Status::Ok, "the .ji magic");
+    if let Some(why) = stopped_at("byte-order mark").or(stopped_at("JI format version")) {
+        let name = if h.endian.is_none() { "byte_order" } else { "format_version" };
+        r.point(name, Status::Failed, why);
+        return;
+    }
+    let endian = h.endian.map_or("?", |e| e.name());
+    r.point("byte_order", Status::Ok, format!("{endian}-endian"));
+    r.point("format_version", Status::Ok, format!("{}", h.version.unwrap_or(0)));
+    match (h.pointer_size, library_bytes) {
+        (None, _) => return r.point("pointer_size", Status::Failed, stop.map_or(String::new(), |s| message(s, base))),
+        (Some(p), _) if p != 4 && p != 8 => r.point("pointer_size", Status::Failed, format!("{p}, not 4 or 8")),
+        (Some(p), Some(lib)) if p != lib => r.point(
+            "pointer_size",
+            Status::Failed,
+            format!("{p} bytes, but the library is {}-bit", u32::from(lib).saturating_mul(8)),
+        ),
+        (Some(p), _) => r.point("pointer_size", Status::Ok, format!("{p} bytes")),
+    }
+    kind_points(r, h, base);
+}
+
+fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
+    match h.kind {
+        Some(Kind::Cache) => r.point("kind", Status::Ok, "a package cache"),
+        Some(Kind::LibraryCopy) => r.point(
+            "kind",
+            Status::Failed,
+            format!(
+                "pkgimage byte {}: the header copy from a package-image library, which isvalid_cache_header \
+                 rejects as a .ji",
+                h.pkgimage.unwrap_or(0)
+            ),
+        ),
+        Some(Kind::SystemImage) => r.point(
+            "kind",
+            Status::Failed,
+            "JI_FLAG_PKGIMAGE is clear: a system image, which isvalid_cache_header rejects",
+        ),
+        None => {
+            let why = h.stop.map_or(String::new(), |s| message(&s, base));
+            r.point("kind", Status::Failed, why);
+        }
+    }
+    if h.kind != Some(Kind::Cache) {
+        return;
+    }
+    if let (Some(marked), Some(c)) = (h.checksum_marked(), h.checksum) {
+        let status = if marked { Status::Ok } else { Status::Failed };
+        r.point("checksum", status, format!("{c:#018x}{}", if marked { "" } else { ": high word is not 0xfafbfcfd" }));
+    }
+    // A trailer too short to hold is the ji_crc point's failure; any other
+    // stop is in the cache header or the source text, both of which
+    // parse_cache_header reads (base/loading.jl:3243-3325 in 1.11.5).
+    let no_trailer = h.stop.filter(|s| matches!(s.reason, Reason::NoRoomForTrailer { .. }));
+    match h.stop {
+        Some(stop) if no_trailer.is_none() => r.point("cache_header", Status::Failed, message(&stop, base)),
+        _ => r.point("cache_header", Status::Ok, format!("worklist of {}", h.worklist_len())),
+    }
+    match (h.trailer, no_trailer) {
+        (Some(t), _) if t.ji_crc_ok() => r.point("ji_crc", Status::Ok, format!("{:#010x}", t.ji_crc32c)),
+        (Some(t), _) => r.point(
+            "ji_crc",
+            Status::Failed,
+            format!("recorded {:#010x}, but the bytes give {:#010x}", t.ji_crc32c, t.computed_crc32c),
+        ),
+        (None, Some(stop)) => r.point("ji_crc", Status::Failed, message(&stop, base)),
+        (None, None) => r.point("ji_crc", Status::NotChecked, "the cache header does not decode"),
+    }
+}
+
+fn library_crc_point(r: &mut Report, h: &Header<'_>, library: &Path, map: &MappedFile) {
+    let Some(t) = h.trailer else {
+        return r.point("library_crc", Status::Failed, "no trailer to compare with");
+    };
+    if t.library_crc_ok(map) {
+        let crc = t.library_crc32c;
+        r.point("library_crc", Status::Ok, format!("{} has CRC-32C {crc:#010x}", library.display()));
+    } else {
+        let crc = pkgimg::crc::crc32c(map);
+        let detail = format!(
+            "{} has CRC-32C {crc:#010x}, the .ji recorded {:#010x}: the library changed after the .ji was written",
+            library.display(),
+            t.library_crc32c
+        );
+        r.point("library_crc", Status::Failed, detail);
+    }
+}
+
+/// Versions 14+, split: the library's `jl_system_image_checksum` against the
+/// header's checksum (master src/staticdata.c:4566).
+fn image_checksum_point(r: &mut Report, h: &Header<'_>, library: &[u8]) {
+    let split = h.image_flags.is_some_and(|f| f.split());
+    let Some(checksum) = h.checksum.filter(|_| split) else {
+        let why =
+            if h.image_flags.is_some() { "not a split image" } else { "versions 12 and 13 have no such symbol check" };
+        return r.point("image_checksum", Status::NotApplicable, why);
+    };
+    if library.is_empty() {
+        return r.point("image_checksum", Status::Failed, "a split image, but no library beside it");
+    }
+    match image_checksum(library) {
+        Err(why) => r.point("image_checksum", Status::NotChecked, why),
+        Ok(None) => r.point("image_checksum", Status::Failed, "the library exports no jl_system_image_checksum"),
+        Ok(Some(value)) if u64::from(value) == checksum => {
+            r.point("image_checksum", Status::Ok, format!("jl_system_image_checksum is {value:#010x}"))
+        }
+        Ok(Some(value)) => r.point(
+            "image_checksum",
+            Status::Failed,
+            format!("jl_system_image_checksum is {value:#010x}, the header says {checksum:#010x}"),
+        ),
+    }
+}
+
+/// The `u32` that `library` exports as `jl_system_image_checksum`; `Ok(None)`
+/// if it has no such symbol; `Err` if it could not be looked up.
+///
+/// The lead switches this body to `pkgimg::find_symbol` after the format
+/// merge; until then the point is reported as not checked, never as passed.
+fn image_checksum(library: &[u8]) -> Result<Option<u32>, String> {
+    let _ = library;
+    Err("symbol lookup not available".to_owned())
+}
+
+fn path_json(p: &Option<PathBuf>) -> Json {
+    p.as_ref().map(|p| p.display().to_string()).into()
+}
+
+fn to_json(r: &Report) -> Json {
+    let checks = r.points.iter().map(|p| {
+        Json::Obj(vec![
+            ("name", p.name.into()),
+            ("status", p.status.name().into()),
+            ("detail", p.detail.clone().into()),
+        ])
+    });
+    Json::Obj(vec![
+        ("path", r.path.display().to_string().into()),
+        ("library", path_json(&r.library)),
+        ("kind", if r.combined { "combined" } else { "ji" }.into()),
+        ("package", r.package.clone().into()),
+        ("format_version", r.version.into()),
+        ("verdict", r.verdict().into()),
+        ("reason", r.reason().into()),
+        ("checks", Json::Arr(checks.collect())),
+    ])
+}
+
+/// The aligned table and the summary line.
+fn write_table(out: &mut impl Write, reports: &[Report], ignored: u64) -> io::Result<()> {
+    let dash = || "-".to_owned();
+    let mut rows: Vec<[String; 5]> = vec![["PATH", "PACKAGE", "FORMAT", "VERDICT", "REASON"].map(str::to_owned)];
+    for r in reports {
+        rows.push([
+            r.path.display().to_string(),
+            r.package.clone().unwrap_or_else(dash),
+            r.version.map_or_else(dash, |v| v.to_string()),
+            r.verdict().to_owned(),
+            r.reason().unwrap_or_default(),
+        ]);
+    }
+    let mut widths = [0usize; 4];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in &rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            match widths.get(i) {
+                Some(&w) => line.push_str(&format!("{cell:<w$}  ")),
+                None => line.push_str(cell),
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    let count = |v: &str| reports.iter().filter(|r| r.verdict() == v).count();
+    writeln!(
+        out,
+        "{} caches: {} ok, {} unchecked, {} rejected, {} unreadable; {ignored} other files ignored",
+        reports.len(),
+        count("ok"),
+        count("unchecked"),
+        count("rejected"),
+        count("unreadable")
+    )
+}

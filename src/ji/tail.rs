@@ -1,0 +1,153 @@
+//! What follows the module list: the clone targets, the source text (found
+//! through the header's source-text position), and the 8-byte trailer.
+
+use super::cursor::{Cursor, Stop};
+
+/// One CPU target the native code was compiled for, from the clone-targets
+/// blob (`jl_get_llvm_clone_targets`, read back by base/loading.jl:1698 in
+/// Julia 1.11.5, `parse_image_target`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CloneTarget<'a> {
+    /// The target's flags word.
+    pub flags: u32,
+    /// The CPU name, e.g. "x86-64-v3" or "generic".
+    pub name: &'a [u8],
+    /// How many `u32` feature words each of the enabled and disabled sets has.
+    pub feature_words: u32,
+    /// Extra LLVM feature string, e.g. "-rdrnd,+sse3".
+    pub ext_features: &'a [u8],
+    /// Offset of the entry.
+    pub offset: u64,
+}
+
+/// The targets in a clone-targets blob: an `Int32` count, then per target
+/// `Int32` flags and feature-word count, the enabled and disabled feature
+/// words, and the length-prefixed name and extra features
+/// (base/loading.jl:1698-1718 in Julia 1.11.5). Yields an error, once, where
+/// the blob does not decode.
+#[derive(Clone, Debug)]
+pub struct CloneTargets<'a> {
+    pub(crate) cursor: Cursor<'a>,
+    pub(crate) left: Option<u32>,
+    pub(crate) failed: bool,
+}
+
+impl<'a> CloneTargets<'a> {
+    fn target(&mut self) -> Result<CloneTarget<'a>, Stop> {
+        let c = &mut self.cursor;
+        let offset = c.at;
+        let flags = c.u32("clone target flags")?;
+        let feature_words = c.len32("clone target feature count")?;
+        let words = feature_words.saturating_mul(4);
+        c.bytes("clone target enabled features", words)?;
+        c.bytes("clone target disabled features", words)?;
+        let len = c.len32("clone target name length")?;
+        let name = c.bytes("clone target name", len)?;
+        let len = c.len32("clone target feature string length")?;
+        let ext_features = c.bytes("clone target feature string", len)?;
+        let feature_words = u32::try_from(feature_words).unwrap_or(u32::MAX);
+        Ok(CloneTarget { flags, name, feature_words, ext_features, offset })
+    }
+}
+
+impl<'a> Iterator for CloneTargets<'a> {
+    type Item = Result<CloneTarget<'a>, Stop>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let left = match self.left {
+            Some(left) => left,
+            None => match self.cursor.len32("clone target count") {
+                Ok(n) => u32::try_from(n).unwrap_or(u32::MAX),
+                Err(stop) => {
+                    self.failed = true;
+                    return Some(Err(stop));
+                }
+            },
+        };
+        self.left = Some(left.checked_sub(1)?);
+        let target = self.target();
+        self.failed = target.is_err();
+        Some(target)
+    }
+}
+
+/// One file of the source-text section (`write_srctext`, Julia 1.11.5
+/// src/precompile.c:24-96).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceText<'a> {
+    /// The file's path (from 1.11, possibly starting with `@depot`).
+    pub path: &'a [u8],
+    /// The file's text.
+    pub text: &'a [u8],
+    /// Offset of the text.
+    pub text_offset: u64,
+    /// Offset of the entry's path length field.
+    pub offset: u64,
+}
+
+/// Reads one source-text entry, or `None` at the terminating zero length.
+pub(crate) fn next_source<'a>(c: &mut Cursor<'a>) -> Result<Option<SourceText<'a>>, Stop> {
+    let offset = c.at;
+    // src/precompile.c:80-87 (1.11.5): Int32 path length, path, UInt64 text
+    // length, text; :96 an Int32 0 ends the section.
+    let Some(path) = c.name("source-text path length", "source-text path")? else { return Ok(None) };
+    let len = c.u64("source-text length")?;
+    let text_offset = c.at;
+    let text = c.bytes("source text", len)?;
+    Ok(Some(SourceText { path, text, text_offset, offset }))
+}
+
+/// The files of the source-text section: see
+/// [`Header::source_text`](super::Header::source_text).
+#[derive(Clone, Debug)]
+pub struct SourceTexts<'a> {
+    pub(crate) cursor: Cursor<'a>,
+    pub(crate) left: u32,
+}
+
+impl<'a> Iterator for SourceTexts<'a> {
+    type Item = SourceText<'a>;
+
+    fn next(&mut self) -> Option<SourceText<'a>> {
+        self.left = self.left.checked_sub(1)?;
+        next_source(&mut self.cursor).ok().flatten()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(usize::try_from(self.left).unwrap_or(usize::MAX)))
+    }
+}
+
+/// The last 8 bytes of a cache file, appended by `compilecache`
+/// (base/loading.jl:3106-3108 in Julia 1.11.5) in the writer's byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trailer {
+    /// Offset of the first word.
+    pub offset: u64,
+    /// CRC-32C of the whole code library beside the `.ji` (0 if none),
+    /// which `isvalid_pkgimage_crc` checks (base/loading.jl:3190).
+    pub library_crc32c: u32,
+    /// CRC-32C of every byte before this word, as recorded.
+    pub ji_crc32c: u32,
+    /// The CRC-32C of those bytes, computed (`isvalid_file_crc`,
+    /// base/loading.jl:3188).
+    pub computed_crc32c: u32,
+}
+
+impl Trailer {
+    /// Whether the recorded CRC of the `.ji` bytes matches the computed one.
+    pub fn ji_crc_ok(&self) -> bool {
+        self.ji_crc32c == self.computed_crc32c
+    }
+
+    /// Whether `library` (the whole code library file beside the `.ji`) has
+    /// the recorded CRC-32C, as `isvalid_pkgimage_crc` checks it
+    /// (base/loading.jl:3190-3195 in 1.11.5). Reads every byte of `library`.
+    /// Not meaningful for a `.ji` carried by its library (docs/FORMAT.md 7.6).
+    pub fn library_crc_ok(&self, library: &[u8]) -> bool {
+        crate::crc::crc32c(library) == self.library_crc32c
+    }
+}
