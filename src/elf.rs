@@ -9,6 +9,7 @@ mod header;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
+pub(crate) mod sections;
 
 use header::Header;
 
