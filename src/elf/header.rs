@@ -12,6 +12,8 @@ use super::layout::{
     Class, EI_CLASS, EI_DATA, EI_NIDENT, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, SECTION_HEADER_HEAD,
     SHN_XINDEX, SHT_NOBITS,
 };
+#[cfg(feature = "std")]
+use super::layout::{PN_XNUM, SHN_UNDEF};
 use crate::error::unique;
 use crate::read::{first_u32, Data};
 use crate::{Arch, Endian, Error, FileRange, Format, Image};
@@ -205,9 +207,7 @@ impl<'a> Header<'a> {
         let phoff = self.fields.word(at.e_phoff, self.wide)?;
         let entsize = u64::from(self.fields.u16(at.e_phentsize)?);
         let count = match self.fields.u16(at.e_phnum)? {
-            super::layout::PN_XNUM => {
-                u64::from(sections.header("ELF section header 0", 0)?.u32(class.section.sh_info)?)
-            }
+            PN_XNUM => u64::from(sections.header("ELF section header 0", SHN_UNDEF)?.u32(class.section.sh_info)?),
             n => u64::from(n),
         };
         if phoff == 0 || count == 0 {

@@ -246,7 +246,7 @@ fn new_section_table(
 
     // Section 0's sh_size and sh_link are 0 unless they carry what the
     // ELF header cannot hold.
-    let mut zero = Entry { patch: &mut patch, at: 0 };
+    let mut zero = Entry { patch: &mut patch, at: entry_at(table, SHN_UNDEF)? };
     let count = if indices.count >= SHN_LORESERVE { indices.count } else { 0 };
     zero.word("ELF section 0 sh_size", s.sh_size, count)?;
     zero.u32("ELF sh_link", s.sh_link, if indices.names >= SHN_LORESERVE { indices.names } else { 0 })?;
@@ -335,7 +335,7 @@ fn kept_part(input: &Input<'_>, jlji: u64, container: FileRange) -> Result<(u64,
         }
     }
     for (index, sh) in (0u64..).zip(table.headers.entries("ELF section header", table.entsize)) {
-        if index == 0 || index == table.names_index || index == jlji {
+        if index == SHN_UNDEF || index == table.names_index || index == jlji {
             continue;
         }
         let r = table.fields(sh)?.range;
