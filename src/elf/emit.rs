@@ -1,17 +1,27 @@
 //! Writes the headers of an ELF relocatable object (`ET_REL`) whose `.jlji`
-//! section is the container. References are to the System V gABI, chapter 4.
+//! section is the container. References are to the System V gABI, chapter 4;
+//! every offset and constant comes from [`super::layout`].
 //!
 //! Layout, every table before the container so that the payload ends the file:
 //!
 //! ```text
 //! ELF header | section headers (6) | .symtab | .strtab | .shstrtab | pad to 64 | .jlji
 //! ```
+//!
+//! The bytes start as zeros, and each structure's fields are written at
+//! their offsets: a field not written is 0 (`e_entry`, `e_phoff`, `sh_addr`,
+//! the null section and symbol, ...).
 
 // Writers build headers in a Vec and write through std::io (see crate::emit).
 #![cfg(feature = "std")]
 
+use super::layout::{
+    st_info, Class, EI_CLASS, EI_DATA, EI_OSABI, EI_VERSION, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_REL, EV_CURRENT,
+    SHF_GNU_RETAIN, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, STB_LOCAL, STT_SECTION,
+};
+use crate::frame::CONTAINER_ALIGN;
 use crate::write::error::EmitError;
-use crate::write::{aligned, Bytes};
+use crate::write::{aligned, Patch};
 use crate::{Endian, Format};
 
 /// ELF header values: `e_machine`, `e_flags`, `EI_OSABI`, the class (`wide`:
@@ -25,35 +35,19 @@ pub(crate) struct ElfHeader {
     pub big: bool,
 }
 
-const ET_REL: u16 = 1;
-const EV_CURRENT: u8 = 1;
-const SHT_PROGBITS: u32 = 1;
-const SHT_SYMTAB: u32 = 2;
-const SHT_STRTAB: u32 = 3;
-/// "Retain the section through garbage collection" (GNU extension in the
-/// OS-specific flag range). Deliberately without `SHF_ALLOC`: the container is
-/// not mapped by the loader (FORMAT.md, "Where the payload lives").
-const SHF_GNU_RETAIN: u64 = 0x20_0000;
-/// `st_info` of a section symbol: `STB_LOCAL << 4 | STT_SECTION`.
-const SECTION_SYMBOL: u8 = 3;
-/// The container's `sh_addralign`: linkers keep the frame 64-aligned in the
-/// output, so the payload at frame + 64 is too (FORMAT.md, "Writing rules").
-const CONTAINER_ALIGN: u64 = 64;
-
 /// Section indices, in header table order.
 const JLJI: u16 = 1;
 const STRTAB: u32 = 4;
 const SHSTRTAB: u16 = 5;
 const SECTIONS: u16 = 6;
+/// The symbols: the null symbol, then the section symbol of `.jlji`.
+const SYMBOLS: u32 = 2;
 
 /// The bytes of the object before the container (whose data is
 /// `container_size` bytes: frame and payload); their length is the
 /// container's file offset, a multiple of 64.
 pub(crate) fn head(h: &ElfHeader, container_size: u64) -> Result<Vec<u8>, EmitError> {
-    // Sizes of the ELF header, a section header, a symbol, and the word alignment.
-    let (ehsize, shentsize, symentsize, word): (u16, u16, u16, u64) =
-        if h.wide { (64, 64, 24, 8) } else { (52, 40, 16, 4) };
-
+    let class = Class::of(h.wide);
     let mut names = vec![0u8];
     let jlji_name = add_name(&mut names, b".jlji");
     // An empty `.note.GNU-stack` says "no executable stack needed": without
@@ -62,72 +56,120 @@ pub(crate) fn head(h: &ElfHeader, container_size: u64) -> Result<Vec<u8>, EmitEr
     let symtab_name = add_name(&mut names, b".symtab");
     let strtab_name = add_name(&mut names, b".strtab");
     let shstrtab_name = add_name(&mut names, b".shstrtab");
-
-    let shoff = u64::from(ehsize);
-    let symtab_at = aligned(
-        Format::Elf,
-        "symtab_at",
-        shoff.saturating_add(u64::from(shentsize).saturating_mul(SECTIONS.into())),
-        word,
-    )?;
-    let symtab_size = u64::from(symentsize).saturating_mul(2);
-    let strtab_at = symtab_at.saturating_add(symtab_size);
-    let shstrtab_at = strtab_at.saturating_add(1);
-    let names_size = names.len() as u64;
-    let container_at = aligned(Format::Elf, "container_at", shstrtab_at.saturating_add(names_size), CONTAINER_ALIGN)?;
-
-    let mut b = Bytes::new(Format::Elf, Endian::big_if(h.big), h.wide);
-    // e_ident
-    b.raw(b"\x7fELF").u8(if h.wide { 2 } else { 1 }).u8(if h.big { 2 } else { 1 }).u8(EV_CURRENT);
-    b.u8(h.osabi).u8(0).raw(&[0; 7]);
-    b.u16(ET_REL).u16(h.machine).u32(EV_CURRENT.into());
-    b.word("e_entry", 0)?.word("e_phoff", 0)?.word("e_shoff", shoff)?;
-    b.u32(h.flags).u16(ehsize).u16(0).u16(0).u16(shentsize).u16(SECTIONS).u16(SHSTRTAB);
+    let at = Places::new(class, names.len() as u64)?;
 
     let null = Section::default();
+    // The container is deliberately not SHF_ALLOC: the loader does not map it
+    // (FORMAT.md, "Where the payload lives"); SHF_GNU_RETAIN keeps it through
+    // --gc-sections. Its alignment keeps the frame 64-aligned in the linked
+    // output, so the payload at frame + 64 is too ("Writing rules").
     let jlji = Section {
         name: jlji_name,
         kind: SHT_PROGBITS,
         flags: SHF_GNU_RETAIN,
-        offset: container_at,
+        offset: at.container,
         size: container_size,
         align: CONTAINER_ALIGN,
         ..null
     };
-    let stack = Section { name: stack_name, kind: SHT_PROGBITS, offset: container_at, align: 1, ..null };
+    let stack = Section { name: stack_name, kind: SHT_PROGBITS, offset: at.container, align: 1, ..null };
     // sh_info of a symbol table: one past the last local symbol (both are local).
     let symtab = Section {
         name: symtab_name,
         kind: SHT_SYMTAB,
-        offset: symtab_at,
-        size: symtab_size,
+        offset: at.symtab,
+        size: at.symtab_size,
         link: STRTAB,
-        info: 2,
-        align: word,
-        entsize: symentsize.into(),
+        info: SYMBOLS,
+        align: class.word,
+        entsize: class.symbol.size,
         ..null
     };
-    let strtab = Section { name: strtab_name, kind: SHT_STRTAB, offset: strtab_at, size: 1, align: 1, ..null };
+    let strtab = Section { name: strtab_name, kind: SHT_STRTAB, offset: at.strtab, size: 1, align: 1, ..null };
     let shstrtab =
-        Section { name: shstrtab_name, kind: SHT_STRTAB, offset: shstrtab_at, size: names_size, align: 1, ..null };
-    for section in [null, jlji, stack, symtab, strtab, shstrtab] {
-        section.write(&mut b)?;
-    }
+        Section { name: shstrtab_name, kind: SHT_STRTAB, offset: at.shstrtab, size: at.names_size, align: 1, ..null };
 
-    // .symtab: the null symbol, then the section symbol of `.jlji`, which
-    // assemblers always emit and which gives tools a name for the section.
-    b.pad_to("padding", word)?;
-    b.raw(&vec![0; usize::from(symentsize)]);
-    if h.wide {
-        b.u32(0).u8(SECTION_SYMBOL).u8(0).u16(JLJI).u64(0).u64(0);
-    } else {
-        b.u32(0).u32(0).u32(0).u8(SECTION_SYMBOL).u8(0).u16(JLJI);
+    let mut head = vec![0u8; usize::try_from(at.container).map_err(|_| misplaced(".jlji", at.container))?];
+    file_header(&mut structure(&mut head, h, "ELF header", 0, class.file.size)?, h, class)?;
+    for (index, section) in (0u64..).zip([null, jlji, stack, symtab, strtab, shstrtab]) {
+        let offset = class.section.size.saturating_mul(index).saturating_add(at.shoff);
+        section.write(&mut structure(&mut head, h, "section header", offset, class.section.size)?, class)?;
     }
-    b.u8(0); // .strtab: just the empty name
-    b.raw(&names);
-    // Now at `container_at` (tests/emit_link.rs checks every target's layout).
-    b.pad_to("padding", CONTAINER_ALIGN)?;
-    Ok(b.bytes)
+    // .symtab: the null symbol (zeros), then the section symbol of `.jlji`,
+    // which assemblers always emit and which gives tools a name for the section.
+    let symbol_at = at.symtab.saturating_add(class.symbol.size);
+    let mut symbol = structure(&mut head, h, "symbol", symbol_at, class.symbol.size)?;
+    symbol.raw("st_info", class.symbol.st_info, &[st_info(STB_LOCAL, STT_SECTION)])?;
+    symbol.u16("st_shndx", class.symbol.st_shndx, JLJI.into())?;
+    // .strtab is just the empty name, a zero byte already there.
+    structure(&mut head, h, ".shstrtab", at.shstrtab, at.names_size)?.raw(".shstrtab", 0, &names)?;
+    // The rest up to `container` is zero padding (tests/emit_link.rs checks
+    // every target's layout).
+    Ok(head)
+}
+
+/// Where the parts before the container go.
+struct Places {
+    /// `e_shoff`: the section headers follow the ELF header.
+    shoff: u64,
+    symtab: u64,
+    symtab_size: u64,
+    strtab: u64,
+    shstrtab: u64,
+    names_size: u64,
+    container: u64,
+}
+
+impl Places {
+    fn new(class: &Class, names_size: u64) -> Result<Places, EmitError> {
+        let shoff = class.file.size;
+        let headers_end = class.section.size.saturating_mul(SECTIONS.into()).saturating_add(shoff);
+        let symtab = aligned(Format::Elf, "sh_offset", headers_end, class.word)?;
+        let symtab_size = class.symbol.size.saturating_mul(SYMBOLS.into());
+        let strtab = symtab.saturating_add(symtab_size);
+        let shstrtab = strtab.saturating_add(1);
+        let container = aligned(Format::Elf, "sh_offset", shstrtab.saturating_add(names_size), CONTAINER_ALIGN)?;
+        Ok(Places { shoff, symtab, symtab_size, strtab, shstrtab, names_size, container })
+    }
+}
+
+/// The ELF header (gABI, "ELF Header" and "ELF Identification").
+fn file_header(b: &mut Patch<'_>, h: &ElfHeader, class: &Class) -> Result<(), EmitError> {
+    let (f, data) = (&class.file, if h.big { ELFDATA2MSB } else { ELFDATA2LSB });
+    b.raw("e_ident", 0, &ELFMAG)?;
+    b.raw("EI_CLASS", EI_CLASS, &[class.ident])?;
+    b.raw("EI_DATA", EI_DATA, &[data])?;
+    b.raw("EI_VERSION", EI_VERSION, &[EV_CURRENT])?;
+    b.raw("EI_OSABI", EI_OSABI, &[h.osabi])?;
+    b.u16("e_type", f.e_type, ET_REL.into())?;
+    b.u16("e_machine", f.e_machine, h.machine.into())?;
+    b.u32("e_version", f.e_version, EV_CURRENT.into())?;
+    b.word("e_shoff", f.e_shoff, class.file.size)?;
+    b.u32("e_flags", f.e_flags, h.flags.into())?;
+    b.u16("e_ehsize", f.e_ehsize, class.file.size)?;
+    b.u16("e_shentsize", f.e_shentsize, class.section.size)?;
+    b.u16("e_shnum", f.e_shnum, SECTIONS.into())?;
+    b.u16("e_shstrndx", f.e_shstrndx, SHSTRTAB.into())?;
+    Ok(())
+}
+
+/// The `size` bytes at `at` of `head`, to write the fields of the structure
+/// `what` into (at offsets relative to it, as the layouts give them).
+fn structure<'b>(
+    head: &'b mut [u8],
+    h: &ElfHeader,
+    what: &'static str,
+    at: u64,
+    size: u64,
+) -> Result<Patch<'b>, EmitError> {
+    let range = usize::try_from(at).ok().zip(usize::try_from(size).ok());
+    let bytes = range.and_then(|(at, size)| head.get_mut(at..at.checked_add(size)?));
+    let bytes = bytes.ok_or(misplaced(what, at))?;
+    Ok(Patch::new(bytes, Format::Elf, Endian::big_if(h.big), h.wide))
+}
+
+fn misplaced(field: &'static str, offset: u64) -> EmitError {
+    EmitError::Misplaced { format: Format::Elf, field, offset }
 }
 
 /// Appends `name` and its NUL to a string table; returns its offset.
@@ -153,12 +195,17 @@ struct Section {
 }
 
 impl Section {
-    fn write(&self, b: &mut Bytes) -> Result<(), EmitError> {
-        b.u32(self.name).u32(self.kind);
-        b.word("sh_flags", self.flags)?.word("sh_addr", 0)?.word("sh_offset", self.offset)?;
-        b.word("section size (sh_size)", self.size)?;
-        b.u32(self.link).u32(self.info);
-        b.word("sh_addralign", self.align)?.word("sh_entsize", self.entsize)?;
+    fn write(&self, b: &mut Patch<'_>, class: &Class) -> Result<(), EmitError> {
+        let at = &class.section;
+        b.u32("sh_name", at.sh_name, self.name.into())?;
+        b.u32("sh_type", at.sh_type, self.kind.into())?;
+        b.word("sh_flags", at.sh_flags, self.flags)?;
+        b.word("sh_offset", at.sh_offset, self.offset)?;
+        b.word("section size (sh_size)", at.sh_size, self.size)?;
+        b.u32("sh_link", at.sh_link, self.link.into())?;
+        b.u32("sh_info", at.sh_info, self.info.into())?;
+        b.word("sh_addralign", at.sh_addralign, self.align)?;
+        b.word("sh_entsize", at.sh_entsize, self.entsize)?;
         Ok(())
     }
 }

@@ -52,337 +52,293 @@
 //! - `llvm-strip` (default `--strip-all`) removes every non-allocated section
 //!   it does not know, `.jlji` included: afterwards `find_ji_payload` reports
 //!   `NoContainer`. `llvm-strip --keep-section=.jlji` keeps it.
+//!
+//! [`layout`] reads the input through the navigator's [`Header`] and
+//! [`SectionTable`], then builds the output in named steps: what to keep
+//! ([`kept_part`]), where the new parts go ([`Places`]), the new name table,
+//! section header table and ELF header; every field at the offset
+//! [`super::layout`] gives.
 
-use crate::frame::Frame;
+use super::header::{Header, SectionTable};
+use super::layout::{Class, PAGE_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_PROGBITS, SHT_STRTAB};
+use crate::frame::{self, Frame, CONTAINER_ALIGN};
 use crate::read::Data;
-use crate::write::align_up;
 use crate::write::error::InjectError;
 use crate::write::plan::{copy_with_holes, InjectOptions, PayloadInfo, Piece, Plan, UNSEALED};
-use crate::{Error, FileRange};
+use crate::write::{add, aligned, Misfit, Patch, Problem};
+use crate::{Error, FileRange, Format};
 
-const SHT_PROGBITS: u32 = 1;
-const SHT_STRTAB: u32 = 3;
-const SHT_NOBITS: u32 = 8;
-/// First reserved section index; counts and indices from here on are escaped.
-const SHN_LORESERVE: u64 = 0xff00;
-const SHN_XINDEX: u16 = 0xffff;
-/// `e_phnum` escape: the real count is in section 0's `sh_info`.
-const PN_XNUM: u16 = 0xffff;
-const PAGE: u64 = 4096;
 const NAME: &[u8] = b".jlji";
+const SHSTRTAB: &[u8] = b".shstrtab";
+/// The frame's size, which is also its `payload_offset`: the payload follows it.
+const FRAME: u64 = frame::SIZE as u64;
 
-/// Field offsets for one ELF class.
-struct Class {
-    wide: bool,
-    ehsize: u64,
-    phoff: u64,
-    shoff: u64,
-    phentsize: u64,
-    shentsize: u64,
-    /// Size of a section header.
-    sh_size: u64,
-    /// Section header fields: sh_offset, sh_size, sh_link, sh_info, sh_addralign.
-    sh: [u64; 5],
-    /// Program header fields: p_offset, p_filesz.
-    ph: [u64; 2],
+/// The input, read as the navigator reads it.
+struct Input<'a> {
+    header: Header<'a>,
+    /// The section header table (empty if the file has none).
+    table: SectionTable<'a>,
+    /// The section name table, unless `e_shstrndx` is `SHN_UNDEF` (the file
+    /// has none; one is added).
+    names: Option<Data<'a>>,
+    /// The index and data of the `.jlji` section, if there is one.
+    existing: Option<(u64, FileRange)>,
 }
 
-const CLASS32: Class = Class {
-    wide: false,
-    ehsize: 52,
-    phoff: 28,
-    shoff: 32,
-    phentsize: 42,
-    shentsize: 46,
-    sh_size: 40,
-    sh: [16, 20, 24, 28, 32],
-    ph: [4, 16],
-};
-const CLASS64: Class = Class {
-    wide: true,
-    ehsize: 64,
-    phoff: 32,
-    shoff: 40,
-    phentsize: 54,
-    shentsize: 58,
-    sh_size: 64,
-    sh: [24, 32, 40, 44, 48],
-    ph: [8, 32],
-};
-
-/// Writes fields in the file's byte order and width.
-struct Put {
-    big: bool,
-    wide: bool,
+/// Where the new parts go: frame | payload | names | table, the payload on
+/// a page boundary.
+struct Places {
+    frame: u64,
+    payload: u64,
+    names: u64,
+    names_end: u64,
+    table: u64,
 }
 
-impl Put {
-    fn bytes(&self, buf: &mut [u8], at: u64, le: &[u8]) -> Result<(), InjectError> {
-        let field = usize::try_from(at)
-            .ok()
-            .and_then(|at| buf.get_mut(at..at.checked_add(le.len())?))
-            .ok_or_else(|| InjectError::refused("ELF header field", at, "outside the header (internal error)"))?;
-        field.copy_from_slice(le);
-        if self.big {
-            field.reverse();
-        }
-        Ok(())
-    }
-    fn u16(&self, buf: &mut [u8], at: u64, v: u16) -> Result<(), InjectError> {
-        self.bytes(buf, at, &v.to_le_bytes())
-    }
-    fn u32(&self, buf: &mut [u8], at: u64, v: u32) -> Result<(), InjectError> {
-        self.bytes(buf, at, &v.to_le_bytes())
-    }
-    /// A 64-bit field in ELF64, a 32-bit one in ELF32 (checked to fit).
-    fn word(&self, buf: &mut [u8], at: u64, v: u64, what: &'static str) -> Result<(), InjectError> {
-        if self.wide {
-            return self.bytes(buf, at, &v.to_le_bytes());
-        }
-        let v = u32::try_from(v).map_err(|_| {
-            InjectError::refused(
-                what,
-                at,
-                format!("{v:#x} does not fit a 32-bit ELF file; the output would pass 4 GiB"),
-            )
-        })?;
-        self.bytes(buf, at, &v.to_le_bytes())
-    }
+/// The new section name table, and where in it the names of the `.jlji`
+/// section and of the name table itself are.
+struct Names {
+    bytes: Vec<u8>,
+    jlji: u64,
+    shstrtab: u64,
 }
 
-fn overflow(what: &'static str, offset: u64) -> InjectError {
-    InjectError::from(Error::Overflow { what, offset, size: 0, count: 1 })
-}
-
-fn add(a: u64, b: u64, what: &'static str) -> Result<u64, InjectError> {
-    a.checked_add(b).ok_or_else(|| overflow(what, a))
+/// The indices in the new section header table.
+struct Indices {
+    jlji: u64,
+    names: u64,
+    count: u64,
 }
 
 /// The output layout for `library` with `payload` added. See the module docs.
 pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
-    let file = Data::new(library, 0, "the file");
-    let ident = file.table("ELF identification", 0, 16, 1)?;
-    let c = match ident.u8(4)? {
-        1 => &CLASS32,
-        2 => &CLASS64,
-        v => return Err(Error::invalid("ELF EI_CLASS", 4, v, "1 (32-bit) or 2 (64-bit)").into()),
-    };
-    let big = match ident.u8(5)? {
-        1 => false,
-        2 => true,
-        v => return Err(Error::invalid("ELF EI_DATA", 5, v, "1 (little) or 2 (big endian)").into()),
-    };
-    let put = Put { big, wide: c.wide };
-    let file = file.with_endian(crate::Endian::big_if(big));
-    let header = file.table("ELF header", 0, c.ehsize, 1)?;
-    let shoff = header.word(c.shoff, c.wide)?;
-    let e_shnum = header.u16(c.shentsize.saturating_add(2))?;
-    let e_shstrndx = header.u16(c.shentsize.saturating_add(4))?;
-    let entsize = if shoff == 0 { c.sh_size } else { u64::from(header.u16(c.shentsize)?) };
-    if entsize < c.sh_size {
-        let expected = "at least 40 (32-bit) or 64 (64-bit)";
-        return Err(Error::invalid("ELF e_shentsize", c.shentsize, entsize, expected).into());
-    }
-
-    // The old section header table, with the counts the gABI escapes decoded.
-    let zero = if shoff == 0 { None } else { Some(file.table("ELF section header 0", shoff, entsize, 1)?) };
-    let count = match (zero, e_shnum) {
-        (None, _) => 0,
-        (Some(zero), 0) => zero.word(c.sh[1], c.wide)?,
-        (Some(_), n) => u64::from(n),
-    };
-    let table = file.table("ELF section header table", shoff, entsize, count)?;
-    let strndx = match (zero, e_shstrndx) {
-        (Some(zero), SHN_XINDEX) => u64::from(zero.u32(c.sh[2])?),
-        (_, n) => u64::from(n),
-    };
-    // Index 0 (SHN_UNDEF) means the file has no name table; one is added.
-    let names_entry =
-        if strndx == 0 { None } else { Some(table.entry("ELF section name table header", strndx, entsize)?) };
-    let old_names = match names_entry {
-        Some(sh) => {
-            let range = range(sh, c)?;
-            file.table("ELF section name table", range.offset, range.size, 1)?.bytes
-        }
-        None => &[],
-    };
-    let names_view = Data::new(old_names, 0, "ELF section name table");
-    let mut existing = None;
-    for (index, sh) in (0u64..).zip(table.entries("ELF section header", entsize)) {
-        if names_entry.is_some() && names_view.cstr_is(u64::from(sh.u32(0)?), NAME) {
-            if let Some((_, first)) = existing {
-                let first: FileRange = first;
-                return Err(Error::Ambiguous { first: first.offset, second: range(sh, c)?.offset }.into());
-            }
-            existing = Some((index, range(sh, c)?));
-        }
-    }
-
+    let input = read(library)?;
+    let class = input.header.class();
+    let len = input.header.file.len();
     // How much of the input to keep (`keep`), and which bytes of it to blank.
-    let len = file.len();
-    let (keep, holes) = match existing {
+    let (keep, holes) = match input.existing {
         None => (len, Vec::new()),
-        Some((_, container)) if options.replace => {
-            kept_part(file, c, &table, entsize, strndx, existing.map(|(i, _)| i), container)?
-        }
+        Some((index, container)) if options.replace => kept_part(&input, index, container)?,
         Some((_, container)) => {
             return Err(InjectError::AlreadyHasPayload { path: Default::default(), offset: container.offset })
         }
     };
+    let names = new_names(&input);
+    let at = Places::new(class, keep, payload.size, names.bytes.len() as u64)?;
+    let (table, indices) = new_section_table(&input, &at, &names, payload.size)?;
+    let elf_header = new_elf_header(&input, &at, table.len() as u64, &indices)?;
 
-    // frame | payload | names | table, the payload on a page boundary.
-    let frame_at = add(keep, 64, "ELF .jlji section")?;
-    let frame_at = align_up(frame_at, PAGE).ok_or_else(|| overflow("ELF .jlji section", keep))?.saturating_sub(64);
-    let payload_at = add(frame_at, 64, "payload")?;
-    let names_at = add(payload_at, payload.size, "payload")?;
-    let mut names = old_names.to_vec();
-    if names.is_empty() {
-        // Offset 0 must hold the empty name: section 0 (and any unnamed one) points there.
-        names.push(0);
-    }
-    let jlji_name = names.len() as u64;
-    if existing.is_none() {
-        names.extend_from_slice(NAME);
-        names.push(0);
-    }
-    let shstrtab_name = names.len() as u64;
-    if names_entry.is_none() {
-        names.extend_from_slice(b".shstrtab\0");
-    }
-    let names_len = names.len() as u64;
-    let table_at = add(names_at, names_len, "ELF section name table")?;
-    let table_at =
-        align_up(table_at, if c.wide { 8 } else { 4 }).ok_or_else(|| overflow("ELF section header table", names_at))?;
-
-    // The new table: the old entries, then .jlji (and a name table, and a null
-    // section 0, when the file had none).
-    let mut new_table = Vec::new();
-    if count == 0 {
-        new_table.resize(usize::try_from(entsize).unwrap_or(0), 0);
-    }
-    new_table.extend_from_slice(table.bytes);
-    let entry = |i: u64| i.checked_mul(entsize).ok_or_else(|| overflow("ELF section header", i));
-    let base_count = count.max(1);
-    let jlji_index = match existing {
-        Some((index, _)) => index,
-        None => base_count,
-    };
-    let names_index = match names_entry {
-        Some(_) => strndx,
-        None => add(base_count, u64::from(existing.is_none()), "ELF section count")?,
-    };
-    let new_count =
-        base_count.saturating_add(u64::from(existing.is_none())).saturating_add(u64::from(names_entry.is_none()));
-    new_table
-        .resize(usize::try_from(entry(new_count)?).map_err(|_| overflow("ELF section header table", table_at))?, 0);
-
-    let container_size = add(payload.size, 64, "ELF .jlji section")?;
-    let at = entry(jlji_index)?;
-    if existing.is_none() {
-        put.u32(&mut new_table, at, u32::try_from(jlji_name).map_err(|_| overflow("ELF section name", jlji_name))?)?;
-    }
-    put.u32(&mut new_table, add(at, 4, "ELF section header")?, SHT_PROGBITS)?;
-    put.word(&mut new_table, add(at, 8, "ELF section header")?, 0, "ELF sh_flags")?;
-    put.word(&mut new_table, add(at, if c.wide { 16 } else { 12 }, "ELF section header")?, 0, "ELF sh_addr")?;
-    put.word(&mut new_table, add(at, c.sh[0], "ELF section header")?, frame_at, "ELF .jlji sh_offset")?;
-    put.word(&mut new_table, add(at, c.sh[1], "ELF section header")?, container_size, "ELF .jlji sh_size")?;
-    put.u32(&mut new_table, add(at, c.sh[2], "ELF section header")?, 0)?;
-    put.u32(&mut new_table, add(at, c.sh[3], "ELF section header")?, 0)?;
-    put.word(&mut new_table, add(at, c.sh[4], "ELF section header")?, 64, "ELF sh_addralign")?;
-    put.word(
-        &mut new_table,
-        add(at, c.sh[4].saturating_add(if c.wide { 8 } else { 4 }), "ELF section header")?,
-        0,
-        "ELF sh_entsize",
-    )?;
-
-    let at = entry(names_index)?;
-    if names_entry.is_none() {
-        let name = u32::try_from(shstrtab_name).map_err(|_| overflow("ELF section name", shstrtab_name))?;
-        put.u32(&mut new_table, at, name)?;
-        put.u32(&mut new_table, add(at, 4, "ELF section header")?, SHT_STRTAB)?;
-        put.word(&mut new_table, add(at, c.sh[4], "ELF section header")?, 1, "ELF sh_addralign")?;
-    }
-    put.word(&mut new_table, add(at, c.sh[0], "ELF section header")?, names_at, "ELF section name table sh_offset")?;
-    put.word(&mut new_table, add(at, c.sh[1], "ELF section header")?, names_len, "ELF section name table sh_size")?;
-
-    // Section 0 carries the escaped count and name-table index, and is 0 otherwise.
-    let escaped_count = new_count >= SHN_LORESERVE;
-    let escaped_names = names_index >= SHN_LORESERVE;
-    put.word(&mut new_table, c.sh[1], if escaped_count { new_count } else { 0 }, "ELF section 0 sh_size")?;
-    let link =
-        if escaped_names { u32::try_from(names_index).map_err(|_| overflow("ELF sh_link", names_index))? } else { 0 };
-    put.u32(&mut new_table, c.sh[2], link)?;
-
-    let mut elf_header = header.bytes.to_vec();
-    put.word(&mut elf_header, c.shoff, table_at, "ELF e_shoff")?;
-    let table_end = add(table_at, new_table.len() as u64, "ELF section header table")?;
-    if !c.wide && table_end > u64::from(u32::MAX) {
-        let reason = "the output would pass 4 GiB, which a 32-bit ELF file cannot address";
-        return Err(InjectError::refused("ELF section header table", table_at, reason));
-    }
-    put.u16(&mut elf_header, c.shentsize, u16::try_from(entsize).map_err(|_| overflow("ELF e_shentsize", entsize))?)?;
-    put.u16(&mut elf_header, c.shentsize.saturating_add(2), if escaped_count { 0 } else { new_count as u16 })?;
-    put.u16(
-        &mut elf_header,
-        c.shentsize.saturating_add(4),
-        if escaped_names { SHN_XINDEX } else { names_index as u16 },
-    )?;
-
-    let frame = Frame::new(64, payload.size, UNSEALED).to_bytes();
+    let frame = Frame::new(FRAME, payload.size, UNSEALED).to_bytes();
     let mut pieces = vec![Piece::Bytes(elf_header)];
-    pieces.extend(copy_with_holes(c.ehsize, keep, &holes));
-    pieces.push(Piece::Zeros(frame_at.saturating_sub(keep)));
+    pieces.extend(copy_with_holes(class.file.size, keep, &holes));
+    pieces.push(Piece::Zeros(at.frame.saturating_sub(keep)));
     pieces.push(Piece::Bytes(frame.to_vec()));
     pieces.push(Piece::Payload);
-    pieces.push(Piece::Bytes(names));
-    pieces.push(Piece::Zeros(table_at.saturating_sub(add(names_at, names_len, "ELF section name table")?)));
-    pieces.push(Piece::Bytes(new_table));
-    Ok(Plan { pieces, payload_offset: payload_at })
+    pieces.push(Piece::Bytes(names.bytes));
+    pieces.push(Piece::Zeros(at.table.saturating_sub(at.names_end)));
+    pieces.push(Piece::Bytes(table));
+    Ok(Plan { pieces, payload_offset: at.payload })
 }
 
-/// A section's file range (size 0 for `SHT_NOBITS`).
-fn range(sh: Data<'_>, c: &Class) -> Result<FileRange, Error> {
-    let size = if sh.u32(4)? == SHT_NOBITS { 0 } else { sh.word(c.sh[1], c.wide)? };
-    Ok(FileRange { offset: sh.word(c.sh[0], c.wide)?, size })
+/// The input's headers, its name table and its `.jlji` section, if any.
+fn read(library: &[u8]) -> Result<Input<'_>, Error> {
+    let header = Header::parse(Data::new(library, 0, "the file"))?;
+    let table = match header.section_table()? {
+        Some(table) => table,
+        None => SectionTable::empty(&header)?,
+    };
+    let names = if table.names_index == SHN_UNDEF { None } else { Some(table.names()?) };
+    let existing = match names {
+        Some(names) => table.find_indexed(names, NAME)?,
+        None => None,
+    };
+    Ok(Input { header, table, names, existing })
+}
+
+impl Places {
+    fn new(class: &Class, keep: u64, payload_size: u64, names_len: u64) -> Result<Places, InjectError> {
+        let frame_end = add("ELF .jlji section", keep, FRAME)?;
+        let frame = aligned(Format::Elf, "sh_offset", frame_end, PAGE_SIZE)?.saturating_sub(FRAME);
+        let payload = add("payload", frame, FRAME)?;
+        let names = add("payload", payload, payload_size)?;
+        let names_end = add("ELF section name table", names, names_len)?;
+        let table = aligned(Format::Elf, "e_shoff", names_end, class.word)?;
+        Ok(Places { frame, payload, names, names_end, table })
+    }
+}
+
+/// The old name table with `.jlji` appended, so every existing name offset
+/// stays valid; for a file without one, the empty name (section 0 and any
+/// unnamed section point there), `.jlji` and `.shstrtab`.
+fn new_names(input: &Input<'_>) -> Names {
+    let mut bytes = input.names.map_or(&[][..], |names| names.bytes).to_vec();
+    if bytes.is_empty() {
+        bytes.push(0);
+    }
+    let jlji = bytes.len() as u64;
+    if input.existing.is_none() {
+        bytes.extend_from_slice(NAME);
+        bytes.push(0);
+    }
+    let shstrtab = bytes.len() as u64;
+    if input.names.is_none() {
+        bytes.extend_from_slice(SHSTRTAB);
+        bytes.push(0);
+    }
+    Names { bytes, jlji, shstrtab }
+}
+
+/// The old section header table entry for entry (so no index changes), then
+/// `.jlji` and, for a file without them, a name table and a null section 0.
+/// Section 0 carries the count and name table index that do not fit the
+/// ELF header ("Extended Section Numbering").
+fn new_section_table(
+    input: &Input<'_>,
+    at: &Places,
+    names: &Names,
+    payload_size: u64,
+) -> Result<(Vec<u8>, Indices), InjectError> {
+    let (table, header) = (&input.table, &input.header);
+    let base_count = table.count.max(1);
+    let (added_jlji, added_names) = (u64::from(input.existing.is_none()), u64::from(input.names.is_none()));
+    let indices = Indices {
+        jlji: input.existing.map_or(base_count, |(index, _)| index),
+        names: match input.names {
+            Some(_) => table.names_index,
+            None => add("ELF section count", base_count, added_jlji)?,
+        },
+        count: base_count.saturating_add(added_jlji).saturating_add(added_names),
+    };
+    let mut bytes = Vec::new();
+    if table.count == 0 {
+        bytes.resize(usize::try_from(table.entsize).unwrap_or(0), 0);
+    }
+    bytes.extend_from_slice(table.headers.bytes);
+    let len = usize::try_from(entry_at(table, indices.count)?);
+    let too_long = Error::Overflow { what: "ELF section header table", offset: at.table, size: 0, count: 1 };
+    bytes.resize(len.map_err(|_| too_long)?, 0);
+
+    let mut patch = Patch::new(&mut bytes, Format::Elf, header.image.endian, header.wide);
+    let s = &header.class().section;
+    let container_size = add("ELF .jlji section", payload_size, FRAME)?;
+    let mut jlji = Entry { patch: &mut patch, at: entry_at(table, indices.jlji)? };
+    if input.existing.is_none() {
+        jlji.u32("ELF sh_name", s.sh_name, names.jlji)?;
+    }
+    jlji.u32("ELF sh_type", s.sh_type, SHT_PROGBITS.into())?;
+    jlji.word("ELF sh_flags", s.sh_flags, 0)?;
+    jlji.word("ELF sh_addr", s.sh_addr, 0)?;
+    jlji.word("ELF .jlji sh_offset", s.sh_offset, at.frame)?;
+    jlji.word("ELF .jlji sh_size", s.sh_size, container_size)?;
+    jlji.u32("ELF sh_link", s.sh_link, 0)?;
+    jlji.u32("ELF sh_info", s.sh_info, 0)?;
+    jlji.word("ELF sh_addralign", s.sh_addralign, CONTAINER_ALIGN)?;
+    jlji.word("ELF sh_entsize", s.sh_entsize, 0)?;
+
+    let mut names_entry = Entry { patch: &mut patch, at: entry_at(table, indices.names)? };
+    if input.names.is_none() {
+        names_entry.u32("ELF sh_name", s.sh_name, names.shstrtab)?;
+        names_entry.u32("ELF sh_type", s.sh_type, SHT_STRTAB.into())?;
+        names_entry.word("ELF sh_addralign", s.sh_addralign, 1)?;
+    }
+    names_entry.word("ELF section name table sh_offset", s.sh_offset, at.names)?;
+    names_entry.word("ELF section name table sh_size", s.sh_size, names.bytes.len() as u64)?;
+
+    // Section 0's sh_size and sh_link are 0 unless they carry what the
+    // ELF header cannot hold.
+    let mut zero = Entry { patch: &mut patch, at: entry_at(table, SHN_UNDEF)? };
+    let count = if indices.count >= SHN_LORESERVE { indices.count } else { 0 };
+    zero.word("ELF section 0 sh_size", s.sh_size, count)?;
+    zero.u32("ELF sh_link", s.sh_link, if indices.names >= SHN_LORESERVE { indices.names } else { 0 })?;
+    Ok((bytes, indices))
+}
+
+/// The input's ELF header with the new table's place, entry size, count and
+/// name table index (escaped to section 0 where they do not fit).
+fn new_elf_header(input: &Input<'_>, at: &Places, table_len: u64, indices: &Indices) -> Result<Vec<u8>, InjectError> {
+    let header = &input.header;
+    let f = &header.class().file;
+    let mut bytes = header.fields.bytes.to_vec();
+    let mut patch = Patch::new(&mut bytes, Format::Elf, header.image.endian, header.wide);
+    patch.word("ELF e_shoff", f.e_shoff, at.table).map_err(past_4_gib)?;
+    let table_end = add("ELF section header table", at.table, table_len)?;
+    if !header.wide && table_end > u64::from(u32::MAX) {
+        let reason = "the output would pass 4 GiB, which a 32-bit ELF file cannot address";
+        return Err(InjectError::refused("ELF section header table", at.table, reason));
+    }
+    patch.u16("ELF e_shentsize", f.e_shentsize, input.table.entsize)?;
+    let shnum = if indices.count >= SHN_LORESERVE { 0 } else { indices.count };
+    patch.u16("ELF e_shnum", f.e_shnum, shnum)?;
+    let shstrndx = if indices.names >= SHN_LORESERVE { SHN_XINDEX.into() } else { indices.names };
+    patch.u16("ELF e_shstrndx", f.e_shstrndx, shstrndx)?;
+    Ok(bytes)
+}
+
+/// Where section header `index` starts in the table.
+fn entry_at(table: &SectionTable<'_>, index: u64) -> Result<u64, Error> {
+    index.checked_mul(table.entsize).ok_or(Error::Overflow {
+        what: "ELF section header",
+        offset: index,
+        size: 0,
+        count: 1,
+    })
+}
+
+/// Field writes into the entry at `at` of the new section header table.
+struct Entry<'p, 'b> {
+    patch: &'p mut Patch<'b>,
+    at: u64,
+}
+
+impl Entry<'_, '_> {
+    fn u32(&mut self, field: &'static str, offset: u64, value: u64) -> Result<(), InjectError> {
+        let at = add("ELF section header", self.at, offset)?;
+        Ok(self.patch.u32(field, at, value)?)
+    }
+
+    /// A word field: in ELF32, a value past 32 bits means the output would
+    /// pass 4 GiB.
+    fn word(&mut self, field: &'static str, offset: u64, value: u64) -> Result<(), InjectError> {
+        let at = add("ELF section header", self.at, offset)?;
+        self.patch.word(field, at, value).map_err(past_4_gib)
+    }
+}
+
+/// A word field that does not fit an ELF32 file.
+fn past_4_gib(misfit: Misfit) -> InjectError {
+    match misfit.problem {
+        Problem::TooLarge { value, .. } => InjectError::refused(
+            misfit.field,
+            misfit.at,
+            format!("{value:#x} does not fit a 32-bit ELF file; the output would pass 4 GiB"),
+        ),
+        Problem::Outside { .. } | Problem::Overflow => misfit.into(),
+    }
 }
 
 /// When replacing: how much of the input to keep, and the ranges in it to blank.
 ///
 /// Everything the file still uses — the ELF header, the program headers, every
-/// segment's bytes, every section but the old `.jlji` and the name table
-/// (both rewritten) — must be kept. The old container and payload are dropped
-/// when they come after all of that, and blanked otherwise.
-fn kept_part(
-    file: Data<'_>,
-    c: &Class,
-    table: &Data<'_>,
-    entsize: u64,
-    strndx: u64,
-    jlji: Option<u64>,
-    container: FileRange,
-) -> Result<(u64, Vec<(u64, u64)>), InjectError> {
-    let header = file.table("ELF header", 0, c.ehsize, 1)?;
-    let mut used: Vec<(u64, u64)> = vec![(0, c.ehsize)];
-    let phoff = header.word(c.phoff, c.wide)?;
-    let phentsize = u64::from(header.u16(c.phentsize)?);
-    let phnum = match header.u16(c.phentsize.saturating_add(2))? {
-        PN_XNUM => u64::from(table.entry("ELF section header 0", 0, entsize)?.u32(c.sh[3])?),
-        n => u64::from(n),
-    };
-    if phoff != 0 && phnum != 0 {
-        let phdrs = file.table("ELF program header table", phoff, phentsize, phnum)?;
-        used.push((phoff, phdrs.base.saturating_add(phdrs.len())));
-        for ph in phdrs.entries("ELF program header", phentsize) {
-            let (offset, size) = (ph.word(c.ph[0], c.wide)?, ph.word(c.ph[1], c.wide)?);
+/// segment's bytes, every section but the old `.jlji` (section `jlji`) and
+/// the name table (both rewritten) — must be kept. The old container and
+/// payload are dropped when they come after all of that, and blanked otherwise.
+fn kept_part(input: &Input<'_>, jlji: u64, container: FileRange) -> Result<(u64, Vec<(u64, u64)>), InjectError> {
+    let (header, table) = (&input.header, &input.table);
+    let (class, file) = (header.class(), header.file);
+    let mut used: Vec<(u64, u64)> = vec![(0, class.file.size)];
+    if let Some((phdrs, entsize)) = header.program_table(table)? {
+        used.push((phdrs.base, phdrs.base.saturating_add(phdrs.len())));
+        for ph in phdrs.entries("ELF program header", entsize) {
+            let (offset, size) =
+                (ph.word(class.program.p_offset, header.wide)?, ph.word(class.program.p_filesz, header.wide)?);
             used.push((offset, offset.saturating_add(size)));
         }
     }
-    for (index, sh) in (0u64..).zip(table.entries("ELF section header", entsize)) {
-        if index == 0 || index == strndx || Some(index) == jlji {
+    for (index, sh) in (0u64..).zip(table.headers.entries("ELF section header", table.entsize)) {
+        if index == SHN_UNDEF || index == table.names_index || index == jlji {
             continue;
         }
-        let r = range(sh, c)?;
+        let r = table.fields(sh)?.range;
         if r.size > 0 {
             used.push((r.offset, r.offset.saturating_add(r.size)));
         }
