@@ -105,20 +105,21 @@ impl Arch {
 
     /// ELF `e_machine`; some machines share a value across widths.
     pub(crate) fn from_elf(machine: u16, wide: bool) -> Arch {
+        use crate::elf::layout::abi::*;
         match (machine, wide) {
-            (3, _) => Arch::X86,
-            (62, _) => Arch::X86_64,
-            (40, _) => Arch::Arm,
-            (183, _) => Arch::Aarch64,
-            (243, false) => Arch::Riscv32,
-            (243, true) => Arch::Riscv64,
-            (20, _) => Arch::Powerpc,
-            (21, _) => Arch::Powerpc64,
-            (8 | 10, false) => Arch::Mips,
-            (8 | 10, true) => Arch::Mips64,
-            (22, true) => Arch::S390x,
-            (43, _) => Arch::Sparc64,
-            (258, true) => Arch::Loongarch64,
+            (EM_386, _) => Arch::X86,
+            (EM_X86_64, _) => Arch::X86_64,
+            (EM_ARM, _) => Arch::Arm,
+            (EM_AARCH64, _) => Arch::Aarch64,
+            (EM_RISCV, false) => Arch::Riscv32,
+            (EM_RISCV, true) => Arch::Riscv64,
+            (EM_PPC, _) => Arch::Powerpc,
+            (EM_PPC64, _) => Arch::Powerpc64,
+            (EM_MIPS | EM_MIPS_RS3_LE, false) => Arch::Mips,
+            (EM_MIPS | EM_MIPS_RS3_LE, true) => Arch::Mips64,
+            (EM_S390, true) => Arch::S390x,
+            (EM_SPARCV9, _) => Arch::Sparc64,
+            (EM_LOONGARCH, true) => Arch::Loongarch64,
             (m, _) => Arch::Unknown(u32::from(m)),
         }
     }

@@ -294,12 +294,10 @@ pub(crate) const SECTION_HEADER_HEAD: usize = 40;
 
 // ---------------------------------------------------------------------------
 // ABI supplements: OS ABIs, machines and processor flags (`e_flags`). The
-// writers' ABI policy in `src/emit.rs` and `Arch::from_elf` in `src/arch.rs`
-// use these.
-
-// Nothing in this module reads these constants until `src/emit.rs` and
-// `src/arch.rs` are pointed at them.
-#[allow(dead_code)]
+// writers' ABI policy in `src/emit/abi.rs` and `Arch::from_elf` in
+// `src/arch.rs` use these. (`EM_SPARC` and the like are used only by the
+// writers, which need `std`.)
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 pub(crate) mod abi {
     /// `EI_OSABI` values (gABI, "ELF Identification").
     pub(crate) const ELFOSABI_NONE: u8 = 0;

@@ -12,6 +12,7 @@ use crate::elf::emit::ElfHeader;
 use crate::macho::emit::MachOHeader;
 use crate::write::error::EmitError;
 use crate::{Arch, Endian, Format, Image};
+use crate::elf::layout::abi::*;
 
 /// The format-specific header values that a triple decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,92 +64,68 @@ impl Header {
 // GNU ld rejecting ppc64 ABI 2 next to ABI 1 and MIPS n64 next to o32. GNU ld
 // skips the ARM and RISC-V checks for objects without code.
 
-/// `EI_OSABI` values (gABI, "ELF Identification").
-const ELFOSABI_NONE: u8 = 0;
-const ELFOSABI_GNU: u8 = 3;
-const ELFOSABI_FREEBSD: u8 = 9;
+// The constants are the spec's, in src/elf/layout.rs; why each is chosen:
+// `EI_OSABI` values (gABI, "ELF Identification").
 
-/// ARM (ARM IHI 0044 "ELF for the Arm Architecture", "ELF header"): EABI
-/// version 5 and the float calling convention. GNU ld rejects inputs whose
-/// EABI version differs from the output's.
-const EF_ARM_EABI_VER5: u32 = 0x0500_0000;
-const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
-const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
+// ARM (ARM IHI 0044 "ELF for the Arm Architecture", "ELF header"): EABI
+// version 5 and the float calling convention. GNU ld rejects inputs whose
+// EABI version differs from the output's.
 
-/// RISC-V (RISC-V ELF psABI, "File Header"). lld and GNU ld refuse to link
-/// objects with different float ABIs or RVE bits; RVC is or-ed together.
-const EF_RISCV_RVC: u32 = 0x1;
-const EF_RISCV_FLOAT_ABI_SINGLE: u32 = 0x2;
-const EF_RISCV_FLOAT_ABI_DOUBLE: u32 = 0x4;
-const EF_RISCV_RVE: u32 = 0x8;
+// RISC-V (RISC-V ELF psABI, "File Header"). lld and GNU ld refuse to link
+// objects with different float ABIs or RVE bits; RVC is or-ed together.
 
-/// PowerPC64 (64-bit ELF V2 ABI, "ELF Header"): `e_flags & 3` is the ABI
-/// version; 0 means unspecified, which both lld and GNU ld accept with either.
-const EF_PPC64_ABI_V2: u32 = 2;
+// PowerPC64 (64-bit ELF V2 ABI, "ELF Header"): `e_flags & 3` is the ABI
+// version; 0 means unspecified, which both lld and GNU ld accept with either.
 
-/// SPARC V9 memory model (SPARC Compliance Definition 2.4, `EF_SPARCV9_MM`):
-/// GNU ld gives the output the strictest model of its inputs (TSO = 0), so
-/// code-free data asks for the weakest, relaxed memory order, which is also
-/// what LLVM writes.
-const EF_SPARCV9_RMO: u32 = 2;
+// SPARC V9 memory model (SPARC Compliance Definition 2.4, `EF_SPARCV9_MM`):
+// GNU ld gives the output the strictest model of its inputs (TSO = 0), so
+// code-free data asks for the weakest, relaxed memory order, which is also
+// what LLVM writes.
 
-/// MIPS (SYSV MIPS psABI; names as in LLVM's ELF.h). lld errors on a
-/// different ABI, NaN encoding or FP64 bit, or an ISA it cannot combine, and
-/// warns when PIC and non-PIC (abicalls) inputs are mixed.
-const EF_MIPS_PIC: u32 = 0x2;
-const EF_MIPS_CPIC: u32 = 0x4;
-const EF_MIPS_ABI2: u32 = 0x20;
-const EF_MIPS_NAN2008: u32 = 0x400;
-const EF_MIPS_ABI_O32: u32 = 0x1000;
-const EF_MIPS_ARCH_32: u32 = 0x5000_0000;
-const EF_MIPS_ARCH_64: u32 = 0x6000_0000;
-const EF_MIPS_ARCH_32R6: u32 = 0x9000_0000;
-const EF_MIPS_ARCH_64R6: u32 = 0xa000_0000;
+// MIPS (SYSV MIPS psABI; names as in LLVM's ELF.h). lld errors on a
+// different ABI, NaN encoding or FP64 bit, or an ISA it cannot combine, and
+// warns when PIC and non-PIC (abicalls) inputs are mixed.
 
-/// LoongArch (LoongArch ELF psABI, "e_flags"): the float ABI modifier (lld
-/// refuses mixing) and object ABI version 1 (lld refuses version 0).
-const EF_LOONGARCH_ABI_SOFT_FLOAT: u32 = 0x1;
-const EF_LOONGARCH_ABI_SINGLE_FLOAT: u32 = 0x2;
-const EF_LOONGARCH_ABI_DOUBLE_FLOAT: u32 = 0x3;
-const EF_LOONGARCH_OBJABI_V1: u32 = 0x40;
+// LoongArch (LoongArch ELF psABI, "e_flags"): the float ABI modifier (lld
+// refuses mixing) and object ABI version 1 (lld refuses version 0).
 
 fn elf_header(t: &Triple<'_>, os: ElfOs) -> Result<ElfHeader, EmitError> {
     let hosted = os != ElfOs::Bare;
     let arm_float = if t.env.hard_float { EF_ARM_ABI_FLOAT_HARD } else { EF_ARM_ABI_FLOAT_SOFT };
     // (e_machine, 64-bit class, big-endian, e_flags)
     let (machine, wide, big, flags) = match t.arch {
-        "x86_64" | "amd64" => (62, !t.env.x32, false, 0),
-        "i386" | "i486" | "i586" | "i686" | "x86" => (3, false, false, 0),
-        "aarch64" | "arm64" => (183, true, false, 0),
-        "aarch64_be" => (183, true, true, 0),
-        "powerpc" | "ppc" => (20, false, true, 0),
-        "powerpcle" | "ppcle" => (20, false, false, 0),
+        "x86_64" | "amd64" => (EM_X86_64, !t.env.x32, false, 0),
+        "i386" | "i486" | "i586" | "i686" | "x86" => (EM_386, false, false, 0),
+        "aarch64" | "arm64" => (EM_AARCH64, true, false, 0),
+        "aarch64_be" => (EM_AARCH64, true, true, 0),
+        "powerpc" | "ppc" => (EM_PPC, false, true, 0),
+        "powerpcle" | "ppcle" => (EM_PPC, false, false, 0),
         // Big-endian ppc64 is ELFv1 with glibc and ELFv2 with musl (and on
         // FreeBSD 13+): "unspecified" links with both. lld refuses ELFv1 (1)
         // outright and GNU ld refuses 2 next to 1, so 0 is the only safe value
         // when the triple does not say; little-endian is always ELFv2.
-        "powerpc64" | "ppc64" => (21, true, true, if t.env.musl { EF_PPC64_ABI_V2 } else { 0 }),
-        "powerpc64le" | "ppc64le" => (21, true, false, EF_PPC64_ABI_V2),
-        "s390x" => (22, true, true, 0),
-        "sparc64" | "sparcv9" => (43, true, true, EF_SPARCV9_RMO),
-        "sparc" => (2, false, true, 0),
+        "powerpc64" | "ppc64" => (EM_PPC64, true, true, if t.env.musl { EF_PPC64_ABI_V2 } else { 0 }),
+        "powerpc64le" | "ppc64le" => (EM_PPC64, true, false, EF_PPC64_ABI_V2),
+        "s390x" => (EM_S390, true, true, 0),
+        "sparc64" | "sparcv9" => (EM_SPARCV9, true, true, EF_SPARCV9_RMO),
+        "sparc" => (EM_SPARC, false, true, 0),
         "loongarch64" => {
             let float = match t.env.loongarch_float {
                 None => EF_LOONGARCH_ABI_DOUBLE_FLOAT,
                 Some(LoongArchFloat::Single) => EF_LOONGARCH_ABI_SINGLE_FLOAT,
                 Some(LoongArchFloat::Soft) => EF_LOONGARCH_ABI_SOFT_FLOAT,
             };
-            (258, true, false, float | EF_LOONGARCH_OBJABI_V1)
+            (EM_LOONGARCH, true, false, float | EF_LOONGARCH_OBJABI_V1)
         }
         a if a.starts_with("mips") => mips(t, hosted)?,
         a if a.starts_with("riscv") => riscv(t, hosted)?,
-        a if is_arm32(a) => (40, false, a.ends_with("eb"), EF_ARM_EABI_VER5 | arm_float),
+        a if is_arm32(a) => (EM_ARM, false, a.ends_with("eb"), EF_ARM_EABI_VER5 | arm_float),
         a => return Err(triple_error(t.text, a, "a known architecture")),
     };
-    if t.env.x32 && machine != 62 {
+    if t.env.x32 && machine != EM_X86_64 {
         return Err(triple_error(t.text, t.env_text, "an environment for this architecture (x32 is x86_64's)"));
     }
-    if t.env.n32 && machine != 8 {
+    if t.env.n32 && machine != EM_MIPS {
         return Err(triple_error(t.text, t.env_text, "an environment for this architecture (n32 is mips64's)"));
     }
     Ok(ElfHeader { machine, flags, osabi: osabi(os), wide, big })
@@ -203,7 +180,7 @@ fn mips(t: &Triple<'_>, hosted: bool) -> Result<(u16, bool, bool, u32), EmitErro
     let nan = if r6 { EF_MIPS_NAN2008 } else { 0 };
     let pic = if hosted { EF_MIPS_PIC | EF_MIPS_CPIC } else { 0 };
     // n32 is a 64-bit ISA in an ELF32 file.
-    Ok((8, wide && !t.env.n32, big, isa | abi | nan | pic))
+    Ok((EM_MIPS, wide && !t.env.n32, big, isa | abi | nan | pic))
 }
 
 /// RISC-V: the float ABI and RVC from the ISA string in the arch part
@@ -235,7 +212,7 @@ fn riscv(t: &Triple<'_>, hosted: bool) -> Result<(u16, bool, bool, u32), EmitErr
     };
     let rvc = if has('c') { EF_RISCV_RVC } else { 0 };
     let rve = if letters.starts_with('e') { EF_RISCV_RVE } else { 0 };
-    Ok((243, wide, false, float | rvc | rve))
+    Ok((EM_RISCV, wide, false, float | rvc | rve))
 }
 
 // ---------------------------------------------------------------------------
