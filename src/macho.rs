@@ -8,8 +8,6 @@ pub(crate) mod emit;
 pub(crate) mod fat;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
-#[cfg(feature = "std")]
-pub(crate) mod sign;
 
 use crate::error::unique;
 use crate::read::Data;

@@ -52,7 +52,9 @@
 //! before `__LINKEDIT`; its command is rewritten in place and everything from
 //! its old file offset on is rebuilt, so the old payload is not kept.
 
-use super::sign::{self, Kind, Template};
+mod sign;
+
+use self::sign::{Kind, Template};
 use crate::frame::Frame;
 use crate::read::Data;
 use crate::write::align_up;
