@@ -23,6 +23,9 @@
 //!
 //! Run: `cargo bench --bench lookup`. BENCHMARKS.md reports ratios from one
 //! run (`scripts/criterion-table.py`), not absolute times.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::{CStr, CString};
 use std::fs::File;

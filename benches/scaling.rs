@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo bench --bench scaling`; `scripts/plot-scaling.py` draws
 //! target/criterion's estimates as docs/scaling.png (see BENCHMARKS.md).
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs::File;
 use std::hint::black_box;

@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo bench --bench verify` (needs about 3 GiB of memory while it
 //! builds the input, 2 GiB after).
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -6,6 +6,9 @@
 //! ```text
 //! cargo run --release --example inject -- LIBRARY PAYLOAD OUT [--replace]
 //! ```
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -68,6 +68,7 @@ impl Endian {
 
     /// The byte order whose flag is `big`: the form headers test it in
     /// (ELF `EI_DATA == 2`, a Mach-O magic read backwards).
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn big_if(big: bool) -> Endian {
         if big {
@@ -114,6 +115,7 @@ impl Endian {
         }
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u16_bytes(self, value: u16) -> [u8; 2] {
         if self.is_big() {
@@ -123,6 +125,7 @@ impl Endian {
         }
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u32_bytes(self, value: u32) -> [u8; 4] {
         if self.is_big() {
@@ -132,6 +135,7 @@ impl Endian {
         }
     }
 
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u64_bytes(self, value: u64) -> [u8; 8] {
         if self.is_big() {
@@ -173,7 +177,7 @@ pub struct FileRange {
     pub size: u64,
 }
 
-/// What [`find_section`] learned about an image.
+/// What [`find_section`](crate::find_section) learned about an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lookup {
     /// What the image is.
@@ -183,7 +187,7 @@ pub struct Lookup {
     pub section: Option<FileRange>,
 }
 
-/// The name of the container in `format`, as [`find_section`] spells it.
+/// The name of the container in `format`, as [`find_section`](crate::find_section) spells it.
 ///
 /// ```
 /// use pkgimg::{container_name, Format};

@@ -37,7 +37,7 @@ impl<'a> Slice<'a> {
         FileRange { offset: self.image.base, size: self.image.len() }
     }
 
-    /// Finds a section by name in this slice. See [`find_section`].
+    /// Finds a section by name in this slice. See [`find_section`](crate::find_section).
     ///
     /// ```
     /// use pkgimg::FileRange;
@@ -56,7 +56,7 @@ impl<'a> Slice<'a> {
         Ok(Lookup { section: lookup.section.map(|range| absolute(self.image, range)), ..lookup })
     }
 
-    /// Finds this slice's payload. See [`find_ji_payload`]. Unlike it, this
+    /// Finds this slice's payload. See [`find_ji_payload`](crate::find_ji_payload). Unlike it, this
     /// works on any slice, whatever the host's CPU.
     ///
     /// ```

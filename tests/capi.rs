@@ -1,5 +1,8 @@
 //! The C interface, exercised by a C program built with gcc against the static
 //! library and include/pkgimg.h, on every corpus file listed in expected.json.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

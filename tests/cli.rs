@@ -1,6 +1,9 @@
 //! The `jiscan` binary, run as a user runs it: its output, exit status and
 //! files, checked against the corpus's expected.json and against files built
 //! here by hand from FORMAT.md.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

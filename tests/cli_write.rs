@@ -1,6 +1,9 @@
 //! `jiscan inject` and `jiscan emit`, run as a user runs them: exit status,
 //! files written (and not written), and the results read back by `jiscan
 //! extract`, by the crate's reader, and by goblin and object as outside oracles.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

@@ -1,6 +1,9 @@
 //! Replays the committed fuzz corpus (minimised, fuzz/corpus-min/) and every
 //! input a fuzzer ever found to crash or disagree (fuzz/regressions/) through
 //! the same invariants the `find` target checks.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

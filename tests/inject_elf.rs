@@ -2,6 +2,9 @@
 //! child process), peer tools read it without a warning, and the payload is
 //! found exactly; replacing, refusing, the section-count escape, `strip`, and
 //! what a failure or a kill leaves behind.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

@@ -15,6 +15,9 @@
 //! - `pkgimg::payloads` finds exactly the payload in every slice, page-aligned.
 //!
 //! Under `CI=true` a missing tool fails the test (tests/common).
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

@@ -2,6 +2,9 @@
 //! tools read it without a warning, CheckSum matches an independent
 //! computation, the payload is found exactly; overlays, Authenticode,
 //! replacing and the refusals.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

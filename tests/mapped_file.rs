@@ -2,6 +2,9 @@
 //! bytes read with `std::fs::read` gives, it reads only the pages it touches
 //! (checked with mincore(2) after evicting the file from the page cache), and
 //! non-files are refused.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::ErrorKind;
 

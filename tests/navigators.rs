@@ -1,5 +1,8 @@
 //! The navigators on images built from the specifications (tests/common/model.rs),
 //! and every error case the locate issue names, with the offsets each must report.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

@@ -3,6 +3,9 @@
 //! --add-section` output — pkgimg must agree with goblin and with object on
 //! the image's identity and on the file range of every section it is asked
 //! for, and on the container in particular.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;

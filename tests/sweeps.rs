@@ -1,6 +1,9 @@
 //! Malformed-input sweeps over every corpus file: truncation at every length,
 //! and every byte set to 0x00, 0x7F, 0x80 and 0xFF in turn. The navigators
 //! must never panic, and a payload they return must lie inside the input.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "common/mod.rs"]
 mod common;
