@@ -11,6 +11,7 @@ pub(crate) mod header;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
+pub(crate) mod sections;
 
 use self::header::section_range;
 use self::layout::{mach_header, CMDSIZE_READ};
