@@ -16,16 +16,15 @@
 // Writers build headers in a Vec and write through std::io (see crate::emit).
 #![cfg(feature = "std")]
 
-use super::layout::{build_version_command, mach_header, SECTION_64, SEGMENT_COMMAND_64};
-use super::layout::{LC_BUILD_VERSION, LC_SEGMENT_64, MH_MAGIC_64, MH_OBJECT, S_ATTR_NO_DEAD_STRIP, S_REGULAR, VM_PROT_ALL};
+use super::layout::{build_version_command, mach_header, CONTAINER_SECTION, CONTAINER_SEGMENT, NAME_LEN};
+use super::layout::{
+    LC_BUILD_VERSION, LC_SEGMENT_64, MH_MAGIC_64, MH_OBJECT, S_ATTR_NO_DEAD_STRIP, S_REGULAR, VM_PROT_ALL,
+};
+use super::layout::{SECTION_64, SEGMENT_COMMAND_64};
 use crate::frame::CONTAINER_ALIGN;
 use crate::write::error::EmitError;
 use crate::write::{aligned, Bytes};
 use crate::{Endian, Format};
-
-/// The container: section `__ji` of segment `__JULIA`.
-const SEGMENT_NAME: &[u8] = b"__JULIA";
-const SECTION_NAME: &[u8] = b"__ji";
 
 /// Mach-O header values: CPU type and subtype, and `LC_BUILD_VERSION`'s
 /// platform and minimum OS version (`xxxx.yy.zz` as nibbles, as in loader.h).
@@ -64,12 +63,12 @@ pub(crate) fn head(h: &MachOHeader, container_size: u64) -> Result<Vec<u8>, Emit
     b.u32(NCMDS).u32_field("sizeofcmds", SIZEOFCMDS)?.u32(0).u32(0); // flags, reserved
 
     // segment_command_64: unnamed, vmaddr 0, covering the one section.
-    b.u32(LC_SEGMENT_64).u32_field("cmdsize", SEGMENT_CMDSIZE)?.name::<16>(b"");
+    b.u32(LC_SEGMENT_64).u32_field("cmdsize", SEGMENT_CMDSIZE)?.name::<NAME_LEN>(b"");
     b.u64(0).u64(container_size).u64(container_at).u64(container_size); // vmaddr, vmsize, fileoff, filesize
     b.u32(PROT).u32(PROT).u32(1).u32(0); // maxprot, initprot, nsects, flags
 
     // section_64: the file offset is 32-bit; it is a few hundred here.
-    b.name::<16>(SECTION_NAME).name::<16>(SEGMENT_NAME).u64(0).u64(container_size); // addr, size
+    b.name::<NAME_LEN>(CONTAINER_SECTION).name::<NAME_LEN>(CONTAINER_SEGMENT).u64(0).u64(container_size); // addr, size
     b.u32_field("section_64 offset", container_at)?;
     b.u32(ALIGN_LOG2).u32(0).u32(0).u32(SECTION_FLAGS); // align, reloff, nreloc, flags
     b.u32(0).u32(0).u32(0); // reserved1..3

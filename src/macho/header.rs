@@ -35,7 +35,6 @@ pub(crate) fn identity(endian: Endian, width: Width, cputype: u32) -> Image {
 pub(crate) struct Header<'a> {
     pub image: Image,
     pub width: Width,
-    pub filetype: u32,
     pub ncmds: u32,
     /// The `sizeofcmds` bytes after the header, in the image's byte order.
     pub commands: Data<'a>,
@@ -57,7 +56,7 @@ pub(crate) fn parse(image: Data<'_>) -> Result<Header<'_>, Error> {
         return Err(Error::invalid("Mach-O ncmds", at, ncmds, "at most sizeofcmds / 8"));
     }
     let image = identity(endian, width, fields.u32(mach_header::CPUTYPE));
-    Ok(Header { image, width, filetype: fields.u32(mach_header::FILETYPE), ncmds, commands })
+    Ok(Header { image, width, ncmds, commands })
 }
 
 impl<'a> Header<'a> {
@@ -68,11 +67,13 @@ impl<'a> Header<'a> {
     }
 }
 
-/// One load command: its `cmd` and its `cmdsize` bytes.
+/// One load command: its `cmd` and its `cmdsize` bytes. Where it is, is
+/// `data.base` (absolute); the lookup, which has no use for the offset in
+/// the image, runs measurably faster without a field for it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LoadCommand<'a> {
     pub cmd: u32,
-    /// The whole command; `data.base` is its absolute offset.
+    /// The whole command.
     pub data: Data<'a>,
 }
 
@@ -123,13 +124,6 @@ impl<'a> LoadCommands<'a> {
 }
 
 impl<'a> LoadCommand<'a> {
-    /// The command's offset in `image`, the view its header was read from.
-    /// (A method rather than a field: the lookup, which has no use for it,
-    /// runs measurably faster without carrying it.)
-    pub(crate) fn offset_in(&self, image: Data<'_>) -> u64 {
-        self.data.base.saturating_sub(image.base)
-    }
-
     /// The `nsects` section headers after a segment command, checked to lie
     /// inside the command.
     #[inline(always)]
@@ -174,7 +168,7 @@ mod tests {
     fn cmds(bytes: &[u8], base: u64, rule: CmdsizeRule) -> Result<Vec<(u64, u32, u64)>, Error> {
         let image = Data::new(bytes, base, "the slice");
         let header = parse(image)?;
-        header.commands(rule).map(|c| c.map(|c| (c.offset_in(image), c.cmd, c.data.len()))).collect()
+        header.commands(rule).map(|c| c.map(|c| (c.data.base - image.base, c.cmd, c.data.len()))).collect()
     }
 
     #[test]
@@ -182,7 +176,7 @@ mod tests {
         let bytes = image(24);
         assert_eq!(cmds(&bytes, 0x8000, CMDSIZE_READ).unwrap(), [(32, 0x1b, 24), (56, 0x19, 72)]);
         let header = parse(Data::new(&bytes, 0, "the file")).unwrap();
-        assert_eq!((header.ncmds, header.filetype, header.width.wide), (2, 6, true));
+        assert_eq!((header.ncmds, header.width.wide, header.commands.base), (2, true, 32));
     }
 
     #[test]

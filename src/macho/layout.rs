@@ -13,7 +13,16 @@
 //! clash with fields named `size`. Every structure is checked at compile time:
 //! its fields, in order, must tile it exactly ([`tiles`]), so a mistyped
 //! offset fails the build. All of these are constants: the lookup pays
-//! nothing for the names.
+//! nothing for the names. The blobs `__LINKEDIT` holds for the injector
+//! (chained fixups, code signatures) are in [`linkedit`].
+
+// Most of the format is for the writers and the code signer, which exist only
+// with `std`; the lookup reads a few of these items.
+#![cfg_attr(not(feature = "std"), allow(dead_code))]
+
+mod linkedit;
+
+pub(crate) use linkedit::*;
 
 // ---------------------------------------------------------------------------
 // Magic numbers. A reader takes the first four bytes as a little-endian
@@ -118,19 +127,33 @@ pub(crate) struct CmdsizeRule {
 }
 
 /// loader.h: "The cmdsize field ... must be a multiple of 4 bytes for 32-bit
-/// architectures and 8 bytes for 64-bit". Readers are more lenient than that,
-/// and so are the two that matter: dyld (`MachOFile::forEachLoadCommand`)
-/// refuses only a `cmdsize` that is not a multiple of 4, in either width
-/// ("FIXME: on 64-bit mach-o, should be 8-byte aligned, (might reveal
-/// bin-compat issues)"). The navigator and the section walk follow dyld: an
-/// image dyld loads is one whose container they find. Their field reads are
-/// bounds-checked, so alignment is no safety matter for them.
+/// architectures and 8 bytes for 64-bit". The loader is more lenient: dyld
+/// (`MachOFile::forEachLoadCommand`) refuses only a `cmdsize` that is not a
+/// multiple of 4, in either width ("FIXME: on 64-bit mach-o, should be 8-byte
+/// aligned, (might reveal bin-compat issues)"). The navigator and the section
+/// walk follow dyld, so that they find the container of every image dyld
+/// loads; their field reads are bounds-checked, so alignment is no safety
+/// matter for them.
 pub(crate) const CMDSIZE_READ: CmdsizeRule = CmdsizeRule { multiple: 4, expected: "a multiple of 4, at least 8" };
 
 /// The injector writes a 64-bit image, so it holds the commands it copies to
 /// loader.h's rule for 64-bit images: the `segment_command_64` it inserts
 /// (and the 64-bit fields of every command after it) stay 8-byte aligned.
 pub(crate) const CMDSIZE_WRITE_64: CmdsizeRule = CmdsizeRule { multiple: 8, expected: "a multiple of 8, at least 8" };
+
+// ---------------------------------------------------------------------------
+// Segment and section names: NUL-padded to `NAME_LEN` bytes.
+
+/// The length of `segname`, `sectname` and `note_command.data_owner`.
+pub(crate) const NAME_LEN: usize = 16;
+/// `SEG_TEXT`: code and read-only data.
+pub(crate) const SEG_TEXT: &[u8] = b"__TEXT";
+/// `SEG_LINKEDIT`: what dyld and codesign read (symbols, fixups, signature);
+/// the last segment of a linked image.
+pub(crate) const SEG_LINKEDIT: &[u8] = b"__LINKEDIT";
+/// The container (docs/FORMAT.md): section `__ji` of segment `__JULIA`.
+pub(crate) const CONTAINER_SEGMENT: &[u8] = b"__JULIA";
+pub(crate) const CONTAINER_SECTION: &[u8] = b"__ji";
 
 // ---------------------------------------------------------------------------
 // Sections (`section.flags`: the low byte is the type, the rest attributes).
@@ -165,6 +188,7 @@ pub(crate) const VM_PROT_ALL: u32 = VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECU
 // ---------------------------------------------------------------------------
 // CPU types (`<mach/machine.h>`) and `LC_BUILD_VERSION` platforms (loader.h).
 
+#[cfg_attr(not(feature = "std"), allow(unused_imports))] // the injector's page sizes need std
 pub(crate) use target::*;
 
 // `Arch::from_macho` (src/arch.rs) and the object writer's triple parser
@@ -211,7 +235,7 @@ const U8: u64 = 1;
 const U32: u64 = 4;
 const U64: u64 = 8;
 /// `char segname[16]`, `char sectname[16]`, `char data_owner[16]`.
-const NAME: u64 = 16;
+const NAME: u64 = NAME_LEN as u64;
 
 /// Whether `fields` (offset, width), in order, cover `0..len` with no gap and
 /// no overlap: the compile-time check of every layout below.
@@ -227,39 +251,51 @@ const fn tiles(fields: &[(u64, u64)], len: u64) -> bool {
     at == len
 }
 
-/// `struct mach_header` (32-bit) and `struct mach_header_64`, which only adds
-/// `reserved` at the end.
-pub(crate) mod mach_header {
-    pub(crate) const MAGIC: u64 = 0;
-    pub(crate) const CPUTYPE: u64 = 4;
-    pub(crate) const CPUSUBTYPE: u64 = 8;
-    pub(crate) const FILETYPE: u64 = 12;
-    pub(crate) const NCMDS: u64 = 16;
-    pub(crate) const SIZEOFCMDS: u64 = 20;
-    pub(crate) const FLAGS: u64 = 24;
-    /// `sizeof(struct mach_header)`.
-    pub(crate) const LEN: u64 = 28;
+/// A structure of fixed layout as a module of field offsets (`FIELD = offset,
+/// width;` in the order of the C declaration) and its size `LEN`, with the
+/// compile-time check that the fields tile it. Items after `;;` go into the
+/// module too.
+macro_rules! structure {
+    ($(#[$doc:meta])* $name:ident, $len:expr, {
+        $($(#[$field_doc:meta])* $field:ident = $at:expr, $width:expr;)*
+    } $(;; $($item:item)*)?) => {
+        $(#[$doc])*
+        pub(crate) mod $name {
+            $($(#[$field_doc])* pub(crate) const $field: u64 = $at;)*
+            /// `sizeof`.
+            pub(crate) const LEN: u64 = $len;
+            $($($item)*)?
+        }
+        const _: () = assert!(tiles(&[$(($name::$field, $width)),*], $name::LEN));
+    };
+}
+pub(crate) use structure;
+
+structure! {
+    /// `struct mach_header` (32-bit); `mach_header_64` adds `reserved`.
+    mach_header, 28, {
+        MAGIC = 0, U32;
+        CPUTYPE = 4, U32;
+        CPUSUBTYPE = 8, U32;
+        FILETYPE = 12, U32;
+        NCMDS = 16, U32;
+        SIZEOFCMDS = 20, U32;
+        FLAGS = 24, U32;
+    } ;;
     /// `mach_header_64.reserved`.
     pub(crate) const RESERVED: u64 = 28;
     /// `sizeof(struct mach_header_64)`.
     pub(crate) const LEN_64: u64 = 32;
 }
-const _: () = {
-    use mach_header::*;
-    assert!(tiles(
-        &[(MAGIC, U32), (CPUTYPE, U32), (CPUSUBTYPE, U32), (FILETYPE, U32), (NCMDS, U32), (SIZEOFCMDS, U32), (FLAGS, U32)],
-        LEN
-    ));
-    assert!(RESERVED == LEN && tiles(&[(0, LEN), (RESERVED, U32)], LEN_64));
-};
+const _: () = assert!(tiles(&[(0, mach_header::LEN), (mach_header::RESERVED, U32)], mach_header::LEN_64));
 
-/// `struct load_command`: the start of every command.
-pub(crate) mod load_command {
-    pub(crate) const CMD: u64 = 0;
-    pub(crate) const CMDSIZE: u64 = 4;
-    pub(crate) const LEN: u64 = 8;
+structure! {
+    /// `struct load_command`: the start of every command.
+    load_command, 8, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+    }
 }
-const _: () = assert!(tiles(&[(load_command::CMD, U32), (load_command::CMDSIZE, U32)], load_command::LEN));
 
 /// `struct segment_command` / `segment_command_64`: the same fields, with
 /// `vmaddr`, `vmsize`, `fileoff` and `filesize` 32 or 64 bits wide.
@@ -281,39 +317,18 @@ pub(crate) struct SegmentCommand {
     pub len: u64,
 }
 
-pub(crate) const SEGMENT_COMMAND: SegmentCommand = SegmentCommand {
-    cmd: LC_SEGMENT,
-    segname: 8,
-    vmaddr: 24,
-    vmsize: 28,
-    fileoff: 32,
-    filesize: 36,
-    maxprot: 40,
-    initprot: 44,
-    nsects: 48,
-    flags: 52,
-    len: 56,
-};
-
-pub(crate) const SEGMENT_COMMAND_64: SegmentCommand = SegmentCommand {
-    cmd: LC_SEGMENT_64,
-    segname: 8,
-    vmaddr: 24,
-    vmsize: 32,
-    fileoff: 40,
-    filesize: 48,
-    maxprot: 56,
-    initprot: 60,
-    nsects: 64,
-    flags: 68,
-    len: 72,
-};
+#[rustfmt::skip] // one structure per line, as the two are compared
+pub(crate) const SEGMENT_COMMAND: SegmentCommand = SegmentCommand { cmd: LC_SEGMENT,
+    segname: 8, vmaddr: 24, vmsize: 28, fileoff: 32, filesize: 36, maxprot: 40, initprot: 44, nsects: 48, flags: 52, len: 56 };
+#[rustfmt::skip]
+pub(crate) const SEGMENT_COMMAND_64: SegmentCommand = SegmentCommand { cmd: LC_SEGMENT_64,
+    segname: 8, vmaddr: 24, vmsize: 32, fileoff: 40, filesize: 48, maxprot: 56, initprot: 60, nsects: 64, flags: 68, len: 72 };
 
 impl SegmentCommand {
+    /// Whether the fields, with address fields `word` bytes wide, tile the structure.
     const fn tiles(&self, word: u64) -> bool {
         let fields = [
-            (load_command::CMD, U32),
-            (load_command::CMDSIZE, U32),
+            (0, load_command::LEN),
             (self.segname, NAME),
             (self.vmaddr, word),
             (self.vmsize, word),
@@ -348,41 +363,18 @@ pub(crate) struct Section {
     pub len: u64,
 }
 
-pub(crate) const SECTION: Section = Section {
-    sectname: 0,
-    segname: 16,
-    addr: 32,
-    size: 36,
-    offset: 40,
-    align: 44,
-    reloff: 48,
-    nreloc: 52,
-    flags: 56,
-    reserved1: 60,
-    reserved2: 64,
-    len: 68,
-};
-
-pub(crate) const SECTION_64: Section = Section {
-    sectname: 0,
-    segname: 16,
-    addr: 32,
-    size: 40,
-    offset: 48,
-    align: 52,
-    reloff: 56,
-    nreloc: 60,
-    flags: 64,
-    reserved1: 68,
-    reserved2: 72,
-    len: 80,
-};
-
+#[rustfmt::skip] // one structure per line, as the two are compared
+pub(crate) const SECTION: Section = Section { sectname: 0, segname: 16,
+    addr: 32, size: 36, offset: 40, align: 44, reloff: 48, nreloc: 52, flags: 56, reserved1: 60, reserved2: 64, len: 68 };
+#[rustfmt::skip]
+pub(crate) const SECTION_64: Section = Section { sectname: 0, segname: 16,
+    addr: 32, size: 40, offset: 48, align: 52, reloff: 56, nreloc: 60, flags: 64, reserved1: 68, reserved2: 72, len: 80 };
 /// `section_64.reserved3`.
 pub(crate) const SECTION_64_RESERVED3: u64 = 76;
 
 impl Section {
-    /// Whether the common fields tile the structure up to `end`.
+    /// Whether the fields, with `addr` and `size` `word` bytes wide, tile the
+    /// structure up to `end`.
     const fn tiles(&self, word: u64, end: u64) -> bool {
         let fields = [
             (self.sectname, NAME),
@@ -425,163 +417,128 @@ pub(crate) const WIDTH_32: Width =
 pub(crate) const WIDTH_64: Width =
     Width { wide: true, header_len: mach_header::LEN_64, segment: SEGMENT_COMMAND_64, section: SECTION_64 };
 
-/// `struct symtab_command`: the symbol table (`nlist_64` entries) and the
-/// string table.
-pub(crate) mod symtab_command {
-    pub(crate) const SYMOFF: u64 = 8;
-    pub(crate) const NSYMS: u64 = 12;
-    pub(crate) const STROFF: u64 = 16;
-    pub(crate) const STRSIZE: u64 = 20;
-    pub(crate) const LEN: u64 = 24;
-    /// `sizeof(struct nlist_64)` (`<mach-o/nlist.h>`).
+structure! {
+    /// `struct symtab_command`: the symbol table and the string table.
+    symtab_command, 24, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        SYMOFF = 8, U32;
+        NSYMS = 12, U32;
+        STROFF = 16, U32;
+        STRSIZE = 20, U32;
+    } ;;
+    /// `sizeof(struct nlist_64)` (`<mach-o/nlist.h>`), a symbol.
     pub(crate) const NLIST_64_LEN: u64 = 16;
 }
-const _: () = {
-    use symtab_command::*;
-    assert!(tiles(&[(0, load_command::LEN), (SYMOFF, U32), (NSYMS, U32), (STROFF, U32), (STRSIZE, U32)], LEN));
-};
 
-/// `struct dysymtab_command`: after six index/count pairs into the symbol
-/// table, six (file offset, count) pairs of tables in `__LINKEDIT`.
-pub(crate) mod dysymtab_command {
-    /// `ilocalsym`, the first of the symbol-table index/count pairs.
-    pub(crate) const ILOCALSYM: u64 = 8;
-    pub(crate) const TOCOFF: u64 = 32;
-    pub(crate) const NTOC: u64 = 36;
-    pub(crate) const MODTABOFF: u64 = 40;
-    pub(crate) const NMODTAB: u64 = 44;
-    pub(crate) const EXTREFSYMOFF: u64 = 48;
-    pub(crate) const NEXTREFSYMS: u64 = 52;
-    pub(crate) const INDIRECTSYMOFF: u64 = 56;
-    pub(crate) const NINDIRECTSYMS: u64 = 60;
-    pub(crate) const EXTRELOFF: u64 = 64;
-    pub(crate) const NEXTREL: u64 = 68;
-    pub(crate) const LOCRELOFF: u64 = 72;
-    pub(crate) const NLOCREL: u64 = 76;
-    pub(crate) const LEN: u64 = 80;
-    /// Entry sizes of those tables: `dylib_table_of_contents`,
-    /// `dylib_module_64`, `dylib_reference`, an indirect symbol index (`u32`),
-    /// `relocation_info`.
+structure! {
+    /// `struct dysymtab_command`: three index/count pairs into the symbol
+    /// table, then six (file offset, count) pairs of tables in `__LINKEDIT`.
+    dysymtab_command, 80, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        /// `ilocalsym` .. `nundefsym`.
+        SYMBOL_RANGES = 8, 6 * U32;
+        TOCOFF = 32, U32;
+        NTOC = 36, U32;
+        MODTABOFF = 40, U32;
+        NMODTAB = 44, U32;
+        EXTREFSYMOFF = 48, U32;
+        NEXTREFSYMS = 52, U32;
+        INDIRECTSYMOFF = 56, U32;
+        NINDIRECTSYMS = 60, U32;
+        EXTRELOFF = 64, U32;
+        NEXTREL = 68, U32;
+        LOCRELOFF = 72, U32;
+        NLOCREL = 76, U32;
+    } ;;
+    // Entry sizes of those tables.
+    /// `struct dylib_table_of_contents`.
     pub(crate) const TOC_ENTRY_LEN: u64 = 8;
+    /// `struct dylib_module_64`.
     pub(crate) const MODULE_64_LEN: u64 = 56;
+    /// `struct dylib_reference`.
     pub(crate) const REFERENCE_LEN: u64 = 4;
+    /// An indirect symbol: a `u32` symbol index.
     pub(crate) const INDIRECT_SYMBOL_LEN: u64 = 4;
+    /// `struct relocation_info`.
     pub(crate) const RELOCATION_INFO_LEN: u64 = 8;
 }
-const _: () = {
-    use dysymtab_command::*;
-    let fields = [
-        (0, load_command::LEN),
-        (ILOCALSYM, 6 * U32), // ilocalsym .. nundefsym: three index/count pairs
-        (TOCOFF, U32),
-        (NTOC, U32),
-        (MODTABOFF, U32),
-        (NMODTAB, U32),
-        (EXTREFSYMOFF, U32),
-        (NEXTREFSYMS, U32),
-        (INDIRECTSYMOFF, U32),
-        (NINDIRECTSYMS, U32),
-        (EXTRELOFF, U32),
-        (NEXTREL, U32),
-        (LOCRELOFF, U32),
-        (NLOCREL, U32),
-    ];
-    assert!(tiles(&fields, LEN));
-};
 
-/// `struct linkedit_data_command`: a blob in `__LINKEDIT` (code signature,
-/// function starts, chained fixups, ...).
-pub(crate) mod linkedit_data_command {
-    pub(crate) const DATAOFF: u64 = 8;
-    pub(crate) const DATASIZE: u64 = 12;
-    pub(crate) const LEN: u64 = 16;
+structure! {
+    /// `struct linkedit_data_command`: a blob in `__LINKEDIT` (code signature,
+    /// function starts, chained fixups, ...).
+    linkedit_data_command, 16, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        DATAOFF = 8, U32;
+        DATASIZE = 12, U32;
+    }
 }
-const _: () = {
-    use linkedit_data_command::*;
-    assert!(tiles(&[(0, load_command::LEN), (DATAOFF, U32), (DATASIZE, U32)], LEN));
-};
 
-/// `struct dyld_info_command`: five (offset, size) pairs into `__LINKEDIT`,
-/// in this order: rebase, bind, weak bind, lazy bind, export.
-pub(crate) mod dyld_info_command {
-    pub(crate) const REBASE_OFF: u64 = 8;
-    pub(crate) const REBASE_SIZE: u64 = 12;
-    pub(crate) const BIND_OFF: u64 = 16;
-    pub(crate) const BIND_SIZE: u64 = 20;
-    pub(crate) const WEAK_BIND_OFF: u64 = 24;
-    pub(crate) const WEAK_BIND_SIZE: u64 = 28;
-    pub(crate) const LAZY_BIND_OFF: u64 = 32;
-    pub(crate) const LAZY_BIND_SIZE: u64 = 36;
-    pub(crate) const EXPORT_OFF: u64 = 40;
-    pub(crate) const EXPORT_SIZE: u64 = 44;
-    pub(crate) const LEN: u64 = 48;
+structure! {
+    /// `struct dyld_info_command`: (offset, size) pairs into `__LINKEDIT`.
+    dyld_info_command, 48, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        REBASE_OFF = 8, U32;
+        REBASE_SIZE = 12, U32;
+        BIND_OFF = 16, U32;
+        BIND_SIZE = 20, U32;
+        WEAK_BIND_OFF = 24, U32;
+        WEAK_BIND_SIZE = 28, U32;
+        LAZY_BIND_OFF = 32, U32;
+        LAZY_BIND_SIZE = 36, U32;
+        EXPORT_OFF = 40, U32;
+        EXPORT_SIZE = 44, U32;
+    }
 }
-const _: () = {
-    use dyld_info_command::*;
-    let fields = [
-        (0, load_command::LEN),
-        (REBASE_OFF, U32),
-        (REBASE_SIZE, U32),
-        (BIND_OFF, U32),
-        (BIND_SIZE, U32),
-        (WEAK_BIND_OFF, U32),
-        (WEAK_BIND_SIZE, U32),
-        (LAZY_BIND_OFF, U32),
-        (LAZY_BIND_SIZE, U32),
-        (EXPORT_OFF, U32),
-        (EXPORT_SIZE, U32),
-    ];
-    assert!(tiles(&fields, LEN));
-};
 
-/// `struct twolevel_hints_command`: `nhints` 4-byte `twolevel_hint`s.
-pub(crate) mod twolevel_hints_command {
-    pub(crate) const OFFSET: u64 = 8;
-    pub(crate) const NHINTS: u64 = 12;
-    pub(crate) const LEN: u64 = 16;
+structure! {
+    /// `struct twolevel_hints_command`: `nhints` hints at `offset`.
+    twolevel_hints_command, 16, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        OFFSET = 8, U32;
+        NHINTS = 12, U32;
+    } ;;
     /// `sizeof(struct twolevel_hint)`.
     pub(crate) const HINT_LEN: u64 = 4;
 }
-const _: () = {
-    use twolevel_hints_command::*;
-    assert!(tiles(&[(0, load_command::LEN), (OFFSET, U32), (NHINTS, U32)], LEN));
-};
 
-/// `struct note_command`: arbitrary data, with a 64-bit file offset and size.
-pub(crate) mod note_command {
-    pub(crate) const DATA_OWNER: u64 = 8;
-    pub(crate) const OFFSET: u64 = 24;
-    pub(crate) const SIZE: u64 = 32;
-    pub(crate) const LEN: u64 = 40;
+structure! {
+    /// `struct note_command`: arbitrary data, with a 64-bit file offset and size.
+    note_command, 40, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        DATA_OWNER = 8, NAME;
+        OFFSET = 24, U64;
+        SIZE = 32, U64;
+    }
 }
-const _: () = {
-    use note_command::*;
-    assert!(tiles(&[(0, load_command::LEN), (DATA_OWNER, NAME), (OFFSET, U64), (SIZE, U64)], LEN));
-};
 
-/// `struct build_version_command` without its `ntools` tool entries.
-pub(crate) mod build_version_command {
-    pub(crate) const PLATFORM: u64 = 8;
-    pub(crate) const MINOS: u64 = 12;
-    pub(crate) const SDK: u64 = 16;
-    pub(crate) const NTOOLS: u64 = 20;
-    pub(crate) const LEN: u64 = 24;
+structure! {
+    /// `struct build_version_command`, without its `ntools` tool entries.
+    build_version_command, 24, {
+        CMD = 0, U32;
+        CMDSIZE = 4, U32;
+        PLATFORM = 8, U32;
+        MINOS = 12, U32;
+        SDK = 16, U32;
+        NTOOLS = 20, U32;
+    }
 }
-const _: () = {
-    use build_version_command::*;
-    assert!(tiles(&[(0, load_command::LEN), (PLATFORM, U32), (MINOS, U32), (SDK, U32), (NTOOLS, U32)], LEN));
-};
 
 // ---------------------------------------------------------------------------
 // Universal files (`<mach-o/fat.h>`), always big-endian.
 
-/// `struct fat_header`; `nfat_arch` entries follow it.
-pub(crate) mod fat_header {
-    pub(crate) const MAGIC: u64 = 0;
-    pub(crate) const NFAT_ARCH: u64 = 4;
-    pub(crate) const LEN: u64 = 8;
+structure! {
+    /// `struct fat_header`; `nfat_arch` entries follow it.
+    fat_header, 8, {
+        MAGIC = 0, U32;
+        NFAT_ARCH = 4, U32;
+    }
 }
-const _: () = assert!(tiles(&[(fat_header::MAGIC, U32), (fat_header::NFAT_ARCH, U32)], fat_header::LEN));
 
 /// `struct fat_arch` / `fat_arch_64`: `offset` and `size` are 32 or 64 bits
 /// wide, and `fat_arch_64` ends with `reserved`.
@@ -605,7 +562,8 @@ pub(crate) const FAT_ARCH_64: FatArch =
 pub(crate) const FAT_ARCH_64_RESERVED: u64 = 28;
 
 impl FatArch {
-    /// Whether the common fields tile the structure up to `end`.
+    /// Whether the fields, with `offset` and `size` `word` bytes wide, tile
+    /// the structure up to `end`.
     const fn tiles(&self, word: u64, end: u64) -> bool {
         let fields =
             [(self.cputype, U32), (self.cpusubtype, U32), (self.offset, word), (self.size, word), (self.align, U32)];
@@ -614,186 +572,6 @@ impl FatArch {
 }
 const _: () = assert!(FAT_ARCH.tiles(U32, FAT_ARCH.len));
 const _: () = assert!(FAT_ARCH_64.tiles(U64, FAT_ARCH_64_RESERVED) && FAT_ARCH_64_RESERVED + U32 == FAT_ARCH_64.len);
-
-// ---------------------------------------------------------------------------
-// Chained fixups (`<mach-o/fixup-chains.h>`), the blob LC_DYLD_CHAINED_FIXUPS
-// points at; little-endian like the image.
-
-/// `struct dyld_chained_fixups_header`.
-pub(crate) mod dyld_chained_fixups_header {
-    pub(crate) const FIXUPS_VERSION: u64 = 0;
-    /// Offset of `dyld_chained_starts_in_image` in the blob.
-    pub(crate) const STARTS_OFFSET: u64 = 4;
-    pub(crate) const IMPORTS_OFFSET: u64 = 8;
-    pub(crate) const SYMBOLS_OFFSET: u64 = 12;
-    pub(crate) const IMPORTS_COUNT: u64 = 16;
-    pub(crate) const IMPORTS_FORMAT: u64 = 20;
-    pub(crate) const SYMBOLS_FORMAT: u64 = 24;
-    pub(crate) const LEN: u64 = 28;
-}
-const _: () = {
-    use dyld_chained_fixups_header::*;
-    let fields = [
-        (FIXUPS_VERSION, U32),
-        (STARTS_OFFSET, U32),
-        (IMPORTS_OFFSET, U32),
-        (SYMBOLS_OFFSET, U32),
-        (IMPORTS_COUNT, U32),
-        (IMPORTS_FORMAT, U32),
-        (SYMBOLS_FORMAT, U32),
-    ];
-    assert!(tiles(&fields, LEN));
-};
-
-/// `struct dyld_chained_starts_in_image`: `seg_count`, then one `u32`
-/// `seg_info_offset` per segment (0: no fixups in that segment), each from
-/// the start of this structure.
-pub(crate) mod dyld_chained_starts_in_image {
-    pub(crate) const SEG_COUNT: u64 = 0;
-    pub(crate) const SEG_INFO_OFFSET: u64 = 4;
-    /// The size of one `seg_info_offset` entry.
-    pub(crate) const ENTRY_LEN: u64 = 4;
-}
-const _: () = {
-    use dyld_chained_starts_in_image::*;
-    assert!(tiles(&[(SEG_COUNT, U32)], SEG_INFO_OFFSET));
-};
-
-// ---------------------------------------------------------------------------
-// Code signatures (xnu `osfmk/kern/cs_blobs.h`): big-endian blobs in
-// `__LINKEDIT`, where LC_CODE_SIGNATURE points.
-
-/// `CSMAGIC_EMBEDDED_SIGNATURE`: the SuperBlob of an embedded signature.
-pub(crate) const CSMAGIC_EMBEDDED_SIGNATURE: u32 = 0xfade_0cc0;
-pub(crate) const CSMAGIC_CODEDIRECTORY: u32 = 0xfade_0c02;
-/// A requirement set.
-pub(crate) const CSMAGIC_REQUIREMENTS: u32 = 0xfade_0c01;
-/// The CMS signature's wrapper.
-pub(crate) const CSMAGIC_BLOBWRAPPER: u32 = 0xfade_0b01;
-
-// Slot types in the SuperBlob's index (`CSSLOT_*`); 1 to 11 are also the
-// CodeDirectory's special slots, holding the hash of that slot's blob.
-pub(crate) const CSSLOT_CODEDIRECTORY: u32 = 0;
-/// Info.plist.
-pub(crate) const CSSLOT_INFOSLOT: u32 = 1;
-pub(crate) const CSSLOT_REQUIREMENTS: u32 = 2;
-pub(crate) const CSSLOT_RESOURCEDIR: u32 = 3;
-pub(crate) const CSSLOT_APPLICATION: u32 = 4;
-pub(crate) const CSSLOT_ENTITLEMENTS: u32 = 5;
-pub(crate) const CSSLOT_REP_SPECIFIC: u32 = 6;
-pub(crate) const CSSLOT_DER_ENTITLEMENTS: u32 = 7;
-pub(crate) const CSSLOT_LAUNCH_CONSTRAINT_SELF: u32 = 8;
-pub(crate) const CSSLOT_LAUNCH_CONSTRAINT_PARENT: u32 = 9;
-pub(crate) const CSSLOT_LAUNCH_CONSTRAINT_RESPONSIBLE: u32 = 10;
-pub(crate) const CSSLOT_LIBRARY_CONSTRAINT: u32 = 11;
-/// The first alternate CodeDirectory (other hash types).
-pub(crate) const CSSLOT_ALTERNATE_CODEDIRECTORIES: u32 = 0x1000;
-/// `CSSLOT_ALTERNATE_CODEDIRECTORY_MAX` (5) of them, so this is the last.
-pub(crate) const CSSLOT_ALTERNATE_CODEDIRECTORY_LAST: u32 = 0x1004;
-/// The CMS signature.
-pub(crate) const CSSLOT_SIGNATURESLOT: u32 = 0x10000;
-/// A notarization ticket.
-pub(crate) const CSSLOT_TICKETSLOT: u32 = 0x10002;
-
-/// `CS_HASHTYPE_SHA256` and the length of its hashes (`CS_SHA256_LEN`).
-pub(crate) const CS_HASHTYPE_SHA256: u8 = 2;
-pub(crate) const CS_SHA256_LEN: u8 = 32;
-// CodeDirectory versions that added fields.
-/// `scatterOffset`.
-pub(crate) const CS_SUPPORTSSCATTER: u32 = 0x20100;
-/// `teamOffset`.
-pub(crate) const CS_SUPPORTSTEAMID: u32 = 0x20200;
-/// `execSegBase`, `execSegLimit`, `execSegFlags`.
-pub(crate) const CS_SUPPORTSEXECSEG: u32 = 0x20400;
-// CodeDirectory flags.
-/// Ad-hoc signed: no certificate.
-pub(crate) const CS_ADHOC: u32 = 0x2;
-/// Signed automatically by a linker.
-pub(crate) const CS_LINKER_SIGNED: u32 = 0x2_0000;
-
-/// `CS_SuperBlob`: magic, total length, blob count; `count` `CS_BlobIndex`
-/// entries follow.
-pub(crate) mod super_blob {
-    pub(crate) const MAGIC: u64 = 0;
-    pub(crate) const LENGTH: u64 = 4;
-    pub(crate) const COUNT: u64 = 8;
-    pub(crate) const LEN: u64 = 12;
-}
-/// `CS_BlobIndex`: a blob's slot type and its offset from the SuperBlob.
-pub(crate) mod blob_index {
-    pub(crate) const TYPE: u64 = 0;
-    pub(crate) const OFFSET: u64 = 4;
-    pub(crate) const LEN: u64 = 8;
-}
-/// `CS_GenericBlob`: the header of every blob.
-pub(crate) mod generic_blob {
-    pub(crate) const MAGIC: u64 = 0;
-    pub(crate) const LENGTH: u64 = 4;
-    pub(crate) const LEN: u64 = 8;
-}
-const _: () = {
-    assert!(tiles(&[(super_blob::MAGIC, U32), (super_blob::LENGTH, U32), (super_blob::COUNT, U32)], super_blob::LEN));
-    assert!(tiles(&[(blob_index::TYPE, U32), (blob_index::OFFSET, U32)], blob_index::LEN));
-    assert!(tiles(&[(generic_blob::MAGIC, U32), (generic_blob::LENGTH, U32)], generic_blob::LEN));
-};
-
-/// `CS_CodeDirectory` up to version [`CS_SUPPORTSEXECSEG`]. The identifier,
-/// team identifier, special-slot hashes (slot `n` at `hashOffset - n *
-/// hashSize`) and page hashes (from `hashOffset`) follow the header.
-pub(crate) mod code_directory {
-    pub(crate) const MAGIC: u64 = 0;
-    pub(crate) const LENGTH: u64 = 4;
-    pub(crate) const VERSION: u64 = 8;
-    pub(crate) const FLAGS: u64 = 12;
-    pub(crate) const HASH_OFFSET: u64 = 16;
-    pub(crate) const IDENT_OFFSET: u64 = 20;
-    pub(crate) const N_SPECIAL_SLOTS: u64 = 24;
-    pub(crate) const N_CODE_SLOTS: u64 = 28;
-    pub(crate) const CODE_LIMIT: u64 = 32;
-    /// The four `u8` fields: `hashSize`, `hashType`, `platform`, `pageSize`
-    /// (log2).
-    pub(crate) const HASH_SIZE: u64 = 36;
-    pub(crate) const HASH_TYPE: u64 = 37;
-    pub(crate) const PLATFORM: u64 = 38;
-    pub(crate) const PAGE_SIZE: u64 = 39;
-    pub(crate) const SPARE2: u64 = 40;
-    pub(crate) const SCATTER_OFFSET: u64 = 44;
-    pub(crate) const TEAM_OFFSET: u64 = 48;
-    pub(crate) const SPARE3: u64 = 52;
-    pub(crate) const CODE_LIMIT_64: u64 = 56;
-    pub(crate) const EXEC_SEG_BASE: u64 = 64;
-    pub(crate) const EXEC_SEG_LIMIT: u64 = 72;
-    pub(crate) const EXEC_SEG_FLAGS: u64 = 80;
-    /// The header's size at version `CS_SUPPORTSEXECSEG`.
-    pub(crate) const LEN: u64 = 88;
-}
-const _: () = {
-    use code_directory::*;
-    let fields = [
-        (MAGIC, U32),
-        (LENGTH, U32),
-        (VERSION, U32),
-        (FLAGS, U32),
-        (HASH_OFFSET, U32),
-        (IDENT_OFFSET, U32),
-        (N_SPECIAL_SLOTS, U32),
-        (N_CODE_SLOTS, U32),
-        (CODE_LIMIT, U32),
-        (HASH_SIZE, U8),
-        (HASH_TYPE, U8),
-        (PLATFORM, U8),
-        (PAGE_SIZE, U8),
-        (SPARE2, U32),
-        (SCATTER_OFFSET, U32),
-        (TEAM_OFFSET, U32),
-        (SPARE3, U32),
-        (CODE_LIMIT_64, U64),
-        (EXEC_SEG_BASE, U64),
-        (EXEC_SEG_LIMIT, U64),
-        (EXEC_SEG_FLAGS, U64),
-    ];
-    assert!(tiles(&fields, LEN));
-};
 
 #[cfg(test)]
 mod tests {

@@ -5,12 +5,9 @@
 //! the first item; nothing is allocated.
 
 use super::header::{self, section_range, LoadCommand, LoadCommands};
-use super::layout::{Width, CMDSIZE_READ, SECTION_TYPE};
+use super::layout::{Width, CMDSIZE_READ, NAME_LEN, SECTION_TYPE};
 use crate::read::Data;
 use crate::{Error, FileRange, Section, SectionKind};
-
-/// The length of `segname` and `sectname`.
-const NAME_LEN: u64 = 16;
 
 /// The segments and sections of an image, made by [`sections`]. An error
 /// ends the iteration.
@@ -66,27 +63,35 @@ impl<'a> Sections<'a> {
         let len = usize::try_from(self.width.section.len).ok()?;
         let (bytes, rest) = self.headers.bytes.split_at_checked(len)?;
         let header = Data { bytes, what: "Mach-O section header", ..self.headers };
-        self.headers = Data { bytes: rest, base: self.headers.base.saturating_add(self.width.section.len), ..self.headers };
+        self.headers =
+            Data { bytes: rest, base: self.headers.base.saturating_add(self.width.section.len), ..self.headers };
         Some(header)
     }
 
     /// The segment entry for `command`, whose section headers come next.
     fn segment(&mut self, command: LoadCommand<'a>) -> Result<Section<'a>, Error> {
         let (segment, data, wide) = (self.width.segment, command.data, self.width.wide);
-        let name = data.table("Mach-O segname", segment.segname, NAME_LEN, 1)?.bytes;
+        let name = data.table("Mach-O segname", segment.segname, NAME_LEN as u64, 1)?.bytes;
         let (fileoff, filesize) = (data.word(segment.fileoff, wide)?, data.word(segment.filesize, wide)?);
         let initprot = data.u32(segment.initprot)?;
         self.headers = command.section_headers(self.width)?;
         let range = FileRange { offset: self.base.saturating_add(fileoff), size: filesize };
         let kind = SectionKind::MachOSegment;
-        Ok(Section { index: self.index, name: Some(unpadded(name)), segment: None, kind, flags: initprot.into(), range })
+        Ok(Section {
+            index: self.index,
+            name: Some(unpadded(name)),
+            segment: None,
+            kind,
+            flags: initprot.into(),
+            range,
+        })
     }
 
     /// The entry for the section header `header`.
     fn section(&self, header: Data<'a>) -> Result<Section<'a>, Error> {
         let section = self.width.section;
-        let name = header.table("Mach-O sectname", section.sectname, NAME_LEN, 1)?.bytes;
-        let segment = header.table("Mach-O segname", section.segname, NAME_LEN, 1)?.bytes;
+        let name = header.table("Mach-O sectname", section.sectname, NAME_LEN as u64, 1)?.bytes;
+        let segment = header.table("Mach-O segname", section.segname, NAME_LEN as u64, 1)?.bytes;
         let flags = header.u32(section.flags)?;
         let range = section_range(header, self.width)?;
         let range = FileRange { offset: self.base.saturating_add(range.offset), ..range };
@@ -193,7 +198,8 @@ mod tests {
         b.u32(0x1b).u32(24).raw(&[0xab; 16]); // LC_UUID
         b.u32(0x1).u32(56 + 2 * 68).name::<16>(b"__DATA").u32(0x1000).u32(0x2000).u32(0x200).u32(0x100);
         b.u32(7).u32(3).u32(2).u32(0); // maxprot, initprot, nsects, flags
-        for (name, addr, size, offset, flags) in [(b"__data", 0x1000, 0x10, 0x200, 0), (b"__bss\0", 0x1010, 0x40, 0, 1)] {
+        for (name, addr, size, offset, flags) in [(b"__data", 0x1000, 0x10, 0x200, 0), (b"__bss\0", 0x1010, 0x40, 0, 1)]
+        {
             b.name::<16>(name).name::<16>(b"__DATA").u32(addr).u32(size).u32(offset).u32(2);
             b.u32(0).u32(0).u32(flags).u32(0).u32(0);
         }
