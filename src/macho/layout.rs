@@ -22,6 +22,7 @@
 
 mod linkedit;
 
+#[cfg_attr(not(feature = "std"), allow(unused_imports))] // only the injector reads these
 pub(crate) use linkedit::*;
 
 // ---------------------------------------------------------------------------
