@@ -16,6 +16,12 @@
 // Writers build headers in a Vec and write through std::io (see crate::emit).
 #![cfg(feature = "std")]
 
+use super::layout::{build_version_command, mach_header, CONTAINER_SECTION, CONTAINER_SEGMENT, NAME_LEN};
+use super::layout::{
+    LC_BUILD_VERSION, LC_SEGMENT_64, MH_MAGIC_64, MH_OBJECT, S_ATTR_NO_DEAD_STRIP, S_REGULAR, VM_PROT_ALL,
+};
+use super::layout::{SECTION_64, SEGMENT_COMMAND_64};
+use crate::frame::CONTAINER_ALIGN;
 use crate::write::error::EmitError;
 use crate::write::{aligned, Bytes};
 use crate::{Endian, Format};
@@ -30,51 +36,84 @@ pub(crate) struct MachOHeader {
     pub minos: u32,
 }
 
-const MH_MAGIC_64: u32 = 0xfeed_facf;
-const MH_OBJECT: u32 = 1;
-const LC_SEGMENT_64: u32 = 0x19;
-const LC_BUILD_VERSION: u32 = 0x32;
-const SEGMENT_COMMAND_64_SIZE: u32 = 72;
-const SECTION_64_SIZE: u32 = 80;
-const BUILD_VERSION_SIZE: u32 = 24;
-const HEADER_SIZE: u64 = 32;
-/// `VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE`, what assemblers put in an
-/// object's segment; the linker sets the output segment's protection.
-const VM_PROT_ALL: u32 = 7;
+/// `ncmds`: the segment and `LC_BUILD_VERSION`.
+const NCMDS: u32 = 2;
+/// The segment command's `cmdsize`: `segment_command_64` and its one `section_64`.
+const SEGMENT_CMDSIZE: u64 = SEGMENT_COMMAND_64.len + SECTION_64.len;
+const SIZEOFCMDS: u64 = SEGMENT_CMDSIZE + build_version_command::LEN;
+/// What assemblers put in an object's segment; the linker sets the output
+/// segment's protection.
+const PROT: u32 = VM_PROT_ALL;
 /// `S_REGULAR | S_ATTR_NO_DEAD_STRIP`: kept by `-dead_strip` although no
-/// symbol refers to it (FORMAT.md, "Writing rules").
-const SECTION_FLAGS: u32 = 0x1000_0000;
+/// symbol refers to it (docs/FORMAT.md, "Writing rules").
+const SECTION_FLAGS: u32 = S_REGULAR | S_ATTR_NO_DEAD_STRIP;
 /// `align` is a power of two: 2^6 = 64 keeps the frame, and so the payload,
 /// 64-aligned in the output (segments are page-aligned in the file).
-const ALIGN_LOG2: u32 = 6;
-const CONTAINER_ALIGN: u64 = 64;
+const ALIGN_LOG2: u32 = CONTAINER_ALIGN.trailing_zeros();
+const _: () = assert!(1 << ALIGN_LOG2 == CONTAINER_ALIGN);
 
 /// The bytes of the object before the container (`container_size` bytes:
 /// frame and payload); their length is the container's offset, a multiple of 64.
 pub(crate) fn head(h: &MachOHeader, container_size: u64) -> Result<Vec<u8>, EmitError> {
-    let segment_size = SEGMENT_COMMAND_64_SIZE.saturating_add(SECTION_64_SIZE);
-    let commands_size = segment_size.saturating_add(BUILD_VERSION_SIZE);
-    let container_at =
-        aligned(Format::MachO, "container_at", HEADER_SIZE.saturating_add(commands_size.into()), CONTAINER_ALIGN)?;
+    let container_at = mach_header::LEN_64.saturating_add(SIZEOFCMDS);
+    let container_at = aligned(Format::MachO, "section_64 offset", container_at, CONTAINER_ALIGN)?;
 
     let mut b = Bytes::new(Format::MachO, Endian::Little, true);
     b.u32(MH_MAGIC_64).u32(h.cputype).u32(h.cpusubtype).u32(MH_OBJECT);
-    b.u32(2).u32(commands_size).u32(0).u32(0); // ncmds, sizeofcmds, flags, reserved
+    b.u32(NCMDS).u32_field("sizeofcmds", SIZEOFCMDS)?.u32(0).u32(0); // flags, reserved
 
     // segment_command_64: unnamed, vmaddr 0, covering the one section.
-    b.u32(LC_SEGMENT_64).u32(segment_size).name::<16>(b"");
-    b.u64(0).u64(container_size).u64(container_at).u64(container_size);
-    b.u32(VM_PROT_ALL).u32(VM_PROT_ALL).u32(1).u32(0); // maxprot, initprot, nsects, flags
+    b.u32(LC_SEGMENT_64).u32_field("cmdsize", SEGMENT_CMDSIZE)?.name::<NAME_LEN>(b"");
+    b.u64(0).u64(container_size).u64(container_at).u64(container_size); // vmaddr, vmsize, fileoff, filesize
+    b.u32(PROT).u32(PROT).u32(1).u32(0); // maxprot, initprot, nsects, flags
 
     // section_64: the file offset is 32-bit; it is a few hundred here.
-    b.name::<16>(b"__ji").name::<16>(b"__JULIA").u64(0).u64(container_size);
-    b.u32_field("section offset", container_at)?;
+    b.name::<NAME_LEN>(CONTAINER_SECTION).name::<NAME_LEN>(CONTAINER_SEGMENT).u64(0).u64(container_size); // addr, size
+    b.u32_field("section_64 offset", container_at)?;
     b.u32(ALIGN_LOG2).u32(0).u32(0).u32(SECTION_FLAGS); // align, reloff, nreloc, flags
     b.u32(0).u32(0).u32(0); // reserved1..3
 
     // build_version_command: platform, minos, sdk (0: unknown), ntools.
-    b.u32(LC_BUILD_VERSION).u32(BUILD_VERSION_SIZE).u32(h.platform).u32(h.minos).u32(0).u32(0);
+    b.u32(LC_BUILD_VERSION).u32_field("cmdsize", build_version_command::LEN)?;
+    b.u32(h.platform).u32(h.minos).u32(0).u32(0);
 
     b.pad_to("padding", CONTAINER_ALIGN)?;
     Ok(b.bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::layout::{CPU_TYPE_ARM64, PLATFORM_MACOS};
+    use super::*;
+    use crate::read::Data;
+
+    /// The bytes are written in sequence; read back at layout.rs's offsets,
+    /// every field is where the spec puts it.
+    #[test]
+    fn fields_sit_at_the_spec_offsets() {
+        let h = MachOHeader { cputype: CPU_TYPE_ARM64, cpusubtype: 0, platform: PLATFORM_MACOS, minos: 0xb_0000 };
+        let bytes = head(&h, 1000).unwrap();
+        let file = Data::new(&bytes, 0, "the object");
+        let word = |at: u64| file.u32(at).unwrap();
+        assert_eq!(bytes.len() as u64, 256, "32 + 72 + 80 + 24 = 208, padded to 64");
+        assert_eq!(word(mach_header::FILETYPE), MH_OBJECT);
+        assert_eq!((word(mach_header::NCMDS), u64::from(word(mach_header::SIZEOFCMDS))), (2, 208 - 32));
+        let segment = file.table("segment", mach_header::LEN_64, SEGMENT_CMDSIZE, 1).unwrap();
+        assert_eq!(segment.u32(0).unwrap(), LC_SEGMENT_64);
+        assert_eq!(segment.u64(SEGMENT_COMMAND_64.fileoff).unwrap(), 256);
+        assert_eq!(segment.u64(SEGMENT_COMMAND_64.filesize).unwrap(), 1000);
+        assert_eq!(segment.u32(SEGMENT_COMMAND_64.nsects).unwrap(), 1);
+        let section = segment.table("section", SEGMENT_COMMAND_64.len, SECTION_64.len, 1).unwrap();
+        assert!(section.padded_is::<16>(SECTION_64.sectname, b"__ji").unwrap());
+        assert!(section.padded_is::<16>(SECTION_64.segname, b"__JULIA").unwrap());
+        assert_eq!(section.u64(SECTION_64.size).unwrap(), 1000);
+        assert_eq!(section.u32(SECTION_64.offset).unwrap(), 256);
+        assert_eq!(section.u32(SECTION_64.align).unwrap(), 6);
+        assert_eq!(section.u32(SECTION_64.flags).unwrap(), 0x1000_0000);
+        let build = file.table("build", mach_header::LEN_64 + SEGMENT_CMDSIZE, build_version_command::LEN, 1).unwrap();
+        assert_eq!(build.u32(0).unwrap(), LC_BUILD_VERSION);
+        assert_eq!(build.u32(build_version_command::MINOS).unwrap(), 0xb_0000);
+        assert_eq!(build.u32(build_version_command::PLATFORM).unwrap(), PLATFORM_MACOS);
+    }
 }

@@ -1,23 +1,22 @@
 //! Universal ("fat") Mach-O files: a big-endian table of slices, each a whole
 //! thin Mach-O image at its own file offset (`<mach-o/fat.h>`).
 
+use super::layout::{fat_header, FatArch, FAT_ARCH, FAT_ARCH_64, FAT_MAGIC, FAT_MAGIC_64};
 use crate::read::Data;
 use crate::{Arch, Endian, Error};
-
-const FAT_MAGIC: [u8; 4] = [0xca, 0xfe, 0xba, 0xbe];
-const FAT_MAGIC_64: [u8; 4] = [0xca, 0xfe, 0xba, 0xbf];
 
 /// The validated `fat_arch` table of a universal file.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Table<'a> {
     entries: Data<'a>,
+    /// `fat_arch_64` entries (`FAT_MAGIC_64`) rather than `fat_arch`.
     wide: bool,
     pub count: u32,
 }
 
 /// Whether the file starts with a universal header.
 pub(crate) fn is_fat(file: &[u8]) -> bool {
-    file.starts_with(&FAT_MAGIC) || file.starts_with(&FAT_MAGIC_64)
+    matches!(file.first_chunk().map(|magic| Endian::Big.u32(*magic)), Some(FAT_MAGIC | FAT_MAGIC_64))
 }
 
 /// The slice table, with its size checked against the file before any entry
@@ -25,27 +24,71 @@ pub(crate) fn is_fat(file: &[u8]) -> bool {
 #[inline]
 pub(crate) fn table(file: Data<'_>) -> Result<Table<'_>, Error> {
     let file = file.with_endian(Endian::Big);
-    let wide = file.table("Mach-O universal header", 0, 4, 1)?.bytes == FAT_MAGIC_64;
-    let count = file.u32(4)?;
-    let entry_size = if wide { 32 } else { 20 };
-    let entries = file.table("Mach-O universal slice table", 8, entry_size, u64::from(count))?;
+    let wide = file.fixed::<4>("Mach-O universal header", fat_header::MAGIC)?.u32(0) == FAT_MAGIC_64;
+    let count = file.u32(fat_header::NFAT_ARCH)?;
+    let entries = file.table("Mach-O universal slice table", fat_header::LEN, layout(wide).len, u64::from(count))?;
     Ok(Table { entries, wide, count })
+}
+
+/// The entries' layout: `fat_arch_64` or `fat_arch`.
+#[inline(always)]
+fn layout(wide: bool) -> FatArch {
+    if wide {
+        FAT_ARCH_64
+    } else {
+        FAT_ARCH
+    }
+}
+
+/// One `fat_arch`/`fat_arch_64` entry.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    /// Absolute offset of the entry.
+    pub at: u64,
+    pub cputype: u32,
+    /// The slice's file range.
+    pub offset: u64,
+    pub size: u64,
+    /// log2 of the slice's alignment.
+    pub align: u32,
 }
 
 impl<'a> Table<'a> {
     /// Slice `index`: its architecture and its file range, checked against the
-    /// file. `fat_arch` is {cputype, cpusubtype, offset, size, align}, with
-    /// 64-bit offset and size in `fat_arch_64`.
+    /// file.
     #[inline]
     pub fn slice(&self, file: Data<'a>, index: u32) -> Result<(Arch, Data<'a>), Error> {
-        let size = if self.wide { 32 } else { 20 };
-        let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), size)?;
-        let (offset, length) = if self.wide {
-            (entry.u64(8)?, entry.u64(16)?)
-        } else {
-            (u64::from(entry.u32(8)?), u64::from(entry.u32(12)?))
-        };
+        let layout = layout(self.wide);
+        let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
+        let (offset, length) = (entry.word(layout.offset, layout.wide)?, entry.word(layout.size, layout.wide)?);
         let bytes = file.table("Mach-O universal slice", offset, length, 1)?;
-        Ok((Arch::from_macho(entry.u32(0)?), Data { what: "the slice", ..bytes }))
+        Ok((Arch::from_macho(entry.u32(layout.cputype)?), Data { what: "the slice", ..bytes }))
+    }
+
+    /// `fat_arch` or `fat_arch_64`.
+    #[cfg(feature = "std")]
+    pub fn layout(&self) -> FatArch {
+        layout(self.wide)
+    }
+
+    /// The size of the header: `fat_header` and the entries.
+    #[cfg(feature = "std")]
+    pub fn header_len(&self) -> u64 {
+        fat_header::LEN.saturating_add(self.entries.len())
+    }
+
+    /// Entry `index`, as found (the slice's range is not checked here).
+    #[cfg(feature = "std")]
+    pub fn entry(&self, index: u32) -> Result<Entry, Error> {
+        let layout = layout(self.wide);
+        let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
+        Ok(Entry {
+            at: entry.base,
+            cputype: entry.u32(layout.cputype)?,
+            offset: entry.word(layout.offset, layout.wide)?,
+            size: entry.word(layout.size, layout.wide)?,
+            align: entry.u32(layout.align)?,
+        })
     }
 }
