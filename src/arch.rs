@@ -127,13 +127,17 @@ impl Arch {
     /// Mach-O `cputype` (`CPU_ARCH_ABI64` is bit 24; arm64_32 is aarch64 with
     /// 32-bit pointers).
     pub(crate) fn from_macho(cputype: u32) -> Arch {
+        use crate::macho::layout::{
+            CPU_TYPE_ARM, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32, CPU_TYPE_POWERPC, CPU_TYPE_POWERPC64, CPU_TYPE_X86,
+            CPU_TYPE_X86_64,
+        };
         match cputype {
-            7 => Arch::X86,
-            0x0100_0007 => Arch::X86_64,
-            12 => Arch::Arm,
-            0x0100_000c | 0x0200_000c => Arch::Aarch64,
-            18 => Arch::Powerpc,
-            0x0100_0012 => Arch::Powerpc64,
+            CPU_TYPE_X86 => Arch::X86,
+            CPU_TYPE_X86_64 => Arch::X86_64,
+            CPU_TYPE_ARM => Arch::Arm,
+            CPU_TYPE_ARM64 | CPU_TYPE_ARM64_32 => Arch::Aarch64,
+            CPU_TYPE_POWERPC => Arch::Powerpc,
+            CPU_TYPE_POWERPC64 => Arch::Powerpc64,
             other => Arch::Unknown(other),
         }
     }

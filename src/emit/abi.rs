@@ -13,6 +13,11 @@ use crate::macho::emit::MachOHeader;
 use crate::write::error::EmitError;
 use crate::{Arch, Endian, Format, Image};
 use crate::elf::layout::abi::*;
+use crate::macho::layout::{
+    CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_X86_64_ALL, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_X86_64, PLATFORM_IOS,
+    PLATFORM_IOSSIMULATOR, PLATFORM_MACCATALYST, PLATFORM_MACOS, PLATFORM_TVOS, PLATFORM_TVOSSIMULATOR, PLATFORM_WATCHOS,
+    PLATFORM_WATCHOSSIMULATOR, PLATFORM_XROS, PLATFORM_XROS_SIMULATOR,
+};
 
 /// The format-specific header values that a triple decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,24 +223,7 @@ fn riscv(t: &Triple<'_>, hosted: bool) -> Result<(u16, bool, bool, u32), EmitErr
 // ---------------------------------------------------------------------------
 // Mach-O header values (<mach-o/loader.h>, <mach/machine.h>).
 
-const CPU_TYPE_X86_64: u32 = 0x0100_0007;
-const CPU_TYPE_ARM64: u32 = 0x0100_000c;
-const CPU_SUBTYPE_X86_64_ALL: u32 = 3;
-const CPU_SUBTYPE_X86_64_H: u32 = 8;
-const CPU_SUBTYPE_ARM64_ALL: u32 = 0;
-
-/// `PLATFORM_*` of `LC_BUILD_VERSION`.
-const PLATFORM_MACOS: u32 = 1;
-const PLATFORM_IOS: u32 = 2;
-const PLATFORM_TVOS: u32 = 3;
-const PLATFORM_WATCHOS: u32 = 4;
-const PLATFORM_MACCATALYST: u32 = 6;
-const PLATFORM_IOSSIMULATOR: u32 = 7;
-const PLATFORM_TVOSSIMULATOR: u32 = 8;
-const PLATFORM_WATCHOSSIMULATOR: u32 = 9;
-const PLATFORM_XROS: u32 = 11;
-const PLATFORM_XROS_SIMULATOR: u32 = 12;
-
+// The CPU and platform numbers are loader.h's, in src/macho/layout.rs.
 fn macho_header(t: &Triple<'_>, platform: ApplePlatform) -> Result<MachOHeader, EmitError> {
     let (cputype, cpusubtype) = match t.arch {
         "x86_64" => (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL),

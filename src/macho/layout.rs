@@ -189,12 +189,11 @@ pub(crate) const VM_PROT_ALL: u32 = VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECU
 // ---------------------------------------------------------------------------
 // CPU types (`<mach/machine.h>`) and `LC_BUILD_VERSION` platforms (loader.h).
 
-#[cfg_attr(not(feature = "std"), allow(unused_imports))] // the injector's page sizes need std
 pub(crate) use target::*;
 
-// `Arch::from_macho` (src/arch.rs) and the object writer's triple parser
-// (src/emit.rs) spell these as literals today; they are to read them from here.
-#[allow(dead_code)]
+// `Arch::from_macho` (src/arch.rs) reads the CPU types; the object writer's
+// header policy (src/emit/abi.rs), which needs `std`, the subtypes and platforms.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 mod target {
     /// The bit of 64-bit CPU types.
     pub(crate) const CPU_ARCH_ABI64: u32 = 0x0100_0000;
