@@ -265,6 +265,18 @@ impl<'a> Directory<'a> {
     /// something outside the signature copied if it is SHA-256.
     fn special_slots(&self, kept: &[(u32, Vec<u8>)]) -> Result<Vec<Option<Hash>>, InjectError> {
         let (b, at, hash_size) = (self.data, self.data.base, u64::from(self.hash_size));
+        // The count is checked against the bytes before the loop: the special
+        // slots sit below hashOffset, so no more of them fit than hashOffset
+        // divided by hashSize (none if hashSize is 0). Otherwise a hostile
+        // nSpecialSlots would make this loop push up to 2^32 entries.
+        let room = self.hash_offset.checked_div(hash_size).unwrap_or(0);
+        if u64::from(self.n_special) > room {
+            let reason = format!(
+                "nSpecialSlots {} of {hash_size} bytes each do not fit below hashOffset {:#x}",
+                self.n_special, self.hash_offset
+            );
+            return Err(bad(at.saturating_add(cd::N_SPECIAL_SLOTS), reason));
+        }
         let mut special = Vec::new();
         for slot in 1..=self.n_special {
             if kept.iter().any(|(s, _)| *s == slot) {
@@ -573,6 +585,21 @@ mod tests {
         assert_eq!(&encoded[cd + hash_offset - 32..cd + hash_offset], &[0u8; 32], "slot 1 (Info.plist) absent");
         assert_eq!(&encoded[cd + hash_offset..cd + hash_offset + 32], &[7u8; 32], "page hash");
         assert_eq!(&encoded[encoded.len() - 8..], &be(&[CMS_WRAPPER, 8])[..]);
+    }
+
+    #[test]
+    fn special_slot_count_is_checked_before_the_loop() {
+        // nSpecialSlots 0xffff_ffff with a 32-byte hash size: far more than fit
+        // below hashOffset. Refused at once, naming the field, not a 128 GiB loop.
+        let mut cd = directory(2, 0, 12);
+        cd[24..28].copy_from_slice(&u32::MAX.to_be_bytes());
+        let err = read(&superblob(&[(0, cd.clone())]), 0).unwrap_err().to_string();
+        assert!(err.contains("nSpecialSlots 4294967295 of 32 bytes each do not fit"), "{err}");
+        // A zero hashSize leaves room for none.
+        cd[24..28].copy_from_slice(&1u32.to_be_bytes());
+        cd[36] = 0;
+        let err = read(&superblob(&[(0, cd)]), 0).unwrap_err().to_string();
+        assert!(err.contains("nSpecialSlots 1 of 0 bytes each do not fit"), "{err}");
     }
 
     #[test]
