@@ -115,7 +115,6 @@ impl Endian {
         }
     }
 
-    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u16_bytes(self, value: u16) -> [u8; 2] {
         if self.is_big() {
@@ -125,7 +124,6 @@ impl Endian {
         }
     }
 
-    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u32_bytes(self, value: u32) -> [u8; 4] {
         if self.is_big() {
@@ -135,7 +133,6 @@ impl Endian {
         }
     }
 
-    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn u64_bytes(self, value: u64) -> [u8; 8] {
         if self.is_big() {

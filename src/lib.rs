@@ -109,6 +109,7 @@ mod arch;
 pub mod capi;
 mod coff;
 pub mod crc;
+mod dependencies;
 mod elf;
 #[cfg(feature = "std")]
 pub mod emit;
@@ -124,12 +125,15 @@ mod lookup;
 mod macho;
 mod payload;
 mod read;
+pub mod record;
 mod sections;
 mod slice;
+mod symbols;
 #[cfg(feature = "std")]
 mod write;
 
 pub use arch::Arch;
+pub use dependencies::{Dependency, DependencyKind};
 #[cfg(feature = "std")]
 pub use emit::{emit_object, emit_object_to_vec, EmitError, Layout, Target};
 pub use error::{Error, MAX_LISTED_SLICES};
@@ -143,6 +147,7 @@ use lookup::payload_of;
 pub use payload::Payload;
 pub use sections::{Section, SectionKind};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};
+pub use symbols::Symbol;
 
 /// Finds the section `name` in `file` (for a universal file, in the host's
 /// slice) and returns the image's identity and the section's file range.

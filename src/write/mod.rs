@@ -12,6 +12,7 @@
 // commits of this redesign; until then they are unused.
 #![allow(dead_code)]
 
+pub(crate) mod data_library;
 pub(crate) mod error;
 pub(crate) mod plan;
 
