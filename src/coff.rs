@@ -9,10 +9,11 @@ pub(crate) mod header;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
+pub(crate) mod sections;
 
 use crate::error::unique;
 use crate::read::{Data, Fixed};
-use crate::{Endian, Error, FileRange, Format, Lookup};
+use crate::{Endian, Error, FileRange, Format, Image, Lookup};
 use layout::{section_header, IMAGE_SCN_CNT_UNINITIALIZED_DATA};
 
 #[inline]
@@ -28,6 +29,13 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Err
         }
     }
     Ok(Lookup { image: header.image(), section: found })
+}
+
+/// What the file is, from its headers only: a broken section table does not
+/// hide it.
+#[cfg_attr(not(test), expect(dead_code, reason = "Slice::image() will call it"))]
+pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
+    header::parse(image).map(|header| header.image())
 }
 
 /// The file bytes of the section with header `sh`, relative to the image.
