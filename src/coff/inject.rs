@@ -20,10 +20,8 @@
 //!   for byte, since readers locate it by absolute offset; `.jlji` comes after
 //!   it. Section data need not be contiguous or in section order in the file.
 //! - `NumberOfSections`, `SizeOfImage` and `SizeOfInitializedData` are
-//!   updated, and `CheckSum` is recomputed over the finished file (the
-//!   `imagehlp` algorithm: a 16-bit sum with end-around carry of every
-//!   little-endian word, the checksum field counting as zero, plus the file
-//!   length).
+//!   updated, and `CheckSum` is recomputed over the finished file
+//!   ([`checksum`]).
 //! - An Authenticode signature (data directory 4, whose address is a file
 //!   offset) covers every byte but the checksum, that directory entry and the
 //!   certificate table itself, so any injection breaks it: such a file is
@@ -37,9 +35,11 @@
 //! place); one inside the section is zeroed; anywhere else, replacing is
 //! refused rather than leave it or damage what is around it.
 
+mod checksum;
+
 use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
+
+pub(crate) use checksum::checksum;
 
 use crate::frame::Frame;
 use crate::read::Data;
@@ -327,42 +327,4 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
 /// The 64-byte frame for a payload `payload_offset` bytes after it.
 fn frame(payload: PayloadInfo, payload_offset: u64) -> [u8; 64] {
     Frame::new(payload_offset, payload.size, UNSEALED).to_bytes()
-}
-
-/// The PE checksum of `file`, whose CheckSum field must hold zero: the sum of
-/// its little-endian 16-bit words with the carries folded back in (a lone
-/// last byte counts as a word with a zero high byte), plus the file's length.
-///
-/// End-around-carry addition is associative, so folding once per block gives
-/// the same 16 bits as `imagehlp`'s fold after every word.
-pub(crate) fn checksum(file: &File) -> io::Result<u32> {
-    let len = file.metadata()?.len();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut sum = 0u64;
-    let mut at = 0u64;
-    while at < len {
-        let n = usize::try_from(len.saturating_sub(at)).unwrap_or(usize::MAX).min(buffer.len());
-        let block = buffer.get_mut(..n).unwrap_or_default();
-        file.read_exact_at(block, at)?;
-        let mut words = block.chunks_exact(2);
-        let block_sum: u64 = words
-            .by_ref()
-            .map(|w| match w {
-                [a, b] => u64::from(u16::from_le_bytes([*a, *b])),
-                _ => 0,
-            })
-            .sum();
-        let last = words.remainder().first().map_or(0, |&b| u64::from(b));
-        sum = fold(sum.saturating_add(block_sum).saturating_add(last));
-        at = at.saturating_add(n as u64);
-    }
-    Ok((fold(sum) as u32).wrapping_add(len as u32))
-}
-
-/// Folds the carries of a one's-complement sum into 16 bits.
-fn fold(mut sum: u64) -> u64 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff).saturating_add(sum >> 16);
-    }
-    sum
 }
