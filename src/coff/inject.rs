@@ -47,7 +47,7 @@ pub(crate) use checksum::checksum;
 use image::{PeImage, Section};
 
 use super::layout::{
-    data_directory, file_header, optional_header, section_header, IMAGE_DIRECTORY_ENTRY_SECURITY,
+    data_directory, file_header, optional_header, section_header, CERTIFICATE_ALIGN, IMAGE_DIRECTORY_ENTRY_SECURITY,
     IMAGE_SCN_CNT_INITIALIZED_DATA, IMAGE_SCN_MEM_READ,
 };
 use crate::frame::{self, Frame};
@@ -147,7 +147,7 @@ fn signature(pe: &PeImage<'_>, options: &InjectOptions) -> Result<Kept, InjectEr
     let certificates = pe.file.table("PE certificate table", offset, size, 1)?;
     let certificates_end = certificates.base.saturating_add(certificates.len());
     // Signing tools append the table, padded to 8 bytes, at the very end.
-    if align_up(certificates_end, 8).is_some_and(|e| e >= kept.end) {
+    if align_up(certificates_end, CERTIFICATE_ALIGN).is_some_and(|e| e >= kept.end) {
         kept.end = offset;
     } else {
         kept.holes.push((offset, certificates_end));

@@ -231,6 +231,9 @@ const _: () = {
 /// Data directory 4, the certificate table ("The Attribute Certificate
 /// Table"): the Authenticode signature. Its address is a file offset.
 pub(crate) const IMAGE_DIRECTORY_ENTRY_SECURITY: u64 = 4;
+/// Attribute certificates are quadword-aligned: a signed file's table ends
+/// padded to 8 bytes.
+pub(crate) const CERTIFICATE_ALIGN: u64 = 8;
 
 // ---------------------------------------------------------------------------
 // "Section Table (Section Headers)".
