@@ -20,10 +20,8 @@
 //!   for byte, since readers locate it by absolute offset; `.jlji` comes after
 //!   it. Section data need not be contiguous or in section order in the file.
 //! - `NumberOfSections`, `SizeOfImage` and `SizeOfInitializedData` are
-//!   updated, and `CheckSum` is recomputed over the finished file (the
-//!   `imagehlp` algorithm: a 16-bit sum with end-around carry of every
-//!   little-endian word, the checksum field counting as zero, plus the file
-//!   length).
+//!   updated, and `CheckSum` is recomputed over the finished file
+//!   ([`checksum`]).
 //! - An Authenticode signature (data directory 4, whose address is a file
 //!   offset) covers every byte but the checksum, that directory entry and the
 //!   certificate table itself, so any injection breaks it: such a file is
@@ -36,292 +34,267 @@
 //! the overlay at the end of the file is dropped (the new one takes its
 //! place); one inside the section is zeroed; anywhere else, replacing is
 //! refused rather than leave it or damage what is around it.
+//!
+//! The headers are read by [`super::header`], as the navigator reads them;
+//! field offsets come from [`super::layout`].
+
+mod checksum;
+mod image;
 
 use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
 
-use crate::frame::Frame;
+pub(crate) use checksum::checksum;
+use image::{PeImage, Section};
+
+use super::layout::{
+    data_directory, file_header, optional_header, section_header, CERTIFICATE_ALIGN, IMAGE_DIRECTORY_ENTRY_SECURITY,
+    IMAGE_SCN_CNT_INITIALIZED_DATA, IMAGE_SCN_MEM_READ,
+};
+use crate::frame::{self, Frame};
 use crate::read::Data;
-use crate::write::align_up;
 use crate::write::error::InjectError;
-use crate::write::plan::{copy_with_holes, InjectOptions, PayloadInfo, Piece, Plan, UNSEALED};
-use crate::{Error, FileRange};
+use crate::write::plan::{copy_with_holes, Fill, InjectOptions, PayloadInfo, Piece, Plan, UNSEALED};
+use crate::write::{add, align_up, aligned, Patch};
+use crate::{Endian, Error, FileRange, Format};
 
 const PAGE: u64 = 4096;
-const NAME: &[u8; 8] = b".jlji\0\0\0";
-/// `IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ`.
-const CHARACTERISTICS: u32 = 0x0000_0040 | 0x4000_0000;
-/// `IMAGE_DIRECTORY_ENTRY_SECURITY`.
-const SECURITY: u64 = 4;
+/// The section's `Name`, NUL-padded as the header stores it.
+const NAME: [u8; section_header::NAME_LEN] = *b".jlji\0\0\0";
+/// The section's `Characteristics`: data, readable.
+const CHARACTERISTICS: u32 = IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ;
+/// The `.jlji` section maps the frame only.
+const FRAME_LEN: u64 = frame::SIZE as u64;
 
-/// One section header, as read.
-struct Section {
-    /// File offset of the 40-byte header.
+/// What comes after the (patched) headers, and where the frame and payload go.
+struct Tail {
+    /// The output after the headers.
+    pieces: Vec<Piece>,
+    /// Where the headers that are copied and patched end.
+    headers_end: u64,
+    /// A new section header to write, if no `.jlji` section is reused.
+    new_section: Option<NewSection>,
+    payload_at: u64,
+}
+
+/// What of the input is kept: the bytes up to `end`, with `holes` zeroed;
+/// and the certificate table entry to clear, if a signature is dropped.
+struct Kept {
+    end: u64,
+    holes: Vec<(u64, u64)>,
+    certificate_entry: Option<u64>,
+}
+
+/// The `.jlji` section header added to the table, and the header fields it changes.
+struct NewSection {
+    /// Where its 40 bytes go: the free slot after the section table.
     at: u64,
-    virtual_size: u64,
     virtual_address: u64,
     raw_size: u64,
-    raw_pointer: u64,
-    is_jlji: bool,
-}
-
-fn overflow(what: &'static str, offset: u64) -> InjectError {
-    InjectError::from(Error::Overflow { what, offset, size: 0, count: 1 })
-}
-
-fn add(a: u64, b: u64, what: &'static str) -> Result<u64, InjectError> {
-    a.checked_add(b).ok_or_else(|| overflow(what, a))
-}
-
-fn sub(a: u64, b: u64, what: &'static str) -> Result<u64, InjectError> {
-    a.checked_sub(b).ok_or_else(|| overflow(what, b))
-}
-
-/// A 32-bit PE field holding `value`, or a refusal naming it.
-fn u32_field(value: u64, what: &'static str, at: u64) -> Result<[u8; 4], InjectError> {
-    u32::try_from(value)
-        .map(u32::to_le_bytes)
-        .map_err(|_| InjectError::refused(what, at, format!("{value:#x} does not fit the 32-bit field")))
-}
-
-/// Overwrites `bytes[at..]` (`at` an absolute offset; `bytes` starts at 0).
-fn patch(bytes: &mut [u8], at: u64, value: &[u8]) -> Result<(), InjectError> {
-    usize::try_from(at)
-        .ok()
-        .and_then(|at| bytes.get_mut(at..at.checked_add(value.len())?))
-        .ok_or_else(|| InjectError::refused("PE header field", at, "outside the headers (internal error)"))?
-        .copy_from_slice(value);
-    Ok(())
-}
-
-fn power_of_two(value: u64, what: &'static str, at: u64) -> Result<u64, InjectError> {
-    if value.is_power_of_two() {
-        Ok(value)
-    } else {
-        Err(Error::invalid(what, at, value, "a power of two").into())
-    }
+    raw_at: u64,
+    size_of_image: u64,
+    size_of_initialized_data: u64,
+    number_of_sections: u64,
 }
 
 /// The output layout for `library` with `payload` added. See the module docs.
 pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
-    let file = Data::new(library, 0, "the file");
-    if !library.starts_with(b"MZ") {
-        let reason = "this is a COFF object (.obj), not a PE image; inject into the linked DLL instead";
-        return Err(InjectError::refused("COFF file header", 0, reason));
-    }
-    let signature = u64::from(file.u32(0x3c)?);
-    let magic = file.table("PE signature", signature, 4, 1)?;
-    if magic.bytes != b"PE\0\0" {
-        return Err(Error::invalid("PE signature", signature, magic.u32(0)?, "\"PE\\0\\0\"").into());
-    }
-    let coff_at = add(signature, 4, "COFF file header")?;
-    let coff = file.table("COFF file header", coff_at, 20, 1)?;
-    let count = coff.u16(2)?;
-    let optional_size = u64::from(coff.u16(16)?);
-    let optional_at = add(coff_at, 20, "PE optional header")?;
-    let optional = file.table("PE optional header", optional_at, optional_size, 1)?;
-    let dirs: u64 = match optional.u16(0)? {
-        0x10b => 96,
-        0x20b => 112,
-        v => return Err(Error::invalid("PE optional header magic", optional_at, v, "0x10b or 0x20b").into()),
-    };
-    let field = |rel: u64| optional_at.saturating_add(rel);
-    let section_alignment = power_of_two(u64::from(optional.u32(32)?), "PE SectionAlignment", field(32))?;
-    let file_alignment = power_of_two(u64::from(optional.u32(36)?), "PE FileAlignment", field(36))?;
-    let size_of_image = u64::from(optional.u32(56)?);
-    let size_of_headers = u64::from(optional.u32(60)?);
-    let checksum_at = field(64);
-    // Only the directory entries that lie inside the optional header count.
-    let listed = u64::from(optional.u32(dirs.saturating_sub(4))?);
-    let dir_count = listed.min(optional_size.saturating_sub(dirs) / 8);
-    let directory = |i: u64| -> Result<(u64, u64), Error> {
-        let at = dirs.saturating_add(i.saturating_mul(8));
-        Ok((u64::from(optional.u32(at)?), u64::from(optional.u32(at.saturating_add(4))?)))
-    };
-
-    let table_at = add(optional_at, optional_size, "COFF section table")?;
-    let table = file.table("COFF section table", table_at, 40, u64::from(count))?;
-    let mut sections = Vec::new();
-    for sh in table.entries("COFF section header", 40) {
-        sections.push(Section {
-            at: sh.base,
-            virtual_size: u64::from(sh.u32(8)?),
-            virtual_address: u64::from(sh.u32(12)?),
-            raw_size: u64::from(sh.u32(16)?),
-            raw_pointer: u64::from(sh.u32(20)?),
-            is_jlji: sh.padded_is::<8>(0, b".jlji")?,
-        });
-    }
-    let table_end = table.base.saturating_add(table.len());
-
-    // The signature: refused, or dropped from the output.
-    let mut end = file.len();
-    let mut holes = Vec::new();
-    let mut headers_edit: Vec<(u64, Vec<u8>)> = Vec::new();
-    if dir_count > SECURITY {
-        let (offset, size) = directory(SECURITY)?;
-        if offset != 0 || size != 0 {
-            if !options.drop_signature {
-                return Err(InjectError::Signed { path: Default::default(), offset, size });
-            }
-            let cert = file.table("PE certificate table", offset, size, 1)?;
-            let cert_end = cert.base.saturating_add(cert.len());
-            // Signing tools append the table, padded to 8 bytes, at the very end.
-            if align_up(cert_end, 8).is_some_and(|e| e >= end) {
-                end = offset;
-            } else {
-                holes.push((offset, cert_end));
-            }
-            headers_edit.push((field(dirs.saturating_add(SECURITY * 8)), vec![0; 8]));
-        }
-    }
-
-    let mut existing = sections.iter().filter(|s| s.is_jlji);
+    let pe = PeImage::read(Data::new(library, 0, "the file"))?;
+    let kept = signature(&pe, options)?;
+    let mut existing = pe.sections.iter().filter(|s| s.name == NAME);
     let (first, second) = (existing.next(), existing.next());
     if let (Some(a), Some(b)) = (first, second) {
         return Err(Error::Ambiguous { first: a.raw_pointer, second: b.raw_pointer }.into());
     }
-    let frame_len = 64u64;
-    let (pieces_after_headers, headers_end, frame_at, payload_at) = match first {
+    let tail = match first {
         Some(old) if !options.replace => {
             return Err(InjectError::AlreadyHasPayload { path: Default::default(), offset: old.raw_pointer })
         }
-        Some(old) => {
-            let (at, size) = (old.raw_pointer, old.raw_size);
-            if size < frame_len {
-                let reason = format!(
-                    "the existing .jlji section has {size} bytes of raw data, too few for the 64-byte frame, \
-                     so it cannot be reused"
-                );
-                return Err(InjectError::refused("PE .jlji section header", old.at, reason));
-            }
-            let raw = file.table("PE .jlji section data", at, size, 1)?;
-            let raw_end = raw.base.saturating_add(raw.len());
-            if at < table_end {
-                let reason = "the .jlji section's data overlaps the headers";
-                return Err(InjectError::refused("PE .jlji section header", old.at, reason));
-            }
-            let data_end = sections.iter().map(|s| s.raw_pointer.saturating_add(s.raw_size)).max().unwrap_or(0);
-            if let Ok((_, p)) = Frame::decode(file, FileRange { offset: at, size }) {
-                let p_end = p.base.saturating_add(p.len());
-                let inside = p.base >= at && p_end <= raw_end;
-                if !inside {
-                    if p.base >= data_end && p_end == end {
-                        end = p.base;
-                    } else {
-                        let reason = "the old payload lies neither inside the .jlji section nor at the end of the \
-                                      file, so it cannot be removed without touching other data";
-                        return Err(InjectError::refused("payload", p.base, reason));
-                    }
-                }
-            }
-            let tail_end = end.max(raw_end);
-            let payload_at = align_up(tail_end, PAGE).ok_or_else(|| overflow("payload", tail_end))?;
-            let mut pieces = copy_with_holes(table_end, at, &holes);
-            pieces.push(Piece::Bytes(frame(payload, sub(payload_at, at, "payload")?).to_vec()));
-            pieces.push(Piece::Zeros(size.saturating_sub(frame_len)));
-            pieces.extend(copy_with_holes(raw_end, end, &holes));
-            pieces.push(Piece::Zeros(payload_at.saturating_sub(tail_end)));
-            (pieces, table_end, at, payload_at)
-        }
-        None => {
-            let slot_end = add(table_end, 40, "COFF section table")?;
-            let first_data = sections
-                .iter()
-                .filter(|s| s.raw_size > 0 && s.raw_pointer > 0)
-                .map(|s| s.raw_pointer)
-                .min()
-                .unwrap_or(u64::MAX);
-            let no_room = |why: String| {
-                InjectError::refused(
-                    "PE section table",
-                    table_at,
-                    format!("no room for one more section header at {table_end:#x}: {why}; relink leaving room"),
-                )
-            };
-            if slot_end > size_of_headers {
-                return Err(no_room(format!("the headers end at {size_of_headers:#x} (SizeOfHeaders)")));
-            }
-            if slot_end > first_data {
-                return Err(no_room(format!("the first section's data starts at {first_data:#x}")));
-            }
-            let slot = file.table("free section header slot", table_end, 40, 1)?;
-            if slot.bytes.iter().any(|&b| b != 0) {
-                return Err(no_room("those 40 bytes are not zero, so something else uses them".into()));
-            }
-            for i in (0..dir_count).filter(|&i| i != SECURITY) {
-                let (rva, size) = directory(i)?;
-                if size > 0 && rva < slot_end && table_end < rva.saturating_add(size) {
-                    return Err(no_room(format!("data directory {i} points into them")));
-                }
-            }
-            let raw_size = align_up(frame_len, file_alignment).ok_or_else(|| overflow("PE .jlji raw data", 0))?;
-            // The raw data starts on FileAlignment and ends on a page, where the payload starts.
-            let step = file_alignment.max(PAGE);
-            let raw_end = align_up(add(end, raw_size, "PE .jlji raw data")?, step)
-                .ok_or_else(|| overflow("PE .jlji raw data", end))?;
-            let raw_at = sub(raw_end, raw_size, "PE .jlji raw data")?;
-            let next = sections
-                .iter()
-                .map(|s| {
-                    let size = if s.virtual_size == 0 { s.raw_size } else { s.virtual_size };
-                    s.virtual_address.saturating_add(size)
-                })
-                .fold(size_of_image, u64::max);
-            let va = align_up(next, section_alignment).ok_or_else(|| overflow("PE .jlji VirtualAddress", next))?;
-            let image_end = add(va, align_up(frame_len, section_alignment).unwrap_or(u64::MAX), "PE SizeOfImage")?;
-            let initialized = u64::from(optional.u32(8)?).saturating_add(raw_size);
-            let count = u64::from(count).saturating_add(1);
-            if count > u64::from(u16::MAX) {
-                return Err(no_room("the COFF header cannot count more sections".into()));
-            }
-
-            let mut header = NAME.to_vec();
-            header.extend_from_slice(&u32_field(frame_len, "PE .jlji VirtualSize", table_end)?);
-            header.extend_from_slice(&u32_field(va, "PE .jlji VirtualAddress", table_end)?);
-            header.extend_from_slice(&u32_field(raw_size, "PE .jlji SizeOfRawData", table_end)?);
-            header.extend_from_slice(&u32_field(raw_at, "PE .jlji PointerToRawData", table_end)?);
-            header.extend_from_slice(&[0; 12]); // relocations and line numbers: none
-            header.extend_from_slice(&CHARACTERISTICS.to_le_bytes());
-            headers_edit.push((table_end, header));
-            headers_edit.push((coff_at.saturating_add(2), (count as u16).to_le_bytes().to_vec()));
-            headers_edit.push((field(56), u32_field(image_end, "PE SizeOfImage", field(56))?.to_vec()));
-            let initialized = u32::try_from(initialized).unwrap_or(u32::MAX);
-            headers_edit.push((field(8), initialized.to_le_bytes().to_vec()));
-
-            let mut pieces = copy_with_holes(slot_end, end, &holes);
-            pieces.push(Piece::Zeros(raw_at.saturating_sub(end)));
-            pieces.push(Piece::Bytes(frame(payload, raw_size).to_vec()));
-            pieces.push(Piece::Zeros(raw_size.saturating_sub(frame_len)));
-            (pieces, slot_end, raw_at, raw_end)
-        }
+        Some(old) => reuse_section(&pe, old, payload, &kept)?,
+        None => add_section(&pe, payload, &kept)?,
     };
-    if frame_at > u64::from(u32::MAX) {
-        let reason = "the library is too large: the .jlji section's data would start past 4 GiB";
-        return Err(InjectError::refused("PE .jlji section header", table_end, reason));
-    }
-
-    // The headers, patched, with the checksum left to be computed last.
-    let mut headers = file.table("PE headers", 0, headers_end, 1)?.bytes.to_vec();
-    patch(&mut headers, checksum_at, &[0; 4])?;
-    for (at, bytes) in &headers_edit {
-        patch(&mut headers, *at, bytes)?;
-    }
-    let split = usize::try_from(checksum_at).map_err(|_| overflow("PE CheckSum", checksum_at))?;
-    let after = split.checked_add(4).ok_or_else(|| overflow("PE CheckSum", checksum_at))?;
-    let (before, rest) = (headers.get(..split), headers.get(after..));
-    let (Some(before), Some(rest)) = (before, rest) else {
-        return Err(InjectError::refused("PE CheckSum", checksum_at, "outside the headers"));
-    };
-    let mut pieces = vec![
-        Piece::Bytes(before.to_vec()),
-        Piece::Deferred { len: 4, fill: Box::new(|out: &File| checksum(out).map(|sum| sum.to_le_bytes().to_vec())) },
-        Piece::Bytes(rest.to_vec()),
-    ];
-    pieces.extend(pieces_after_headers);
+    let headers = patched_headers(&pe, &tail, kept.certificate_entry)?;
+    let mut pieces = with_deferred_checksum(headers, pe.optional_field_at(optional_header::CHECK_SUM))?;
+    pieces.extend(tail.pieces);
     pieces.push(Piece::Payload);
-    Ok(Plan { pieces, payload_offset: payload_at })
+    Ok(Plan { pieces, payload_offset: tail.payload_at })
+}
+
+/// The patched `headers` as pieces, their CheckSum field at `at` left to be
+/// computed over the finished file, after every other piece is written.
+fn with_deferred_checksum(headers: Vec<u8>, at: u64) -> Result<Vec<Piece>, InjectError> {
+    let len = optional_header::CHECK_SUM_SIZE;
+    let before = usize::try_from(at).ok().and_then(|at| headers.split_at_checked(at));
+    let Some((before, rest)) = before.and_then(|(before, rest)| Some((before, rest.get(len as usize..)?))) else {
+        return Err(InjectError::refused("PE CheckSum", at, "outside the headers"));
+    };
+    let fill: Fill = Box::new(|out: &File| checksum(out).map(|sum| sum.to_le_bytes().to_vec()));
+    Ok(vec![Piece::Bytes(before.to_vec()), Piece::Deferred { len, fill }, Piece::Bytes(rest.to_vec())])
+}
+
+/// The Authenticode signature, refused, or dropped from what is kept.
+fn signature(pe: &PeImage<'_>, options: &InjectOptions) -> Result<Kept, InjectError> {
+    let mut kept = Kept { end: pe.file.len(), holes: Vec::new(), certificate_entry: None };
+    if pe.directories <= IMAGE_DIRECTORY_ENTRY_SECURITY {
+        return Ok(kept);
+    }
+    let (offset, size) = pe.directory(IMAGE_DIRECTORY_ENTRY_SECURITY)?;
+    if offset == 0 && size == 0 {
+        return Ok(kept);
+    }
+    if !options.drop_signature {
+        return Err(InjectError::Signed { path: Default::default(), offset, size });
+    }
+    let certificates = pe.file.table("PE certificate table", offset, size, 1)?;
+    let certificates_end = certificates.base.saturating_add(certificates.len());
+    // Signing tools append the table, padded to 8 bytes, at the very end.
+    if align_up(certificates_end, CERTIFICATE_ALIGN).is_some_and(|e| e >= kept.end) {
+        kept.end = offset;
+    } else {
+        kept.holes.push((offset, certificates_end));
+    }
+    kept.certificate_entry = Some(pe.directory_at(IMAGE_DIRECTORY_ENTRY_SECURITY));
+    Ok(kept)
+}
+
+/// Replacing: the existing `.jlji` section `old` gets the new frame; an old
+/// payload at the end of the file is cut off, one inside the section zeroed.
+fn reuse_section(pe: &PeImage<'_>, old: &Section, payload: PayloadInfo, kept: &Kept) -> Result<Tail, InjectError> {
+    let (mut end, holes) = (kept.end, &kept.holes);
+    let (at, size) = (old.raw_pointer, old.raw_size);
+    if size < FRAME_LEN {
+        let reason = format!(
+            "the existing .jlji section has {size} bytes of raw data, too few for the 64-byte frame, \
+             so it cannot be reused"
+        );
+        return Err(InjectError::refused("PE .jlji section header", old.at, reason));
+    }
+    let raw = pe.file.table("PE .jlji section data", at, size, 1)?;
+    let raw_end = raw.base.saturating_add(raw.len());
+    if at < pe.table_end {
+        let reason = "the .jlji section's data overlaps the headers";
+        return Err(InjectError::refused("PE .jlji section header", old.at, reason));
+    }
+    let data_end = pe.sections.iter().map(|s| s.raw_pointer.saturating_add(s.raw_size)).max().unwrap_or(0);
+    if let Ok((_, p)) = Frame::decode(pe.file, FileRange { offset: at, size }) {
+        let p_end = p.base.saturating_add(p.len());
+        let inside = p.base >= at && p_end <= raw_end;
+        if !inside {
+            if p.base >= data_end && p_end == end {
+                end = p.base;
+            } else {
+                let reason = "the old payload lies neither inside the .jlji section nor at the end of the \
+                              file, so it cannot be removed without touching other data";
+                return Err(InjectError::refused("payload", p.base, reason));
+            }
+        }
+    }
+    let tail_end = end.max(raw_end);
+    let payload_at = aligned(Format::Pe, "payload", tail_end, PAGE)?;
+    let mut pieces = copy_with_holes(pe.table_end, at, holes);
+    // Cannot underflow: the payload starts after the section's data.
+    pieces.push(Piece::Bytes(frame(payload, payload_at.saturating_sub(at)).to_vec()));
+    pieces.push(Piece::Zeros(size.saturating_sub(FRAME_LEN)));
+    pieces.extend(copy_with_holes(raw_end, end, holes));
+    pieces.push(Piece::Zeros(payload_at.saturating_sub(tail_end)));
+    Ok(Tail { pieces, headers_end: pe.table_end, new_section: None, payload_at })
+}
+
+/// A new `.jlji` section: its header in the free slot after the section
+/// table, its raw data after everything kept, ending where the payload starts.
+fn add_section(pe: &PeImage<'_>, payload: PayloadInfo, kept: &Kept) -> Result<Tail, InjectError> {
+    let (end, holes) = (kept.end, &kept.holes);
+    let slot_end = add("COFF section table", pe.table_end, section_header::SIZE)?;
+    check_free_slot(pe, slot_end)?;
+    let raw_size = aligned(Format::Pe, ".jlji SizeOfRawData", FRAME_LEN, pe.file_alignment)?;
+    // The raw data starts on FileAlignment and ends on a page, where the payload starts.
+    let step = pe.file_alignment.max(PAGE);
+    let raw_end = aligned(Format::Pe, "payload", add("PE .jlji raw data", end, raw_size)?, step)?;
+    let raw_at = raw_end.saturating_sub(raw_size); // cannot underflow: raw_end >= end + raw_size
+    if raw_at > u64::from(u32::MAX) {
+        let reason = "the library is too large: the .jlji section's data would start past 4 GiB";
+        return Err(InjectError::refused("PE .jlji section header", pe.table_end, reason));
+    }
+    // The section's memory follows every other section's, and what SizeOfImage already counts.
+    let next = pe.sections.iter().map(Section::memory_end).fold(pe.size_of_image, u64::max);
+    let virtual_address = aligned(Format::Pe, ".jlji VirtualAddress", next, pe.section_alignment)?;
+    let memory_size = aligned(Format::Pe, ".jlji VirtualSize", FRAME_LEN, pe.section_alignment)?;
+    let size_of_image = add("PE SizeOfImage", virtual_address, memory_size)?;
+    let number_of_sections = u64::from(pe.header.number_of_sections).saturating_add(1);
+    if number_of_sections > u64::from(u16::MAX) {
+        return Err(no_room(pe, "the COFF header cannot count more sections".into()));
+    }
+    let new_section = NewSection {
+        at: pe.table_end,
+        virtual_address,
+        raw_size,
+        raw_at,
+        size_of_image,
+        size_of_initialized_data: pe.size_of_initialized_data.saturating_add(raw_size),
+        number_of_sections,
+    };
+    let mut pieces = copy_with_holes(slot_end, end, holes);
+    pieces.push(Piece::Zeros(raw_at.saturating_sub(end)));
+    pieces.push(Piece::Bytes(frame(payload, raw_size).to_vec()));
+    pieces.push(Piece::Zeros(raw_size.saturating_sub(FRAME_LEN)));
+    Ok(Tail { pieces, headers_end: slot_end, new_section: Some(new_section), payload_at: raw_end })
+}
+
+/// Refuses the image unless the 40 bytes after the section table, up to
+/// `slot_end`, are free for one more section header.
+fn check_free_slot(pe: &PeImage<'_>, slot_end: u64) -> Result<(), InjectError> {
+    let first_data = pe.sections.iter().filter(|s| s.raw_size > 0 && s.raw_pointer > 0).map(|s| s.raw_pointer).min();
+    let first_data = first_data.unwrap_or(u64::MAX);
+    if slot_end > pe.size_of_headers {
+        return Err(no_room(pe, format!("the headers end at {:#x} (SizeOfHeaders)", pe.size_of_headers)));
+    }
+    if slot_end > first_data {
+        return Err(no_room(pe, format!("the first section's data starts at {first_data:#x}")));
+    }
+    let slot = pe.file.table("free section header slot", pe.table_end, section_header::SIZE, 1)?;
+    if slot.bytes.iter().any(|&b| b != 0) {
+        return Err(no_room(pe, "those 40 bytes are not zero, so something else uses them".into()));
+    }
+    for i in (0..pe.directories).filter(|&i| i != IMAGE_DIRECTORY_ENTRY_SECURITY) {
+        let (rva, size) = pe.directory(i)?;
+        if size > 0 && rva < slot_end && pe.table_end < rva.saturating_add(size) {
+            return Err(no_room(pe, format!("data directory {i} points into them")));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal for an image without room for one more section header.
+fn no_room(pe: &PeImage<'_>, why: String) -> InjectError {
+    let reason = format!("no room for one more section header at {:#x}: {why}; relink leaving room", pe.table_end);
+    InjectError::refused("PE section table", pe.header.section_table_at, reason)
+}
+
+/// The input's headers up to `tail.headers_end`, with CheckSum zeroed (it is
+/// computed last), the certificate table entry cleared, and the new section
+/// header and the fields it changes written.
+fn patched_headers(pe: &PeImage<'_>, tail: &Tail, certificate_entry: Option<u64>) -> Result<Vec<u8>, InjectError> {
+    let mut headers = pe.file.table("PE headers", 0, tail.headers_end, 1)?.bytes.to_vec();
+    let mut patch = Patch::new(&mut headers, Format::Pe, Endian::Little, pe.pe32_plus());
+    patch.u32("CheckSum", pe.optional_field_at(optional_header::CHECK_SUM), 0)?;
+    if let Some(entry) = certificate_entry {
+        patch.raw("certificate table entry", entry, &[0; data_directory::SIZE as usize])?;
+    }
+    let Some(new) = &tail.new_section else { return Ok(headers) };
+    // The slot is all zeros: the fields left out (relocations, line numbers) stay 0.
+    let field = |offset: u64| new.at.saturating_add(offset);
+    patch.raw(".jlji Name", field(section_header::NAME), &NAME)?;
+    patch.u32(".jlji VirtualSize", field(section_header::VIRTUAL_SIZE), FRAME_LEN)?;
+    patch.u32(".jlji VirtualAddress", field(section_header::VIRTUAL_ADDRESS), new.virtual_address)?;
+    patch.u32(".jlji SizeOfRawData", field(section_header::SIZE_OF_RAW_DATA), new.raw_size)?;
+    patch.u32(".jlji PointerToRawData", field(section_header::POINTER_TO_RAW_DATA), new.raw_at)?;
+    patch.u32(".jlji Characteristics", field(section_header::CHARACTERISTICS), u64::from(CHARACTERISTICS))?;
+    let count_at = pe.header.file_header_at.saturating_add(file_header::NUMBER_OF_SECTIONS);
+    patch.u16("NumberOfSections", count_at, new.number_of_sections)?;
+    patch.u32("SizeOfImage", pe.optional_field_at(optional_header::SIZE_OF_IMAGE), new.size_of_image)?;
+    // An informational total: saturate rather than refuse.
+    let initialized = new.size_of_initialized_data.min(u64::from(u32::MAX));
+    patch.u32("SizeOfInitializedData", pe.optional_field_at(optional_header::SIZE_OF_INITIALIZED_DATA), initialized)?;
+    Ok(headers)
 }
 
 /// The 64-byte frame for a payload `payload_offset` bytes after it.
@@ -329,40 +302,53 @@ fn frame(payload: PayloadInfo, payload_offset: u64) -> [u8; 64] {
     Frame::new(payload_offset, payload.size, UNSEALED).to_bytes()
 }
 
-/// The PE checksum of `file`, whose CheckSum field must hold zero: the sum of
-/// its little-endian 16-bit words with the carries folded back in (a lone
-/// last byte counts as a word with a zero high byte), plus the file's length.
-///
-/// End-around-carry addition is associative, so folding once per block gives
-/// the same 16 bits as `imagehlp`'s fold after every word.
-pub(crate) fn checksum(file: &File) -> io::Result<u32> {
-    let len = file.metadata()?.len();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut sum = 0u64;
-    let mut at = 0u64;
-    while at < len {
-        let n = usize::try_from(len.saturating_sub(at)).unwrap_or(usize::MAX).min(buffer.len());
-        let block = buffer.get_mut(..n).unwrap_or_default();
-        file.read_exact_at(block, at)?;
-        let mut words = block.chunks_exact(2);
-        let block_sum: u64 = words
-            .by_ref()
-            .map(|w| match w {
-                [a, b] => u64::from(u16::from_le_bytes([*a, *b])),
-                _ => 0,
-            })
-            .sum();
-        let last = words.remainder().first().map_or(0, |&b| u64::from(b));
-        sum = fold(sum.saturating_add(block_sum).saturating_add(last));
-        at = at.saturating_add(n as u64);
-    }
-    Ok((fold(sum) as u32).wrapping_add(len as u32))
-}
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
 
-/// Folds the carries of a one's-complement sum into 16 bits.
-fn fold(mut sum: u64) -> u64 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff).saturating_add(sum >> 16);
+    /// A DLL, and where its optional header is (e_lfanew + 4 + 20).
+    fn dll() -> (Vec<u8>, usize) {
+        let bytes = std::fs::read(format!("{}/corpus/nopayload/x86_64-windows-gnu.dll", env!("CARGO_MANIFEST_DIR")));
+        let bytes = bytes.unwrap();
+        let optional = u32::from_le_bytes(bytes[0x3c..0x40].try_into().unwrap()) as usize + 24;
+        (bytes, optional)
     }
-    sum
+
+    fn refusal(library: &[u8]) -> String {
+        let options = InjectOptions::default();
+        layout(library, PayloadInfo { size: 10 }, &options).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_optional_header_must_hold_its_magic() {
+        // SizeOfOptionalHeader (file header offset 16) 1 leaves no room for
+        // the magic, which the navigator reads anyway.
+        let (mut bytes, optional) = dll();
+        bytes[optional - 4..optional - 2].copy_from_slice(&1u16.to_le_bytes());
+        assert_eq!(
+            refusal(&bytes),
+            format!(
+                ": PE optional header at {optional:#x} (2 bytes) runs past the end of PE optional header (0x1 bytes)"
+            )
+        );
+    }
+
+    #[test]
+    fn alignments_must_be_powers_of_two() {
+        // FileAlignment is at offset 36 of the optional header.
+        let (mut bytes, optional) = dll();
+        bytes[optional + 36..optional + 40].copy_from_slice(&0x300u32.to_le_bytes());
+        let at = optional + 36;
+        assert_eq!(refusal(&bytes), format!(": PE FileAlignment at {at:#x} is 0x300, expected a power of two"));
+    }
+
+    #[test]
+    fn a_coff_object_is_refused() {
+        let obj = std::fs::read(format!("{}/corpus/obj/x86_64-windows.obj", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(
+            refusal(&obj),
+            ": COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into the linked DLL instead"
+        );
+    }
 }
