@@ -145,17 +145,26 @@ impl Arch {
     /// COFF `Machine` (IMAGE_FILE_MACHINE_*), and whether it is a 64-bit
     /// machine, which is how a COFF object (no optional header) tells its width.
     pub(crate) fn from_coff(machine: u16) -> (Arch, u8) {
+        use crate::coff::layout::*;
         match machine {
-            0x014c => (Arch::X86, 32),
-            0x8664 => (Arch::X86_64, 64),
-            0x01c0 | 0x01c2 | 0x01c4 => (Arch::Arm, 32),
-            0xaa64 | 0xa641 | 0xa64e => (Arch::Aarch64, 64),
-            0x5032 => (Arch::Riscv32, 32),
-            0x5064 => (Arch::Riscv64, 64),
-            0x01f0 | 0x01f1 => (Arch::Powerpc, 32),
-            0x0162 | 0x0166 | 0x0168 | 0x0169 | 0x0266 | 0x0366 | 0x0466 => (Arch::Mips, 32),
-            0x6264 => (Arch::Loongarch64, 64),
-            0x0200 | 0x0284 | 0x5128 => (Arch::Unknown(u32::from(machine)), 64),
+            IMAGE_FILE_MACHINE_I386 => (Arch::X86, 32),
+            IMAGE_FILE_MACHINE_AMD64 => (Arch::X86_64, 64),
+            IMAGE_FILE_MACHINE_ARM | IMAGE_FILE_MACHINE_THUMB | IMAGE_FILE_MACHINE_ARMNT => (Arch::Arm, 32),
+            IMAGE_FILE_MACHINE_ARM64 | IMAGE_FILE_MACHINE_ARM64EC | IMAGE_FILE_MACHINE_ARM64X => (Arch::Aarch64, 64),
+            IMAGE_FILE_MACHINE_RISCV32 => (Arch::Riscv32, 32),
+            IMAGE_FILE_MACHINE_RISCV64 => (Arch::Riscv64, 64),
+            IMAGE_FILE_MACHINE_POWERPC | IMAGE_FILE_MACHINE_POWERPCFP => (Arch::Powerpc, 32),
+            IMAGE_FILE_MACHINE_R3000
+            | IMAGE_FILE_MACHINE_R4000
+            | IMAGE_FILE_MACHINE_R10000
+            | IMAGE_FILE_MACHINE_WCEMIPSV2
+            | IMAGE_FILE_MACHINE_MIPS16
+            | IMAGE_FILE_MACHINE_MIPSFPU
+            | IMAGE_FILE_MACHINE_MIPSFPU16 => (Arch::Mips, 32),
+            IMAGE_FILE_MACHINE_LOONGARCH64 => (Arch::Loongarch64, 64),
+            IMAGE_FILE_MACHINE_IA64 | IMAGE_FILE_MACHINE_ALPHA64 | IMAGE_FILE_MACHINE_RISCV128 => {
+                (Arch::Unknown(u32::from(machine)), 64)
+            }
             other => (Arch::Unknown(u32::from(other)), 32),
         }
     }
@@ -163,42 +172,43 @@ impl Arch {
     /// Whether `machine` is an IMAGE_FILE_MACHINE_* value. A COFF object has no
     /// magic number, so this is how it is recognised.
     pub(crate) fn is_coff_machine(machine: u16) -> bool {
+        use crate::coff::layout::*;
         matches!(
             machine,
-            0x014c
-                | 0x8664
-                | 0x01c0
-                | 0x01c2
-                | 0x01c4
-                | 0xaa64
-                | 0xa641
-                | 0xa64e
-                | 0x5032
-                | 0x5064
-                | 0x5128
-                | 0x01f0
-                | 0x01f1
-                | 0x0162
-                | 0x0166
-                | 0x0168
-                | 0x0169
-                | 0x0266
-                | 0x0366
-                | 0x0466
-                | 0x6232
-                | 0x6264
-                | 0x0200
-                | 0x0284
-                | 0x01a2
-                | 0x01a3
-                | 0x01a6
-                | 0x01a8
-                | 0x0ebc
-                | 0x9041
-                | 0x0184
-                | 0x01d3
-                | 0x0520
-                | 0xc0ee
+            IMAGE_FILE_MACHINE_I386
+                | IMAGE_FILE_MACHINE_AMD64
+                | IMAGE_FILE_MACHINE_ARM
+                | IMAGE_FILE_MACHINE_THUMB
+                | IMAGE_FILE_MACHINE_ARMNT
+                | IMAGE_FILE_MACHINE_ARM64
+                | IMAGE_FILE_MACHINE_ARM64EC
+                | IMAGE_FILE_MACHINE_ARM64X
+                | IMAGE_FILE_MACHINE_RISCV32
+                | IMAGE_FILE_MACHINE_RISCV64
+                | IMAGE_FILE_MACHINE_RISCV128
+                | IMAGE_FILE_MACHINE_POWERPC
+                | IMAGE_FILE_MACHINE_POWERPCFP
+                | IMAGE_FILE_MACHINE_R3000
+                | IMAGE_FILE_MACHINE_R4000
+                | IMAGE_FILE_MACHINE_R10000
+                | IMAGE_FILE_MACHINE_WCEMIPSV2
+                | IMAGE_FILE_MACHINE_MIPS16
+                | IMAGE_FILE_MACHINE_MIPSFPU
+                | IMAGE_FILE_MACHINE_MIPSFPU16
+                | IMAGE_FILE_MACHINE_LOONGARCH32
+                | IMAGE_FILE_MACHINE_LOONGARCH64
+                | IMAGE_FILE_MACHINE_IA64
+                | IMAGE_FILE_MACHINE_ALPHA64
+                | IMAGE_FILE_MACHINE_SH3
+                | IMAGE_FILE_MACHINE_SH3DSP
+                | IMAGE_FILE_MACHINE_SH4
+                | IMAGE_FILE_MACHINE_SH5
+                | IMAGE_FILE_MACHINE_EBC
+                | IMAGE_FILE_MACHINE_M32R
+                | IMAGE_FILE_MACHINE_ALPHA
+                | IMAGE_FILE_MACHINE_AM33
+                | IMAGE_FILE_MACHINE_TRICORE
+                | IMAGE_FILE_MACHINE_CEE
         )
     }
 }

@@ -33,7 +33,6 @@ pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Err
 
 /// What the file is, from its headers only: a broken section table does not
 /// hide it.
-#[cfg_attr(not(test), expect(dead_code, reason = "Slice::image() will call it"))]
 pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
     header::parse(image).map(|header| header.image())
 }

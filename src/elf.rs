@@ -29,7 +29,6 @@ pub(crate) fn find_section(image: Data<'_>, name: &[u8]) -> Result<Lookup, Error
 
 /// What `image` is, from its identification and `e_machine` alone: unlike
 /// [`find_section`], it does not fail on a broken section table.
-#[cfg_attr(not(test), expect(dead_code, reason = "`Slice::image` will call it"))]
 pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
     Header::parse(image).map(|header| header.image)
 }

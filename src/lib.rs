@@ -145,7 +145,7 @@ pub use image::{container_name, Endian, FileRange, Format, Image, Lookup};
 pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};
 use lookup::payload_of;
 pub use payload::Payload;
-pub use sections::{Section, SectionKind};
+pub use sections::{Section, SectionKind, Sections};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};
 pub use symbols::Symbol;
 

@@ -39,7 +39,6 @@ pub(crate) fn find_section(file: Data<'_>, names: &[u8; layout::SECTION_NAMES]) 
 
 /// What the image is, from its magic and `cputype` alone: unlike
 /// [`find_section`], it does not depend on the load commands being sound.
-#[allow(dead_code)] // until `Slice::image` calls it (wired at the merge of this redesign)
 pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
     let (endian, width) = header::magic(image)?;
     // The magic and cputype: the bytes before cpusubtype.

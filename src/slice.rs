@@ -9,7 +9,7 @@ use crate::{macho, Arch, Error, FileRange, Lookup, Payload, MAX_LISTED_SLICES};
 /// Made by [`slices`] and [`host_slice`]; see [`slices`] for an example.
 #[derive(Clone, Copy, Debug)]
 pub struct Slice<'a> {
-    image: Data<'a>,
+    pub(crate) image: Data<'a>,
     index: Option<u32>,
     arch: Option<Arch>,
 }
@@ -35,6 +35,33 @@ impl<'a> Slice<'a> {
     /// The slice's range in the file (absolute, like every offset this crate reports).
     pub fn range(&self) -> FileRange {
         FileRange { offset: self.image.base, size: self.image.len() }
+    }
+
+    /// The slice's format, from its first bytes alone.
+    pub fn format(&self) -> Result<crate::Format, Error> {
+        format_of(self.image.bytes)
+    }
+
+    /// What this slice is (format, architecture, width, byte order), from its
+    /// fixed header alone: unlike [`Slice::find_section`], it does not fail
+    /// because a section table or load command is damaged.
+    ///
+    /// ```
+    /// use pkgimg::{Arch, Endian, Format, Image};
+    /// // corpus/expected.json: slice 1 of `macho/universal.dylib` is 64-bit
+    /// // little-endian arm64.
+    /// let file = std::fs::read("corpus/macho/universal.dylib").unwrap();
+    /// let arm64 = pkgimg::slices(&file)?.nth(1).unwrap()?;
+    /// let image = Image { format: Format::MachO, arch: Arch::Aarch64, bits: 64, endian: Endian::Little };
+    /// assert_eq!(arm64.image()?, image);
+    /// # Ok::<(), pkgimg::Error>(())
+    /// ```
+    pub fn image(&self) -> Result<crate::Image, Error> {
+        match format_of(self.image.bytes)? {
+            crate::Format::Elf => crate::elf::identify(self.image),
+            crate::Format::MachO => crate::macho::identify(self.image),
+            crate::Format::Pe | crate::Format::Coff => crate::coff::identify(self.image),
+        }
     }
 
     /// Finds a section by name in this slice. See [`find_section`](crate::find_section).

@@ -3,9 +3,6 @@
 //! walked without allocating. Each entry's range follows the navigator's rule
 //! ([`super::data_range`]), so a listing and a lookup agree.
 
-// Until `Slice::sections()` calls this walk, only its tests do.
-#![cfg_attr(not(test), expect(dead_code, reason = "Slice::sections() will call it"))]
-
 use super::layout::{file_header, section_header, symbol, LONG_NAME_PREFIX, STRING_TABLE_SIZE_FIELD};
 use super::{data_range, header};
 use crate::read::{Data, Fixed};
@@ -32,6 +29,29 @@ pub(crate) fn sections(image: Data<'_>) -> Result<Sections<'_>, Error> {
     let table = header.section_table(image)?;
     let strings = image.fixed("COFF file header", header.file_header_at).ok().and_then(|fh| string_table(image, &fh));
     Ok(Sections { headers: table.bytes, index: 0, format: header.format, base: image.base, strings })
+}
+
+/// A PE image's overlay: the bytes after the end of every section's raw
+/// data (`PointerToRawData + SizeOfRawData`, FileAlignment padding
+/// included), which the loader never maps ("PE Format", "Section Table":
+/// only raw data is loaded). `None` for an object, or when nothing follows.
+pub(crate) fn overlay(image: Data<'_>) -> Result<Option<FileRange>, Error> {
+    let header = header::parse(image)?;
+    if header.format != Format::Pe {
+        return Ok(None);
+    }
+    let table = header.section_table(image)?;
+    let (mut end, mut headers) = (0u64, table.bytes);
+    while let Some((bytes, rest)) = headers.split_first_chunk::<{ section_header::LEN }>() {
+        headers = rest;
+        let sh = Fixed { bytes, endian: Endian::Little };
+        let raw = u64::from(sh.u32(section_header::SIZE_OF_RAW_DATA));
+        if raw != 0 {
+            end = end.max(u64::from(sh.u32(section_header::POINTER_TO_RAW_DATA)).saturating_add(raw));
+        }
+    }
+    let overlay = FileRange { offset: image.base.saturating_add(end), size: image.len().saturating_sub(end) };
+    Ok((end < image.len()).then_some(overlay))
 }
 
 impl<'a> Iterator for Sections<'a> {

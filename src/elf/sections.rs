@@ -13,7 +13,6 @@ use crate::{Error, FileRange, Section, SectionKind};
 /// A name that cannot be read (the name table itself unreadable, or a name
 /// outside it or without its NUL) is `None`; the other sections are still
 /// listed.
-#[cfg_attr(not(test), expect(dead_code, reason = "`Slice::sections` will call it"))]
 pub(crate) fn sections(image: Data<'_>) -> Result<Sections<'_>, Error> {
     let header = Header::parse(image)?;
     let table = header.section_table()?;

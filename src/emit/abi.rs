@@ -8,16 +8,19 @@
 
 use super::triple::{is_arm32, triple_error, unsupported, ApplePlatform, ElfOs, LoongArchFloat, Os, Triple};
 use crate::coff::emit::CoffHeader;
+use crate::coff::layout::{
+    IMAGE_FILE_MACHINE_AMD64, IMAGE_FILE_MACHINE_ARM64, IMAGE_FILE_MACHINE_ARMNT, IMAGE_FILE_MACHINE_I386,
+};
 use crate::elf::emit::ElfHeader;
-use crate::macho::emit::MachOHeader;
-use crate::write::error::EmitError;
-use crate::{Arch, Endian, Format, Image};
 use crate::elf::layout::abi::*;
+use crate::macho::emit::MachOHeader;
 use crate::macho::layout::{
     CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_X86_64_ALL, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_X86_64, PLATFORM_IOS,
-    PLATFORM_IOSSIMULATOR, PLATFORM_MACCATALYST, PLATFORM_MACOS, PLATFORM_TVOS, PLATFORM_TVOSSIMULATOR, PLATFORM_WATCHOS,
-    PLATFORM_WATCHOSSIMULATOR, PLATFORM_XROS, PLATFORM_XROS_SIMULATOR,
+    PLATFORM_IOSSIMULATOR, PLATFORM_MACCATALYST, PLATFORM_MACOS, PLATFORM_TVOS, PLATFORM_TVOSSIMULATOR,
+    PLATFORM_WATCHOS, PLATFORM_WATCHOSSIMULATOR, PLATFORM_XROS, PLATFORM_XROS_SIMULATOR,
 };
+use crate::write::error::EmitError;
+use crate::{Arch, Endian, Format, Image};
 
 /// The format-specific header values that a triple decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -270,12 +273,12 @@ fn apple_platform(t: &Triple<'_>, platform: ApplePlatform, arm: bool) -> Result<
 
 fn coff_header(t: &Triple<'_>) -> Result<CoffHeader, EmitError> {
     let machine = match t.arch {
-        "x86_64" | "amd64" => 0x8664,
-        "i386" | "i486" | "i586" | "i686" | "x86" => 0x014c,
-        "aarch64" | "arm64" => 0xaa64,
+        "x86_64" | "amd64" => IMAGE_FILE_MACHINE_AMD64,
+        "i386" | "i486" | "i586" | "i686" | "x86" => IMAGE_FILE_MACHINE_I386,
+        "aarch64" | "arm64" => IMAGE_FILE_MACHINE_ARM64,
         "arm64ec" => return Err(unsupported(t, "arm64ec objects are not written; use aarch64")),
         // Windows on 32-bit Arm is Thumb-2 only: IMAGE_FILE_MACHINE_ARMNT.
-        a if is_arm32(a) => 0x01c4,
+        a if is_arm32(a) => IMAGE_FILE_MACHINE_ARMNT,
         a => return Err(triple_error(t.text, a, "a known architecture")),
     };
     Ok(CoffHeader { machine })

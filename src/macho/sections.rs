@@ -24,7 +24,6 @@ pub(crate) struct Sections<'a> {
 }
 
 /// The segments and sections of the thin image `image`.
-#[allow(dead_code)] // until `Slice::sections` calls it (wired at the merge of this redesign)
 pub(crate) fn sections(image: Data<'_>) -> Result<Sections<'_>, Error> {
     let header = header::parse(image)?;
     let headers = Data { bytes: &[], ..header.commands };

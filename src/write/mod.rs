@@ -8,10 +8,6 @@
 //! and the dispatchers (`src/emit`, `src/inject`) both depend on this module,
 //! and it on neither, so the module graph has no circle.
 
-// Patch, add and Problem::Outside are taken up by the injectors in the next
-// commits of this redesign; until then they are unused.
-#![allow(dead_code)]
-
 pub(crate) mod data_library;
 pub(crate) mod error;
 pub(crate) mod plan;
@@ -72,6 +68,7 @@ fn narrow<T: TryFrom<u64> + Into<u64>>(at: (Format, &'static str, u64), value: u
 pub(crate) struct Bytes {
     pub(crate) bytes: Vec<u8>,
     endian: Endian,
+    #[allow(dead_code)] // until the data-library writers (issue 11) use `word`
     wide: bool,
     pub(crate) format: Format,
 }
@@ -112,6 +109,7 @@ impl Bytes {
     }
 
     /// A field that is 64-bit in 64-bit files and 32-bit in 32-bit ones.
+    #[allow(dead_code)] // until the data-library writers (issue 11) use it
     pub(crate) fn word(&mut self, field: &'static str, v: u64) -> Result<&mut Bytes, Misfit> {
         if self.wide {
             return Ok(self.u64(v));
@@ -156,11 +154,6 @@ pub(crate) struct Patch<'b> {
 impl<'b> Patch<'b> {
     pub(crate) fn new(bytes: &'b mut [u8], format: Format, endian: Endian, wide: bool) -> Patch<'b> {
         Patch { bytes, format, endian, wide }
-    }
-
-    /// The bytes being patched.
-    pub(crate) fn bytes(&mut self) -> &mut [u8] {
-        self.bytes
     }
 
     /// `value`'s bytes, already in the image's order, at `at`.

@@ -17,9 +17,8 @@ mod files;
 mod identify;
 mod inject;
 mod json;
-mod reader;
+mod listing;
 mod scan;
-mod sections;
 mod show;
 mod show_ji;
 

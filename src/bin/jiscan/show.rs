@@ -11,7 +11,7 @@ use pkgimg::{container_name, Arch, Error, FileRange, Format, Frame, Image, Slice
 use crate::files;
 use crate::identify::identify;
 use crate::json::Json;
-use crate::sections::{self, Listing};
+use crate::listing::{self, Listing};
 use crate::show_ji::{self, JiView};
 use crate::Outcome;
 
@@ -182,7 +182,7 @@ fn build(path: &Path, hex: u64, full: bool) -> Report {
 fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u64, full: bool) -> ImageReport {
     let (format, image) = identify(slice);
     let range = slice.range();
-    let listing = format.map(|f| sections::list(f, slice.bytes(), range.offset));
+    let listing = format.map(|_| listing::list(slice));
     let prefix = match slice.index() {
         Some(i) => format!("{}: slice {i}", path.display()),
         None => path.display().to_string(),
@@ -240,7 +240,7 @@ fn hex_string(bytes: &[u8]) -> String {
 }
 
 /// Whether `row` is the container of an image of `format`.
-fn is_container(format: Option<Format>, row: &sections::Row) -> bool {
+fn is_container(format: Option<Format>, row: &listing::Row) -> bool {
     row.kind != "segment" && format.is_some_and(|f| row.name == container_name(f))
 }
 
@@ -273,7 +273,7 @@ fn to_json(report: &Report) -> Json {
     ])
 }
 
-fn row_json(format: Option<Format>, r: &sections::Row) -> Json {
+fn row_json(format: Option<Format>, r: &listing::Row) -> Json {
     Json::Obj(vec![
         ("name", r.name.clone().into()),
         ("kind", r.kind.clone().into()),
