@@ -12,9 +12,10 @@ enter through the source (an assembler `.incbin`, or a C array with a section
 attribute) and the linker places them.  Afterwards the script asks
 llvm-readobj where the container landed, adds the frame's payload_offset, and
 asserts that the frame and the payload bytes really are at those offsets.
-The results go to corpus/expected.json.  Malformed files are derived in
-`build_malformed` below.  Any failure raises, and the script exits non-zero
-without touching the existing corpus files.
+The results go to corpus/expected.json.  The two `-ji` libraries carry the
+realistic Julia `.ji` files committed under corpus/ji/ (see `ji_source`).
+Malformed files are derived in `build_malformed` below.  Any failure raises,
+and the script exits non-zero without touching the existing corpus files.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Everything in corpus/ that this script owns (and so deletes before writing).
-# build.py and README.md are never touched.
+# build.py, README.md and the sources under ji/ are never touched.
 OWNED = ["elf", "macho", "pe", "obj", "nopayload", "malformed", "expected.json"]
 
 MAGIC = b"\x89JLJI\r\n\x1a"
@@ -79,42 +80,51 @@ def prand(seed: str, n: int) -> bytes:
     return bytes(out[:n])
 
 
-def ji_payload(seed: str) -> tuple[bytes, dict]:
-    """A synthetic Julia `.ji` file (little-endian, 64-bit writer), laid out
-    as FORMAT.md describes: header, worklist, body, two trailing CRC words."""
-    h = bytearray()
-    h += b"\xfbjli\r\n\x1a\n"
-    h += struct.pack("<HHB", 12, 0xFEFF, 8)
-    strings = ["Linux", "x86_64", "1.11.2", "release-1.11",
-               "5e9a32e7af2837e677e60543d4a15faa8d3a7297"]
-    for s in strings:
-        h += s.encode() + b"\0"
-    h += b"\x01"  # pkgimage
-    pos_checksum = len(h)
-    h += b"\0" * 24  # checksum, data start, data end: patched below
-    # cache flags: pkgimages=1, debug=1, check-bounds=0, inline=1, opt=2
-    flags = 1 | (1 << 1) | (0 << 3) | (1 << 5) | (2 << 6)
-    h += bytes([flags])
-    name = b"PkgimgDemo"
-    h += struct.pack("<i", len(name)) + name
-    h += struct.pack("<QQQ", 0x1B2C3D4E5F607182, 0x93A4B5C6D7E8F901, 0x0123456789ABCDEF)
-    h += struct.pack("<i", 0)
-    body = prand(seed + ":ji-body", 3000)
-    start, end = len(h), len(h) + len(body)
-    checksum = int.from_bytes(hashlib.sha256(body).digest()[:8], "little")
-    h[pos_checksum:pos_checksum + 24] = struct.pack("<QQQ", checksum, start, end)
-    data = bytes(h) + body + struct.pack("<I", 0)
-    data += struct.pack("<I", crc32c(data))
-    info = {"format_version": 12, "pointer_size": 8, "build_os": strings[0],
-            "build_arch": strings[1], "julia_version": strings[2],
-            "git_branch": strings[3], "git_commit": strings[4],
-            "pkgimage": 1, "checksum": checksum, "data_start": start,
-            "data_end": end, "cache_flags": flags,
-            "worklist": [{"name": name.decode(),
-                          "uuid_hi": 0x1B2C3D4E5F607182,
-                          "uuid_lo": 0x93A4B5C6D7E8F901,
-                          "build_id": 0x0123456789ABCDEF}],
-            "so_crc32c": 0}
+# Realistic Julia `.ji` files, committed under corpus/ji/ as sources (this
+# script never writes them).  They come from the test-side writer that
+# follows Julia's writers field by field (tests/common/ji_writer.rs):
+#
+#     cargo run --release --example ji_corpus_payloads -- OUT
+#
+# which writes OUT/NAME.ji and OUT/NAME.expected.json, the `ji` object
+# `jiscan show --json` must print for it, computed from what the writer put
+# in (tests/common/ji_expected.rs).  expected.json's `ji` key is that file,
+# verbatim.
+JI_DIR = os.path.join(HERE, "ji")
+JI_MAGIC = b"\xfbjli\r\n\x1a\n"
+
+
+def ji_source(name: str, *, format_version: int, size: int) -> tuple[bytes, dict]:
+    """A committed `.ji` and the writer's expected `ji` object, after checks
+    that need no .ji decoder: the magic, the format version and byte-order
+    mark (write_header, 1.11.5 src/staticdata_utils.c:697-702), the size, and
+    compilecache's trailer (1.11.5 base/loading.jl:3106-3108): a library
+    CRC-32C word of 0 (the payload is carried by the library itself) and the
+    CRC-32C of every byte before the last word."""
+    with open(os.path.join(JI_DIR, name + ".ji"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(JI_DIR, name + ".expected.json")) as f:
+        info = json.load(f)
+    where = f"ji/{name}.ji"
+    if len(data) != size:
+        raise BuildError(f"{where}: {len(data)} bytes, expected {size}")
+    if data[:8] != JI_MAGIC:
+        raise BuildError(f"{where}: not a .ji (magic {data[:8].hex()})")
+    version, bom = struct.unpack_from("<HH", data, 8)
+    if (version, bom) != (format_version, 0xFEFF):
+        raise BuildError(f"{where}: format {version}, BOM {bom:#06x}; expected "
+                         f"little-endian format {format_version}")
+    library_crc, ji_crc = struct.unpack_from("<II", data, len(data) - 8)
+    if library_crc != 0 or ji_crc != crc32c(data[:-4]):
+        raise BuildError(f"{where}: trailer {library_crc:#x} {ji_crc:#x}; expected 0 and "
+                         f"{crc32c(data[:-4]):#x}")
+    trailer = info.get("trailer") or {}
+    want = {"format_version": format_version, "kind": "cache", "complete": True}
+    got = {k: info.get(k) for k in want}
+    if got != want or trailer.get("offset") != len(data) - 8 \
+            or trailer.get("library_crc32c") != 0 or trailer.get("ji_crc32c") != ji_crc:
+        raise BuildError(f"{where}: {name}.expected.json does not describe it "
+                         f"({got}, trailer {trailer})")
     return data, info
 
 
@@ -343,10 +353,16 @@ def specs() -> list[Spec]:
     s.append(Spec("elf/x86_64-linux-gnu-libc.so", "elf", "x86_64", 64, "little",
                   "zig", "x86_64-linux-gnu", 2048, nostdlib=False,
                   note="zig/lld, linked against glibc (crt files, libc.so.6)"))
-    ji, ji_info = ji_payload("ji")
+    ji, ji_info = ji_source("v12-julia-1.11", format_version=12, size=1770)
     s.append(Spec("elf/x86_64-linux-musl-ji.so", "elf", "x86_64", 64, "little",
                   "zig", "x86_64-linux-musl", len(ji), payload=ji, ji=ji_info,
-                  note="payload is a synthetic Julia .ji file"))
+                  note="payload is ji/v12-julia-1.11.ji: format 12 as Julia 1.11.5 "
+                       "writes a package image's .ji"))
+    ji, ji_info = ji_source("v15-master", format_version=15, size=3908)
+    s.append(Spec("elf/x86_64-linux-musl-ji15.so", "elf", "x86_64", 64, "little",
+                  "zig", "x86_64-linux-musl", len(ji), payload=ji, ji=ji_info,
+                  note="payload is ji/v15-master.ji: format 15 as Julia master "
+                       "writes a split .ji"))
     s.append(Spec("elf/x86_64-gnu-ld.so", "elf", "x86_64", 64, "little", "gcc",
                   size=3000, note="system gcc + GNU ld, non-alloc .jlji"))
     s.append(Spec("elf/x86_64-gnu-ld-gc-nonalloc.so", "elf", "x86_64", 64, "little",
