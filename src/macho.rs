@@ -5,6 +5,8 @@
 //! number. Universal ("fat") files are split into slices by [`fat`] before
 //! this navigator sees them.
 
+#[cfg(feature = "std")]
+pub(crate) mod data_library;
 pub(crate) mod dependencies;
 pub(crate) mod emit;
 pub(crate) mod fat;

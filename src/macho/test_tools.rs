@@ -1,4 +1,5 @@
-//! What the Mach-O unit tests share: the Mach-O files to compare readers on.
+//! What the Mach-O unit tests share: the targets, and the Mach-O files to
+//! compare readers on.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,6 +9,19 @@
 )]
 
 use std::path::{Path, PathBuf};
+
+use crate::macho::emit::MachOHeader;
+use crate::macho::layout::PLATFORM_MACOS;
+use crate::macho::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_X86_64_ALL, CPU_TYPE_ARM64, CPU_TYPE_X86_64};
+
+/// The two targets: (zig target, header as the emitter makes it for macOS).
+pub(crate) fn targets() -> [(&'static str, MachOHeader); 2] {
+    let header = |cputype, cpusubtype, minos| MachOHeader { cputype, cpusubtype, platform: PLATFORM_MACOS, minos };
+    [
+        ("x86_64-macos", header(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL, 0x000a_0f00)),
+        ("aarch64-macos", header(CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_ALL, 0x000b_0000)),
+    ]
+}
 
 /// The repository's corpus directory.
 pub(crate) fn corpus() -> PathBuf {

@@ -1,7 +1,9 @@
-//! What a linked dylib says about its names: the dependency commands
-//! (`dylib_command`, `rpath_command`), the symbol table (`symtab_command`,
-//! `nlist`/`nlist_64`, `<mach-o/nlist.h>`) and `LC_UUID`
-//! (`<mach-o/loader.h>`). Read by the dependency walk and the symbol lookup.
+//! What a linked dylib says about its names: the `mach_header` flags of a
+//! library, the dependency commands (`dylib_command`, `rpath_command`), the
+//! symbol table (`symtab_command`, `nlist`/`nlist_64`, `<mach-o/nlist.h>`),
+//! `LC_UUID` and the export trie's terminal flags (`<mach-o/loader.h>`).
+//! Read by the dependency walk and the symbol lookup, written by the data
+//! library writer.
 
 use super::{structure, tiles, U32, U64, U8};
 
@@ -9,6 +11,19 @@ use super::{structure, tiles, U32, U64, U8};
 const UUID_LEN: u64 = 16;
 /// `uint16_t n_desc`.
 const U16: u64 = 2;
+
+// `mach_header.flags` of a library as ld64 and zig's linker write it.
+/// No undefined references.
+pub(crate) const MH_NOUNDEFS: u32 = 0x1;
+/// Input for the dynamic linker.
+pub(crate) const MH_DYLDLINK: u32 = 0x4;
+/// Two-level namespace bindings.
+pub(crate) const MH_TWOLEVEL: u32 = 0x80;
+/// Re-exports no dylib (dyld need not look through it).
+pub(crate) const MH_NO_REEXPORTED_DYLIBS: u32 = 0x10_0000;
+
+/// `SECT_CONST`-style name of read-only data in `__TEXT`.
+pub(crate) const SECT_CONST: &[u8] = b"__const";
 
 structure! {
     /// `struct symtab_command`: the symbol table and the string table.
@@ -95,3 +110,8 @@ structure! {
         UUID = 8, UUID_LEN;
     }
 }
+
+// Export trie (`LC_DYLD_INFO_ONLY` `export_off`, or `LC_DYLD_EXPORTS_TRIE`):
+// a terminal node's flags.
+/// An ordinary symbol whose address follows as a ULEB128 image offset.
+pub(crate) const EXPORT_SYMBOL_FLAGS_KIND_REGULAR: u8 = 0x0;
