@@ -89,7 +89,7 @@ mod tests {
 
     use super::*;
     use crate::macho::layout::{mach_header, CMDSIZE_READ, LC_UUID};
-    use crate::macho::test_tools::{images, machos};
+    use crate::macho::test_tools::{fixtures, images, machos};
     use crate::DependencyKind::{IdDylib, LoadDylib, LoadUpwardDylib, LoadWeakDylib, ReexportDylib, Rpath};
 
     /// `(kind, name)` of every record, or the first error.
@@ -161,6 +161,23 @@ mod tests {
             }
         }
         assert!(seen >= 6, "the corpus alone has 6 images");
+        let Some(fixtures) = fixtures() else { return };
+        for path in fixtures.data.iter().map(|d| &d.1).chain(fixtures.code.iter().map(|c| &c.path)) {
+            let file = std::fs::read(path).unwrap();
+            assert_agrees(&path.display().to_string(), &file, 0);
+        }
+    }
+
+    #[test]
+    fn the_code_libraries_depend_on_the_data_library_and_say_where_to_look() {
+        let Some(fixtures) = fixtures() else { return };
+        for code in &fixtures.code {
+            let file = std::fs::read(&code.path).unwrap();
+            let records = walk(&file, 0).unwrap();
+            let data = (code.kind, crate::macho::test_tools::DATA_NAME.as_bytes().to_vec());
+            assert!(records.contains(&data), "{}: no {:?} in {records:?}", code.how, data);
+            assert!(records.contains(&(Rpath, b"@loader_path".to_vec())), "{}: {records:?}", code.how);
+        }
     }
 
     /// An image with the given commands (`(cmd, payload after cmd/cmdsize)`),
@@ -261,8 +278,11 @@ mod tests {
     /// libraries changed at random (a deterministic generator).
     #[test]
     fn corrupted_load_commands_give_errors_not_panics() {
-        let inputs: Vec<Vec<u8>> =
+        let mut inputs: Vec<Vec<u8>> =
             machos().into_iter().map(|(_, f)| f).filter(|f| !crate::macho::fat::is_fat(f)).collect();
+        if let Some(fixtures) = fixtures() {
+            inputs.extend(fixtures.code.iter().map(|c| std::fs::read(&c.path).unwrap()));
+        }
         let mut x = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             x ^= x << 13;

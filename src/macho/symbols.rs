@@ -126,7 +126,7 @@ mod tests {
 
     use super::*;
     use crate::macho::layout::{LC_SEGMENT_64, LC_UUID};
-    use crate::macho::test_tools::{images, machos};
+    use crate::macho::test_tools::{fixtures, images, machos};
 
     /// A symbol's name, address and (offset, size) in the file.
     type Export = (String, u64, Option<(u64, u64)>);
@@ -189,6 +189,25 @@ mod tests {
             }
         }
         assert!(symbols > 20, "{symbols} symbols compared");
+        let Some(fixtures) = fixtures() else { return };
+        for path in fixtures.code.iter().map(|c| &c.path).chain(fixtures.checksum.iter().map(|c| &c.1)) {
+            assert_agrees(&path.display().to_string(), &std::fs::read(path).unwrap(), 0);
+        }
+    }
+
+    /// docs/FORMAT.md §7.4: a v14 split library exports `jl_system_image_checksum`.
+    #[test]
+    fn the_checksum_a_zig_dylib_exports_reads_back() {
+        let Some(fixtures) = fixtures() else { return };
+        for (target, path) in &fixtures.checksum {
+            let file = std::fs::read(path).unwrap();
+            let symbol = find_symbol(Data::new(&file, 0, "the file"), b"_jl_system_image_checksum").unwrap().unwrap();
+            let range = symbol.range.unwrap();
+            assert!(range.size >= 4, "{target}: {range:?}");
+            let at = range.offset as usize;
+            assert_eq!(u32::from_le_bytes(file[at..at + 4].try_into().unwrap()), 0x1234_5678, "{target}");
+            assert_eq!(find_symbol(Data::new(&file, 0, "the file"), b"jl_system_image_checksum").unwrap(), None);
+        }
     }
 
     /// A 64-bit image: `__TEXT` (0..0x1000, a section at 0xf00..0xf10),

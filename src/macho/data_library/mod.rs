@@ -41,6 +41,8 @@ mod plan;
 mod stream;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_link;
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
