@@ -168,6 +168,17 @@ mod tests {
         }
     }
 
+    /// corpus/malformed/truncated-payload.dylib is macho/aarch64-macos.dylib
+    /// cut inside the payload, its load commands whole: the same records.
+    #[test]
+    fn a_file_cut_after_its_load_commands_has_all_its_records() {
+        let corpus = crate::macho::test_tools::corpus();
+        let cut = std::fs::read(corpus.join("malformed/truncated-payload.dylib")).unwrap();
+        let whole = std::fs::read(corpus.join("macho/aarch64-macos.dylib")).unwrap();
+        assert_eq!(walk(&cut, 0).unwrap(), walk(&whole, 0).unwrap());
+        assert_eq!(walk(&cut, 0).unwrap().len(), 2, "LC_ID_DYLIB and libSystem");
+    }
+
     #[test]
     fn the_code_libraries_depend_on_the_data_library_and_say_where_to_look() {
         let Some(fixtures) = fixtures() else { return };

@@ -195,6 +195,16 @@ mod tests {
         }
     }
 
+    /// corpus/malformed/truncated-payload.dylib is macho/aarch64-macos.dylib
+    /// cut inside the payload: the load commands are whole, the symbol
+    /// table (in `__LINKEDIT`, after the payload) is gone.
+    #[test]
+    fn a_symbol_table_cut_off_is_an_error_naming_it() {
+        let file = std::fs::read(crate::macho::test_tools::corpus().join("malformed/truncated-payload.dylib")).unwrap();
+        let err = find_symbol(Data::new(&file, 0, "the file"), b"_anything").unwrap_err();
+        assert!(matches!(err, Error::Truncated { what: "Mach-O symbol table", available: 59216, .. }), "{err}");
+    }
+
     /// docs/FORMAT.md §7.4: a v14 split library exports `jl_system_image_checksum`.
     #[test]
     fn the_checksum_a_zig_dylib_exports_reads_back() {
