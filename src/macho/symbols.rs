@@ -25,6 +25,35 @@ use crate::{Error, FileRange, Symbol};
 /// symbol. `range` is absolute (from `image.base`), like every error offset.
 #[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::symbols"))]
 pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>, Error> {
+    find(image, Name { underscore: false, name })
+}
+
+/// [`find_symbol`] of the C name `c_name` (`jl_pkgimg_data`), stored with
+/// the leading `_` C compilers add on Apple platforms, without allocating
+/// the stored name.
+#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::symbols"))]
+pub(crate) fn find_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<Option<Symbol>, Error> {
+    find(image, Name { underscore: true, name: c_name })
+}
+
+/// A stored name: `name`, after a `_` if `underscore`.
+#[derive(Clone, Copy)]
+struct Name<'n> {
+    underscore: bool,
+    name: &'n [u8],
+}
+
+impl Name<'_> {
+    /// Whether the NUL-terminated string at `at` in `strings` is this name.
+    fn is_at(&self, strings: Data<'_>, at: u64) -> bool {
+        match self.underscore {
+            false => strings.cstr_is(at, self.name),
+            true => strings.u8(at) == Ok(b'_') && strings.cstr_is(at.saturating_add(1), self.name),
+        }
+    }
+}
+
+fn find(image: Data<'_>, name: Name<'_>) -> Result<Option<Symbol>, Error> {
     let header = header::parse(image)?;
     let Some(table) = symbol_table(&header)? else { return Ok(None) };
     let Some(address) = lookup(image, table, header.width.wide, name)? else { return Ok(None) };
@@ -52,7 +81,7 @@ fn symbol_table(header: &Header<'_>) -> Result<Option<[u32; 4]>, Error> {
 }
 
 /// The `n_value` of the first entry of `table` that defines `name` externally.
-fn lookup(image: Data<'_>, table: [u32; 4], wide: bool, name: &[u8]) -> Result<Option<u64>, Error> {
+fn lookup(image: Data<'_>, table: [u32; 4], wide: bool, name: Name<'_>) -> Result<Option<u64>, Error> {
     let [symoff, nsyms, stroff, strsize] = table.map(u64::from);
     let len = if wide { nlist_64::LEN } else { nlist::LEN };
     // The count is checked against the bytes before the loop.
@@ -63,7 +92,7 @@ fn lookup(image: Data<'_>, table: [u32; 4], wide: bool, name: &[u8]) -> Result<O
     let exported =
         move |raw: &[u8]| raw.get(type_at).is_some_and(|t| t & (N_STAB | N_PEXT | N_TYPE | N_EXT) == N_SECT | N_EXT);
     for entry in symbols.matching("Mach-O symbol table entry", len, exported) {
-        if strings.cstr_is(u64::from(entry.u32(nlist::STRX)?), name) {
+        if name.is_at(strings, u64::from(entry.u32(nlist::STRX)?)) {
             return entry.word(nlist::VALUE, wide).map(Some);
         }
     }
@@ -164,6 +193,10 @@ mod tests {
         for (name, address, range) in &exports {
             let found = find_symbol(Data::new(image, base, "the slice"), name.as_bytes()).unwrap();
             let found = found.unwrap_or_else(|| panic!("{label}: {name} not found"));
+            if let Some(c_name) = name.strip_prefix('_') {
+                let c = find_c_symbol(Data::new(image, base, "the slice"), c_name.as_bytes()).unwrap();
+                assert_eq!(c, Some(found), "{label}: {name} by its C name");
+            }
             assert_eq!(found.address, *address, "{label}: {name}");
             if let Some((offset, size)) = range {
                 assert_eq!(found.range, Some(FileRange { offset: base + offset, size: *size }), "{label}: {name}");
@@ -217,6 +250,9 @@ mod tests {
             let at = range.offset as usize;
             assert_eq!(u32::from_le_bytes(file[at..at + 4].try_into().unwrap()), 0x1234_5678, "{target}");
             assert_eq!(find_symbol(Data::new(&file, 0, "the file"), b"jl_system_image_checksum").unwrap(), None);
+            let by_c_name = find_c_symbol(Data::new(&file, 0, "the file"), b"jl_system_image_checksum").unwrap();
+            assert_eq!(by_c_name, Some(symbol), "{target}");
+            assert_eq!(find_c_symbol(Data::new(&file, 0, "the file"), b"_jl_system_image_checksum").unwrap(), None);
         }
     }
 
