@@ -5,6 +5,9 @@
 //! number. Universal ("fat") files are split into slices by [`fat`] before
 //! this navigator sees them.
 
+#[cfg(feature = "std")]
+pub(crate) mod data_library;
+pub(crate) mod dependencies;
 pub(crate) mod emit;
 pub(crate) mod fat;
 pub(crate) mod header;
@@ -12,6 +15,9 @@ pub(crate) mod header;
 pub(crate) mod inject;
 pub(crate) mod layout;
 pub(crate) mod sections;
+pub(crate) mod symbols;
+#[cfg(test)]
+mod test_tools;
 
 use self::header::section_range;
 use self::layout::{mach_header, CMDSIZE_READ};

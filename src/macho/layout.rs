@@ -14,14 +14,17 @@
 //! its fields, in order, must tile it exactly ([`tiles`]), so a mistyped
 //! offset fails the build. All of these are constants: the lookup pays
 //! nothing for the names. The blobs `__LINKEDIT` holds for the injector
-//! (chained fixups, code signatures) are in [`linkedit`].
+//! (chained fixups, code signatures) are in [`linkedit`]; what a linked
+//! dylib's dependency, symbol and export records look like, in [`dylib`].
 
 // Most of the format is for the writers and the code signer, which exist only
 // with `std`; the lookup reads a few of these items.
 #![cfg_attr(not(feature = "std"), allow(dead_code))]
 
+mod dylib;
 mod linkedit;
 
+pub(crate) use dylib::*;
 #[cfg_attr(not(feature = "std"), allow(unused_imports))] // only the injector reads these
 pub(crate) use linkedit::*;
 
@@ -416,20 +419,6 @@ pub(crate) const WIDTH_32: Width =
     Width { wide: false, header_len: mach_header::LEN, segment: SEGMENT_COMMAND, section: SECTION };
 pub(crate) const WIDTH_64: Width =
     Width { wide: true, header_len: mach_header::LEN_64, segment: SEGMENT_COMMAND_64, section: SECTION_64 };
-
-structure! {
-    /// `struct symtab_command`: the symbol table and the string table.
-    symtab_command, 24, {
-        CMD = 0, U32;
-        CMDSIZE = 4, U32;
-        SYMOFF = 8, U32;
-        NSYMS = 12, U32;
-        STROFF = 16, U32;
-        STRSIZE = 20, U32;
-    } ;;
-    /// `sizeof(struct nlist_64)` (`<mach-o/nlist.h>`), a symbol.
-    pub(crate) const NLIST_64_LEN: u64 = 16;
-}
 
 structure! {
     /// `struct dysymtab_command`: three index/count pairs into the symbol

@@ -61,7 +61,8 @@ mod fixups;
 mod linkedit;
 mod parse;
 mod resign;
-mod sign;
+/// Also the data library writer's signer (`super::data_library`).
+pub(super) mod sign;
 
 use self::commands::{rewrite_commands, JuliaSegment, Rewrite};
 use self::fixups::FIXUPS_GROWTH;

@@ -346,6 +346,25 @@ fn other_blobs(blobs: &[Blob<'_>]) -> Result<(Kind, bool, Vec<(u32, Vec<u8>)>), 
 }
 
 impl Template {
+    /// A fresh signature as a linker writes one (ld64, zig): ad hoc and
+    /// linker-signed, no requirements, entitlements or CMS blob, so the
+    /// SuperBlob holds the CodeDirectory alone; not a platform binary.
+    /// `page_shift` is log2 of the page the hashes cover, `exec_seg` the
+    /// executable segment's `[base, limit, flags]`.
+    pub(crate) fn linker(identifier: &[u8], page_shift: u8, exec_seg: [u64; 3]) -> Template {
+        Template {
+            identifier: identifier.to_vec(),
+            team: None,
+            flags: CS_ADHOC | CS_LINKER_SIGNED,
+            platform: 0,
+            page_shift,
+            exec_seg,
+            special: Vec::new(),
+            blobs: Vec::new(),
+            empty_cms: false,
+        }
+    }
+
     /// The template for replacing a certificate signature by an ad-hoc one:
     /// no team, an empty designated requirement (the old one names the
     /// certificate, which an ad-hoc signature cannot satisfy), an empty CMS
@@ -510,5 +529,4 @@ impl Template {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used, clippy::panic)]
 mod tests;
