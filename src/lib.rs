@@ -128,6 +128,8 @@ mod sections;
 mod slice;
 #[cfg(feature = "std")]
 mod write;
+#[cfg(all(feature = "std", unix))]
+pub mod write_path;
 
 pub use arch::Arch;
 #[cfg(feature = "std")]
