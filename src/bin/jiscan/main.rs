@@ -21,6 +21,7 @@ mod scan;
 mod sections;
 mod show;
 mod show_ji;
+mod text;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
