@@ -6,8 +6,9 @@
 //! 1. [`TempFile::create`] first removes the temporary files of this
 //!    destination that dead processes left (a live writer holds a lock on
 //!    its own; a dead one's lock went with it), then creates a new one with
-//!    mode `0000`, locks it, and only then makes it `0600`: a file with mode
-//!    `0000` is one being created, which no other run touches.
+//!    mode `0000`, locks it, and only then makes it `0600`: an empty file
+//!    with mode `0000` is one being created, which no other run touches (a
+//!    process killed in that instant leaves an empty file behind).
 //! 2. The caller writes the result into [`TempFile::file`].
 //! 3. [`TempFile::finish`] gives it its owner, group and mode (and, for an
 //!    in-place write, the extended attributes of the file it replaces), and
@@ -252,8 +253,8 @@ impl Drop for TempFile {
 }
 
 /// Removes the temporary files of `destination` whose writers are dead: not
-/// locked by anyone, and not being created (mode `0000`). Best effort: a
-/// file that cannot be opened or locked is left alone.
+/// locked by anyone, and not being created (empty with mode `0000`). Best
+/// effort: a file that cannot be opened or locked is left alone.
 fn remove_stale(destination: &Destination) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(destination.dir()) else { return Vec::new() };
     let mut removed = Vec::new();
@@ -274,7 +275,10 @@ fn remove_if_dead(path: &Path, _name: &OsStr) -> bool {
         OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC).open(path);
     let Ok(file) = opened else { return false };
     let Ok(metadata) = file.metadata() else { return false };
-    if !metadata.is_file() || metadata.mode() & 0o777 == 0 {
+    // Mode 0000 and empty: a file being created (its lock may not be taken
+    // yet). A finished one may have mode 0000 (a library's), but has bytes.
+    let creating = metadata.mode() & 0o777 == 0 && metadata.len() == 0;
+    if !metadata.is_file() || creating {
         return false;
     }
     if sys::lock(&file, false).is_err() {
@@ -347,9 +351,13 @@ mod tests {
         // Another destination's file is not this run's business.
         let other = dir.path().join(".other.so.pkgimg-00dead");
         fs::write(&other, b"partial").unwrap();
+        // One being created by a writer that has not locked it yet: empty, mode 0000.
+        let creating = dir.path().join(".lib.so.pkgimg-0c0c0c");
+        fs::write(&creating, b"").unwrap();
+        fs::set_permissions(&creating, Permissions::from_mode(0o000)).unwrap();
         let second = Destination::prepare(&out, Wait::Fail).unwrap().create_temp().unwrap();
         assert_eq!(second.removed, vec![dead.clone()]);
-        assert!(!dead.exists() && live.path().exists() && other.exists());
+        assert!(!dead.exists() && live.path().exists() && other.exists() && creating.exists());
     }
 
     #[test]
