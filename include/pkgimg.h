@@ -37,12 +37,15 @@ extern "C" {
 #define PKGIMG_E_CHECKSUM_MISMATCH -13  /* payload CRC-32C differs from the frame's (verify only) */
 #define PKGIMG_E_BAD_NAME          -14  /* section name not expressible in the format */
 #define PKGIMG_E_INTERNAL          -15  /* a bug in pkgimg; please report it */
+#define PKGIMG_E_LENGTH            -16  /* len above PTRDIFF_MAX: no buffer is that long */
 
 /*
  * Locate the payload in the `len` bytes at `file`. On success returns
  * PKGIMG_OK and stores the payload's absolute file offset (from the start of
  * the whole file, also for universal files) and its size. On failure returns a
- * negative code and leaves *offset and *size untouched.
+ * negative code and leaves *offset and *size untouched: PKGIMG_E_NULL for a
+ * null pointer, PKGIMG_E_LENGTH for a `len` above PTRDIFF_MAX, else the
+ * code of what is wrong with the bytes.
  */
 int pkgimg_find_ji_payload(const uint8_t *file, size_t len, uint64_t *offset, uint64_t *size);
 

@@ -40,9 +40,10 @@ const E_NO_CHECKSUM: i32 = -12;
 const E_CHECKSUM_MISMATCH: i32 = -13;
 const E_BAD_NAME: i32 = -14;
 const E_INTERNAL: i32 = -15;
+const E_LENGTH: i32 = -16;
 
 /// The static message of each code, NUL-terminated for C.
-const MESSAGES: [(i32, &str); 16] = [
+const MESSAGES: [(i32, &str); 17] = [
     (OK, "success\0"),
     (E_NULL, "null pointer argument\0"),
     (E_UNKNOWN_FORMAT, "not an ELF, Mach-O, PE or COFF file\0"),
@@ -59,6 +60,7 @@ const MESSAGES: [(i32, &str); 16] = [
     (E_CHECKSUM_MISMATCH, "payload CRC-32C does not match the frame\0"),
     (E_BAD_NAME, "section name not expressible in this format\0"),
     (E_INTERNAL, "internal error (a bug in pkgimg)\0"),
+    (E_LENGTH, "length above PTRDIFF_MAX: no buffer is that long\0"),
 ];
 
 fn code(error: &Error) -> i32 {
@@ -79,18 +81,24 @@ fn code(error: &Error) -> i32 {
     }
 }
 
-/// The file's bytes, or `None` for a null pointer. A zero length with a null
-/// pointer is an error too: C callers pass null by mistake, not by design.
+/// The file's bytes, or the status code for arguments that cannot describe
+/// a buffer: `E_NULL` for a null pointer (a zero length with a null pointer
+/// too: C callers pass null by mistake, not by design), `E_LENGTH` for a
+/// length above `PTRDIFF_MAX`, which no object in memory can have.
 ///
 /// # Safety
 /// `file` must point to `len` readable bytes that stay valid and unmodified
 /// for the call (as for any C function taking a buffer).
-unsafe fn bytes<'a>(file: *const u8, len: usize) -> Option<&'a [u8]> {
-    if file.is_null() || len > isize::MAX as usize {
-        return None;
+unsafe fn bytes<'a>(file: *const u8, len: usize) -> Result<&'a [u8], i32> {
+    if file.is_null() {
+        return Err(E_NULL);
     }
-    // SAFETY: non-null, and the caller promises `len` readable bytes.
-    Some(unsafe { core::slice::from_raw_parts(file, len) })
+    if len > isize::MAX as usize {
+        return Err(E_LENGTH);
+    }
+    // SAFETY: non-null, at most isize::MAX bytes, and the caller promises
+    // `len` readable bytes.
+    Ok(unsafe { core::slice::from_raw_parts(file, len) })
 }
 
 /// Finds the payload; see `include/pkgimg.h`.
@@ -121,7 +129,10 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, off
         return E_NULL;
     }
     // SAFETY: forwarded from the caller's contract.
-    let Some(file) = (unsafe { bytes(file, len) }) else { return E_NULL };
+    let file = match unsafe { bytes(file, len) } {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
     let result = catch_unwind(|| crate::find_ji_payload(file).map(|p| (p.offset(), p.size())));
     match result {
         Ok(Ok((o, s))) => {
@@ -149,6 +160,8 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, off
 /// assert_eq!(unsafe { pkgimg_verify(good.as_ptr(), good.len()) }, 0);
 /// assert_eq!(unsafe { pkgimg_verify(bad.as_ptr(), bad.len()) }, -13);
 /// assert_eq!(unsafe { pkgimg_verify(std::ptr::null(), 0) }, -1); // PKGIMG_E_NULL
+/// // A length no buffer can have: PKGIMG_E_LENGTH, whatever the pointer.
+/// assert_eq!(unsafe { pkgimg_verify(good.as_ptr(), usize::MAX) }, -16);
 /// ```
 ///
 /// # Safety
@@ -156,7 +169,10 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, off
 #[no_mangle]
 pub unsafe extern "C" fn pkgimg_verify(file: *const u8, len: usize) -> i32 {
     // SAFETY: forwarded from the caller's contract.
-    let Some(file) = (unsafe { bytes(file, len) }) else { return E_NULL };
+    let file = match unsafe { bytes(file, len) } {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
     match catch_unwind(|| crate::find_ji_payload(file).and_then(|p| p.verify())) {
         Ok(Ok(())) => OK,
         Ok(Err(e)) => code(&e),

@@ -131,6 +131,8 @@ mod slice;
 mod symbols;
 #[cfg(feature = "std")]
 mod write;
+#[cfg(all(feature = "std", unix))]
+pub mod write_path;
 
 pub use arch::Arch;
 pub use dependencies::{Dependency, DependencyKind};

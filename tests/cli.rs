@@ -245,15 +245,18 @@ fn scan_reports_every_file_and_exit_status() {
     let lines = json_lines(&jiscan_in(&dir, &["scan", "--json", "good.so"]));
     assert_eq!(lines[0]["payload"]["crc_ok"], Value::Null);
 
-    // The whole directory (and a path that does not exist): every file is a
-    // line, errors name their file, exit 1.
+    // The whole directory (and a path that does not exist): every object file
+    // and every problem is a line, errors name their file, exit 1. Files in
+    // the directory that are not object files at all (sub/notes.txt,
+    // sub/empty.so) are counted as other files, not reported as errors (issue
+    // 14: this test listed them as errors before).
     let out = jiscan_in(&dir, &["scan", "--json", ".", "missing.so"]);
     assert_eq!(code(&out), 1);
     let lines = json_lines(&out);
     let by_path: BTreeMap<String, &Value> =
         lines.iter().map(|l| (l["path"].as_str().unwrap().trim_start_matches("./").to_owned(), l)).collect();
     let names: Vec<&str> = by_path.keys().map(String::as_str).collect();
-    assert_eq!(names, ["good.so", "missing.so", "plain.so", "sub/empty.so", "sub/notes.txt"]);
+    assert_eq!(names, ["good.so", "missing.so", "plain.so"]);
     for (path, line) in &by_path {
         if path != "good.so" {
             let error = line["error"].as_str().unwrap_or_else(|| panic!("{path} has no error"));
@@ -264,23 +267,28 @@ fn scan_reports_every_file_and_exit_status() {
     let plain = by_path["plain.so"];
     assert_eq!((&plain["format"], &plain["bits"], &plain["arch"]), (&"elf".into(), &64.into(), &"x86_64".into()));
     assert!(plain["error"].as_str().unwrap().contains("no payload"));
-    assert!(by_path["sub/empty.so"]["error"].as_str().unwrap().ends_with("empty file"));
-    assert_eq!(by_path["sub/notes.txt"]["format"], Value::Null);
+    // Named on the command line, they are errors.
+    let out = jiscan_in(&dir, &["scan", "--json", "sub/empty.so", "sub/notes.txt"]);
+    assert_eq!(code(&out), 1);
+    let lines = json_lines(&out);
+    assert!(lines[0]["error"].as_str().unwrap().ends_with("empty file"), "{lines:?}");
+    assert_eq!(lines[1]["format"], Value::Null);
+    assert!(lines[1]["error"].as_str().unwrap().contains("not an ELF, Mach-O, PE or COFF file"), "{lines:?}");
 
-    // The table: a header, one line per file, a summary.
+    // The table: a header, one line per object file or problem, a summary.
     let out = jiscan_in(&dir, &["scan", ".", "missing.so"]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
     let rows: Vec<&str> = text.lines().collect();
-    assert_eq!(rows.len(), 1 + 5 + 1, "{text}");
+    assert_eq!(rows.len(), 1 + 3 + 1, "{text}");
     assert!(rows[0].starts_with("PATH") && rows[0].contains("OFFSET") && rows[0].contains("CRC"));
-    assert_eq!(rows[6], "5 files, 1 with payload, 1 without, 3 errors");
+    assert_eq!(rows[4], "5 files, 1 with payload, 1 without, 1 errors, 2 other files");
     let good_row = rows.iter().find(|r| r.starts_with("./good.so")).unwrap();
     assert!(good_row.contains(&format!("{payload_at:#x}")) && good_row.contains(&ji.len().to_string()));
     assert!(good_row.contains("unchecked"), "{good_row}");
     // Columns are aligned: FORMAT starts at the same place in every row.
     let col = rows[0].find("FORMAT").unwrap();
-    for row in &rows[1..6] {
+    for row in &rows[1..4] {
         let cell = &row[col..];
         assert!(cell.starts_with("elf ") || cell.starts_with("- "), "{row}");
     }
@@ -317,17 +325,30 @@ fn scan_survives_a_symlink_loop() {
     let dir = temp_dir("loop");
     std::fs::create_dir(dir.join("a")).unwrap();
     std::fs::write(dir.join("a/file.txt"), "text").unwrap();
+    std::fs::write(dir.join("a/bad.so"), b"\x7fELF").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("..", dir.join("a/up")).unwrap();
+    // Issue 14: links to directories are not followed by default (this test
+    // followed a/up before); a/file.txt is an other file, not an error.
     let out = jiscan_in(&dir, &["scan", "--json", "a"]);
     assert_eq!(code(&out), 1);
     let lines = json_lines(&out);
     let errors: Vec<&str> = lines.iter().map(|l| l["error"].as_str().unwrap()).collect();
-    assert!(errors.iter().any(|e| e.starts_with("a/file.txt: ")), "{errors:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("a/bad.so: "), "{errors:?}");
+    let table = stdout(&jiscan_in(&dir, &["scan", "a"]));
+    assert!(
+        table.lines().last().unwrap().ends_with("1 other file; 1 link to a directory not followed (--follow)"),
+        "{table}"
+    );
     #[cfg(unix)]
     {
-        // a/up → dir; dir/a is being scanned: the walk stops there with an error.
-        assert!(errors.iter().any(|e| e.starts_with("a/up/a: directory loop")), "{errors:?}");
+        // --follow: a/up → dir; dir/a is being scanned: the walk stops there with an error.
+        let out = jiscan_in(&dir, &["scan", "--json", "--follow", "a"]);
+        assert_eq!(code(&out), 1);
+        let lines = json_lines(&out);
+        let errors: Vec<&str> = lines.iter().map(|l| l["error"].as_str().unwrap()).collect();
+        assert!(errors.iter().any(|e| e.starts_with("a/up/a: directory loop: this is a,")), "{errors:?}");
         assert_eq!(lines.len(), 2, "{errors:?}");
     }
     std::fs::remove_dir_all(&dir).ok();

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use super::copy::{copy_payload, Progress};
 use super::mapping::map;
-use super::output::TempFile;
 use crate::write::error::{io_error, InjectError};
 use crate::write::plan::{Fill, InjectOptions, PayloadInfo, Piece, UNSEALED};
+use crate::write_path::{open_input, Role, TempFile};
 
 /// Runs of zeros at least this long are left as a hole (seek) instead of written.
 const HOLE_MIN: u64 = 1 << 20;
@@ -23,6 +23,8 @@ pub(super) struct Sources<'a> {
     pub(super) input: &'a File,
     pub(super) library: &'a Path,
     pub(super) payload: &'a Path,
+    /// The payload, already opened and checked to be a regular file.
+    pub(super) payload_file: &'a File,
     pub(super) info: PayloadInfo,
     pub(super) options: &'a InjectOptions,
 }
@@ -62,8 +64,10 @@ pub(super) fn write_pieces(
     sources: &Sources<'_>,
     progress: &mut Progress,
 ) -> Result<Written, InjectError> {
-    let path = temp.path.as_path();
-    let mut out = &temp.file;
+    // Errors name the destination, the file the user asked for, not the
+    // hidden temporary file.
+    let path = temp.destination();
+    let mut out = temp.file();
     let mut at = 0u64;
     let mut deferred = Vec::new();
     let mut payloads = Vec::new();
@@ -81,12 +85,14 @@ pub(super) fn write_pieces(
                 len
             }
             Piece::Payload => {
-                let crc32c = copy_payload(out, sources.payload, sources.info, path, progress)?;
+                let crc32c = copy_payload(out, sources.payload_file, sources.payload, sources.info, path, progress)?;
                 payloads.push(Copied { offset: at, size: sources.info.size, crc32c });
                 sources.info.size
             }
             Piece::ArchPayload { index, info } => {
-                let crc32c = copy_payload(out, sources.arch_payload(index, path)?, info, path, progress)?;
+                let source = sources.arch_payload(index, path)?;
+                let file = open_input(source, Role::Payload)?.file;
+                let crc32c = copy_payload(out, &file, source, info, path, progress)?;
                 payloads.push(Copied { offset: at, size: info.size, crc32c });
                 info.size
             }
@@ -99,7 +105,7 @@ pub(super) fn write_pieces(
         at = at.checked_add(len).ok_or_else(too_big)?;
     }
     // Runs of zeros at the end may be holes: give the file its full length.
-    temp.file.set_len(at).map_err(io_error(path, "set the temporary file's length"))?;
+    temp.file().set_len(at).map_err(io_error(path, "set the temporary file's length"))?;
     // The frames' CRCs before the deferred pieces, which may hash them (Mach-O signature, PE checksum).
     seal(temp, &payloads)?;
     fill_deferred(temp, deferred)?;
@@ -142,14 +148,14 @@ fn write_zeros(mut out: &File, len: u64, zeros: &[u8]) -> io::Result<()> {
 /// Computes each deferred piece from the file as written and sealed, in
 /// piece order, and writes it over the zeros that held its place.
 fn fill_deferred(temp: &TempFile, deferred: Vec<(u64, u64, Fill)>) -> Result<(), InjectError> {
-    let path = temp.path.as_path();
+    let path = temp.destination();
     for (offset, len, fill) in deferred {
-        let bytes = fill(&temp.file).map_err(io_error(path, "compute deferred bytes"))?;
+        let bytes = fill(temp.file()).map_err(io_error(path, "compute deferred bytes"))?;
         if bytes.len() as u64 != len {
             let reason = format!("a deferred piece at {offset:#x} is {} bytes, not {len}", bytes.len());
             return Err(InjectError::Verify { path: path.to_path_buf(), reason });
         }
-        temp.file.write_all_at(&bytes, offset).map_err(io_error(path, "write to the temporary file"))?;
+        temp.file().write_all_at(&bytes, offset).map_err(io_error(path, "write to the temporary file"))?;
     }
     Ok(())
 }
@@ -158,7 +164,7 @@ fn fill_deferred(temp: &TempFile, deferred: Vec<(u64, u64, Fill)>) -> Result<(),
 /// by reading the output back, as any reader would, and must be the one the
 /// layout wrote for exactly this payload, with the placeholder CRC.
 fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
-    let path = temp.path.as_path();
+    let path = temp.destination();
     let fail = |reason: String| InjectError::Verify { path: path.to_path_buf(), reason };
     let frames = read_back(temp, fail)?;
     for payload in copied {
@@ -175,7 +181,7 @@ fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
         let field = frame_at
             .checked_add(crate::frame::field::PAYLOAD_CRC32C as u64)
             .ok_or_else(|| fail("frame offset overflows".into()))?;
-        temp.file.write_all_at(&payload.crc32c.to_le_bytes(), field).map_err(io_error(path, "seal the frame"))?;
+        temp.file().write_all_at(&payload.crc32c.to_le_bytes(), field).map_err(io_error(path, "seal the frame"))?;
     }
     Ok(())
 }
@@ -184,7 +190,7 @@ fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
 /// would: where it is, the size and CRC-32C its frame gives, and where the
 /// frame is. An image without a payload is an error, made by `fail`.
 fn read_back(temp: &TempFile, fail: impl Fn(String) -> InjectError) -> Result<Vec<(Copied, u64)>, InjectError> {
-    let map = map(&temp.file).map_err(io_error(&temp.path, "map the temporary file"))?;
+    let map = map(temp.file()).map_err(io_error(temp.destination(), "map the temporary file"))?;
     let mut found = Vec::new();
     for item in crate::payloads(&map).map_err(|e| fail(e.to_string()))? {
         let (slice, payload) = item.map_err(|e| fail(e.to_string()))?;

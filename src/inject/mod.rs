@@ -33,38 +33,43 @@
 //! is found exactly where the layout put it with the size and CRC-32C
 //! written, and only then renames it into place. So:
 //!
-//! - The payload is read exactly once and never held in memory whole: in
-//!   16 MiB windows, each mapped, checksummed and written (one copy, as
-//!   `copy_file_range` makes), calling the progress callback before the
-//!   first and after each. Its CRC-32C is then written into the frame the
-//!   layout left for it ("sealing"), before anything that hashes the output
-//!   (PE checksum, Mach-O code signature) is computed. A payload that shrinks
-//!   or changes meanwhile is an error, not a torn copy.
+//! - The payload is read exactly once and never held in memory whole: with
+//!   `pread` through a 256 KiB buffer, checksummed and written, its holes
+//!   skipped (`SEEK_DATA`/`SEEK_HOLE`), calling the progress callback before
+//!   the first byte and after every 16 MiB. It is never mapped, so a payload
+//!   that shrinks meanwhile is "the file ended at N bytes", never a SIGBUS.
+//!   Its CRC-32C is then written into the frame the layout left for it
+//!   ("sealing"), before anything that hashes the output (PE checksum,
+//!   Mach-O code signature) is computed. A payload that shrinks or changes
+//!   meanwhile is an error, not a torn copy.
 //! - Nothing is half-written: a failure, or a process killed at any moment,
 //!   leaves at most a `.NAME.pkgimg-XXXXXX` temporary file in the
-//!   destination's directory (removed on every error return), never a partial
+//!   destination's directory (removed on every error return, and by the next
+//!   write to the same destination if its writer died), never a partial
 //!   file at the destination. The input is never opened for writing; in-place
 //!   injection replaces it by rename too.
+//! - The destination, its owner, group and mode, the temporary file, the lock
+//!   and the inputs follow the crate's one write-path policy: see
+//!   [`write_path`](crate::write_path).
 
 // The steps of an injection, each in its own file: the format modules plan
-// the output, `driver` executes the plan into an `output::TempFile`, copying
-// each payload with `copy`, and reads the result back before it is renamed
-// into place. `mapping` holds the file mappings, the `unsafe` they need.
+// the output, `driver` executes the plan into a `write_path::TempFile`,
+// copying each payload with `copy`, and reads the result back before it is
+// renamed into place. `mapping` holds the file mappings, the `unsafe` they
+// need.
 mod copy;
 mod driver;
 mod mapping;
-mod output;
 
-use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use self::driver::{verify, write_pieces, Sources};
 use self::mapping::map;
-use self::output::TempFile;
 use crate::write::error::io_error;
 pub use crate::write::error::InjectError;
 pub use crate::write::plan::InjectOptions;
-use crate::write::plan::{payload_info, PayloadInfo, Plan};
+use crate::write::plan::{PayloadInfo, Plan};
+use crate::write_path::{open_input, Attributes, Destination, Role, Wait};
 use crate::{container_name, Error, Format};
 
 /// What [`inject`] wrote.
@@ -86,11 +91,26 @@ pub struct InjectReport {
     pub output_size: u64,
     /// Whether an existing payload was replaced.
     pub replaced: bool,
+    /// What the caller should tell the user although the result is in place,
+    /// each a sentence naming the file: a setuid bit dropped, an extended
+    /// attribute not copied, hard links still showing the old file, a
+    /// directory that could not be synced ([`write_path::Committed`](crate::write_path::Committed)).
+    pub warnings: Vec<String>,
+    /// Temporary files of the same destination, left by injections that were
+    /// killed, which this one removed.
+    pub removed: Vec<PathBuf>,
 }
 
 /// Adds a payload to `library`, writing the result to `out` (which may be
-/// `library` itself; see also [`inject_in_place`]). The output keeps the
-/// input's permission bits.
+/// `library` itself; see also [`inject_in_place`]).
+///
+/// `out` follows the [`write_path`](crate::write_path) policy: it must be a
+/// regular file or a new path (a symbolic link is followed and its target
+/// replaced), it may not be the payload, an existing file there is locked
+/// for the duration (a concurrent injection into it waits), and the result
+/// keeps the library's owner, group and permission bits where the process
+/// may set them (dropping setuid and setgid where it may not). When `out` is
+/// the library, its extended attributes are copied too.
 ///
 /// ELF: a non-allocated `.jlji` section after the input's bytes, with new
 /// section name and header tables after it. PE: a `.jlji` section holding the
@@ -130,41 +150,85 @@ pub struct InjectReport {
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn inject(
+pub fn inject(library: &Path, payload: &Path, out: &Path, options: InjectOptions) -> Result<InjectReport, InjectError> {
+    inject_into(library, payload, Destination::prepare(out, Wait::Block)?, options)
+}
+
+/// [`inject`] into a destination the caller has already prepared (checked
+/// and locked with [`Destination::prepare`]): for a caller that wants to say
+/// something while it waits for another writer's lock, as `jiscan` does.
+///
+/// ```
+/// use std::path::Path;
+/// use pkgimg::inject::{inject_into, InjectOptions};
+/// use pkgimg::write_path::{Destination, Wait, WriteError};
+///
+/// let dir = std::env::temp_dir().join(format!("pkgimg-doc-inject-into-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let data = dir.join("Foo.ji");
+/// std::fs::write(&data, b"payload")?;
+/// let out = dir.join("libFoo.so");
+/// let destination = match Destination::prepare(&out, Wait::Fail) {
+///     Err(WriteError::Busy { path }) => {
+///         eprintln!("{} is being written by another process; waiting", path.display());
+///         Destination::prepare(&out, Wait::Block)?
+///     }
+///     other => other?,
+/// };
+/// let library = Path::new("corpus/nopayload/x86_64-linux-musl.so");
+/// let report = inject_into(library, &data, destination, InjectOptions::default())?;
+/// assert!(report.warnings.is_empty());
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn inject_into(
     library: &Path,
     payload: &Path,
-    out: &Path,
+    destination: Destination,
     mut options: InjectOptions,
 ) -> Result<InjectReport, InjectError> {
-    let input = File::open(library).map_err(io_error(library, "open the library"))?;
-    let mode = input.metadata().map_err(io_error(library, "read the library's metadata"))?.permissions();
-    let map = map(&input).map_err(io_error(library, "map the library"))?;
+    let input = open_input(library, Role::Library)?;
+    // The documented exception to "an output is never an input": in place.
+    let in_place = destination.is(&input.metadata);
+    let data = open_input(payload, Role::Payload)?;
+    destination.check_input(&data, Role::Payload)?;
+    for (_, path) in &options.per_arch {
+        destination.check_input(&open_input(path, Role::Payload)?, Role::Payload)?;
+    }
+    let map = map(&input.file).map_err(io_error(library, "map the library"))?;
     let (format, had) = inspect(&map, library, &options)?;
-    let info = payload_info(payload)?;
+    let info = PayloadInfo { size: data.metadata.len() };
     let mut progress = options.progress.take();
     let plan = plan(format, &map, info, &options).map_err(|e| e.at(library))?;
 
-    let sources = Sources { input: &input, library, payload, info, options: &options };
-    let temp = TempFile::create(out)?;
+    let sources = Sources { input: &input.file, library, payload, payload_file: &data.file, info, options: &options };
+    let out = destination.requested().to_path_buf();
+    let mut temp = destination.create_temp()?;
     let written = write_pieces(&temp, plan.pieces, &sources, &mut progress)?;
-    temp.set_permissions_and_sync(mode)?;
-    let checked = verify(&temp, &written, plan.payload_offset).map_err(|e| e.at(out))?;
+    temp.finish(&Attributes::of(&input.metadata), in_place.then_some(&input.file))?;
+    let checked = verify(&temp, &written, plan.payload_offset).map_err(|e| e.at(&out))?;
     drop(map);
-    temp.commit(out)?;
+    let committed = temp.commit()?;
     Ok(InjectReport {
-        output: out.to_path_buf(),
+        output: committed.path,
         format,
         payload_offset: checked.offset,
         payload_size: checked.size,
         payload_crc32c: checked.crc32c,
         output_size: written.size,
         replaced: had.is_some(),
+        warnings: committed.warnings,
+        removed: committed.removed,
     })
 }
 
 /// [`inject`] with the library as its own destination: the result replaces
 /// it by rename (the input file is never written to). A symbolic link is
-/// followed, so the file it points to is replaced and the link kept.
+/// followed, so the file it points to is replaced and the link kept. The
+/// library's owner, group, mode and extended attributes are kept; other
+/// hard links to it keep showing the old file (a warning in the report says
+/// so). A concurrent in-place injection into the same file waits for this
+/// one and then reads its result.
 ///
 /// ```
 /// use std::sync::mpsc;
@@ -190,8 +254,7 @@ pub fn inject(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn inject_in_place(library: &Path, payload: &Path, options: InjectOptions) -> Result<InjectReport, InjectError> {
-    let real = fs::canonicalize(library).map_err(io_error(library, "resolve the library's path"))?;
-    inject(&real, payload, &real, options)
+    inject(library, payload, library, options)
 }
 
 /// The library's format and where its container is, if it has one; an error
@@ -229,11 +292,18 @@ fn plan(format: Format, bytes: &[u8], info: PayloadInfo, options: &InjectOptions
     match format {
         Format::Elf => crate::elf::inject::layout(bytes, info, options),
         Format::Pe => crate::coff::inject::layout(bytes, info, options),
-        Format::Coff => Err(InjectError::refused(
-            "COFF file header",
-            0,
-            "this is a COFF object (.obj), not a PE image; inject into the linked DLL instead",
-        )),
+        Format::Coff => Err(coff_object()),
         Format::MachO => crate::macho::inject::layout(bytes, info, options),
     }
+}
+
+/// A COFF object (`.obj`) is refused: the payload goes into the DLL it is
+/// linked into. (Checked after "already has a payload": tests/golden.rs pins
+/// that order; `jiscan inject` reports a COFF object as such either way.)
+fn coff_object() -> InjectError {
+    InjectError::refused(
+        "COFF file header",
+        0,
+        "this is a COFF object (.obj), not a PE image; inject into the linked DLL instead",
+    )
 }

@@ -77,7 +77,9 @@ int main(int argc, char **argv) {
     check(pkgimg_find_ji_payload(&byte, 1, NULL, &s) == PKGIMG_E_NULL, "null offset", "-");
     check(pkgimg_find_ji_payload(&byte, 1, &o, NULL) == PKGIMG_E_NULL, "null size", "-");
     check(pkgimg_verify(NULL, 0) == PKGIMG_E_NULL, "null verify", "-");
-    check(pkgimg_find_ji_payload(&byte, SIZE_MAX, &o, &s) == PKGIMG_E_NULL, "len beyond isize", "-");
+    /* Issue 14: a length no buffer can have is PKGIMG_E_LENGTH, not E_NULL (the pointer is not null). */
+    check(pkgimg_find_ji_payload(&byte, SIZE_MAX, &o, &s) == PKGIMG_E_LENGTH, "len beyond isize", "-");
+    check(pkgimg_verify(&byte, SIZE_MAX) == PKGIMG_E_LENGTH, "verify len beyond isize", "-");
     check(pkgimg_find_ji_payload(&byte, 1, &o, &s) == PKGIMG_E_UNKNOWN_FORMAT, "one byte", "-");
     check(strcmp(pkgimg_strerror(12345), "unknown pkgimg status code") == 0, "unknown code", "-");
 

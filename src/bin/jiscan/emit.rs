@@ -6,12 +6,14 @@
 //! needs), then copied. It is never held in memory whole.
 
 use std::cell::Cell;
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use pkgimg::write_path::{open_input, Attributes, Role, TempFile};
 use pkgimg::{EmitError, Layout, Target};
 
+use crate::output::{self, write_exit_help, write_policy_help};
 use crate::Outcome;
 
 /// Block size for the passes over the payload.
@@ -23,7 +25,8 @@ Linking it into a shared library with the platform's own linker gives a library 
 the payload, found by 'jiscan scan' and pkgimg::find_ji_payload. For a library that is already \
 linked, use 'jiscan inject' instead.";
 
-const AFTER_HELP: &str = "\
+const AFTER_HELP: &str = concat!(
+    "\
 Where the payload goes (one section, holding the 64-byte frame and then the payload, which ends \
 the file):
   ELF      section .jlji, SHF_GNU_RETAIN so --gc-sections keeps it (not SHF_ALLOC)
@@ -31,12 +34,19 @@ the file):
   COFF     section .jlji (not a COMDAT, so /OPT:REF keeps it)
 Apple triples give Mach-O, Windows triples COFF, all others ELF.
 
-Safety: the object is written to a temporary file in OBJECT's directory, read back to check \
-that the payload is found where it was put with the right size and CRC-32C, and only then \
-renamed to OBJECT. On any error (an unknown triple, an unreadable payload) nothing is written \
-at OBJECT. PAYLOAD is only read; it must be a regular file, since it is read twice (once for \
-its CRC-32C, then copied). '-o -' writes the object to standard output (unchecked, and \
-partial if the payload cannot be read to the end).
+Safety: the object is read back from its temporary file to check that the payload is found \
+where it was put with the right size and CRC-32C before it is renamed to OBJECT. On any error (an \
+unknown triple, an unreadable payload) nothing is written at OBJECT. PAYLOAD is only read; it must \
+be a regular file (a FIFO is refused at once), since it is read twice (once for its CRC-32C, then \
+copied). '-o -' writes the object to standard output (unchecked, and partial if the payload cannot \
+be read to the end). Every byte of the object is written, holes in PAYLOAD included: the object \
+goes to a linker, which copies it anyway.
+
+",
+    write_policy_help!(),
+    "
+  - emit's source is PAYLOAD: OBJECT gets its owner and group, and its read and write bits as far \
+as the umask allows (a 0600 payload gives a 0600 object); never execute or setuid bits.
 
 Examples:
   jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o && cc -shared foo.o foo_ji.o -o libFoo.so
@@ -46,11 +56,10 @@ Examples:
 Output: one line on standard output (unless '-o -'): the object written, its format and \
 architecture, and the payload's offset and size.
 
-Exit status:
-  0  the object was written and checked
-  1  the triple is not understood or not supported, the payload cannot be read, or the object \
-cannot be written (nothing is written at OBJECT)
-  2  bad usage: unknown option, missing argument";
+",
+    write_exit_help!(),
+    " (an unknown or unsupported triple is status 1: nothing is written)"
+);
 
 #[derive(clap::Args)]
 #[command(long_about = LONG_ABOUT, after_help = AFTER_HELP)]
@@ -61,7 +70,7 @@ pub struct Args {
     pub target: String,
     /// The file whose bytes become the payload (e.g. a Julia .ji cache)
     pub payload: PathBuf,
-    /// Where to write the object ('-' for standard output)
+    /// Where to write the object: a regular file or a new path ('-' for standard output)
     #[arg(short, long, value_name = "OBJECT")]
     pub output: PathBuf,
 }
@@ -69,14 +78,15 @@ pub struct Args {
 pub fn run(args: &Args) -> io::Result<Outcome> {
     match emit(args) {
         Ok(Some(line)) => {
-            let mut out = io::stdout().lock();
-            writeln!(out, "{line}")?;
-            out.flush()?;
+            // The object is in place: a summary that cannot be printed is a warning.
+            output::summary(&line);
             Ok(Outcome::Clean)
         }
         Ok(None) => Ok(Outcome::Clean),
+        // A reader of '-o -' that went away: silent, as for scan.
+        Err(message) if message.is_empty() => Ok(Outcome::Problems),
         Err(message) => {
-            let _ = writeln!(io::stderr(), "jiscan: {message}");
+            output::error(&message);
             Ok(Outcome::Problems)
         }
     }
@@ -89,43 +99,53 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     let target = Target::from_triple(&args.target).map_err(|e| e.to_string())?;
     let source = &args.payload;
     let at_source = |what: &str, e: &dyn std::fmt::Display| format!("{}: {what}: {e}", source.display());
-    let mut payload = File::open(source).map_err(|e| at_source("cannot open the payload", &e))?;
-    let meta = payload.metadata().map_err(|e| at_source("cannot stat the payload", &e))?;
-    if !meta.is_file() {
-        return Err(format!(
-            "{}: not a regular file; the payload is read twice (for its CRC-32C, then copied), so it must be one",
-            source.display()
-        ));
+    // OBJECT first: a directory or device is refused before the payload is read.
+    let destination = if args.output == Path::new("-") {
+        None
+    } else {
+        Some(output::destination(&args.output).map_err(|e| e.to_string())?)
+    };
+    // Opened without blocking and checked on the descriptor: a FIFO is refused, not waited on.
+    let input = open_input(source, Role::Payload).map_err(|e| e.to_string())?;
+    if let Some(destination) = &destination {
+        destination.check_input(&input, Role::Payload).map_err(|e| e.to_string())?;
     }
+    let mut payload = &input.file;
     let (size, crc) = crc_pass(&mut payload).map_err(|e| at_source("cannot read the payload", &e))?;
     // Fail on a payload the format cannot hold before creating anything.
     target.layout(size).map_err(|e| format!("{}: {e}", source.display()))?;
     payload.seek(SeekFrom::Start(0)).map_err(|e| at_source("cannot seek in the payload", &e))?;
 
-    if args.output == Path::new("-") {
+    let Some(destination) = destination else {
         let mut out = BufWriter::with_capacity(BLOCK, io::stdout().lock());
-        stream(&target, size, crc, &mut payload, &mut out, source, Path::new("standard output"))?;
-        out.flush().map_err(|e| format!("standard output: {e}"))?;
-        return Ok(None);
-    }
+        let broken = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+        match stream(&target, size, crc, &mut payload, &mut out, source, Path::new("standard output")) {
+            Err(Streamed::Write(e, _)) if broken(&e) => return Err(String::new()),
+            other => other.map_err(String::from)?,
+        };
+        return match out.flush() {
+            Err(e) if broken(&e) => Err(String::new()),
+            other => other.map(|()| None).map_err(|e| format!("standard output: {e}")),
+        };
+    };
 
-    let object = &args.output;
-    let at_object = |what: &str, e: &dyn std::fmt::Display| format!("{}: {what}: {e}", object.display());
-    let temp = Temp::create(object).map_err(|e| at_object("cannot create a temporary file next to it", &e))?;
+    let object = destination.requested().to_path_buf();
+    let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
     let layout = {
-        let mut out = BufWriter::with_capacity(BLOCK, &temp.file);
-        let layout = stream(&target, size, crc, &mut payload, &mut out, source, &temp.path)?;
-        out.flush().map_err(|e| format!("{}: cannot write: {e}", temp.path.display()))?;
+        let mut out = BufWriter::with_capacity(BLOCK, temp.file());
+        let layout = stream(&target, size, crc, &mut payload, &mut out, source, &object).map_err(String::from)?;
+        out.flush().map_err(|e| format!("{}: cannot write to its temporary file: {e}", object.display()))?;
         layout
     };
-    temp.file.sync_all().map_err(|e| format!("{}: cannot sync: {e}", temp.path.display()))?;
+    temp.finish(&Attributes::data_from(&input.metadata), None).map_err(|e| e.to_string())?;
     verify(&temp, &layout, crc).map_err(|reason| {
         format!(
             "{}: the written object did not read back as expected ({reason}); the destination was not touched",
             object.display()
         )
     })?;
-    temp.commit(object).map_err(|e| at_object("cannot rename the temporary file into place", &e))?;
+    let committed = temp.commit().map_err(|e| e.to_string())?;
+    output::after_commit(&committed.warnings, &committed.removed);
     let image = target.image();
     Ok(Some(format!(
         "{}: {} {} {}-bit {}-endian object, payload {} bytes at {:#x} (CRC-32C {crc:#010x}); {} bytes written",
@@ -156,27 +176,47 @@ fn crc_pass(file: &mut impl Read) -> io::Result<(u64, u32)> {
     }
 }
 
+/// Why streaming the object stopped: a message, or a write error (which
+/// for standard output may be a reader that went away).
+enum Streamed {
+    Message(String),
+    Write(io::Error, String),
+}
+
+impl From<Streamed> for String {
+    fn from(streamed: Streamed) -> String {
+        match streamed {
+            Streamed::Message(message) | Streamed::Write(_, message) => message,
+        }
+    }
+}
+
 /// Writes the object to `out`, streaming the payload; an error says whether
 /// reading `source` or writing `dest` failed.
 fn stream(
     target: &Target,
     size: u64,
     crc: u32,
-    payload: &mut File,
+    payload: &mut &File,
     out: &mut impl Write,
     source: &Path,
     dest: &Path,
-) -> Result<Layout, String> {
+) -> Result<Layout, Streamed> {
     let read_failed = Cell::new(false);
     let mut reader = Watched { inner: payload, failed: &read_failed };
     target.write_from_reader(size, crc, &mut reader, out).map_err(|e| match e {
-        EmitError::Io(e) if read_failed.get() => format!("{}: cannot read the payload: {e}", source.display()),
-        EmitError::Io(e) => format!("{}: cannot write: {e}", dest.display()),
+        EmitError::Io(e) if read_failed.get() => {
+            Streamed::Message(format!("{}: cannot read the payload: {e}", source.display()))
+        }
+        EmitError::Io(e) => {
+            let message = format!("{}: cannot write: {e}", dest.display());
+            Streamed::Write(e, message)
+        }
         // Short or different bytes on the second pass: the file changed.
         e @ (EmitError::ShortPayload { .. } | EmitError::ChecksumMismatch { .. }) => {
-            format!("{}: changed while being read: {e}", source.display())
+            Streamed::Message(format!("{}: changed while being read: {e}", source.display()))
         }
-        e => format!("{}: {e}", source.display()),
+        e => Streamed::Message(format!("{}: {e}", source.display())),
     })
 }
 
@@ -200,12 +240,12 @@ impl<R: Read> Read for Watched<'_, R> {
 /// Reads the written object back: its size, and the payload found by the
 /// reader (headers only) where the layout put it, with the frame's size and
 /// CRC, and the bytes' CRC re-read from the file.
-fn verify(temp: &Temp, layout: &Layout, crc: u32) -> Result<(), String> {
-    let len = temp.file.metadata().map_err(|e| e.to_string())?.len();
+fn verify(temp: &TempFile, layout: &Layout, crc: u32) -> Result<(), String> {
+    let len = temp.file().metadata().map_err(|e| e.to_string())?.len();
     if len != layout.size {
         return Err(format!("the file is {len} bytes, the layout says {}", layout.size));
     }
-    let map = crate::files::map(&temp.path)?;
+    let map = crate::files::map(temp.path())?;
     let payload = pkgimg::find_ji_payload(&map).map_err(|e| e.to_string())?;
     let found = (payload.offset(), payload.size(), payload.frame().payload_crc32c);
     let wanted = (layout.payload.offset, layout.payload.size, crc);
@@ -218,7 +258,7 @@ fn verify(temp: &Temp, layout: &Layout, crc: u32) -> Result<(), String> {
     drop(map);
     // Through the file, not the map, so a large payload does not become this
     // process's resident memory.
-    let mut file = &temp.file;
+    let mut file = temp.file();
     file.seek(SeekFrom::Start(layout.payload.offset)).map_err(|e| e.to_string())?;
     let (size, actual) = crc_pass(&mut file).map_err(|e| e.to_string())?;
     if (size, actual) != (layout.payload.size, crc) {
@@ -228,58 +268,4 @@ fn verify(temp: &Temp, layout: &Layout, crc: u32) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// The object being written, next to its destination; removed on drop unless
-/// renamed into place.
-struct Temp {
-    path: PathBuf,
-    file: File,
-    keep: bool,
-}
-
-impl Temp {
-    /// Creates `.NAME.jiscan-PID-N.tmp` in `out`'s directory (the same file
-    /// system, so the final rename is atomic).
-    fn create(out: &Path) -> io::Result<Temp> {
-        let dir = directory_of(out);
-        let name = out.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-        let mut attempt = 0u32;
-        loop {
-            let mut tmp_name = std::ffi::OsString::from(".");
-            tmp_name.push(name);
-            tmp_name.push(format!(".jiscan-{}-{attempt}.tmp", std::process::id()));
-            let path = dir.join(tmp_name);
-            match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
-                Ok(file) => return Ok(Temp { path, file, keep: false }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                    attempt = attempt.saturating_add(1);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Renames the file to `out` and makes the rename durable.
-    fn commit(mut self, out: &Path) -> io::Result<()> {
-        fs::rename(&self.path, out)?;
-        self.keep = true;
-        File::open(directory_of(out)).and_then(|d| d.sync_all())
-    }
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// The directory a path is in ("." for a bare file name).
-fn directory_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
 }

@@ -1,33 +1,49 @@
 //! `jiscan extract`: write one image's payload to a file or to stdout.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use pkgimg::{Arch, Slice};
+use pkgimg::write_path::{copy_range, Attributes, CopyError, Input, Role};
+use pkgimg::{Arch, Error, Payload, Slice};
 
 use crate::files;
+use crate::output::{self, write_exit_help, write_policy_help};
 use crate::Outcome;
 
-const AFTER_HELP: &str = "\
-The payload's CRC-32C is checked before anything is written; on a mismatch nothing is written. \
-OUT is written through a temporary file in its directory and renamed into place, so OUT is \
-either the whole payload or untouched. '-o -' writes to standard output.
+const AFTER_HELP: &str = concat!(
+    "\
+The payload's CRC-32C is checked before OUT is replaced; on a mismatch nothing is written. The \
+payload is read from the file with pread, so a library cut short meanwhile is an error, never a \
+crash. '-o -' writes to standard output (the CRC is checked first, in a pass of its own).
 
 For a universal Mach-O file, the slice is the one for this machine's CPU unless --slice or --arch \
 picks another; when there is none, the error lists the slices.
 
+",
+    write_policy_help!(),
+    "
+  - extract's source is the library: OUT gets the library's owner and group, and its read and \
+write bits as far as the umask allows (a 0600 library gives a 0600 payload, a 0755 library a 0644 \
+one under umask 022); never execute or setuid bits. Holes in the payload stay holes in OUT.
+
+",
+    write_exit_help!(),
+    "
+
 Examples:
   jiscan extract Foo.so -o Foo.ji
   jiscan extract --arch aarch64 Foo.dylib -o Foo-arm64.ji
-  jiscan extract --slice 1 Foo.dylib -o - | head -c 16 | xxd";
+  jiscan extract --slice 1 Foo.dylib -o - | head -c 16 | xxd"
+);
 
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// The library to read
     pub file: PathBuf,
-    /// Where to write the payload ('-' for standard output)
+    /// Where to write the payload: a regular file or a new path ('-' for standard output)
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
     /// In a universal file, the slice with this index (from 0)
@@ -41,32 +57,146 @@ pub struct Args {
     pub no_verify: bool,
 }
 
+/// Why nothing (or not everything) was written.
+enum Failure {
+    /// A message for standard error, naming its file.
+    Message(String),
+    /// Standard output's reader went away: silent, as for `scan | head`.
+    BrokenPipe,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(message)
+    }
+}
+
 pub fn run(args: &Args) -> io::Result<Outcome> {
     match extract(args) {
         Ok(()) => Ok(Outcome::Clean),
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "jiscan: {message}");
+        Err(Failure::Message(message)) => {
+            output::error(&message);
             Ok(Outcome::Problems)
         }
+        Err(Failure::BrokenPipe) => Ok(Outcome::Problems),
     }
 }
 
 /// Does the work; an error is a message that names its file.
-fn extract(args: &Args) -> Result<(), String> {
+fn extract(args: &Args) -> Result<(), Failure> {
     let path = &args.file;
     let here = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let map = files::map(path).map_err(|e| here(&e))?;
-    let slice = choose(&map, args).map_err(|e| here(&e))?;
-    let payload = slice.find_ji_payload().map_err(|e| here(&e))?;
-    if !args.no_verify {
-        map.will_read(payload.offset(), payload.size());
-        payload.verify().map_err(|e| here(&e))?;
-    }
     if args.output == Path::new("-") {
-        let mut out = io::stdout().lock();
-        return out.write_all(payload.data()).and_then(|()| out.flush()).map_err(|e| format!("standard output: {e}"));
+        let (file, _, map) = files::open(path).map_err(|e| here(&e))?;
+        let payload = located(&map, args).map_err(|e| here(&e))?;
+        if !args.no_verify {
+            let crc = checksum(&file, &payload).map_err(|e| here(&e))?;
+            check(&payload, crc).map_err(|e| here(&e))?;
+        }
+        return to_stdout(&file, &payload, path);
     }
-    write_atomically(&args.output, payload.data()).map_err(|e| format!("{}: {e}", args.output.display()))
+    // OUT first: a directory or device is refused before the library is read.
+    let destination = output::destination(&args.output).map_err(|e| e.to_string())?;
+    let (file, metadata, map) = files::open(path).map_err(|e| here(&e))?;
+    let input = Input { path: path.clone(), file, metadata };
+    destination.check_input(&input, Role::Library).map_err(|e| e.to_string())?;
+    let payload = located(&map, args).map_err(|e| here(&e))?;
+    let out = destination.requested().to_path_buf();
+    let at_out = |e: &dyn std::fmt::Display| format!("{}: {e}", out.display());
+    let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
+    let crc = copy_range(&input.file, payload.offset(), payload.size(), temp.file(), &mut |_| {})
+        .map_err(|e| copy_failure(e, path, &out, payload.offset().saturating_add(payload.size())))?;
+    temp.file().set_len(payload.size()).map_err(|e| at_out(&format_args!("cannot set its length: {e}")))?;
+    if !args.no_verify {
+        check(&payload, crc).map_err(|e| here(&e))?;
+    }
+    temp.finish(&Attributes::data_from(&input.metadata), None).map_err(|e| e.to_string())?;
+    drop(map);
+    let committed = temp.commit().map_err(|e| e.to_string())?;
+    output::after_commit(&committed.warnings, &committed.removed);
+    Ok(())
+}
+
+/// The payload of the slice that `--slice`, `--arch` or the host CPU picks.
+fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
+    let slice = choose(map, args)?;
+    slice.find_ji_payload().map_err(|e| e.to_string())
+}
+
+/// The CRC-32C of the payload's bytes, read from the file with pread (not
+/// from the mapping, which would fault if the file were cut short).
+fn checksum(file: &File, payload: &Payload<'_>) -> Result<u32, String> {
+    let mut buffer = vec![0u8; 1 << 20];
+    let (mut at, end, mut crc) = (payload.offset(), payload.offset().saturating_add(payload.size()), 0u32);
+    while at < end {
+        let want = usize::try_from(end.saturating_sub(at)).map_or(buffer.len(), |w| w.min(buffer.len()));
+        let chunk = buffer.get_mut(..want).unwrap_or_default();
+        match file.read_at(chunk, at) {
+            Ok(0) => return Err(format!("the file ended at {at} bytes, before the payload's end at {end}")),
+            Ok(n) => {
+                crc = crc32c::crc32c_append(crc, chunk.get(..n).unwrap_or_default());
+                at = at.saturating_add(n as u64);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot read the payload: {e}")),
+        }
+    }
+    Ok(crc)
+}
+
+/// The payload's CRC-32C against its frame's, with the library's own errors.
+fn check(payload: &Payload<'_>, crc: u32) -> Result<(), Error> {
+    let frame = payload.frame();
+    if !frame.has_crc32c() {
+        return Err(Error::NoChecksum { offset: payload.container().offset });
+    }
+    if crc != frame.payload_crc32c {
+        return Err(Error::ChecksumMismatch { offset: payload.offset(), expected: frame.payload_crc32c, actual: crc });
+    }
+    Ok(())
+}
+
+/// Copies the payload to standard output with pread; a reader that went
+/// away is silent.
+fn to_stdout(file: &File, payload: &Payload<'_>, path: &Path) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    let mut buffer = vec![0u8; 1 << 20];
+    let (mut at, end) = (payload.offset(), payload.offset().saturating_add(payload.size()));
+    let written = |e: io::Error| match e.kind() {
+        io::ErrorKind::BrokenPipe => Failure::BrokenPipe,
+        _ => Failure::Message(format!("standard output: {e}")),
+    };
+    while at < end {
+        let want = usize::try_from(end.saturating_sub(at)).map_or(buffer.len(), |w| w.min(buffer.len()));
+        let chunk = buffer.get_mut(..want).unwrap_or_default();
+        match file.read_at(chunk, at) {
+            Ok(0) => {
+                return Err(format!(
+                    "{}: the file ended at {at} bytes, before the payload's end at {end}",
+                    path.display()
+                )
+                .into())
+            }
+            Ok(n) => {
+                out.write_all(chunk.get(..n).unwrap_or_default()).map_err(written)?;
+                at = at.saturating_add(n as u64);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("{}: cannot read the payload: {e}", path.display()).into()),
+        }
+    }
+    out.flush().map_err(written)
+}
+
+fn copy_failure(error: CopyError, library: &Path, out: &Path, end: u64) -> Failure {
+    Failure::Message(match error {
+        CopyError::Ended { at } => {
+            format!("{}: the file ended at {at} bytes, before the payload's end at {end}", library.display())
+        }
+        CopyError::Read(e) => format!("{}: cannot read the payload: {e}", library.display()),
+        CopyError::Write(e) => format!("{}: cannot write to its temporary file: {e}", out.display()),
+        _ => format!("{}: cannot copy the payload", library.display()),
+    })
 }
 
 /// The slice that `--slice`, `--arch`, or the host CPU picks.
@@ -120,36 +250,4 @@ fn matches_name(arch: Arch, wanted: &str) -> bool {
         _ => None,
     };
     arch.to_string() == wanted || alias == Some(wanted)
-}
-
-/// Writes `bytes` to a new file in `out`'s directory, then renames it to
-/// `out`: a reader never sees a partial `out`, and a failure leaves it as it was.
-fn write_atomically(out: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match out.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = out.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(format!(".jiscan-{}-{attempt}.tmp", std::process::id()));
-        let tmp = dir.join(tmp_name);
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => break (tmp, file),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt = attempt.saturating_add(1),
-            Err(e) => return Err(e),
-        }
-    };
-    let result = write_and_sync(&mut file, bytes).and_then(|()| fs::rename(&tmp, out));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn write_and_sync(file: &mut File, bytes: &[u8]) -> io::Result<()> {
-    file.write_all(bytes)?;
-    file.sync_all()
 }

@@ -2,12 +2,14 @@
 //! the library's [`pkgimg::inject()`] / [`pkgimg::inject_in_place`].
 
 use std::cell::Cell;
+use std::ffi::OsStr;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use pkgimg::{Arch, InjectError, InjectOptions, InjectReport};
 
+use crate::output::{self, write_exit_help, write_policy_help};
 use crate::Outcome;
 
 /// Payloads at least this large get a progress bar (on a terminal): below it,
@@ -20,7 +22,8 @@ to OUT (or over LIBRARY with --in-place). The result is still a library the plat
 accepts unchanged; 'jiscan extract' gives the payload back. To put a payload in at link time \
 instead, see 'jiscan emit'.";
 
-const AFTER_HELP: &str = "\
+const AFTER_HELP: &str = concat!(
+    "\
 Where the payload goes:
   ELF      a new non-allocated section .jlji after the file's bytes (the loader never maps it);
            the section header table is rewritten after it, program headers are untouched
@@ -30,15 +33,29 @@ Where the payload goes:
            of a universal file; an ad-hoc or linker code signature is rebuilt
 The payload starts on a page boundary (4096 bytes; 16384 for arm64 Mach-O).
 
-Safety: the result is written to a temporary file in OUT's directory, read back to check that \
-the payload is found where it was put with the right size and CRC-32C, and only then renamed to \
-OUT. On any error nothing is written at OUT (a temporary file is removed) and LIBRARY is never \
-opened for writing; with --in-place the checked result replaces LIBRARY by rename.
+Safety: the result is read back from its temporary file to check that the payload is found \
+where it was put with the right size and CRC-32C before it is renamed to OUT. On any error \
+nothing is written at OUT and LIBRARY is never opened for writing; with --in-place the checked \
+result replaces LIBRARY by rename. LIBRARY and PAYLOAD must be regular files (a FIFO is refused at \
+once, never waited on). PAYLOAD is read once, with pread: a payload cut short meanwhile is an error \
+that says where it ended, never a crash, and its holes stay holes in OUT.
 
 A library that already carries a payload is refused unless --replace. A signed PE file is \
 refused unless --drop-signature (the signature would no longer match; re-sign the result). \
 A Mach-O file with a certificate signature is refused likewise; --drop-signature replaces it \
 with an ad-hoc one.
+
+",
+    write_policy_help!(),
+    "
+  - inject's source is LIBRARY: OUT gets LIBRARY's owner, group and mode, setuid and setgid \
+included (dropped, with a warning, where the owner or group cannot be kept). OUT may be LIBRARY \
+itself (or, with --in-place, a symbolic link to it): that is the one case where an output is an \
+input, and the checked result replaces the file by rename.
+  - --in-place makes a new file: other hard links to LIBRARY keep showing the old one (a warning \
+says so; a rewrite in place would give up the guarantee that LIBRARY is never half-written). Its \
+extended attributes (ACLs, security.capability, SELinux labels) are copied on Linux, and a warning \
+names any that could not be; elsewhere they are not kept.
 
 Examples:
   jiscan inject libFoo.so Foo.ji -o out/libFoo.so
@@ -47,13 +64,13 @@ Examples:
 
 Output: one line on standard output: the file written, its format, and per image the \
 architecture and the payload's offset and size. A progress bar is drawn on standard error when \
-it is a terminal and the payload is 64 MiB or more.
+it is a terminal and the payload is 64 MiB or more; --progress prints a line per 16 MiB instead \
+when it is not a terminal (a log).
 
-Exit status:
-  0  the payload was injected and checked
-  1  the library or payload could not be read, is refused, or the result failed its check
-     (the message names the file, the structure and its offset)
-  2  bad usage: not exactly one of -o and --in-place, '-o -', an unknown --arch name";
+",
+    write_exit_help!(),
+    " (-o and --in-place together or neither, '-o -', an unknown --arch name are usage errors)"
+);
 
 #[derive(clap::Args)]
 #[command(
@@ -66,8 +83,8 @@ pub struct Args {
     pub library: PathBuf,
     /// The file whose bytes become the payload (e.g. a Julia .ji cache)
     pub payload: PathBuf,
-    /// Where to write the result (a file; it may be LIBRARY itself)
-    #[arg(short, long, value_name = "OUT", value_parser = output_path)]
+    /// Where to write the result: a regular file or a new path (it may be LIBRARY itself)
+    #[arg(short, long, value_name = "OUT", value_parser = OutputPath)]
     pub output: Option<PathBuf>,
     /// Replace LIBRARY itself with the result
     #[arg(long)]
@@ -83,18 +100,38 @@ pub struct Args {
     /// arm64, ...) this payload instead of PAYLOAD; may be repeated
     #[arg(long = "arch", value_name = "NAME=PAYLOAD", value_parser = arch_payload)]
     pub per_arch: Vec<(Arch, PathBuf)>,
+    /// Report the copy's progress on standard error even when it is not a
+    /// terminal: a line per 16 MiB, whatever the payload's size
+    #[arg(long)]
+    pub progress: bool,
 }
 
-/// `-o` names a file: the result is checked and renamed into place, which
-/// standard output cannot be.
-fn output_path(text: &str) -> Result<PathBuf, String> {
-    if text == "-" {
-        return Err("inject writes a file (checked, then renamed into place), not standard output".to_owned());
+/// `-o` names a file, any bytes (not only UTF-8, like every other path
+/// argument): the result is checked and renamed into place, which standard
+/// output cannot be.
+#[derive(Clone)]
+struct OutputPath;
+
+impl clap::builder::TypedValueParser for OutputPath {
+    type Value = PathBuf;
+
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &OsStr) -> Result<PathBuf, clap::Error> {
+        let problem = if value == "-" {
+            Some("inject writes a file (checked, then renamed into place), not standard output")
+        } else if value.is_empty() {
+            Some("an empty path")
+        } else {
+            None
+        };
+        match problem {
+            None => Ok(PathBuf::from(value)),
+            Some(problem) => {
+                let name = arg.map_or_else(|| "--output".to_owned(), |a| a.to_string());
+                let message = format!("invalid value '{}' for '{name}': {problem}\n", value.to_string_lossy());
+                Err(clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(cmd))
+            }
+        }
     }
-    if text.is_empty() {
-        return Err("an empty path".to_owned());
-    }
-    Ok(PathBuf::from(text))
 }
 
 /// Architectures a `--arch` name can give; Mach-O universal files carry these.
@@ -145,13 +182,17 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
         per_arch: args.per_arch.clone(),
         progress: None,
     };
-    if io::stderr().is_terminal() && payload_bytes(args) >= PROGRESS_MIN {
+    if io::stderr().is_terminal() && (args.progress || payload_bytes(args) >= PROGRESS_MIN) {
         options.progress = Some(progress_bar(Rc::clone(&drawn)));
+    } else if args.progress {
+        options.progress = Some(progress_lines());
     }
-    // clap's group guarantees exactly one of -o and --in-place.
-    let result = match &args.output {
-        Some(out) => pkgimg::inject(&args.library, &args.payload, out, options),
-        None => pkgimg::inject_in_place(&args.library, &args.payload, options),
+    // clap's group guarantees exactly one of -o and --in-place. In place, the
+    // library is the destination (a symbolic link is followed).
+    let out = args.output.as_deref().unwrap_or(&args.library);
+    let result = match output::destination(out) {
+        Ok(destination) => pkgimg::inject::inject_into(&args.library, &args.payload, destination, options),
+        Err(e) => Err(InjectError::from(e)),
     };
     if drawn.get() {
         // End the bar's line so what follows starts on a fresh one.
@@ -159,27 +200,42 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
     }
     match result {
         Ok(report) => {
-            let mut out = io::stdout().lock();
-            writeln!(out, "{}", summary(&report))?;
-            out.flush()?;
+            output::after_commit(&report.warnings, &report.removed);
+            // The result is in place: a summary that cannot be printed is a warning.
+            output::summary(&summary(&report));
             Ok(Outcome::Clean)
         }
         Err(e) => {
-            // Every InjectError names its file, the structure and the offset.
-            let mut err = io::stderr().lock();
-            let _ = writeln!(err, "jiscan: {e}");
-            // The library's message speaks of its options; name the flags.
-            let hint = match e {
-                InjectError::AlreadyHasPayload { .. } => Some("pass --replace to replace the payload"),
-                InjectError::Signed { .. } => Some("pass --drop-signature to remove the signature (then re-sign)"),
-                _ => None,
+            // Every InjectError names its file, the structure and the offset;
+            // where the library's message speaks of its options, name the flags.
+            let message = match e {
+                // --replace would not help: a COFF object is refused either way.
+                InjectError::AlreadyHasPayload { path, .. } if is_coff_object(&path) => format!(
+                    "{}: COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into \
+                     the linked DLL instead (or add the payload at link time with an object from 'jiscan emit')",
+                    path.display()
+                ),
+                InjectError::AlreadyHasPayload { path, offset } => format!(
+                    "{}: already carries a payload (container data at {offset:#x}); pass --replace to replace it",
+                    path.display()
+                ),
+                InjectError::Signed { path, offset, size } => format!(
+                    "{}: PE security directory points to an Authenticode signature ({size} bytes at {offset:#x}), \
+                     which the payload would invalidate; pass --drop-signature to remove it (then re-sign)",
+                    path.display()
+                ),
+                e => e.to_string(),
             };
-            if let Some(hint) = hint {
-                let _ = writeln!(err, "jiscan: {hint}");
-            }
+            output::error(&message);
             Ok(Outcome::Problems)
         }
     }
+}
+
+/// Whether `path` is a COFF object (`.obj`), which inject refuses.
+fn is_coff_object(path: &Path) -> bool {
+    let Ok((_, _, map)) = crate::files::open(path) else { return false };
+    pkgimg::find_section(&map, ".jlji").is_ok_and(|lookup| lookup.image.format == pkgimg::Format::Coff)
 }
 
 /// The total size of the payload files, as far as they can be stat'ed (a
@@ -187,6 +243,16 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
 fn payload_bytes(args: &Args) -> u64 {
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     args.per_arch.iter().fold(size(&args.payload), |sum, (_, p)| sum.saturating_add(size(p)))
+}
+
+/// A line per step on standard error, for a log (`--progress` when standard
+/// error is not a terminal).
+fn progress_lines() -> Box<dyn FnMut(u64, u64)> {
+    Box::new(move |done, total| {
+        const MIB: u64 = 1 << 20;
+        let percent = done.saturating_mul(100).checked_div(total).unwrap_or(100);
+        let _ = writeln!(io::stderr(), "jiscan: copying payload: {} / {} MiB ({percent}%)", done / MIB, total / MIB);
+    })
 }
 
 /// A one-line bar redrawn in place with `\r` on standard error.

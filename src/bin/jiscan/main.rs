@@ -18,9 +18,11 @@ mod identify;
 mod inject;
 mod json;
 mod listing;
+mod output;
 mod scan;
 mod show;
 mod show_ji;
+mod text;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -54,10 +56,15 @@ Examples:
                                            an object carrying the payload, to link into a library
 
 Exit status:
-  0  every file looked at has a valid payload (and, when checked, a matching CRC)
+  0  every file looked at has a valid payload (and, when checked, a matching CRC);
+     inject/extract/emit: the output holds the new result (a warning may say what was not kept)
   1  a file has no payload, is not an object file, cannot be read, or fails a check;
-     inject/emit: nothing was written (the message names the file, structure and offset)
+     inject/extract/emit: nothing was written (the message names the file, structure and offset)
   2  bad usage: unknown option, missing or malformed argument
+
+Writing files: inject, extract and emit share one policy (a regular file or a new path as OUT,
+links followed, inputs never overwritten, a private temporary file renamed into place, locks,
+owner and mode kept); each one's --help states it, and README.md's \"Writing files safely\".
 
 Run 'jiscan help <COMMAND>' for each command's details.";
 
@@ -94,6 +101,10 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    // An interrupted write removes its temporary file (Ctrl-C, SIGTERM, SIGHUP).
+    if let Err(e) = pkgimg::write_path::remove_temporary_files_on_signals() {
+        let _ = writeln!(io::stderr(), "jiscan: warning: cannot install the signal handlers: {e}");
+    }
     // `parse` prints usage errors and exits with status 2 (help and version, 0).
     let cli = Cli::parse();
     let result = match cli.command {

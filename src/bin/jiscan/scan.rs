@@ -7,20 +7,32 @@ use std::path::{Path, PathBuf};
 use pkgimg::MappedFile;
 use pkgimg::{Error, Format, Image, Slice};
 
-use crate::files::{self, Found};
+use crate::files::{self, Found, OpenError, WalkOptions, WalkStats};
 use crate::identify::identify;
 use crate::json::Json;
+use crate::text::escape;
 use crate::Outcome;
 
 const AFTER_HELP: &str = "\
-Every file under each PATH is reported, one line per file or per slice of a universal Mach-O file: \
-files that are not object files, cannot be read, or are empty get a line with an error, which \
-names the file. Symbolic links are followed, except into a directory already being scanned.
+Every object file under each PATH is reported, one line per file or per slice of a universal \
+Mach-O file; one that cannot be read gets a line with an error, which names the file. In a \
+directory, files that are not object files at all (no ELF, Mach-O, PE or COFF magic, or empty) are \
+counted in the summary as other files, not reported as errors; a file named as a PATH is always \
+reported.
+
+The walk: symbolic links to files are followed; symbolic links to directories are not (the \
+summary counts them) unless --follow, and even then each directory is walked once (recognised by \
+device and inode) and a link back to a directory being walked is reported as a loop. Pseudo-file \
+systems (/proc, /sys, /dev) are not entered unless named as a PATH. Temporary files of jiscan's \
+writers (.NAME.pkgimg-XXXXXX, a write in progress or left by a killed one) are skipped, and the \
+summary says how many. The table is printed as the walk goes, a block of rows at a time (its \
+columns widen when a longer cell arrives); control characters in names are escaped as ls -b does.
 
 Locating a payload reads headers only. --verify also checks each payload's CRC-32C, which reads \
 every payload byte.
 
-Each --json line has exactly these keys:
+Each --json line (one per object file or slice, and per problem; other files and skipped ones \
+get none) has exactly these keys:
   path     the file, as found from the PATH given
   slice    the slice index in a universal file, else null
   format   \"elf\", \"macho\", \"pe\", \"coff\", or null if not an object file
@@ -46,6 +58,9 @@ pub struct Args {
     /// Also check every payload's CRC-32C (reads each payload in full)
     #[arg(long)]
     pub verify: bool,
+    /// Follow symbolic links to directories (each directory is still scanned once)
+    #[arg(long)]
+    pub follow: bool,
     /// Files and directories to scan (directories recursively)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -81,34 +96,42 @@ enum Kind {
     NoPayload,
     /// Anything else.
     Failed,
+    /// Found in a directory, and not an object file at all: counted, not shown.
+    Other,
 }
 
 pub fn run(args: &Args) -> io::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    // JSON lines stream out as files are scanned; the table needs every
-    // line's width first.
-    let mut table: Vec<Record> = Vec::new();
-    let (mut files, mut clean) = (0u64, true);
-    files::walk(&args.paths, &mut |found| {
-        files = files.saturating_add(1);
+    // JSON lines stream out as files are scanned, and so do the table's rows,
+    // a block at a time.
+    let mut table = Table::new();
+    let mut clean = true;
+    let options = WalkOptions { follow: args.follow };
+    let stats = files::walk_with(&args.paths, options, &mut |found| {
         let records = match found {
-            Found::File(path) => scan_file(&path, args.verify),
+            Found::File(path) => {
+                let named = args.paths.contains(&path);
+                scan_file(&path, args.verify, named)
+            }
             Found::Problem(path, why) => vec![failed(&path, None, None, why)],
         };
-        clean &= records.iter().all(|r| r.kind == Kind::Valid);
-        if args.json {
-            for record in &records {
-                writeln!(out, "{}", to_json(record))?;
+        table.files = table.files.saturating_add(1);
+        for record in records {
+            clean &= matches!(record.kind, Kind::Valid | Kind::Other);
+            if record.kind == Kind::Other {
+                table.other = table.other.saturating_add(1);
+                table.images = table.images.saturating_add(1);
+            } else if args.json {
+                writeln!(out, "{}", to_json(&record))?;
+            } else {
+                table.push(&mut out, record)?;
             }
-            Ok(())
-        } else {
-            table.extend(records);
-            Ok(())
         }
+        Ok(())
     })?;
     if !args.json {
-        write_table(&mut out, &table, files)?;
+        table.finish(&mut out, &stats)?;
     }
     out.flush()?;
     Ok(if clean { Outcome::Clean } else { Outcome::Problems })
@@ -134,9 +157,12 @@ fn failed(path: &Path, slice: Option<u32>, format: Option<Format>, message: impl
     }
 }
 
-fn scan_file(path: &Path, verify: bool) -> Vec<Record> {
-    let map = match files::map(path) {
-        Ok(map) => map,
+/// The records of one file. A file found in a directory (not `named` as a
+/// PATH) that is empty or has no object-file magic is `Kind::Other`.
+fn scan_file(path: &Path, verify: bool, named: bool) -> Vec<Record> {
+    let map = match files::open(path) {
+        Ok((_, _, map)) => map,
+        Err(OpenError::Empty) if !named => return vec![Record { kind: Kind::Other, ..failed(path, None, None, "") }],
         Err(why) => return vec![failed(path, None, None, why)],
     };
     let slices = match pkgimg::slices(&map) {
@@ -148,7 +174,7 @@ fn scan_file(path: &Path, verify: bool) -> Vec<Record> {
     let mut records = Vec::new();
     for (index, slice) in (0u32..).zip(slices) {
         records.push(match slice {
-            Ok(slice) => scan_slice(path, &map, &slice, verify),
+            Ok(slice) => scan_slice(path, &map, &slice, verify, named),
             Err(e) => failed(path, Some(index), Some(Format::MachO), e),
         });
     }
@@ -158,13 +184,19 @@ fn scan_file(path: &Path, verify: bool) -> Vec<Record> {
     records
 }
 
-fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool) -> Record {
+fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, named: bool) -> Record {
     let index = slice.index();
     let payload = match slice.find_ji_payload() {
         Ok(payload) => payload,
         Err(e) => {
             let (format, image) = identify(slice);
-            let kind = if matches!(e, Error::NoContainer { .. }) { Kind::NoPayload } else { Kind::Failed };
+            let kind = match e {
+                Error::NoContainer { .. } => Kind::NoPayload,
+                // Not an object file at all, found in a directory (a thin
+                // file: inside a universal file it is a damaged slice).
+                Error::UnknownFormat { .. } if !named && index.is_none() => Kind::Other,
+                _ => Kind::Failed,
+            };
             return Record { image, kind, ..failed(path, index, format, e) };
         }
     };
@@ -214,63 +246,185 @@ fn to_json(r: &Record) -> Json {
     ])
 }
 
-/// The aligned table and the summary line.
-fn write_table(out: &mut impl Write, records: &[Record], files: u64) -> io::Result<()> {
-    let universal = records.iter().any(|r| r.slice.is_some());
+/// How many rows the table holds back at most before printing them: enough
+/// to align a small scan's columns as one block, few enough that a long walk
+/// shows its first rows at once.
+const BLOCK: usize = 32;
+
+/// The table, printed as the walk goes: rows are held back in blocks of
+/// [`BLOCK`], each column as wide as its widest cell so far, so columns are
+/// aligned within a block and widen (never narrow) from one block to the
+/// next. A scan of up to `BLOCK` rows is one aligned table.
+struct Table {
+    pending: Vec<[String; 9]>,
+    widths: [usize; 8],
+    header: bool,
+    /// Whether a slice column is shown (decided by the first block).
+    universal: Option<bool>,
+    valid: u64,
+    without: u64,
+    failed: u64,
+    /// Rows, other files included: with a universal file, the summary's "images".
+    images: u64,
+    any_slice: bool,
+    /// Files and problems the walk reported.
+    files: u64,
+    /// Files that are not object files, found in directories.
+    other: u64,
+}
+
+impl Table {
+    fn new() -> Table {
+        Table {
+            pending: Vec::new(),
+            widths: [0; 8],
+            header: false,
+            universal: None,
+            valid: 0,
+            without: 0,
+            failed: 0,
+            images: 0,
+            any_slice: false,
+            files: 0,
+            other: 0,
+        }
+    }
+
+    fn push(&mut self, out: &mut impl Write, r: Record) -> io::Result<()> {
+        let count = match r.kind {
+            Kind::Valid => &mut self.valid,
+            Kind::NoPayload => &mut self.without,
+            Kind::Failed | Kind::Other => &mut self.failed,
+        };
+        *count = count.saturating_add(1);
+        self.images = self.images.saturating_add(1);
+        self.any_slice |= r.slice.is_some();
+        self.pending.push(row(&r));
+        if self.pending.len() >= BLOCK {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the rows held back (with the header before the first).
+    fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let universal = *self.universal.get_or_insert(self.any_slice);
+        let header = ["PATH", "SLICE", "FORMAT", "ARCH", "OFFSET", "SIZE", "CRC32C", "CRC", "ERROR"].map(String::from);
+        let rows: Vec<[String; 9]> = if self.header {
+            std::mem::take(&mut self.pending)
+        } else {
+            [header].into_iter().chain(self.pending.drain(..)).collect()
+        };
+        self.header = true;
+        for row in &rows {
+            for (width, cell) in self.widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for row in &rows {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i == 1 && !universal {
+                    continue;
+                }
+                match self.widths.get(i) {
+                    Some(&w) => line.push_str(&format!("{cell:<w$}  ")),
+                    None => line.push_str(cell),
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        out.flush()
+    }
+
+    /// The last rows and the summary line.
+    fn finish(mut self, out: &mut impl Write, stats: &WalkStats) -> io::Result<()> {
+        self.flush(out)?;
+        let images = if self.any_slice { format!(" ({} images)", self.images) } else { String::new() };
+        let mut line = format!(
+            "{} files{images}, {} with payload, {} without, {} errors",
+            self.files, self.valid, self.without, self.failed
+        );
+        if self.other > 0 {
+            line.push_str(&format!(", {}", plural(self.other, "other file", "other files")));
+        }
+        let notes: Vec<String> = [
+            (
+                stats.links_not_followed,
+                "link to a directory not followed (--follow)",
+                "links to directories not followed (--follow)",
+            ),
+            (stats.revisited, "directory already scanned, skipped", "directories already scanned, skipped"),
+            (stats.pseudo, "pseudo-file-system directory not entered", "pseudo-file-system directories not entered"),
+            (stats.temporaries, "temporary file skipped", "temporary files skipped"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| plural(n, one, many))
+        .collect();
+        if !notes.is_empty() {
+            line.push_str("; ");
+            line.push_str(&notes.join(", "));
+        }
+        writeln!(out, "{line}")
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A record's cells; names and messages with control characters escaped.
+fn row(r: &Record) -> [String; 9] {
     let dash = || "-".to_owned();
-    let mut rows: Vec<Vec<String>> =
-        vec![["PATH", "SLICE", "FORMAT", "ARCH", "OFFSET", "SIZE", "CRC32C", "CRC", "ERROR"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()];
-    for r in records {
-        let p = r.payload;
-        rows.push(vec![
-            r.path.display().to_string(),
-            r.slice.map_or_else(dash, |i| i.to_string()),
-            r.format.map_or_else(dash, |f| f.name().to_owned()),
-            r.image.map_or_else(dash, |i| i.arch.to_string()),
-            p.map_or_else(dash, |p| format!("{:#x}", p.offset)),
-            p.map_or_else(dash, |p| p.size.to_string()),
-            p.and_then(|p| p.crc32c).map_or_else(dash, |c| format!("{c:#010x}")),
-            match p {
-                None => dash(),
-                Some(PayloadInfo { crc32c: None, .. }) => "none".to_owned(),
-                Some(PayloadInfo { crc_ok: None, .. }) => "unchecked".to_owned(),
-                Some(PayloadInfo { crc_ok: Some(true), .. }) => "ok".to_owned(),
-                Some(PayloadInfo { crc_ok: Some(false), .. }) => "MISMATCH".to_owned(),
-            },
-            r.error.clone().unwrap_or_default(),
-        ]);
+    let p = r.payload;
+    [
+        escape(&r.path.display().to_string()).into_owned(),
+        r.slice.map_or_else(dash, |i| i.to_string()),
+        r.format.map_or_else(dash, |f| f.name().to_owned()),
+        r.image.map_or_else(dash, |i| i.arch.to_string()),
+        p.map_or_else(dash, |p| format!("{:#x}", p.offset)),
+        p.map_or_else(dash, |p| p.size.to_string()),
+        p.and_then(|p| p.crc32c).map_or_else(dash, |c| format!("{c:#010x}")),
+        match p {
+            None => dash(),
+            Some(PayloadInfo { crc32c: None, .. }) => "none".to_owned(),
+            Some(PayloadInfo { crc_ok: None, .. }) => "unchecked".to_owned(),
+            Some(PayloadInfo { crc_ok: Some(true), .. }) => "ok".to_owned(),
+            Some(PayloadInfo { crc_ok: Some(false), .. }) => "MISMATCH".to_owned(),
+        },
+        escape(r.error.as_deref().unwrap_or_default()).into_owned(),
+    ]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn record(i: usize) -> Record {
+        let path = PathBuf::from(format!("dir/lib{i}.so"));
+        Record { kind: Kind::NoPayload, ..failed(&path, None, Some(Format::Elf), "no payload") }
     }
-    // Columns 0..8 are padded to their widest cell; the last (error) is not.
-    let columns = 8;
-    let mut widths = vec![0usize; columns];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+
+    #[test]
+    fn the_table_streams_a_block_at_a_time() {
+        let mut table = Table::new();
+        let mut out = Vec::new();
+        for i in 0..BLOCK + 5 {
+            table.files += 1;
+            table.push(&mut out, record(i)).unwrap();
         }
+        // The walk is not over, and the first block is out, with its header.
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(text.lines().count(), 1 + BLOCK, "{text}");
+        assert!(text.starts_with("PATH"));
+        table.finish(&mut out, &WalkStats { temporaries: 1, ..WalkStats::default() }).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1 + BLOCK + 5 + 1, "{text}");
+        assert_eq!(
+            text.lines().last().unwrap(),
+            "37 files, 0 with payload, 37 without, 0 errors; 1 temporary file skipped"
+        );
     }
-    for row in &rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i == 1 && !universal {
-                continue;
-            }
-            match widths.get(i) {
-                Some(&w) => line.push_str(&format!("{cell:<w$}  ")),
-                None => line.push_str(cell),
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    let count = |kind: Kind| records.iter().filter(|r| r.kind == kind).count();
-    let images = if universal { format!(" ({} images)", records.len()) } else { String::new() };
-    writeln!(
-        out,
-        "{files} files{images}, {} with payload, {} without, {} errors",
-        count(Kind::Valid),
-        count(Kind::NoPayload),
-        count(Kind::Failed)
-    )
 }

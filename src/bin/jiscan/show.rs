@@ -127,6 +127,12 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
         out.write_all(to_text(&report).as_bytes())?;
     }
     out.flush()?;
+    // The report above includes its errors; they also go to standard error,
+    // where a script or a terminal looks for them.
+    let errors = report.error.iter().chain(report.images.iter().filter_map(|i| i.error.as_ref()));
+    for error in errors {
+        crate::output::error(error);
+    }
     Ok(if clean { Outcome::Clean } else { Outcome::Problems })
 }
 
