@@ -38,7 +38,14 @@ impl MappedFile {
     /// error is the operating system's (the caller knows the path): a
     /// directory or device is refused with `InvalidInput`.
     pub fn open(path: impl AsRef<Path>) -> io::Result<MappedFile> {
-        let file = File::open(path)?;
+        MappedFile::from_file(&File::open(path)?)
+    }
+
+    /// Maps a file already open, read-only, with random-access advice: for
+    /// a caller that has checked the descriptor itself (opened with
+    /// `O_NONBLOCK`, so that a FIFO cannot block it), so that nothing can be
+    /// swapped in at its path between the check and the map.
+    pub fn from_file(file: &File) -> io::Result<MappedFile> {
         if !file.metadata()?.is_file() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
         }
@@ -48,7 +55,7 @@ impl MappedFile {
         // slice; every mmap-based file reader accepts this. Reading whole
         // files instead would make a lookup's cost grow with the file.
         #[allow(unsafe_code)]
-        let map = unsafe { Mmap::map(&file) }?;
+        let map = unsafe { Mmap::map(file) }?;
         // Advice only tunes paging; a kernel that ignores it changes nothing.
         #[cfg(unix)]
         let _ = map.advise(Advice::Random);

@@ -45,8 +45,10 @@
 //! run on untrusted files inside a language runtime, so:
 //!
 //! - **No `unsafe`:** `#![deny(unsafe_code)]`; only [`capi`] (a C pointer
-//!   becomes a slice), [`MappedFile`] and [`mod@inject`] (file mappings, and
-//!   a `sync_file_range` hint on Linux) opt back in, each at a marked place.
+//!   becomes a slice), [`MappedFile`], [`mod@inject`] (file mappings, a
+//!   writeback hint) and [`write_path`] (locks, `SEEK_DATA`, `renameat2`,
+//!   extended attributes, the signal handler) opt back in, each at a marked
+//!   place. The lookup path has none.
 //! - **No panic on any input:** clippy denies `indexing_slicing`,
 //!   `arithmetic_side_effects`, `unwrap_used`, `expect_used` and `panic` for the
 //!   whole crate (the `[lints.clippy]` table in Cargo.toml); every read is a

@@ -168,7 +168,9 @@ fn writers_are_byte_identical_to_the_pinned_outputs() {
 
 /// Recorded at f9afdfd (before the redesign) with `GOLDEN_PRINT=1`; the rows of
 /// `elf/x86_64-linux-musl-ji*.so` were re-recorded when the corpus got realistic
-/// `.ji` payloads (the input bytes changed, not the writer).
+/// `.ji` payloads (the input bytes changed, not the writer), and the two
+/// COFF-object refusals without `replace` when a COFF object came to be refused
+/// for what it is before being told to `replace` (issue 14).
 #[rustfmt::skip]
 const GOLDEN: &[(&str, &str)] = &[
     ("emit x86_64-unknown-linux-gnu 1000", "5ea896dc98f477e3122b50bfe54133ca717f5c99973a8e894fe2f2266c9d24ac"),
@@ -353,7 +355,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("inject obj/x86_64-gnu-as.o 1000 replace=true", "1641ec454be65a55528568e3152523d6770a0bf259543addaa6d4513898927f7"),
     ("inject obj/x86_64-linux.o 1000 replace=false", "error: CORPUS/obj/x86_64-linux.o: already carries a payload (container data at 0xc0); use replace to overwrite it"),
     ("inject obj/x86_64-linux.o 1000 replace=true", "847ba85abe9f1dd26170a674fc1ef3c270d92ccb7b4dbde63b18cf03b996ae0d"),
-    ("inject obj/x86_64-windows.obj 1000 replace=false", "error: CORPUS/obj/x86_64-windows.obj: already carries a payload (container data at 0xba); use replace to overwrite it"),
+    ("inject obj/x86_64-windows.obj 1000 replace=false", "error: CORPUS/obj/x86_64-windows.obj: COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into the linked DLL instead"),
     ("inject obj/x86_64-windows.obj 1000 replace=true", "error: CORPUS/obj/x86_64-windows.obj: COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into the linked DLL instead"),
     ("inject pe/aarch64-windows-gnu.dll 1000 replace=false", "error: CORPUS/pe/aarch64-windows-gnu.dll: already carries a payload (container data at 0xa00); use replace to overwrite it"),
     ("inject pe/aarch64-windows-gnu.dll 1000 replace=true", "5866030148b56aec459fde03e2274b19a14a66f2510a1550986b0f039df58d83"),
@@ -451,7 +453,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("inject obj/x86_64-gnu-as.o 70001 replace=true", "d7a2b8a2b327d9bf1c8b90ae1fcd0b19d6139082fc8f87ffcf4ac5fce6fa8ad7"),
     ("inject obj/x86_64-linux.o 70001 replace=false", "error: CORPUS/obj/x86_64-linux.o: already carries a payload (container data at 0xc0); use replace to overwrite it"),
     ("inject obj/x86_64-linux.o 70001 replace=true", "0aa0e0087c8040d9dc39295261114d817cf90d0be1151b939878e5b383bbc74c"),
-    ("inject obj/x86_64-windows.obj 70001 replace=false", "error: CORPUS/obj/x86_64-windows.obj: already carries a payload (container data at 0xba); use replace to overwrite it"),
+    ("inject obj/x86_64-windows.obj 70001 replace=false", "error: CORPUS/obj/x86_64-windows.obj: COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into the linked DLL instead"),
     ("inject obj/x86_64-windows.obj 70001 replace=true", "error: CORPUS/obj/x86_64-windows.obj: COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into the linked DLL instead"),
     ("inject pe/aarch64-windows-gnu.dll 70001 replace=false", "error: CORPUS/pe/aarch64-windows-gnu.dll: already carries a payload (container data at 0xa00); use replace to overwrite it"),
     ("inject pe/aarch64-windows-gnu.dll 70001 replace=true", "642bfdc55b12d5daa4c00d205d7382ee1b93d05908bf4ef0120281bb79f044d2"),

@@ -261,6 +261,11 @@ pub fn inject_in_place(library: &Path, payload: &Path, options: InjectOptions) -
 /// if `options` do not allow injecting into it.
 fn inspect(bytes: &[u8], library: &Path, options: &InjectOptions) -> Result<(Format, Option<u64>), InjectError> {
     let (format, had) = existing_container(bytes).map_err(|e| InjectError::from(e).at(library))?;
+    // A COFF object is refused for what it is before anything else, so that
+    // nobody is told to `replace` a payload that cannot be replaced either.
+    if format == Format::Coff {
+        return Err(coff_object().at(library));
+    }
     if format != Format::MachO && !options.per_arch.is_empty() {
         let reason = format!("per-architecture payloads apply to universal Mach-O files only, not to {format} files");
         return Err(InjectError::Refused { path: library.to_path_buf(), structure: "file header", offset: 0, reason });

@@ -36,7 +36,6 @@ use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -85,12 +84,9 @@ pub fn open(path: &Path) -> Result<(File, Metadata, MappedFile), OpenError> {
     if metadata.len() == 0 {
         return Err(OpenError::Empty);
     }
-    // The map is made from the descriptor just checked (through /dev/fd, the
-    // same open file), so the path cannot be swapped for a FIFO in between.
-    // Without /dev/fd, the path: the check above has been made.
-    let map = MappedFile::open(format!("/dev/fd/{}", file.as_raw_fd()))
-        .or_else(|_| MappedFile::open(path))
-        .map_err(OpenError::Map)?;
+    // The map is made from the descriptor just checked, so the path cannot be
+    // swapped for a FIFO in between.
+    let map = MappedFile::from_file(&file).map_err(OpenError::Map)?;
     Ok((file, metadata, map))
 }
 
