@@ -4,12 +4,14 @@
 //! References are to the System V gABI, chapter 4 ("ELF Header", "Sections");
 //! [`layout`] holds its constants and structure layouts, [`header`] reads them.
 
+mod dynamic;
 pub(crate) mod emit;
 mod header;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
 pub(crate) mod sections;
+mod segments;
 
 use header::Header;
 
