@@ -147,6 +147,8 @@ pub(crate) const PF_R: u32 = 0x4;
 
 pub(crate) const DT_NULL: u64 = 0;
 pub(crate) const DT_NEEDED: u64 = 1;
+/// The global offset table's address (processor-defined use).
+pub(crate) const DT_PLTGOT: u64 = 3;
 /// The SysV hash table's address.
 pub(crate) const DT_HASH: u64 = 4;
 pub(crate) const DT_STRTAB: u64 = 5;
@@ -158,6 +160,21 @@ pub(crate) const DT_RPATH: u64 = 15;
 pub(crate) const DT_RUNPATH: u64 = 29;
 /// The GNU hash table's address (a GNU extension, `DT_LOOS` range).
 pub(crate) const DT_GNU_HASH: u64 = 0x6fff_fef5;
+
+/// MIPS (SYSV MIPS psABI, "Dynamic Section"; LLVM's ELF.h): the tags every
+/// MIPS shared object carries. glibc's loader reads `DT_PLTGOT`,
+/// `DT_MIPS_LOCAL_GOTNO`, `DT_MIPS_GOTSYM` and `DT_MIPS_SYMTABNO` without
+/// checking that they exist (`elf_machine_got_rel`).
+pub(crate) const DT_MIPS_RLD_VERSION: u64 = 0x7000_0001;
+pub(crate) const DT_MIPS_FLAGS: u64 = 0x7000_0005;
+pub(crate) const DT_MIPS_BASE_ADDRESS: u64 = 0x7000_0006;
+pub(crate) const DT_MIPS_LOCAL_GOTNO: u64 = 0x7000_000a;
+pub(crate) const DT_MIPS_SYMTABNO: u64 = 0x7000_0011;
+pub(crate) const DT_MIPS_GOTSYM: u64 = 0x7000_0013;
+/// `DT_MIPS_FLAGS`: the hash table's bucket count need not be a power of two.
+pub(crate) const RHF_NOTPOT: u64 = 0x2;
+/// `sh_flags` of a MIPS `.got`: addressed through the global pointer.
+pub(crate) const SHF_MIPS_GPREL: u64 = 0x1000_0000;
 
 /// The SysV hash table (gABI chapter 5, "Hash Table"): `nbucket`,
 /// `nchain`, then the buckets and the chains, all `Elf_Word` (4 bytes) in

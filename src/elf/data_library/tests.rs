@@ -139,6 +139,42 @@ fn every_target_reads_back_in_pkgimg_object_and_goblin() {
 }
 
 #[test]
+fn mips_libraries_have_the_got_and_tags_the_loader_reads() {
+    use crate::elf::header::Header;
+    use crate::elf::layout::{DT_MIPS_GOTSYM, DT_MIPS_LOCAL_GOTNO, DT_MIPS_SYMTABNO, DT_PLTGOT};
+    for (triple, bits) in
+        [("mips64el-unknown-linux-gnuabi64", 64), ("mips-unknown-linux-gnu", 32), ("x86_64-linux-gnu", 0)]
+    {
+        let file = library(triple, "libfoo_data.so", b"data");
+        let header = Header::parse(Data::new(&file, 0, "the file")).unwrap();
+        let dynamic = header.dynamic().unwrap().unwrap();
+        let value = |tag| dynamic.find(tag).unwrap().map(|e| e.value);
+        if bits == 0 {
+            assert_eq!(value(DT_PLTGOT), None, "{triple}: only MIPS has a GOT");
+            continue;
+        }
+        assert_eq!(
+            (value(DT_MIPS_LOCAL_GOTNO), value(DT_MIPS_GOTSYM), value(DT_MIPS_SYMTABNO)),
+            (Some(2), Some(2), Some(2))
+        );
+        // DT_PLTGOT is the .got section's address, in the writable segment.
+        let got = object::File::parse(&*file).unwrap();
+        use object::{Object, ObjectSection};
+        let section = got.section_by_name(".got").unwrap();
+        assert_eq!(value(DT_PLTGOT), Some(section.address()), "{triple}");
+        let words = section.data().unwrap();
+        let mark = if bits == 64 { 0x8000_0000_0000_0000 } else { 0x8000_0000 };
+        let entry1 = match (bits, header.image.endian) {
+            (64, Endian::Little) => u64::from_le_bytes(words[8..16].try_into().unwrap()),
+            (_, Endian::Big) => u64::from(u32::from_be_bytes(words[4..8].try_into().unwrap())),
+            _ => unreachable!(),
+        };
+        assert_eq!(entry1, mark, "{triple}: GOT[1] marks a GNU object");
+        assert!(words[..bits / 8].iter().all(|&b| b == 0), "{triple}: GOT[0] is the loader's");
+    }
+}
+
+#[test]
 fn long_names_move_the_payload_to_a_later_page() {
     let data = payload(10);
     let name = "x".repeat(5000);

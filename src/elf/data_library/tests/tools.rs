@@ -171,3 +171,42 @@ fn every_target_links_with_lld_and_dumps_cleanly() {
         depends_on_data_library(&cache);
     }
 }
+
+/// Other machines' glibc loaders, under qemu-user: a code cache linked by
+/// that machine's GNU ld against the data library, `dlopen`ed by a loader
+/// built for it. Ignored by default: it needs Debian's `qemu-user` and
+/// `gcc-<triple>` cross compilers (with their C libraries), which CI does
+/// not install. Run with `cargo test --lib -- --ignored under_qemu`.
+#[test]
+#[ignore = "needs qemu-user and Debian's gcc-<triple> cross compilers"]
+fn other_machines_load_data_libraries_under_qemu() {
+    // (emit triple, cross gcc and sysroot triple, qemu)
+    let targets = [
+        ("aarch64-unknown-linux-gnu", "aarch64-linux-gnu", "qemu-aarch64"),
+        ("s390x-unknown-linux-gnu", "s390x-linux-gnu", "qemu-s390x"),
+        ("powerpc-unknown-linux-gnu", "powerpc-linux-gnu", "qemu-ppc"),
+        ("mips64el-unknown-linux-gnuabi64", "mips64el-linux-gnuabi64", "qemu-mips64el"),
+        ("mipsel-unknown-linux-gnu", "mipsel-linux-gnu", "qemu-mipsel"),
+    ];
+    for (triple, gnu, qemu) in targets {
+        let gcc = format!("{gnu}-gcc");
+        if !(require(&[&gcc, "--version"]) && require(&[qemu, "--version"])) {
+            continue;
+        }
+        let dir = scratch(&format!("qemu-{triple}"));
+        let (_, data) = prepare(&dir, triple);
+        let (cache, loader) = (dir.join("libcache.so"), dir.join("loader"));
+        std::fs::write(dir.join("loader.c"), LOADER).unwrap();
+        let lib_dir = format!("-L{}", s(&dir));
+        let link = ["-shared", "-fPIC", "-O2", "-Wl,--as-needed", "-Wl,-z,defs", "-Wl,-rpath,$ORIGIN", "-o"];
+        run(&gcc, &[&link[..], &[s(&cache), s(&dir.join("cache.c")), &lib_dir, "-lfoo_data"]].concat());
+        depends_on_data_library(&cache);
+        run(&gcc, &["-o", s(&loader), s(&dir.join("loader.c")), "-ldl"]);
+        let sysroot = format!("/usr/{gnu}");
+        let out = run(qemu, &["-L", &sysroot, s(&loader), s(&cache), "libfoo_data.so", "4096"]);
+        let out = String::from_utf8(out.stdout).unwrap();
+        let expected = format!("size={} seen=1", data.len());
+        assert!(out.starts_with(&expected), "{triple}: {out}");
+        eprintln!("{triple}: {}", out.trim());
+    }
+}
