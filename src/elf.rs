@@ -4,12 +4,20 @@
 //! References are to the System V gABI, chapter 4 ("ELF Header", "Sections");
 //! [`layout`] holds its constants and structure layouts, [`header`] reads them.
 
+#[cfg(feature = "std")]
+pub(crate) mod data_library;
+pub(crate) mod dependencies;
+mod dynamic;
 pub(crate) mod emit;
 mod header;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
 pub(crate) mod sections;
+mod segments;
+pub(crate) mod symbols;
+#[cfg(test)]
+mod testutil;
 
 use header::Header;
 

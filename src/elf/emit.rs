@@ -135,27 +135,36 @@ impl Places {
 
 /// The ELF header (gABI, "ELF Header" and "ELF Identification").
 fn file_header(b: &mut Patch<'_>, h: &ElfHeader, class: &Class) -> Result<(), EmitError> {
-    let (f, data) = (&class.file, if h.big { ELFDATA2MSB } else { ELFDATA2LSB });
-    b.raw("e_ident", 0, &ELFMAG)?;
-    b.raw("EI_CLASS", EI_CLASS, &[class.ident])?;
-    b.raw("EI_DATA", EI_DATA, &[data])?;
-    b.raw("EI_VERSION", EI_VERSION, &[EV_CURRENT])?;
-    b.raw("EI_OSABI", EI_OSABI, &[h.osabi])?;
-    b.u16("e_type", f.e_type, ET_REL.into())?;
-    b.u16("e_machine", f.e_machine, h.machine.into())?;
-    b.u32("e_version", f.e_version, EV_CURRENT.into())?;
+    let f = &class.file;
+    identification(b, h, class, ET_REL)?;
     b.word("e_shoff", f.e_shoff, class.file.size)?;
-    b.u32("e_flags", f.e_flags, h.flags.into())?;
-    b.u16("e_ehsize", f.e_ehsize, class.file.size)?;
     b.u16("e_shentsize", f.e_shentsize, class.section.size)?;
     b.u16("e_shnum", f.e_shnum, SECTIONS.into())?;
     b.u16("e_shstrndx", f.e_shstrndx, SHSTRTAB.into())?;
     Ok(())
 }
 
+/// The fields of the ELF header that say what the file is, the same in
+/// every file a writer of this crate makes: `e_ident`, `e_type` (`kind`),
+/// `e_machine`, `e_version`, `e_flags`, `e_ehsize`.
+pub(super) fn identification(b: &mut Patch<'_>, h: &ElfHeader, class: &Class, kind: u16) -> Result<(), EmitError> {
+    let (f, data) = (&class.file, if h.big { ELFDATA2MSB } else { ELFDATA2LSB });
+    b.raw("e_ident", 0, &ELFMAG)?;
+    b.raw("EI_CLASS", EI_CLASS, &[class.ident])?;
+    b.raw("EI_DATA", EI_DATA, &[data])?;
+    b.raw("EI_VERSION", EI_VERSION, &[EV_CURRENT])?;
+    b.raw("EI_OSABI", EI_OSABI, &[h.osabi])?;
+    b.u16("e_type", f.e_type, kind.into())?;
+    b.u16("e_machine", f.e_machine, h.machine.into())?;
+    b.u32("e_version", f.e_version, EV_CURRENT.into())?;
+    b.u32("e_flags", f.e_flags, h.flags.into())?;
+    b.u16("e_ehsize", f.e_ehsize, class.file.size)?;
+    Ok(())
+}
+
 /// The `size` bytes at `at` of `head`, to write the fields of the structure
 /// `what` into (at offsets relative to it, as the layouts give them).
-fn structure<'b>(
+pub(super) fn structure<'b>(
     head: &'b mut [u8],
     h: &ElfHeader,
     what: &'static str,
@@ -168,38 +177,41 @@ fn structure<'b>(
     Ok(Patch::new(bytes, Format::Elf, Endian::big_if(h.big), h.wide))
 }
 
-fn misplaced(field: &'static str, offset: u64) -> EmitError {
+pub(super) fn misplaced(field: &'static str, offset: u64) -> EmitError {
     EmitError::Misplaced { format: Format::Elf, field, offset }
 }
 
 /// Appends `name` and its NUL to a string table; returns its offset.
-fn add_name(table: &mut Vec<u8>, name: &[u8]) -> u32 {
+pub(super) fn add_name(table: &mut Vec<u8>, name: &[u8]) -> u32 {
     let at = u32::try_from(table.len()).unwrap_or(u32::MAX);
     table.extend_from_slice(name);
     table.push(0);
     at
 }
 
-/// One section header (`Elf32_Shdr` / `Elf64_Shdr`); `sh_addr` is always 0.
+/// One section header (`Elf32_Shdr` / `Elf64_Shdr`); `sh_addr` is 0 in a
+/// relocatable object.
 #[derive(Clone, Copy, Default)]
-struct Section {
-    name: u32,
-    kind: u32,
-    flags: u64,
-    offset: u64,
-    size: u64,
-    link: u32,
-    info: u32,
-    align: u64,
-    entsize: u64,
+pub(super) struct Section {
+    pub name: u32,
+    pub kind: u32,
+    pub flags: u64,
+    pub addr: u64,
+    pub offset: u64,
+    pub size: u64,
+    pub link: u32,
+    pub info: u32,
+    pub align: u64,
+    pub entsize: u64,
 }
 
 impl Section {
-    fn write(&self, b: &mut Patch<'_>, class: &Class) -> Result<(), EmitError> {
+    pub(super) fn write(&self, b: &mut Patch<'_>, class: &Class) -> Result<(), EmitError> {
         let at = &class.section;
         b.u32("sh_name", at.sh_name, self.name.into())?;
         b.u32("sh_type", at.sh_type, self.kind.into())?;
         b.word("sh_flags", at.sh_flags, self.flags)?;
+        b.word("sh_addr", at.sh_addr, self.addr)?;
         b.word("sh_offset", at.sh_offset, self.offset)?;
         b.word("section size (sh_size)", at.sh_size, self.size)?;
         b.u32("sh_link", at.sh_link, self.link.into())?;

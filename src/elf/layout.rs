@@ -39,6 +39,8 @@ pub(crate) const EV_CURRENT: u8 = 1;
 
 /// `e_type` of a relocatable object.
 pub(crate) const ET_REL: u16 = 1;
+/// `e_type` of a shared object.
+pub(crate) const ET_DYN: u16 = 3;
 
 // ---------------------------------------------------------------------------
 // "Sections".
@@ -61,8 +63,21 @@ pub(crate) const PN_XNUM: u16 = 0xffff;
 pub(crate) const SHT_PROGBITS: u32 = 1;
 pub(crate) const SHT_SYMTAB: u32 = 2;
 pub(crate) const SHT_STRTAB: u32 = 3;
+/// The SysV symbol hash table (`.hash`).
+pub(crate) const SHT_HASH: u32 = 5;
+/// The dynamic table (`.dynamic`).
+pub(crate) const SHT_DYNAMIC: u32 = 6;
+/// The dynamic symbol table (`.dynsym`).
+pub(crate) const SHT_DYNSYM: u32 = 11;
+/// The GNU symbol hash table (`.gnu.hash`; a GNU extension, `SHT_LOOS` range).
+pub(crate) const SHT_GNU_HASH: u32 = 0x6fff_fff6;
 /// A section that occupies no file bytes (`.bss`); its `sh_offset` is nominal.
 pub(crate) const SHT_NOBITS: u32 = 8;
+
+/// Writable in memory.
+pub(crate) const SHF_WRITE: u64 = 0x1;
+/// Occupies memory while the program runs: a loaded section.
+pub(crate) const SHF_ALLOC: u64 = 0x2;
 
 /// "Retain the section through garbage collection": a GNU extension in the
 /// OS-specific flag range (`SHF_MASKOS`), honoured by GNU ld only in objects
@@ -74,8 +89,34 @@ pub(crate) const SHF_GNU_RETAIN: u64 = 0x20_0000;
 
 /// `STB_LOCAL`: a symbol not visible outside its object.
 pub(crate) const STB_LOCAL: u8 = 0;
+/// `STB_GLOBAL`: visible to every object being combined.
+pub(crate) const STB_GLOBAL: u8 = 1;
+/// `STB_WEAK`: global, with lower precedence.
+pub(crate) const STB_WEAK: u8 = 2;
+/// `STB_GNU_UNIQUE`: global, and one definition per process (a GNU
+/// extension in the `STB_LOOS` range).
+pub(crate) const STB_GNU_UNIQUE: u8 = 10;
+/// `STT_OBJECT`: a data object.
+pub(crate) const STT_OBJECT: u8 = 1;
 /// `STT_SECTION`: a symbol that stands for a section.
 pub(crate) const STT_SECTION: u8 = 3;
+/// `STT_TLS`: a thread-local object; `st_value` is an offset in the TLS
+/// template, not an address.
+pub(crate) const STT_TLS: u8 = 6;
+/// `STV_DEFAULT` (`st_other`): visibility as the binding says.
+pub(crate) const STV_DEFAULT: u8 = 0;
+/// `SHN_ABS` (`st_shndx`): the value is absolute, not in any section.
+pub(crate) const SHN_ABS: u64 = 0xfff1;
+
+/// `ELF32_ST_BIND(info)` (the same in ELF64).
+pub(crate) const fn st_bind(info: u8) -> u8 {
+    info >> 4
+}
+
+/// `ELF32_ST_TYPE(info)` (the same in ELF64).
+pub(crate) const fn st_type(info: u8) -> u8 {
+    info & 0xf
+}
 
 /// `ELF32_ST_INFO(bind, type)` (the same in ELF64): binding in the high
 /// nibble, type in the low one.
@@ -84,11 +125,93 @@ pub(crate) const fn st_info(bind: u8, kind: u8) -> u8 {
 }
 
 // ---------------------------------------------------------------------------
+// "Program Header" (gABI chapter 5).
+
+/// `PT_LOAD`: a loadable segment.
+pub(crate) const PT_LOAD: u32 = 1;
+/// `PT_DYNAMIC`: the dynamic table.
+pub(crate) const PT_DYNAMIC: u32 = 2;
+/// `PT_GNU_STACK`: its `p_flags` say whether the stack must be executable.
+pub(crate) const PT_GNU_STACK: u32 = 0x6474_e551;
+/// `PT_GNU_RELRO`: made read-only once the loader has relocated it.
+pub(crate) const PT_GNU_RELRO: u32 = 0x6474_e552;
+
+/// Segment permissions (`p_flags`).
+pub(crate) const PF_W: u32 = 0x2;
+pub(crate) const PF_R: u32 = 0x4;
+
+// ---------------------------------------------------------------------------
+// "Dynamic Section" (gABI chapter 5): `d_tag` values. Tags are signed words;
+// every one used here is small and positive, so they are compared as the
+// unsigned word read from the file.
+
+pub(crate) const DT_NULL: u64 = 0;
+pub(crate) const DT_NEEDED: u64 = 1;
+/// The global offset table's address (processor-defined use).
+pub(crate) const DT_PLTGOT: u64 = 3;
+/// The SysV hash table's address.
+pub(crate) const DT_HASH: u64 = 4;
+pub(crate) const DT_STRTAB: u64 = 5;
+pub(crate) const DT_SYMTAB: u64 = 6;
+pub(crate) const DT_STRSZ: u64 = 10;
+pub(crate) const DT_SYMENT: u64 = 11;
+pub(crate) const DT_SONAME: u64 = 14;
+pub(crate) const DT_RPATH: u64 = 15;
+pub(crate) const DT_RUNPATH: u64 = 29;
+/// The GNU hash table's address (a GNU extension, `DT_LOOS` range).
+pub(crate) const DT_GNU_HASH: u64 = 0x6fff_fef5;
+
+/// MIPS (SYSV MIPS psABI, "Dynamic Section"; LLVM's ELF.h): the tags every
+/// MIPS shared object carries. glibc's loader reads `DT_PLTGOT`,
+/// `DT_MIPS_LOCAL_GOTNO`, `DT_MIPS_GOTSYM` and `DT_MIPS_SYMTABNO` without
+/// checking that they exist (`elf_machine_got_rel`).
+pub(crate) const DT_MIPS_RLD_VERSION: u64 = 0x7000_0001;
+pub(crate) const DT_MIPS_FLAGS: u64 = 0x7000_0005;
+pub(crate) const DT_MIPS_BASE_ADDRESS: u64 = 0x7000_0006;
+pub(crate) const DT_MIPS_LOCAL_GOTNO: u64 = 0x7000_000a;
+pub(crate) const DT_MIPS_SYMTABNO: u64 = 0x7000_0011;
+pub(crate) const DT_MIPS_GOTSYM: u64 = 0x7000_0013;
+/// `DT_MIPS_FLAGS`: the hash table's bucket count need not be a power of two.
+pub(crate) const RHF_NOTPOT: u64 = 0x2;
+/// `sh_flags` of a MIPS `.got`: addressed through the global pointer.
+pub(crate) const SHF_MIPS_GPREL: u64 = 0x1000_0000;
+
+/// The SysV hash table (gABI chapter 5, "Hash Table"): `nbucket`,
+/// `nchain`, then the buckets and the chains, all `Elf_Word` (4 bytes) in
+/// both classes, except on 64-bit s390 (and Alpha), whose Linux ABI makes
+/// every entry 8 bytes (glibc's and musl's `Elf_Symndx`). `nchain` is the
+/// number of symbols in the dynamic symbol table.
+pub(crate) const HASH_NBUCKET: u64 = 0;
+/// The width of a `.hash` entry on machines other than 64-bit s390.
+pub(crate) const HASH_ENTRY: u64 = 4;
+/// ... and on 64-bit s390.
+pub(crate) const HASH_ENTRY_S390X: u64 = 8;
+
+/// The GNU hash table's header: four `u32` (`nbuckets`, `symoffset`,
+/// `bloom_size`, `bloom_shift`), then `bloom_size` Bloom filter words of
+/// the class's width, `nbuckets` `u32` buckets and one `u32` chain entry per
+/// symbol from `symoffset` on, whose low bit marks the end of a chain.
+pub(crate) const GNU_HASH_NBUCKETS: u64 = 0;
+pub(crate) const GNU_HASH_SYMOFFSET: u64 = 4;
+pub(crate) const GNU_HASH_BLOOM_SIZE: u64 = 8;
+pub(crate) const GNU_HASH_BLOOM_SHIFT: u64 = 12;
+/// The header's size: the Bloom filter follows.
+pub(crate) const GNU_HASH_HEADER: u64 = 16;
+/// The width of a bucket or chain entry.
+pub(crate) const GNU_HASH_ENTRY: u64 = 4;
+
+// ---------------------------------------------------------------------------
 // What the writers add: not gABI constants, but this crate's choices.
 
 /// The page the injector puts the payload on, so that it can be `mmap`ed by
 /// itself (docs/FORMAT.md, "Writing rules": 4096 for ELF).
 pub(crate) const PAGE_SIZE: u64 = 4096;
+
+/// The largest page size among the machines pkgimg writes for (64 KiB:
+/// aarch64, ppc64 and MIPS kernels may use it), which the data library's
+/// `PT_LOAD` segments are aligned to (`p_align`) so that they load under any
+/// of them: a multiple of every smaller page.
+pub(crate) const MAX_PAGE_SIZE: u64 = 0x1_0000;
 
 // ---------------------------------------------------------------------------
 // The raw structures: field offsets in `Elf32_*` and `Elf64_*`.
@@ -157,6 +280,15 @@ pub(crate) struct Symbol {
     pub st_shndx: u64,
 }
 
+/// `Elf32_Dyn` / `Elf64_Dyn` (chapter 5, "Dynamic Section"): a tag and a
+/// value or address, each a word of the class.
+#[derive(Debug)]
+pub(crate) struct Dyn {
+    pub size: u64,
+    pub d_tag: u64,
+    pub d_un: u64,
+}
+
 /// One ELF class: 32- and 64-bit files differ in the width of addresses,
 /// offsets and some sizes (`Elf32_Addr` / `Elf64_Addr`, ...), and so in
 /// where the fields after them sit.
@@ -176,6 +308,7 @@ pub(crate) struct Class {
     pub section: SectionHeader,
     pub program: ProgramHeader,
     pub symbol: Symbol,
+    pub dynamic: Dyn,
 }
 
 impl Class {
@@ -236,6 +369,7 @@ pub(crate) const ELF32: Class = Class {
         p_align: 28,
     },
     symbol: Symbol { size: 16, st_name: 0, st_value: 4, st_size: 8, st_info: 12, st_other: 13, st_shndx: 14 },
+    dynamic: Dyn { size: 8, d_tag: 0, d_un: 4 },
 };
 
 pub(crate) const ELF64: Class = Class {
@@ -284,6 +418,7 @@ pub(crate) const ELF64: Class = Class {
         p_align: 48,
     },
     symbol: Symbol { size: 24, st_name: 0, st_info: 4, st_other: 5, st_shndx: 6, st_value: 8, st_size: 16 },
+    dynamic: Dyn { size: 16, d_tag: 0, d_un: 8 },
 };
 
 /// The leading bytes of a section header that hold `sh_name`, `sh_type`,
@@ -381,10 +516,10 @@ const fn tiles(start: u64, fields: &[(u64, u64)], size: u64) -> bool {
     }
 }
 
-/// The four structures of `c` against their declarations in the gABI;
+/// The five structures of `c` against their declarations in the gABI;
 /// `w` is the width of `Elf_Addr`, `Elf_Off` (and `Elf64_Xword`).
 const fn declared(c: &Class) -> bool {
-    let (f, s, p, y, w) = (&c.file, &c.section, &c.program, &c.symbol, c.word);
+    let (f, s, p, y, d, w) = (&c.file, &c.section, &c.program, &c.symbol, &c.dynamic, c.word);
     #[rustfmt::skip]
     let file = [
         (0, EI_NIDENT), (f.e_type, HALF), (f.e_machine, HALF), (f.e_version, WORD), (f.e_entry, w),
@@ -412,13 +547,24 @@ const fn declared(c: &Class) -> bool {
              (y.st_shndx, HALF)],
         )
     };
-    tiles(0, &file, f.size) && tiles(0, &section, s.size) && tiles(0, &program, p.size) && tiles(0, &symbol, y.size)
+    let dynamic = [(d.d_tag, w), (d.d_un, w)];
+    tiles(0, &file, f.size)
+        && tiles(0, &section, s.size)
+        && tiles(0, &program, p.size)
+        && tiles(0, &symbol, y.size)
+        && tiles(0, &dynamic, d.size)
 }
 
 const _: () = assert!(declared(&ELF32) && declared(&ELF64));
 const _: () = assert!(ELF32.word == WORD && ELF64.word == 8 && ELF32.bits == 32 && ELF64.bits == 64);
-// The navigator tests a raw header's name with `read::first_u32`.
+// The navigator tests a raw header's name with `read::first_u32`, and the
+// symbol walk a raw symbol's name, the segment walk a raw `p_type`.
 const _: () = assert!(ELF32.section.sh_name == 0 && ELF64.section.sh_name == 0);
+const _: () = assert!(ELF32.symbol.st_name == 0 && ELF64.symbol.st_name == 0);
+const _: () = assert!(ELF32.program.p_type == 0 && ELF64.program.p_type == 0);
+// The hash tables' headers: two entries (SysV), four u32 (GNU).
+const _: () = assert!(GNU_HASH_BLOOM_SHIFT + GNU_HASH_ENTRY == GNU_HASH_HEADER && HASH_NBUCKET == 0);
+const _: () = assert!(MAX_PAGE_SIZE % PAGE_SIZE == 0 && MAX_PAGE_SIZE.is_power_of_two());
 // SECTION_HEADER_HEAD ends with ELF64's sh_size and is ELF32's whole header.
 const _: () = assert!(ELF64.section.sh_size + ELF64.word == SECTION_HEADER_HEAD as u64);
 const _: () = assert!(ELF32.section.size == SECTION_HEADER_HEAD as u64);

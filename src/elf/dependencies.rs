@@ -1,0 +1,67 @@
+//! What an ELF image depends on: its `DT_NEEDED`, `DT_RUNPATH`, `DT_RPATH`
+//! and `DT_SONAME` entries, in dynamic table order. Walk: ELF header →
+//! program headers → `PT_DYNAMIC` → `DT_STRTAB` through `PT_LOAD`, bounded
+//! by `DT_STRSZ` → names. It reads what the loader reads, never section
+//! headers, and allocates nothing.
+
+use super::dynamic::{string, Dynamic};
+use super::header::Header;
+use super::layout::{DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
+use crate::read::Data;
+use crate::{Dependency, DependencyKind, Error};
+
+/// The dependency records of `image`, after its dynamic table and string
+/// table have been located and checked to lie in the file; none if it has
+/// no `PT_DYNAMIC`. A name outside the string table is an `Err` item.
+#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into `Slice::dependencies`"))]
+pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
+    let header = Header::parse(image)?;
+    // An object or a static executable has no dynamic table: no dependencies.
+    let Some(dynamic) = header.dynamic()? else {
+        return Ok(Dependencies { table: None, next: 0 });
+    };
+    let strings = dynamic.strings()?;
+    Ok(Dependencies { table: Some((dynamic, strings)), next: 0 })
+}
+
+/// The iterator [`dependencies`] returns.
+#[derive(Clone, Debug)]
+pub(crate) struct Dependencies<'a> {
+    /// The dynamic table and its string table; `None` once the walk is over.
+    table: Option<(Dynamic<'a>, Data<'a>)>,
+    /// The index of the next dynamic entry.
+    next: u64,
+}
+
+impl<'a> Iterator for Dependencies<'a> {
+    type Item = Result<Dependency<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (dynamic, strings) = self.table?;
+        // Bounded by the table's count, which was checked against the bytes.
+        loop {
+            let entry = match dynamic.entry(self.next) {
+                Ok(Some(entry)) => entry,
+                Ok(None) => break,
+                Err(e) => {
+                    self.table = None;
+                    return Some(Err(e));
+                }
+            };
+            self.next = self.next.saturating_add(1);
+            let (kind, what) = match entry.tag {
+                DT_NEEDED => (DependencyKind::Needed, "ELF DT_NEEDED"),
+                DT_RUNPATH => (DependencyKind::RunPath, "ELF DT_RUNPATH"),
+                DT_RPATH => (DependencyKind::RPath, "ELF DT_RPATH"),
+                DT_SONAME => (DependencyKind::SoName, "ELF DT_SONAME"),
+                _ => continue,
+            };
+            return Some(string(strings, what, entry.at, entry.value).map(|name| Dependency { kind, name }));
+        }
+        self.table = None;
+        None
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,119 @@
+//! The dynamic table (gABI chapter 5, "Dynamic Section"), found as the
+//! loader finds it: through `PT_DYNAMIC`, not through section headers, which
+//! a loaded image need not have. Addresses in it (`DT_STRTAB`, `DT_SYMTAB`,
+//! the hash tables) are virtual; [`Segments::map`] turns them into file bytes
+//! through the `PT_LOAD` segment that maps them.
+//!
+//! The entries are `PT_DYNAMIC`'s file bytes (`p_offset`, `p_filesz`), as
+//! `object` and `goblin` read them, up to the first `DT_NULL`.
+
+use super::header::Header;
+use super::layout::{DT_NULL, DT_STRSZ, DT_STRTAB, PT_DYNAMIC};
+use super::segments::Segments;
+use crate::read::Data;
+use crate::Error;
+
+/// An image's dynamic table, with the program headers that map its addresses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dynamic<'a> {
+    /// `count` entries of the class's `Elf_Dyn` size, checked to lie in the file.
+    entries: Data<'a>,
+    count: u64,
+    wide: bool,
+    pub segments: Segments<'a>,
+    pub file: Data<'a>,
+}
+
+/// One entry before `DT_NULL`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub tag: u64,
+    /// `d_un`: `d_val` or `d_ptr`.
+    pub value: u64,
+    /// The absolute file offset of `d_un`, for errors about the value.
+    pub at: u64,
+}
+
+impl<'a> Header<'a> {
+    /// The dynamic table, or `None` if the file has no program headers or
+    /// no `PT_DYNAMIC` (an object, a static executable). Two `PT_DYNAMIC`
+    /// segments are [`Error::Ambiguous`].
+    pub(crate) fn dynamic(&self) -> Result<Option<Dynamic<'a>>, Error> {
+        let Some(segments) = self.segments()? else { return Ok(None) };
+        let Some(segment) = segments.unique(PT_DYNAMIC)? else { return Ok(None) };
+        let entsize = self.class().dynamic.size;
+        // A trailing partial entry is not an entry.
+        let count = segment.p_filesz.checked_div(entsize).unwrap_or(0);
+        let entries = self.file.table("ELF dynamic table", segment.p_offset, entsize, count)?;
+        Ok(Some(Dynamic { entries, count, wide: self.wide, segments, file: self.file }))
+    }
+}
+
+impl<'a> Dynamic<'a> {
+    /// Entry `index`, or `None` past the table or from its `DT_NULL` on.
+    pub(crate) fn entry(&self, index: u64) -> Result<Option<Entry>, Error> {
+        if index >= self.count {
+            return Ok(None);
+        }
+        let (at, wide) = (&super::layout::Class::of(self.wide).dynamic, self.wide);
+        let entry = self.entries.entry("ELF dynamic entry", index, at.size)?;
+        let tag = entry.word(at.d_tag, wide)?;
+        let value = entry.word(at.d_un, wide)?;
+        Ok((tag != DT_NULL).then_some(Entry { tag, value, at: entry.base.saturating_add(at.d_un) }))
+    }
+
+    /// The first entry tagged `tag`.
+    pub(crate) fn find(&self, tag: u64) -> Result<Option<Entry>, Error> {
+        // The count was checked against the bytes: the loop is bounded by them.
+        for index in 0..self.count {
+            match self.entry(index)? {
+                Some(entry) if entry.tag == tag => return Ok(Some(entry)),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        Ok(None)
+    }
+
+    /// The file bytes of `size` bytes at the address `entry` holds, as a
+    /// view named `what`; an address outside every `PT_LOAD`'s file bytes
+    /// is an error naming `name` (the entry) at its offset.
+    pub(crate) fn bytes_at(
+        &self,
+        name: &'static str,
+        what: &'static str,
+        entry: Entry,
+        size: u64,
+    ) -> Result<Data<'a>, Error> {
+        let range = self.segments.map(name, entry.at, entry.value, size)?;
+        self.file.table(what, range.offset, range.size, 1)
+    }
+
+    /// The dynamic string table: `DT_STRSZ` bytes at `DT_STRTAB`, or, without
+    /// `DT_STRSZ`, the rest of the segment's file bytes. Empty if there is no
+    /// `DT_STRTAB` (every name is then unreadable, and reported as such).
+    pub(crate) fn strings(&self) -> Result<Data<'a>, Error> {
+        let Some(strtab) = self.find(DT_STRTAB)? else {
+            return self.file.table("ELF dynamic string table", 0, 0, 1);
+        };
+        let rest = self.segments.map_rest("ELF DT_STRTAB", strtab.at, strtab.value)?;
+        let size = match self.find(DT_STRSZ)? {
+            Some(strsz) if strsz.value > rest.size => {
+                let expected = "at most the file bytes after DT_STRTAB in its PT_LOAD segment";
+                return Err(Error::invalid("ELF DT_STRSZ", strsz.at, strsz.value, expected));
+            }
+            Some(strsz) => strsz.value,
+            None => rest.size,
+        };
+        self.file.table("ELF dynamic string table", rest.offset, size, 1)
+    }
+}
+
+/// The NUL-terminated string at `offset` in the string table `strings`,
+/// without its NUL. One that starts outside the table or runs off its end is
+/// an [`Error::Invalid`] naming `what` (the field holding `offset`) at `at`.
+pub(crate) fn string<'a>(strings: Data<'a>, what: &'static str, at: u64, offset: u64) -> Result<&'a [u8], Error> {
+    let tail = usize::try_from(offset).ok().and_then(|start| strings.bytes.get(start..));
+    let name = tail.and_then(|tail| tail.get(..tail.iter().position(|&b| b == 0)?));
+    name.ok_or(Error::invalid(what, at, offset, "the offset of a NUL-terminated string inside the string table"))
+}
