@@ -10,6 +10,8 @@ pub(crate) mod dependencies;
 pub(crate) mod emit;
 pub(crate) mod header;
 #[cfg(feature = "std")]
+pub(crate) mod import_library;
+#[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
 pub(crate) mod sections;
