@@ -210,3 +210,7 @@ fn header(name: &[u8], mode: Option<&[u8]>, size: u64) -> Result<[u8; member_hea
 #[cfg(test)]
 #[path = "import_library/tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "import_library/proof.rs"]
+mod proof;
