@@ -47,6 +47,12 @@ pub(crate) fn require(probe: &[&str]) -> bool {
     ok
 }
 
+/// [`require`] for a program with no probe that succeeds (`llvm-dlltool`
+/// exits 1 even for `--help`): it must be on `PATH`.
+pub(crate) fn require_program(name: &str) -> bool {
+    require(&["sh", "-c", &format!("command -v {name}")])
+}
+
 pub(crate) const ZIG: [&str; 3] = ["python3", "-m", "ziglang"];
 
 pub(crate) fn have_zig() -> bool {

@@ -5,7 +5,7 @@ use object::read::pe::{ImageNtHeaders, PeFile, PeFile32, PeFile64};
 use object::LittleEndian as LE;
 
 use super::*;
-use crate::coff::testing::{self, corpus_files, have_zig, ok, require, zig};
+use crate::coff::testing::{self, corpus_files, have_zig, ok, require_program, zig};
 
 /// One dependency as compared.
 type Row = (DependencyKind, Vec<u8>);
@@ -101,7 +101,7 @@ fn wine_dlls_agree_with_object_and_goblin() {
 /// A DLL linked by lld-link with one import and one delay-load import.
 #[test]
 fn delay_load_imports_follow_the_imports() {
-    if !have_zig() || !require(&["llvm-dlltool", "--help"]) {
+    if !have_zig() || !require_program("llvm-dlltool") {
         return;
     }
     let dir = testing::tempdir();

@@ -8,7 +8,7 @@ use object::read::coff::{CoffFile, ImportFile, ImportType};
 use object::{Object, ObjectSymbol};
 
 use super::*;
-use crate::coff::testing::{self, clean, ok, require};
+use crate::coff::testing::{self, clean, ok, require, require_program};
 
 const MACHINES: [(u16, &str); 3] =
     [(IMAGE_FILE_MACHINE_AMD64, "i386:x86-64"), (IMAGE_FILE_MACHINE_I386, "i386"), (IMAGE_FILE_MACHINE_ARM64, "arm64")];
@@ -65,12 +65,15 @@ fn object_reads_the_archive_and_its_members() {
 /// name that fits a member header and one that needs the long names member.
 #[test]
 fn the_same_bytes_as_llvm_dlltool() {
-    if !require(&["llvm-dlltool", "--help"]) {
+    if !require_program("llvm-dlltool") {
         return;
     }
     let dir = testing::tempdir();
     for (machine, target) in MACHINES {
-        for dll in ["foo_data.dll", "a_rather_long_data_library_name.dll", "x.dll", "no_extension"] {
+        // 15 bytes and a '/' fit the member header's name; 16 do not. (A
+        // name without a '.' is not tried: a .def file's LIBRARY gets ".dll".)
+        let names = ["foo_data.dll", "a_rather_long_data_library_name.dll", "x.dll", "foo.data.dll"];
+        for dll in names.into_iter().chain(["fifteen_chr.dll", "sixteen_char.dll"]) {
             let def = dir.path().join("lib.def");
             std::fs::write(&def, format!("LIBRARY {dll}\nEXPORTS\n  jl_pkgimg_data DATA\n")).unwrap();
             let lib = dir.path().join("lib.a");

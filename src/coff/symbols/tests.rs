@@ -154,6 +154,9 @@ fn forwarders_and_malformed_export_tables() {
     };
     let found = lookup(&dll, "jl_pkgimg_data").unwrap().unwrap();
     assert_eq!(found, Symbol { address: 0x1_8000_1000, range: Some(FileRange { offset: 0x200, size: 0x200 }) });
+    // Offsets are absolute: a view further into a file moves the range, not the address.
+    let moved = find_symbol(Data::new(&dll, 0x1000, "the file"), b"jl_pkgimg_data").unwrap().unwrap();
+    assert_eq!(moved, Symbol { range: Some(FileRange { offset: 0x1200, size: 0x200 }), ..found });
     // An export RVA inside the export directory is a forwarder: not found.
     let forwarder = put(dll.clone(), 0x248, 0x1060);
     assert_eq!(lookup(&forwarder, "jl_pkgimg_data").unwrap(), None);
