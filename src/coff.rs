@@ -4,12 +4,20 @@
 //! References are to Microsoft's "PE Format" specification, whose structures
 //! [`layout`] transcribes; [`header`] reads the fixed headers for every user.
 
+#[cfg(feature = "std")]
+pub(crate) mod data_library;
+pub(crate) mod dependencies;
 pub(crate) mod emit;
 pub(crate) mod header;
+#[cfg(feature = "std")]
+pub(crate) mod import_library;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
 pub(crate) mod sections;
+pub(crate) mod symbols;
+#[cfg(test)]
+mod testing;
 
 use crate::error::unique;
 use crate::read::{Data, Fixed};

@@ -1,13 +1,15 @@
 //! The fixed headers of a PE image or COFF object, read in one place for the
 //! navigator, `identify`, the section walk and the injector: (MS-DOS stub →
 //! `e_lfanew` → `PE\0\0` →) COFF file header → optional header `Magic` →
-//! where the section table is.
+//! where the section table is. For the dependency walk and the export
+//! lookup, also the data directories, `ImageBase`, and where an RVA's bytes
+//! are in the file.
 
 use super::layout::{
-    file_header, optional_header, section_header, DOS_MAGIC, E_LFANEW, IMAGE_NT_OPTIONAL_HDR32_MAGIC,
+    data_directory, file_header, optional_header, section_header, DOS_MAGIC, E_LFANEW, IMAGE_NT_OPTIONAL_HDR32_MAGIC,
     IMAGE_NT_OPTIONAL_HDR64_MAGIC, PE_SIGNATURE,
 };
-use crate::read::Data;
+use crate::read::{Data, Fixed};
 use crate::{Arch, Endian, Error, Format, Image};
 
 /// What [`parse`] read. Offsets are relative to the view it was given.
@@ -89,5 +91,98 @@ impl Header {
     pub(crate) fn section_table<'a>(&self, image: Data<'a>) -> Result<Data<'a>, Error> {
         let (image, count) = (image.with_endian(Endian::Little), u64::from(self.number_of_sections));
         image.table("COFF section table", self.section_table_at, section_header::SIZE, count)
+    }
+}
+
+/// A data directory entry that is present: its table's RVA and size, and
+/// where the entry itself is (absolute), for errors.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Directory {
+    pub rva: u32,
+    pub size: u32,
+    pub at: u64,
+}
+
+impl Directory {
+    /// Whether `rva` lies inside the directory's table (an export RVA there
+    /// is a forwarder).
+    pub(crate) fn contains(&self, rva: u32) -> bool {
+        rva.checked_sub(self.rva).is_some_and(|delta| delta < self.size)
+    }
+}
+
+impl Header {
+    /// The optional header: `SizeOfOptionalHeader` bytes, checked to lie in `image`.
+    fn optional_header<'a>(&self, image: Data<'a>) -> Result<Data<'a>, Error> {
+        let at = self.file_header_at.saturating_add(file_header::SIZE); // within the file: the file header was read
+        let size = self.section_table_at.saturating_sub(at);
+        image.with_endian(Endian::Little).table("PE optional header", at, size, 1)
+    }
+
+    /// Data directory `index` of an image, or `None` if the image has no
+    /// such entry (`NumberOfRvaAndSizes` does not count it, or it lies past
+    /// `SizeOfOptionalHeader`) or its RVA is 0; always `None` for an object.
+    pub(crate) fn directory(&self, image: Data<'_>, index: u64) -> Result<Option<Directory>, Error> {
+        if self.format != Format::Pe {
+            return Ok(None);
+        }
+        let optional = self.optional_header(image)?;
+        let pe32_plus = self.bits == 64;
+        let listed = optional.u32(optional_header::number_of_rva_and_sizes(pe32_plus))?;
+        let entry = index
+            .checked_mul(data_directory::SIZE)
+            .and_then(|at| at.checked_add(optional_header::data_directories(pe32_plus)));
+        let Some(at) = entry.filter(|_| index < u64::from(listed)) else { return Ok(None) };
+        let Ok(entry) = optional.fixed::<{ data_directory::LEN }>("PE data directory", at) else {
+            return Ok(None);
+        };
+        let (rva, size) = (entry.u32(data_directory::VIRTUAL_ADDRESS), entry.u32(data_directory::LENGTH));
+        Ok((rva != 0).then_some(Directory { rva, size, at: optional.base.saturating_add(at) }))
+    }
+
+    /// `ImageBase`, the address the image prefers; 0 for an object.
+    pub(crate) fn image_base(&self, image: Data<'_>) -> Result<u64, Error> {
+        if self.format != Format::Pe {
+            return Ok(0);
+        }
+        let pe32_plus = self.bits == 64;
+        self.optional_header(image)?.word(optional_header::image_base(pe32_plus), pe32_plus)
+    }
+
+    /// The file bytes of the section whose file bytes (the navigator's rule,
+    /// [`super::data_range`]) hold `rva`, and its `VirtualAddress`; `None` if
+    /// no section's do. The first such section in table order counts; RVAs
+    /// inside the headers are not resolved.
+    pub(crate) fn section_at<'a>(&self, image: Data<'a>, rva: u32) -> Result<Option<(Data<'a>, u32)>, Error> {
+        let mut headers = self.section_table(image)?.bytes;
+        while let Some((sh, rest)) = headers.split_first_chunk::<{ section_header::LEN }>() {
+            headers = rest;
+            let sh = Fixed { bytes: sh, endian: Endian::Little };
+            let virtual_address = sh.u32(section_header::VIRTUAL_ADDRESS);
+            let range = super::data_range(&sh, self.format);
+            if rva.checked_sub(virtual_address).is_some_and(|delta| u64::from(delta) < range.size) {
+                let bytes = image.with_endian(Endian::Little).table("PE section data", range.offset, range.size, 1)?;
+                return Ok(Some((Data { what: "its section", ..bytes }, virtual_address)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The file bytes from `rva` to the end of its section's ([`Self::section_at`]);
+    /// an error naming `what` and `field` (where the RVA was read) if no
+    /// section's file bytes hold it.
+    pub(crate) fn at_rva<'a>(
+        &self,
+        image: Data<'a>,
+        what: &'static str,
+        rva: u32,
+        field: u64,
+    ) -> Result<Data<'a>, Error> {
+        let Some((section, start)) = self.section_at(image, rva)? else {
+            return Err(Error::invalid(what, field, rva, "an RVA inside a section's file bytes"));
+        };
+        // Cannot underflow: the section holds the RVA, `delta` bytes into its file bytes.
+        let delta = u64::from(rva.saturating_sub(start));
+        section.table(section.what, delta, 1, section.len().saturating_sub(delta))
     }
 }

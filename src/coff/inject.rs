@@ -43,7 +43,7 @@ mod image;
 
 use std::fs::File;
 
-pub(crate) use checksum::checksum;
+pub(crate) use checksum::{checksum, WordSum};
 use image::{PeImage, Section};
 
 use super::layout::{

@@ -1,0 +1,163 @@
+//! The split image end to end, with real tools: a data DLL and its import
+//! library written by this crate, a code DLL linked against them by zig's
+//! lld-link (and by GNU ld for MinGW), loaded by Wine on x86_64; on x86
+//! and aarch64 (no Wine for them here) linked and read only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::*;
+use crate::coff::data_library::tests::{check, library as data_library, payload};
+use crate::coff::dependencies::tests::agree;
+use crate::coff::testing::{self, clean, have_zig, ok, require, zig};
+use crate::{Dependency, DependencyKind};
+
+/// Code that imports the record: `pkgimg_payload_kib` returns the payload's
+/// size in KiB if the record's magic is right, else -1.
+const CODE: &str = r#"#include <stdint.h>
+struct pkgimg_data_record {
+    unsigned char magic[8];
+    uint16_t version;
+    uint16_t record_size;
+    uint32_t flags;
+    uint64_t payload_size;
+    uint32_t payload_crc32c;
+    uint32_t reserved;
+};
+__declspec(dllimport) extern const struct pkgimg_data_record jl_pkgimg_data;
+__declspec(dllexport) int pkgimg_payload_kib(void) {
+    if (jl_pkgimg_data.magic[1] != 'J' || jl_pkgimg_data.magic[3] != 'D') return -1;
+    return (int)(jl_pkgimg_data.payload_size / 1024);
+}
+"#;
+
+/// Loads code.dll, calls pkgimg_payload_kib, and says where the data DLL was mapped.
+const LOADER: &str = r#"#include <stdio.h>
+#include <windows.h>
+int main(void) {
+    HMODULE code = LoadLibraryA("code.dll");
+    if (!code) { printf("LoadLibrary failed: %lu\n", GetLastError()); return 1; }
+    int (*kib)(void) = (int (*)(void))GetProcAddress(code, "pkgimg_payload_kib");
+    if (!kib) { printf("GetProcAddress failed: %lu\n", GetLastError()); return 1; }
+    HMODULE data = GetModuleHandleA("foo_data.dll");
+    printf("%d %s %p %p\n", kib(), data ? "mapped" : "absent", (void *)code, (void *)data);
+    return 0;
+}
+"#;
+
+/// foo_data.dll (a 100 KiB payload) and libfoo_data.dll.a for `machine` in `dir`.
+fn data_and_import_library(dir: &Path, machine: u16) -> (PathBuf, PathBuf) {
+    let data = payload(100 * 1024, 11);
+    let (bytes, layout) = data_library(machine, "foo_data.dll", "jl_pkgimg_data", &data);
+    check(&bytes, &layout, &data, "jl_pkgimg_data");
+    let dll = dir.join("foo_data.dll");
+    std::fs::write(&dll, &bytes).unwrap();
+    let implib = dir.join("libfoo_data.dll.a");
+    std::fs::write(&implib, super::tests::library(machine, "foo_data.dll", "jl_pkgimg_data")).unwrap();
+    (dll, implib)
+}
+
+/// Checks that `code` imports jl_pkgimg_data from foo_data.dll, by
+/// llvm-readobj, object, goblin and this crate's walk.
+fn imports_the_record(code: &Path) {
+    let text = clean("llvm-readobj", &["--coff-imports"], code);
+    let at = text.find("Name: foo_data.dll").unwrap_or_else(|| panic!("{text}"));
+    let block = &text[at..text[at..].find('}').map_or(text.len(), |end| at + end)];
+    assert!(block.contains("Symbol: jl_pkgimg_data"), "{block}");
+    let rows = agree(&std::fs::read(code).unwrap(), &code.display().to_string());
+    assert!(rows.contains(&(DependencyKind::Import, b"foo_data.dll".to_vec())), "{rows:?}");
+    let bytes = std::fs::read(code).unwrap();
+    let walk = crate::coff::dependencies::dependencies(crate::read::Data::new(&bytes, 0, "the file")).unwrap();
+    let first: Vec<Dependency<'_>> = walk.map(Result::unwrap).collect();
+    assert!(first.iter().any(|d| d.name == b"foo_data.dll"));
+}
+
+/// zig cc for `target`: `args`, then `-o out`.
+fn zig_cc(target: &str, args: &[&Path], out: &Path) {
+    ok(zig("cc").args(["-target", target, "-O1"]).args(args).arg("-o").arg(out));
+}
+
+#[test]
+fn x86_64_code_dll_imports_and_loads_the_data_dll() {
+    if !have_zig() || !require(&["llvm-readobj", "--version"]) {
+        return;
+    }
+    let dir = testing::tempdir();
+    let (_, implib) = data_and_import_library(dir.path(), IMAGE_FILE_MACHINE_AMD64);
+    let source = dir.path().join("code.c");
+    std::fs::write(&source, CODE).unwrap();
+    let code = dir.path().join("code.dll");
+    zig_cc("x86_64-windows-gnu", &[Path::new("-shared"), &source, &implib], &code);
+    imports_the_record(&code);
+    if !require(&["wine", "--version"]) {
+        return;
+    }
+    let loader_c = dir.path().join("loader.c");
+    std::fs::write(&loader_c, LOADER).unwrap();
+    let loader = dir.path().join("loader.exe");
+    zig_cc("x86_64-windows-gnu", &[&loader_c], &loader);
+    let run = |dir: &Path| {
+        let out = testing::wine(&loader, &[], dir);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{}: {stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+    let stdout = run(dir.path());
+    let fields: Vec<&str> = stdout.split_whitespace().collect();
+    assert_eq!(fields[..2], ["100", "mapped"], "{stdout}");
+    // Both DLLs prefer 0x180000000; the data DLL, loaded second, was
+    // relocated without a .reloc section, and its record still reads right.
+    eprintln!("code.dll at {}, foo_data.dll at {}", fields[2], fields[3]);
+    assert_ne!(fields[2], fields[3]);
+
+    // GNU ld for MinGW links against the same import library.
+    if !require(&["x86_64-w64-mingw32-gcc", "--version"]) {
+        return;
+    }
+    let gnu = dir.path().join("gnu");
+    std::fs::create_dir(&gnu).unwrap();
+    for file in ["foo_data.dll", "loader.exe"] {
+        std::fs::copy(dir.path().join(file), gnu.join(file)).unwrap();
+    }
+    let code = gnu.join("code.dll");
+    ok(Command::new("x86_64-w64-mingw32-gcc").args(["-shared", "-O1", "-o"]).arg(&code).arg(&source).arg(&implib));
+    imports_the_record(&code);
+    let stdout = run(&gnu);
+    assert!(stdout.starts_with("100 mapped "), "{stdout}");
+}
+
+/// x86 (PE32) and aarch64: zig links a code DLL against the import library
+/// and the readers accept both DLLs; so does GNU ld for x86. Wine here runs
+/// neither (no 32-bit or arm64 Wine).
+#[test]
+fn x86_and_aarch64_code_dlls_link() {
+    if !have_zig() || !require(&["llvm-readobj", "--version"]) {
+        return;
+    }
+    for (machine, target) in
+        [(IMAGE_FILE_MACHINE_I386, "x86-windows-gnu"), (IMAGE_FILE_MACHINE_ARM64, "aarch64-windows-gnu")]
+    {
+        let dir = testing::tempdir();
+        let (data, implib) = data_and_import_library(dir.path(), machine);
+        clean("llvm-readobj", &["--file-headers", "--coff-exports"], &data);
+        let source = dir.path().join("code.c");
+        std::fs::write(&source, CODE).unwrap();
+        let code = dir.path().join("code.dll");
+        zig_cc(target, &[Path::new("-shared"), &source, &implib], &code);
+        imports_the_record(&code);
+        if machine == IMAGE_FILE_MACHINE_I386 && require(&["i686-w64-mingw32-ld", "--version"]) {
+            // GNU ld, given zig's object: no C runtime, no entry point.
+            let object = dir.path().join("code.o");
+            zig_cc(target, &[Path::new("-c"), &source], &object);
+            let gnu = dir.path().join("code-gnu.dll");
+            ok(Command::new("i686-w64-mingw32-ld")
+                .args(["--shared", "-e", "0", "-o"])
+                .arg(&gnu)
+                .arg(&object)
+                .arg(&implib));
+            imports_the_record(&gnu);
+        }
+    }
+}
