@@ -4,6 +4,8 @@
 //! imports. Each format's walk is in `src/<format>/dependencies.rs`, as short
 //! as the navigators and allocation-free.
 
+use crate::{Error, Format, Slice};
+
 /// One entry of a library's dependency records, in the order the headers
 /// give them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,4 +64,72 @@ impl DependencyKind {
                 | DependencyKind::DelayImport
         )
     }
+}
+
+/// The dependency records of one image, in header order. Made by
+/// [`Slice::dependencies`] and [`dependencies`].
+///
+/// Counts and tables are checked against the bytes before the first item;
+/// an item is an `Err` when a record cannot be read, and the iterator ends
+/// after it.
+#[derive(Clone, Debug)]
+pub struct Dependencies<'a> {
+    walk: Walk<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum Walk<'a> {
+    Elf(crate::elf::dependencies::Dependencies<'a>),
+    MachO(crate::macho::dependencies::Dependencies<'a>),
+    Coff(crate::coff::dependencies::Dependencies<'a>),
+    Done,
+}
+
+impl<'a> Iterator for Dependencies<'a> {
+    type Item = Result<Dependency<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = match &mut self.walk {
+            Walk::Elf(walk) => walk.next(),
+            Walk::MachO(walk) => walk.next(),
+            Walk::Coff(walk) => walk.next(),
+            Walk::Done => None,
+        };
+        if matches!(item, Some(Err(_))) {
+            self.walk = Walk::Done;
+        }
+        item
+    }
+}
+
+impl<'a> Slice<'a> {
+    /// This slice's dependency records (see [`Dependency`]), in header order.
+    pub fn dependencies(&self) -> Result<Dependencies<'a>, Error> {
+        let image = self.image;
+        let walk = match self.format()? {
+            Format::Elf => Walk::Elf(crate::elf::dependencies::dependencies(image)?),
+            Format::MachO => Walk::MachO(crate::macho::dependencies::dependencies(image)?),
+            Format::Pe | Format::Coff => Walk::Coff(crate::coff::dependencies::dependencies(image)?),
+        };
+        Ok(Dependencies { walk })
+    }
+}
+
+/// The dependency records of `file` (for a universal file, of the host's
+/// slice; [`Slice::dependencies`] reads any slice).
+///
+/// ```
+/// use pkgimg::{Dependency, DependencyKind};
+/// // llvm-readobj --needed-libs: the musl-linked corpus library needs only libc.so.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// let needed: Vec<_> = pkgimg::dependencies(&file)?
+///     .filter_map(|d| d.ok())
+///     .filter(|d| d.kind == DependencyKind::Needed)
+///     .map(|d| d.name)
+///     .collect();
+/// assert_eq!(needed, [&b"libc.so"[..]]);
+/// # Ok::<(), pkgimg::Error>(())
+/// ```
+pub fn dependencies(file: &[u8]) -> Result<Dependencies<'_>, Error> {
+    crate::host_slice(file)?.dependencies()
 }

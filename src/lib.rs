@@ -137,7 +137,7 @@ mod write;
 pub mod write_path;
 
 pub use arch::Arch;
-pub use dependencies::{Dependency, DependencyKind};
+pub use dependencies::{dependencies, Dependencies, Dependency, DependencyKind};
 #[cfg(feature = "std")]
 pub use emit::{emit_object, emit_object_to_vec, EmitError, Layout, Target};
 pub use error::{Error, MAX_LISTED_SLICES};
@@ -151,7 +151,7 @@ use lookup::payload_of;
 pub use payload::Payload;
 pub use sections::{Section, SectionKind, Sections};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};
-pub use symbols::Symbol;
+pub use symbols::{find_symbol, Symbol};
 
 /// Finds the section `name` in `file` (for a universal file, in the host's
 /// slice) and returns the image's identity and the section's file range.

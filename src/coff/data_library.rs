@@ -131,7 +131,6 @@ struct Export {
 
 /// Writes a data library for `header`'s machine carrying `spec.payload_size`
 /// bytes read from `payload` (streamed, never buffered) to `out`.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into emit's data-library dispatch"))]
 pub(crate) fn write(
     header: &CoffHeader,
     spec: &DataLibrarySpec<'_>,

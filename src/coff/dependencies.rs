@@ -29,7 +29,6 @@ pub(crate) struct Dependencies<'a> {
 }
 
 /// The dependencies of `image`; an error if a directory's RVA is in no section.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into Slice::dependencies()"))]
 pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
     let header = header::parse(image)?;
     let table = |index, kind, what| -> Result<_, Error> {

@@ -50,7 +50,7 @@ pub(crate) fn head(h: &CoffHeader, container_size: u64) -> Result<Vec<u8>, EmitE
     let strtab_end = strtab_at.saturating_add(STRING_TABLE_SIZE_FIELD);
     let container_at = aligned(Format::Coff, "PointerToRawData", strtab_end, CONTAINER_ALIGN)?;
 
-    let mut b = Bytes::new(Format::Coff, Endian::Little, false);
+    let mut b = Bytes::new(Format::Coff, Endian::Little);
     // File header: Machine, NumberOfSections, TimeDateStamp (0 keeps builds
     // reproducible), PointerToSymbolTable, NumberOfSymbols,
     // SizeOfOptionalHeader, Characteristics (none apply to an object).

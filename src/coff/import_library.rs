@@ -71,7 +71,6 @@ pub(crate) struct Names<'a> {
 /// Writes the import library through which code imports `symbol`, a data
 /// export of the DLL `dll_name` (a file name, such as `foo_data.dll`), for
 /// `header`'s machine: x86_64, x86 or aarch64.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into jiscan emit --shared --implib"))]
 pub(crate) fn write(header: &CoffHeader, dll_name: &str, symbol: &str, out: &mut dyn Write) -> Result<(), EmitError> {
     let m = machine(header)?;
     let names = names(&m, dll_name, symbol)?;

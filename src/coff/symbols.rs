@@ -27,7 +27,6 @@ use crate::{Endian, Error, FileRange, Format, Symbol};
 /// image, the offset in its section in an object) and its bytes in the file
 /// to the end of its section's file bytes, if it has any. `Ok(None)` if no
 /// export or external definition has that name, or it is a forwarder.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into Slice::find_symbol()"))]
 pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>, Error> {
     let image = image.with_endian(Endian::Little);
     let header = header::parse(image)?;

@@ -97,7 +97,6 @@ const BLOOM_SHIFT: u32 = 6;
 /// A reader that ends early is [`EmitError::ShortPayload`], bytes whose
 /// CRC-32C is not `spec.payload_crc32c` [`EmitError::ChecksumMismatch`]; the
 /// bytes already written are then an unusable file.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into `emit --shared`"))]
 pub(crate) fn write(
     header: &ElfHeader,
     spec: &DataLibrarySpec<'_>,
@@ -162,8 +161,9 @@ impl Strings {
     fn new(spec: &DataLibrarySpec<'_>, variant: Variant) -> Result<Strings, EmitError> {
         for (what, name) in [("DT_SONAME", spec.name), ("dynamic symbol name", spec.symbol)] {
             if name.is_empty() || name.contains('\0') {
-                let reason = "a data library's name and symbol must be non-empty and hold no NUL byte";
-                return Err(EmitError::Unsupported { triple: format!("{what} {name:?}"), reason });
+                let reason =
+                    format!("{what} {name:?}: a data library's name and symbol must be non-empty and hold no NUL byte");
+                return Err(EmitError::BadRequest { format: crate::Format::Elf, reason });
             }
         }
         let mut dynstr = vec![0u8];

@@ -13,7 +13,6 @@ use crate::{Dependency, DependencyKind, Error};
 /// The dependency records of `image`, after its dynamic table and string
 /// table have been located and checked to lie in the file; none if it has
 /// no `PT_DYNAMIC`. A name outside the string table is an `Err` item.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into `Slice::dependencies`"))]
 pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
     let header = Header::parse(image)?;
     // An object or a static executable has no dynamic table: no dependencies.

@@ -41,7 +41,6 @@ use crate::{Error, FileRange, Symbol};
 
 /// The exported symbol `name` of `image`'s dynamic symbol table, or `None`
 /// if there is none (or no dynamic symbol table).
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into `Slice::symbol` for `jiscan check`"))]
 pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>, Error> {
     let header = Header::parse(image)?;
     let Some(table) = dynamic_symbols(&header)? else { return Ok(None) };

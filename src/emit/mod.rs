@@ -21,11 +21,13 @@
 // A target is a triple read by `triple`, given header values by `abi`; the
 // format modules (`crate::{elf,macho,coff}::emit`) turn those into bytes.
 mod abi;
+mod data_library;
 mod triple;
 
 use std::io::{self, Read, Write};
 
 use self::abi::Header;
+pub use self::data_library::{emit_data_library, write_universal_data_library, DataLibrary, DataLibraryLayout};
 use crate::frame::{self, Frame};
 pub use crate::write::error::EmitError;
 use crate::{Arch, Endian, FileRange, Format, Image};

@@ -19,7 +19,6 @@ use crate::{Dependency, DependencyKind, Error};
 
 /// The dependency records of the thin image `image` (a whole file or one
 /// slice; error offsets are absolute, from `image.base`).
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::dependencies"))]
 pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
     Ok(Dependencies { commands: header::parse(image)?.commands(CMDSIZE_READ) })
 }

@@ -58,7 +58,7 @@ pub(crate) fn head(h: &MachOHeader, container_size: u64) -> Result<Vec<u8>, Emit
     let container_at = mach_header::LEN_64.saturating_add(SIZEOFCMDS);
     let container_at = aligned(Format::MachO, "section_64 offset", container_at, CONTAINER_ALIGN)?;
 
-    let mut b = Bytes::new(Format::MachO, Endian::Little, true);
+    let mut b = Bytes::new(Format::MachO, Endian::Little);
     b.u32(MH_MAGIC_64).u32(h.cputype).u32(h.cpusubtype).u32(MH_OBJECT);
     b.u32(NCMDS).u32_field("sizeofcmds", SIZEOFCMDS)?.u32(0).u32(0); // flags, reserved
 

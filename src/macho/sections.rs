@@ -192,7 +192,7 @@ mod tests {
     /// `LC_SEGMENT` with a regular section and a zero-fill one, and a
     /// non-segment command before it.
     fn thin_32_bit_big_endian() -> Vec<u8> {
-        let mut b = Bytes::new(Format::MachO, Endian::Big, false);
+        let mut b = Bytes::new(Format::MachO, Endian::Big);
         b.u32(0xfeed_face).u32(18).u32(0).u32(6).u32(2).u32(24 + 56 + 2 * 68).u32(0); // PowerPC dylib, 2 commands
         b.u32(0x1b).u32(24).raw(&[0xab; 16]); // LC_UUID
         b.u32(0x1).u32(56 + 2 * 68).name::<16>(b"__DATA").u32(0x1000).u32(0x2000).u32(0x200).u32(0x100);

@@ -23,7 +23,7 @@ use crate::{Error, FileRange, Symbol};
 /// `N_PEXT`, type `N_SECT`, not a debugger entry. The first such entry if
 /// the table holds several. `None` if there is no symbol table or no such
 /// symbol. `range` is absolute (from `image.base`), like every error offset.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::symbols"))]
+#[cfg(test)]
 pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>, Error> {
     find(image, Name { underscore: false, name })
 }
@@ -31,7 +31,6 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
 /// [`find_symbol`] of the C name `c_name` (`jl_pkgimg_data`), stored with
 /// the leading `_` C compilers add on Apple platforms, without allocating
 /// the stored name.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::symbols"))]
 pub(crate) fn find_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<Option<Symbol>, Error> {
     find(image, Name { underscore: true, name: c_name })
 }

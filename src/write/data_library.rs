@@ -17,10 +17,6 @@
 //!
 //! and `src/emit` dispatches to it.
 
-// The three formats' writers and the dispatch in src/emit are being written
-// against these (issue 11).
-#![allow(dead_code)]
-
 use crate::FileRange;
 
 /// The request: names, and the payload's size and CRC-32C (known before a

@@ -40,6 +40,15 @@ pub enum EmitError {
         /// The largest value the field holds.
         limit: u64,
     },
+    /// The request cannot be written in the format: a data library's name or
+    /// symbol that is empty or holds a NUL byte, a universal file with no
+    /// slice or the same architecture twice.
+    BadRequest {
+        /// The object format.
+        format: Format,
+        /// What cannot be written, and why.
+        reason: String,
+    },
     /// A header field the writer placed lies outside the object it is
     /// writing: a bug in this writer, never caused by the payload.
     Misplaced {
@@ -84,6 +93,7 @@ impl fmt::Display for EmitError {
             EmitError::TooLarge { format, field, value, limit } => {
                 write!(f, "{format} {field} would be {value:#x}, above its limit {limit:#x}: payload too large")
             }
+            EmitError::BadRequest { format, reason } => write!(f, "cannot write this {format} library: {reason}"),
             EmitError::Misplaced { format, field, offset } => {
                 write!(f, "{format} {field} at {offset:#x} lies outside the object being written (a bug in this writer)")
             }

@@ -63,19 +63,18 @@ fn narrow<T: TryFrom<u64> + Into<u64>>(at: (Format, &'static str, u64), value: u
 }
 
 /// Header bytes under construction, in the image's byte order. Offsets are
-/// `u64`; `word` writes a 32-bit field in 32-bit formats and refuses a value
-/// that does not fit, naming the field.
+/// `u64`; a field that must be narrowed (`u32_field`) refuses a value that
+/// does not fit, naming the field. Class-dependent layouts (ELF) are written
+/// with [`Patch`] at the offsets their layout module gives.
 pub(crate) struct Bytes {
     pub(crate) bytes: Vec<u8>,
     endian: Endian,
-    #[allow(dead_code)] // until the data-library writers (issue 11) use `word`
-    wide: bool,
     pub(crate) format: Format,
 }
 
 impl Bytes {
-    pub(crate) fn new(format: Format, endian: Endian, wide: bool) -> Bytes {
-        Bytes { bytes: Vec::with_capacity(512), endian, wide, format }
+    pub(crate) fn new(format: Format, endian: Endian) -> Bytes {
+        Bytes { bytes: Vec::with_capacity(512), endian, format }
     }
 
     /// Where the next byte goes.
@@ -106,15 +105,6 @@ impl Bytes {
     pub(crate) fn u64(&mut self, v: u64) -> &mut Bytes {
         let bytes = self.endian.u64_bytes(v);
         self.raw(&bytes)
-    }
-
-    /// A field that is 64-bit in 64-bit files and 32-bit in 32-bit ones.
-    #[allow(dead_code)] // until the data-library writers (issue 11) use it
-    pub(crate) fn word(&mut self, field: &'static str, v: u64) -> Result<&mut Bytes, Misfit> {
-        if self.wide {
-            return Ok(self.u64(v));
-        }
-        Ok(self.u32(narrow((self.format, field, self.at()), v, u32::MAX)?))
     }
 
     /// A field that is 32-bit in every class of the format.
@@ -154,6 +144,11 @@ pub(crate) struct Patch<'b> {
 impl<'b> Patch<'b> {
     pub(crate) fn new(bytes: &'b mut [u8], format: Format, endian: Endian, wide: bool) -> Patch<'b> {
         Patch { bytes, format, endian, wide }
+    }
+
+    /// The bytes being patched, as patched so far.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.bytes
     }
 
     /// `value`'s bytes, already in the image's order, at `at`.

@@ -32,7 +32,7 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   library_crc if the .ji has clone targets (native code), the library beside it exists and its
               whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc)
   image_checksum  (14, 15, split) the library's jl_system_image_checksum equals the header's
-              checksum (not checked yet: this jiscan cannot look up a library's symbols)
+              checksum, read from the library's file with pkgimg::find_symbol (no dlopen)
   frame_crc   (combined file) the payload frame's CRC-32C holds
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
@@ -461,14 +461,23 @@ fn image_checksum_point(r: &mut Report, h: &Header<'_>, library: &[u8]) {
     }
 }
 
-/// The `u32` that `library` exports as `jl_system_image_checksum`; `Ok(None)`
-/// if it has no such symbol; `Err` if it could not be looked up.
-///
-/// The lead switches this body to `pkgimg::find_symbol` after the format
-/// merge; until then the point is reported as not checked, never as passed.
+/// The `u32` that `library` exports as `jl_system_image_checksum`, read from
+/// the file in the library's byte order, without loading it; `Ok(None)` if it
+/// has no such symbol; `Err` if it could not be looked up or read.
 fn image_checksum(library: &[u8]) -> Result<Option<u32>, String> {
-    let _ = library;
-    Err("symbol lookup not available".to_owned())
+    let slice = pkgimg::host_slice(library).map_err(|e| e.to_string())?;
+    let image = slice.image().map_err(|e| e.to_string())?;
+    let Some(symbol) = slice.find_symbol("jl_system_image_checksum").map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let range = symbol.range.ok_or("jl_system_image_checksum has no bytes in the file")?;
+    let at = usize::try_from(range.offset).map_err(|e| e.to_string())?;
+    let bytes = library.get(at..).and_then(|b| b.first_chunk::<4>()).filter(|_| range.size >= 4);
+    let bytes = *bytes.ok_or(format!("jl_system_image_checksum at {:#x} is not 4 bytes long", range.offset))?;
+    Ok(Some(match image.endian {
+        pkgimg::Endian::Big => u32::from_be_bytes(bytes),
+        pkgimg::Endian::Little => u32::from_le_bytes(bytes),
+    }))
 }
 
 fn path_json(p: &Option<PathBuf>) -> Json {

@@ -128,7 +128,7 @@ pub(super) fn null_thunk(m: &Machine, names: &super::Names) -> Result<Vec<u8>, E
 /// (decorated as the machine's C compiler names it).
 pub(super) fn short_import(m: &Machine, names: &super::Names) -> Result<Vec<u8>, EmitError> {
     let strings = [names.symbol.as_bytes(), &[0], names.dll.as_bytes(), &[0]].concat();
-    let mut b = Bytes::new(Format::Coff, Endian::Little, false);
+    let mut b = Bytes::new(Format::Coff, Endian::Little);
     // Sig1, Sig2, Version, Machine, TimeDateStamp (0: reproducible), SizeOfData,
     // Ordinal/Hint (a hint of 0: the name is looked up), then type and name type.
     b.u16(import_object_header::SIG1).u16(import_object_header::SIG2).u16(0).u16(m.machine).u32(0);
@@ -155,7 +155,7 @@ fn object(m: &Machine, sections: &[Section<'_>], symbols: &[Symbol<'_>]) -> Resu
         places.push((at, relocations_at));
         at = relocations_at.checked_add(relocations_size).ok_or(misfit("relocations", relocations_at))?;
     }
-    let mut b = Bytes::new(Format::Coff, Endian::Little, false);
+    let mut b = Bytes::new(Format::Coff, Endian::Little);
     // Machine, NumberOfSections, TimeDateStamp, PointerToSymbolTable,
     // NumberOfSymbols, SizeOfOptionalHeader, Characteristics.
     b.u16(m.machine).u16(count as u16).u32(0).u32_field("PointerToSymbolTable", at)?;

@@ -44,12 +44,12 @@ const LOAD_TIMESTAMP: u32 = 2;
 
 /// The library's first page, `plan.page` bytes, ending with the record.
 pub(super) fn first_page(h: &MachOHeader, spec: &DataLibrarySpec<'_>, plan: &Plan) -> Result<Vec<u8>, EmitError> {
-    let mut cmds = Bytes::new(Format::MachO, Endian::Little, true);
+    let mut cmds = Bytes::new(Format::MachO, Endian::Little);
     segments(&mut cmds, plan)?;
     linkedit_commands(&mut cmds, plan)?;
     identity(&mut cmds, h, spec, plan)?;
 
-    let mut b = Bytes::new(Format::MachO, Endian::Little, true);
+    let mut b = Bytes::new(Format::MachO, Endian::Little);
     b.u32(MH_MAGIC_64).u32(h.cputype).u32(h.cpusubtype).u32(MH_DYLIB);
     b.u32(NCMDS).u32_field("sizeofcmds", cmds.at())?.u32(FLAGS).u32(0); // reserved
     b.raw(&cmds.bytes);

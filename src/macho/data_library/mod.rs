@@ -65,7 +65,6 @@ const SLICE_ALIGN_LOG2: u32 = 14;
 /// CRC-32C must be `spec.payload_crc32c` ([`EmitError::ChecksumMismatch`]
 /// otherwise; [`EmitError::ShortPayload`] if it ends early: the bytes
 /// written are then no library).
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::emit"))]
 pub(crate) fn write(
     header: &MachOHeader,
     spec: &DataLibrarySpec<'_>,
@@ -132,7 +131,6 @@ impl<T: Read + Seek + ?Sized> PayloadSource for T {}
 /// payload, read again from `payload`'s current position for each slice.
 /// Slices start at multiples of 2^14. The layouts' offsets are absolute
 /// (from the start of the universal file) and their `size` is the file's.
-#[cfg_attr(not(test), expect(dead_code, reason = "wired by the lead into crate::emit"))]
 pub(crate) fn write_universal(
     headers: &[MachOHeader],
     spec: &DataLibrarySpec<'_>,
@@ -140,7 +138,7 @@ pub(crate) fn write_universal(
     out: &mut dyn Write,
 ) -> Result<Vec<DataLibraryLayout>, EmitError> {
     let plans = universal_plans(headers, spec)?;
-    let mut fat = Bytes::new(Format::MachO, Endian::Big, false);
+    let mut fat = Bytes::new(Format::MachO, Endian::Big);
     fat.u32(FAT_MAGIC).u32_field("nfat_arch", plans.len() as u64)?;
     for (header, (at, plan)) in headers.iter().zip(&plans) {
         fat.u32(header.cputype).u32(header.cpusubtype);

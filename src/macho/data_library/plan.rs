@@ -151,8 +151,8 @@ fn symbol_name(symbol: &str) -> Result<Vec<u8>, EmitError> {
 }
 
 /// A request the format cannot express (a name with a NUL byte, no slices).
-pub(super) fn invalid(message: String) -> EmitError {
-    EmitError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, message))
+pub(super) fn invalid(reason: String) -> EmitError {
+    EmitError::BadRequest { format: crate::Format::MachO, reason }
 }
 
 /// The code signature's identifier: the install name's file name, as

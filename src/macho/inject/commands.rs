@@ -51,7 +51,7 @@ impl JuliaSegment {
             let reason = format!("__ji would start at {:#x}, beyond the 32-bit section offset", self.frame_at);
             refuse("Mach-O layout", at, reason)
         })?;
-        let mut b = Bytes::new(Format::MachO, Endian::Little, true);
+        let mut b = Bytes::new(Format::MachO, Endian::Little);
         b.u32(LC_SEGMENT_64).u32_field("cmdsize", NEW_COMMAND_LEN)?.name::<NAME_LEN>(CONTAINER_SEGMENT);
         b.u64(self.vmaddr).u64(self.size).u64(self.fileoff).u64(self.size); // vmaddr, vmsize, fileoff, filesize
         b.u32(VM_PROT_READ).u32(VM_PROT_READ).u32(1).u32(0); // maxprot, initprot, nsects, flags

@@ -66,7 +66,7 @@ fn grow_fixups(blob: Data<'_>, segments: usize, index: usize) -> Result<Vec<u8>,
     if imports < array_end || symbols < array_end || starts < header::LEN {
         return Err(refuse(structure, blob.base, "the header's tables overlap dyld_chained_starts_in_image"));
     }
-    let mut out = Bytes::new(Format::MachO, Endian::Little, true);
+    let mut out = Bytes::new(Format::MachO, Endian::Little);
     out.raw(blob.table(structure, 0, starts, 1)?.bytes);
     let mut moved = Patch::new(&mut out.bytes, Format::MachO, Endian::Little, true);
     let grown = |offset: u64| offset.saturating_add(FIXUPS_GROWTH);

@@ -372,7 +372,7 @@ impl Template {
     pub(crate) fn ad_hoc_replacement(mut self) -> Template {
         self.team = None;
         self.blobs.retain(|(slot, _)| *slot != CSSLOT_REQUIREMENTS);
-        let mut empty = Bytes::new(Format::MachO, Endian::Big, false);
+        let mut empty = Bytes::new(Format::MachO, Endian::Big);
         empty.u32(CSMAGIC_REQUIREMENTS).u32(EMPTY_REQUIREMENTS_LEN).u32(0); // magic, length, count
         self.blobs.push((CSSLOT_REQUIREMENTS, empty.bytes));
         self.blobs.sort_by_key(|(slot, _)| *slot);
@@ -462,7 +462,7 @@ impl Template {
         if page_hashes.len() as u64 != u64::from(n_code).checked_mul(SHA256_LEN)? {
             return None;
         }
-        let mut out = Bytes::new(Format::MachO, Endian::Big, false);
+        let mut out = Bytes::new(Format::MachO, Endian::Big);
         out.bytes.reserve(usize::try_from(total).ok()?);
         let count = u32::try_from(self.count()?).ok()?;
         out.u32(CSMAGIC_EMBEDDED_SIGNATURE).u32(total).u32(count);
