@@ -130,6 +130,8 @@ mod read;
 pub mod record;
 mod sections;
 mod slice;
+#[cfg(feature = "std")]
+pub mod split;
 mod symbols;
 #[cfg(feature = "std")]
 mod write;
@@ -151,6 +153,8 @@ use lookup::payload_of;
 pub use payload::Payload;
 pub use sections::{Section, SectionKind, Sections};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};
+#[cfg(feature = "std")]
+pub use split::find_data_library;
 pub use symbols::{find_symbol, Symbol};
 
 /// Finds the section `name` in `file` (for a universal file, in the host's

@@ -10,8 +10,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use pkgimg::emit::DataLibrary;
 use pkgimg::write_path::{open_input, Attributes, Role, TempFile};
-use pkgimg::{EmitError, Layout, Target};
+use pkgimg::{EmitError, FileRange, Target};
 
 use crate::output::{self, write_exit_help, write_policy_help};
 use crate::Outcome;
@@ -23,7 +24,12 @@ const LONG_ABOUT: &str = "\
 Write a relocatable object (.o, .obj) for TRIPLE whose one section holds the payload of PAYLOAD. \
 Linking it into a shared library with the platform's own linker gives a library that carries \
 the payload, found by 'jiscan scan' and pkgimg::find_ji_payload. For a library that is already \
-linked, use 'jiscan inject' instead.";
+linked, use 'jiscan inject' instead.
+
+With --shared, write a data library instead: a loadable shared library with no code that carries \
+the payload and exports one data symbol, so that several code caches (say one built at -O0 and \
+one at -O3) can link against it and depend on it through the platform's own record (DT_NEEDED, \
+LC_LOAD_DYLIB, a PE import); 'jiscan deps' finds it again from a code cache without loading it.";
 
 const AFTER_HELP: &str = concat!(
     "\
@@ -48,8 +54,20 @@ goes to a linker, which copies it anyway.
   - emit's source is PAYLOAD: OBJECT gets its owner and group, and its read and write bits as far \
 as the umask allows (a 0600 payload gives a 0600 object); never execute or setuid bits.
 
+With --shared (docs/FORMAT.md, \"Data libraries\"):
+  ELF      ET_DYN with DT_SONAME NAME, one exported STT_OBJECT symbol, .jlji not loaded
+  Mach-O   MH_DYLIB with LC_ID_DYLIB NAME (e.g. @rpath/libFoo_data.dylib), ad-hoc signed
+  PE       a DLL with no code exporting the symbol, the payload in the overlay; --implib also
+           writes the import library (a short-import archive) that lld-link and GNU ld link with
+  The symbol (default jl_pkgimg_data) points at a 32-byte record: magic, version, size, flags,
+  the payload's size and CRC-32C, in the library's byte order.
+
 Examples:
   jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o && cc -shared foo.o foo_ji.o -o libFoo.so
+  jiscan emit --shared --soname libFoo_data.so --target x86_64-linux-gnu Foo.ji -o libFoo_data.so
+  cc -shared -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo.so && jiscan deps libFoo.so
+  jiscan emit --shared --soname Foo_data.dll --implib libFoo_data.dll.a \\
+      --target x86_64-windows-gnu Foo.ji -o Foo_data.dll
   jiscan emit --target arm64-apple-macos Foo.ji -o foo_ji.o
   jiscan emit --target x86_64-pc-windows-msvc Foo.ji -o foo_ji.obj
 
@@ -73,6 +91,25 @@ pub struct Args {
     /// Where to write the object: a regular file or a new path ('-' for standard output)
     #[arg(short, long, value_name = "OBJECT")]
     pub output: PathBuf,
+    /// Write a data library (a shared library with no code) instead of an object
+    #[arg(long, requires = "soname")]
+    pub shared: bool,
+    /// The data library's own name: ELF DT_SONAME, Mach-O install name, PE DLL name
+    #[arg(long, value_name = "NAME", requires = "shared")]
+    pub soname: Option<String>,
+    /// The exported data symbol's name, as C spells it
+    #[arg(long, value_name = "NAME", requires = "shared", default_value = pkgimg::record::DEFAULT_SYMBOL)]
+    pub symbol: String,
+    /// PE only: also write the import library code caches link against
+    #[arg(long, value_name = "OUT", requires = "shared")]
+    pub implib: Option<PathBuf>,
+}
+
+/// Where an object or a data library put the payload.
+#[derive(Clone, Copy)]
+struct Placed {
+    payload: FileRange,
+    size: u64,
 }
 
 pub fn run(args: &Args) -> io::Result<Outcome> {
@@ -113,13 +150,21 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     let mut payload = &input.file;
     let (size, crc) = crc_pass(&mut payload).map_err(|e| at_source("cannot read the payload", &e))?;
     // Fail on a payload the format cannot hold before creating anything.
-    target.layout(size).map_err(|e| format!("{}: {e}", source.display()))?;
+    if !args.shared {
+        target.layout(size).map_err(|e| format!("{}: {e}", source.display()))?;
+    }
+    if args.implib.is_some() && target.format() != pkgimg::Format::Coff {
+        return Err(format!(
+            "--implib: {} targets need no import library; link against the data library",
+            target.format()
+        ));
+    }
     payload.seek(SeekFrom::Start(0)).map_err(|e| at_source("cannot seek in the payload", &e))?;
 
     let Some(destination) = destination else {
         let mut out = BufWriter::with_capacity(BLOCK, io::stdout().lock());
         let broken = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
-        match stream(&target, size, crc, &mut payload, &mut out, source, Path::new("standard output")) {
+        match stream(args, &target, size, crc, &mut payload, &mut out, source, Path::new("standard output")) {
             Err(Streamed::Write(e, _)) if broken(&e) => return Err(String::new()),
             other => other.map_err(String::from)?,
         };
@@ -133,7 +178,7 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
     let layout = {
         let mut out = BufWriter::with_capacity(BLOCK, temp.file());
-        let layout = stream(&target, size, crc, &mut payload, &mut out, source, &object).map_err(String::from)?;
+        let layout = stream(args, &target, size, crc, &mut payload, &mut out, source, &object).map_err(String::from)?;
         out.flush().map_err(|e| format!("{}: cannot write to its temporary file: {e}", object.display()))?;
         layout
     };
@@ -146,9 +191,14 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     })?;
     let committed = temp.commit().map_err(|e| e.to_string())?;
     output::after_commit(&committed.warnings, &committed.removed);
+    if let (Some(implib), Some(soname)) = (&args.implib, &args.soname) {
+        let attributes = Attributes::data_from(&input.metadata);
+        write_import_library(&target, &DataLibrary { name: soname, symbol: &args.symbol }, implib, &attributes)?;
+    }
     let image = target.image();
+    let what = if args.shared { "data library" } else { "object" };
     Ok(Some(format!(
-        "{}: {} {} {}-bit {}-endian object, payload {} bytes at {:#x} (CRC-32C {crc:#010x}); {} bytes written",
+        "{}: {} {} {}-bit {}-endian {what}, payload {} bytes at {:#x} (CRC-32C {crc:#010x}); {} bytes written",
         object.display(),
         image.format,
         image.arch,
@@ -191,9 +241,33 @@ impl From<Streamed> for String {
     }
 }
 
-/// Writes the object to `out`, streaming the payload; an error says whether
-/// reading `source` or writing `dest` failed.
+/// Writes the import library of a data DLL to `path`, through the same
+/// write path as every output.
+fn write_import_library(
+    target: &Target,
+    library: &DataLibrary<'_>,
+    path: &Path,
+    attributes: &Attributes,
+) -> Result<(), String> {
+    let destination = output::destination(path).map_err(|e| e.to_string())?;
+    let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
+    {
+        let mut out = BufWriter::new(temp.file());
+        target.write_import_library(library, &mut out).map_err(|e| format!("{}: {e}", path.display()))?;
+        out.flush().map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    }
+    temp.finish(attributes, None).map_err(|e| e.to_string())?;
+    let committed = temp.commit().map_err(|e| e.to_string())?;
+    output::after_commit(&committed.warnings, &committed.removed);
+    Ok(())
+}
+
+/// Writes the object (or with --shared the data library) to `out`,
+/// streaming the payload; an error says whether reading `source` or writing
+/// `dest` failed.
+#[allow(clippy::too_many_arguments)]
 fn stream(
+    args: &Args,
     target: &Target,
     size: u64,
     crc: u32,
@@ -201,10 +275,21 @@ fn stream(
     out: &mut impl Write,
     source: &Path,
     dest: &Path,
-) -> Result<Layout, Streamed> {
+) -> Result<Placed, Streamed> {
     let read_failed = Cell::new(false);
     let mut reader = Watched { inner: payload, failed: &read_failed };
-    target.write_from_reader(size, crc, &mut reader, out).map_err(|e| match e {
+    let written = match &args.soname {
+        Some(name) if args.shared => {
+            let library = DataLibrary { name, symbol: &args.symbol };
+            target
+                .write_data_library(&library, size, crc, &mut reader, out)
+                .map(|layout| Placed { payload: layout.payload, size: layout.size })
+        }
+        _ => target
+            .write_from_reader(size, crc, &mut reader, out)
+            .map(|layout| Placed { payload: layout.payload, size: layout.size }),
+    };
+    written.map_err(|e| match e {
         EmitError::Io(e) if read_failed.get() => {
             Streamed::Message(format!("{}: cannot read the payload: {e}", source.display()))
         }
@@ -240,7 +325,7 @@ impl<R: Read> Read for Watched<'_, R> {
 /// Reads the written object back: its size, and the payload found by the
 /// reader (headers only) where the layout put it, with the frame's size and
 /// CRC, and the bytes' CRC re-read from the file.
-fn verify(temp: &TempFile, layout: &Layout, crc: u32) -> Result<(), String> {
+fn verify(temp: &TempFile, layout: &Placed, crc: u32) -> Result<(), String> {
     let len = temp.file().metadata().map_err(|e| e.to_string())?.len();
     if len != layout.size {
         return Err(format!("the file is {len} bytes, the layout says {}", layout.size));

@@ -11,6 +11,7 @@
 mod check;
 #[cfg(test)]
 mod damaged;
+mod deps;
 mod emit;
 mod extract;
 mod files;
@@ -87,8 +88,10 @@ enum Command {
     Check(check::Args),
     /// Add a payload to a linked shared library (post-link injection)
     Inject(inject::Args),
-    /// Write a relocatable object carrying a payload, for the linker
+    /// Write a relocatable object carrying a payload, for the linker (or with --shared a data library)
     Emit(emit::Args),
+    /// List a code cache's dependencies and find the data library that carries its payload
+    Deps(deps::Args),
 }
 
 /// How a command ended, once its report is printed.
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Inject(args) => inject::run(&args),
         Command::Emit(args) => emit::run(&args),
+        Command::Deps(args) => deps::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

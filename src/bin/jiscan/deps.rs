@@ -1,0 +1,226 @@
+//! `jiscan deps`: each file's dependency records, the one that resolves to a
+//! data library, and that library's payload.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use pkgimg::split::{find_data_library, FoundDataLibrary, SplitError};
+use pkgimg::{DependencyKind, MappedFile};
+
+use crate::json::Json;
+use crate::Outcome;
+
+const AFTER_HELP: &str = "\
+Split images: a data library is a shared library with no code that carries the payload; code caches \
+(for example one at -O0 and one at -O3) link against it and record it as an ordinary dependency \
+(ELF DT_NEEDED, Mach-O LC_LOAD_DYLIB, a PE import), so one .ji serves several code caches.
+
+For each FILE this lists its dependency records in header order, then resolves them the way the \
+platform loader would, as far as the file and the file system tell ($ORIGIN in DT_RUNPATH/DT_RPATH \
+and the file's directory; @loader_path, @rpath through LC_RPATH and absolute install names; the \
+DLL's directory), without loading anything and without opening system libraries. The one \
+dependency that carries a payload is the data library; its payload is shown.
+
+Each --json line has exactly these keys:
+  path          the file
+  dependencies  a list of {\"kind\", \"name\"}: kind is needed, runpath, rpath, soname, load_dylib,
+                load_weak_dylib, reexport_dylib, load_upward_dylib, lc_rpath, id_dylib, import or
+                delay_import
+  data_library  null, or {\"path\", \"name\", \"payload\": {\"offset\", \"size\", \"crc32c\", \"crc_ok\"}}
+                (crc_ok: null without --verify)
+  skipped       a list of {\"name\", \"reason\"}: dependencies not followed, and why
+  error         null, or the message
+
+Exit status: 0 if every file has exactly one data library (and with --verify a matching CRC), \
+1 otherwise, 2 for bad usage.
+
+Example:
+  jiscan emit --shared --soname libFoo_data.so Foo.ji -o libFoo_data.so
+  cc -shared -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo_O3.so
+  jiscan deps libFoo_O3.so";
+
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Print JSON Lines (one object per file) instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Also check the data library's payload CRC-32C (reads the payload)
+    #[arg(long)]
+    pub verify: bool,
+    /// Code caches (or any shared libraries) to look at
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn run(args: &Args) -> io::Result<Outcome> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut all_ok = true;
+    for path in &args.files {
+        let report = report(path, args.verify);
+        all_ok &= report.ok();
+        if args.json {
+            writeln!(out, "{}", report.json())?;
+        } else {
+            out.write_all(report.text().as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(if all_ok { Outcome::Clean } else { Outcome::Problems })
+}
+
+struct Report {
+    path: PathBuf,
+    dependencies: Vec<(DependencyKind, String)>,
+    data_library: Option<DataLibraryReport>,
+    skipped: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+struct DataLibraryReport {
+    path: PathBuf,
+    name: String,
+    offset: u64,
+    size: u64,
+    crc32c: Option<u32>,
+    crc_ok: Option<bool>,
+}
+
+impl Report {
+    fn ok(&self) -> bool {
+        self.error.is_none() && self.data_library.as_ref().is_some_and(|d| d.crc_ok != Some(false))
+    }
+
+    fn json(&self) -> Json {
+        let deps = self
+            .dependencies
+            .iter()
+            .map(|(kind, name)| Json::Obj(vec![("kind", kind_name(*kind).into()), ("name", name.clone().into())]));
+        let data = self.data_library.as_ref().map(|d| {
+            let payload = Json::Obj(vec![
+                ("offset", d.offset.into()),
+                ("size", d.size.into()),
+                ("crc32c", d.crc32c.into()),
+                ("crc_ok", d.crc_ok.into()),
+            ]);
+            Json::Obj(vec![
+                ("path", d.path.display().to_string().into()),
+                ("name", d.name.clone().into()),
+                ("payload", payload),
+            ])
+        });
+        let skipped = self
+            .skipped
+            .iter()
+            .map(|(name, reason)| Json::Obj(vec![("name", name.clone().into()), ("reason", reason.clone().into())]));
+        Json::Obj(vec![
+            ("path", self.path.display().to_string().into()),
+            ("dependencies", Json::Arr(deps.collect())),
+            ("data_library", data.into()),
+            ("skipped", Json::Arr(skipped.collect())),
+            ("error", self.error.clone().into()),
+        ])
+    }
+
+    fn text(&self) -> String {
+        let mut s = format!("{}\n", crate::text::escape(&self.path.display().to_string()));
+        for (kind, name) in &self.dependencies {
+            let mark = match &self.data_library {
+                Some(d) if kind.is_library() && d.name == *name => "*",
+                _ => " ",
+            };
+            s.push_str(&format!("  {mark} {:<17} {}\n", kind_name(*kind), crate::text::escape(name)));
+        }
+        if let Some(d) = &self.data_library {
+            let crc = match (d.crc32c, d.crc_ok) {
+                (Some(crc), Some(true)) => format!("CRC-32C {crc:#010x}: matches"),
+                (Some(crc), Some(false)) => format!("CRC-32C {crc:#010x}: DOES NOT MATCH"),
+                (Some(crc), None) => format!("CRC-32C {crc:#010x} (not checked; --verify)"),
+                (None, _) => "no CRC-32C".to_owned(),
+            };
+            s.push_str(&format!(
+                "  data library: {} (payload at {:#x}, {} bytes, {crc})\n",
+                crate::text::escape(&d.path.display().to_string()),
+                d.offset,
+                d.size
+            ));
+        }
+        for (name, reason) in &self.skipped {
+            s.push_str(&format!("  skipped {}: {}\n", crate::text::escape(name), reason));
+        }
+        if let Some(e) = &self.error {
+            s.push_str(&format!("  error: {e}\n"));
+        }
+        s
+    }
+}
+
+fn report(path: &Path, verify: bool) -> Report {
+    let mut report = Report {
+        path: path.to_path_buf(),
+        dependencies: Vec::new(),
+        data_library: None,
+        skipped: Vec::new(),
+        error: None,
+    };
+    match dependencies(path) {
+        Ok(deps) => report.dependencies = deps,
+        Err(e) => {
+            report.error = Some(format!("{}: {e}", path.display()));
+            return report;
+        }
+    }
+    match find_data_library(path) {
+        Ok(found) => {
+            report.skipped = found.skipped.iter().map(|s| (s.name.clone(), s.reason.clone())).collect();
+            match data_library_report(&found, verify) {
+                Ok(d) => report.data_library = Some(d),
+                Err(e) => report.error = Some(e),
+            }
+        }
+        Err(SplitError::NoDataLibrary { candidates, .. }) => {
+            report.skipped = candidates.into_iter().map(|s| (s.name, s.reason)).collect();
+            report.error = Some(format!("{}: no dependency is a data library", path.display()));
+        }
+        Err(e) => report.error = Some(e.to_string()),
+    }
+    report
+}
+
+fn dependencies(path: &Path) -> Result<Vec<(DependencyKind, String)>, String> {
+    let file = MappedFile::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let deps = pkgimg::dependencies(file.bytes()).map_err(|e| e.to_string())?;
+    deps.map(|d| d.map(|d| (d.kind, String::from_utf8_lossy(d.name).into_owned())).map_err(|e| e.to_string())).collect()
+}
+
+fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<DataLibraryReport, String> {
+    let payload = found.payload().map_err(|e| format!("{}: {e}", found.path.display()))?;
+    let frame = payload.frame();
+    let crc_ok = verify.then(|| payload.verify().is_ok());
+    Ok(DataLibraryReport {
+        path: found.path.clone(),
+        name: found.name.clone(),
+        offset: payload.offset(),
+        size: payload.size(),
+        crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
+        crc_ok,
+    })
+}
+
+fn kind_name(kind: DependencyKind) -> &'static str {
+    match kind {
+        DependencyKind::Needed => "needed",
+        DependencyKind::RunPath => "runpath",
+        DependencyKind::RPath => "rpath",
+        DependencyKind::SoName => "soname",
+        DependencyKind::LoadDylib => "load_dylib",
+        DependencyKind::LoadWeakDylib => "load_weak_dylib",
+        DependencyKind::ReexportDylib => "reexport_dylib",
+        DependencyKind::LoadUpwardDylib => "load_upward_dylib",
+        DependencyKind::Rpath => "lc_rpath",
+        DependencyKind::IdDylib => "id_dylib",
+        DependencyKind::Import => "import",
+        DependencyKind::DelayImport => "delay_import",
+        _ => "other",
+    }
+}

@@ -1,0 +1,249 @@
+//! Split images: one data library shared by several code caches. A code
+//! cache depends on its data library through the platform's own dependency
+//! record; [`find_data_library`] follows that record the way the platform
+//! loader would, as far as the file and the file system tell, and returns the
+//! one dependency that carries a payload, without loading anything.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::{DependencyKind, Error, Format, MappedFile, Payload};
+
+/// A code cache's data library, found by [`find_data_library`].
+#[derive(Debug)]
+pub struct FoundDataLibrary {
+    /// The data library's path, as resolved.
+    pub path: PathBuf,
+    /// The dependency record that led to it, as the code cache stores it
+    /// (`libFoo_data.so`, `@rpath/libFoo_data.dylib`, `Foo_data.dll`).
+    pub name: String,
+    /// The dependencies that were not followed, and why (outside the code
+    /// cache's reach, not found, no payload), in header order.
+    pub skipped: Vec<Skipped>,
+    file: MappedFile,
+}
+
+impl FoundDataLibrary {
+    /// The data library's payload (for a universal file, the host's slice's).
+    pub fn payload(&self) -> Result<Payload<'_>, Error> {
+        crate::find_ji_payload(self.file.bytes())
+    }
+
+    /// The data library's bytes, mapped.
+    pub fn file(&self) -> &MappedFile {
+        &self.file
+    }
+}
+
+/// A dependency [`find_data_library`] did not take, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The dependency as recorded.
+    pub name: String,
+    /// Why it was not taken.
+    pub reason: String,
+}
+
+/// Why no single data library was found. Every variant names the code cache.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SplitError {
+    /// The code cache could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// The code cache's headers are malformed.
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        source: Error,
+    },
+    /// No dependency carries a payload; `candidates` says what each was.
+    NoDataLibrary {
+        /// The code cache.
+        code: PathBuf,
+        /// Every dependency, and why it is not a data library.
+        candidates: Vec<Skipped>,
+    },
+    /// More than one dependency carries a payload.
+    Ambiguous {
+        /// The code cache.
+        code: PathBuf,
+        /// The dependencies that carry one, as resolved.
+        found: Vec<PathBuf>,
+    },
+}
+
+impl fmt::Display for SplitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SplitError::Io { path, source } => write!(f, "{}: cannot read: {source}", path.display()),
+            SplitError::Format { path, source } => write!(f, "{}: {source}", path.display()),
+            SplitError::NoDataLibrary { code, candidates } => {
+                write!(f, "{}: no dependency is a data library", code.display())?;
+                if candidates.is_empty() {
+                    return f.write_str(" (it has no dependencies)");
+                }
+                f.write_str(": ")?;
+                for (i, c) in candidates.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "; " };
+                    write!(f, "{sep}{} ({})", c.name, c.reason)?;
+                }
+                Ok(())
+            }
+            SplitError::Ambiguous { code, found } => {
+                write!(f, "{}: more than one dependency is a data library:", code.display())?;
+                for path in found {
+                    write!(f, " {}", path.display())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for SplitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SplitError::Io { source, .. } => Some(source),
+            SplitError::Format { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Finds the data library of the code cache at `code`: the one dependency
+/// that carries a payload, resolved as its platform's loader would, limited
+/// to what the file and the file system tell:
+///
+/// - ELF: `DT_NEEDED` names are looked up in the `$ORIGIN`-relative entries
+///   of `DT_RPATH` (when there is no `DT_RUNPATH`) and `DT_RUNPATH`, then in
+///   the code cache's own directory; a name with a `/` is a path from the
+///   code cache's directory;
+/// - Mach-O: `@loader_path/…`, `@rpath/…` through each `LC_RPATH`
+///   (`@loader_path`-relative or absolute), and absolute install names;
+/// - PE: the code cache's own directory.
+///
+/// System libraries outside the code cache's reach are never opened: such a
+/// dependency is skipped and reported in [`FoundDataLibrary::skipped`]. It is
+/// an error if no dependency, or more than one, carries a payload.
+pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
+    let file = MappedFile::open(code).map_err(|source| SplitError::Io { path: code.to_path_buf(), source })?;
+    let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
+    let slice = crate::host_slice(file.bytes()).map_err(format_error)?;
+    let format = slice.format().map_err(format_error)?;
+    let dir = code.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new() };
+    let mut libraries = Vec::new();
+    for dependency in slice.dependencies().map_err(format_error)? {
+        let dependency = dependency.map_err(format_error)?;
+        let name = String::from_utf8_lossy(dependency.name).into_owned();
+        match dependency.kind {
+            DependencyKind::RunPath => search.runpath.extend(name.split(':').map(str::to_owned)),
+            DependencyKind::RPath | DependencyKind::Rpath => search.rpath.extend(name.split(':').map(str::to_owned)),
+            kind if kind.is_library() => libraries.push(name),
+            _ => {}
+        }
+    }
+    let (mut found, mut skipped) = (Vec::new(), Vec::new());
+    for name in libraries {
+        match search.resolve(format, &name) {
+            Err(reason) => skipped.push(Skipped { name, reason }),
+            Ok(path) => match carries_payload(&path) {
+                Ok(library) => found.push((name, path, library)),
+                Err(reason) => skipped.push(Skipped { name, reason: format!("{}: {reason}", path.display()) }),
+            },
+        }
+    }
+    match found.len() {
+        0 => Err(SplitError::NoDataLibrary { code: code.to_path_buf(), candidates: skipped }),
+        1 => {
+            let (name, path, file) = found.remove(0);
+            Ok(FoundDataLibrary { path, name, skipped, file })
+        }
+        _ => Err(SplitError::Ambiguous { code: code.to_path_buf(), found: found.into_iter().map(|f| f.1).collect() }),
+    }
+}
+
+/// The file at `path`, mapped, if it carries a payload; otherwise why not.
+fn carries_payload(path: &Path) -> Result<MappedFile, String> {
+    let file = MappedFile::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    match crate::find_ji_payload(file.bytes()) {
+        Ok(_) => Ok(file),
+        Err(e) => Err(format!("not a data library: {e}")),
+    }
+}
+
+/// Where a code cache's loader would look, as far as the file tells.
+struct Search {
+    /// The code cache's directory (`$ORIGIN`, `@loader_path`).
+    dir: PathBuf,
+    runpath: Vec<String>,
+    /// ELF `DT_RPATH`, or Mach-O `LC_RPATH`.
+    rpath: Vec<String>,
+}
+
+impl Search {
+    /// The path the loader would open for the dependency `name`, or why it
+    /// is not followed.
+    fn resolve(&self, format: Format, name: &str) -> Result<PathBuf, String> {
+        match format {
+            Format::Elf => self.elf(name),
+            Format::MachO => self.macho(name),
+            Format::Pe | Format::Coff => existing(self.dir.join(name))
+                .ok_or_else(|| "not in the code cache's directory (system DLLs are not searched)".to_owned()),
+        }
+    }
+
+    /// ld.so: a name with a slash is a path; otherwise `DT_RPATH` (ignored
+    /// when `DT_RUNPATH` exists), `DT_RUNPATH`, and here the code cache's
+    /// directory instead of the system's. Only `$ORIGIN` entries are within
+    /// reach.
+    fn elf(&self, name: &str) -> Result<PathBuf, String> {
+        if name.contains('/') {
+            return existing(self.dir.join(name)).ok_or_else(|| "no such file".to_owned());
+        }
+        let rpath = if self.runpath.is_empty() { &self.rpath[..] } else { &[] };
+        let origin = self.dir.to_string_lossy();
+        let dirs = rpath.iter().chain(&self.runpath).filter_map(|entry| {
+            let rest = entry.strip_prefix("$ORIGIN").or_else(|| entry.strip_prefix("${ORIGIN}"))?;
+            Some(PathBuf::from(format!("{origin}{rest}")))
+        });
+        dirs.chain(std::iter::once(self.dir.clone())).find_map(|dir| existing(dir.join(name))).ok_or_else(|| {
+            "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned()
+        })
+    }
+
+    /// dyld: `@loader_path/`, `@rpath/` through each `LC_RPATH`, absolute
+    /// install names; `@executable_path` depends on the program.
+    fn macho(&self, name: &str) -> Result<PathBuf, String> {
+        if let Some(rest) = name.strip_prefix("@loader_path/") {
+            return existing(self.dir.join(rest)).ok_or_else(|| "no such file".to_owned());
+        }
+        if let Some(rest) = name.strip_prefix("@rpath/") {
+            let dirs = self.rpath.iter().filter_map(|entry| match entry.strip_prefix("@loader_path") {
+                Some(tail) => Some(PathBuf::from(format!("{}{tail}", self.dir.to_string_lossy()))),
+                None if entry.starts_with('/') => Some(PathBuf::from(entry)),
+                None => None,
+            });
+            return dirs
+                .into_iter()
+                .find_map(|dir| existing(dir.join(rest)))
+                .ok_or_else(|| "not found through any LC_RPATH within reach".to_owned());
+        }
+        if name.starts_with('/') {
+            return existing(PathBuf::from(name)).ok_or_else(|| "no such file".to_owned());
+        }
+        Err("depends on the program that loads it (@executable_path or a relative name)".to_owned())
+    }
+}
+
+fn existing(path: PathBuf) -> Option<PathBuf> {
+    path.is_file().then_some(path)
+}
