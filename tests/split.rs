@@ -1,0 +1,266 @@
+//! Split images end to end, with real linkers: a data library written by
+//! pkgimg, code caches linked against it by gcc/GNU ld, zig's lld (ELF and
+//! COFF) and zig's Mach-O linker, and `find_data_library` / `jiscan deps`
+//! going from each code cache back to the payload without loading anything.
+// Test, bench and example code may index, unwrap and panic: the crate's
+// no-panic lints (Cargo.toml [lints.clippy]) are for the library and jiscan.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pkgimg::emit::{DataLibrary, Target};
+use pkgimg::split::{find_data_library, SplitError};
+use pkgimg::DependencyKind;
+
+/// A code cache's source: a function that reads the data record through the
+/// exported symbol, so every linker keeps the dependency.
+const CODE: &str = r#"
+#include <stdint.h>
+struct pkgimg_data_record {
+    unsigned char magic[8]; uint16_t version, record_size; uint32_t flags;
+    uint64_t payload_size; uint32_t payload_crc32c, reserved;
+};
+#ifdef _WIN32
+__declspec(dllimport) extern const struct pkgimg_data_record jl_pkgimg_data;
+__declspec(dllexport)
+#else
+extern const struct pkgimg_data_record jl_pkgimg_data;
+#endif
+uint64_t code_payload_size(void) { return jl_pkgimg_data.payload_size; }
+"#;
+
+fn payload(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("split-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
+}
+
+/// Writes the data library for `triple` into `dir` and the code cache's source.
+fn data_library(dir: &Path, triple: &str, name: &str, file: &str, bytes: &[u8]) -> PathBuf {
+    let target = Target::from_triple(triple).unwrap();
+    let library = target.data_library_to_vec(&DataLibrary::new(name), bytes).unwrap();
+    let path = dir.join(file);
+    std::fs::write(&path, library).unwrap();
+    std::fs::write(dir.join("code.c"), CODE).unwrap();
+    path
+}
+
+/// `find_data_library` from `code` finds `data` and its payload, intact.
+fn assert_finds(code: &Path, data: &Path, bytes: &[u8]) {
+    let found = find_data_library(code).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.path.canonicalize().unwrap(), data.canonicalize().unwrap(), "{}", code.display());
+    let payload = found.payload().unwrap();
+    assert_eq!(payload.data(), bytes);
+    payload.verify().unwrap();
+}
+
+#[test]
+fn elf_code_caches_from_gnu_ld_and_lld_find_their_data_library() {
+    let zig = common::require(&["python3", "-m", "ziglang", "version"]);
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(300_000);
+    let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    // gcc passes --as-needed on Debian: the reference keeps DT_NEEDED.
+    let mut linked = vec![("gcc -O2", dir.path().join("libfoo_O2.so"))];
+    run(Command::new("gcc")
+        .current_dir(dir.path())
+        .args(["-shared", "-fPIC", "-O2", "code.c", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN", "-o"])
+        .arg(&linked[0].1));
+    if zig {
+        let out = dir.path().join("libfoo_O0.so");
+        run(Command::new("python3")
+            .current_dir(dir.path())
+            .args(["-m", "ziglang", "cc", "-target", "x86_64-linux-gnu", "-shared", "-O0", "code.c", "-L."])
+            .args(["-lfoo_data", "-o"])
+            .arg(&out));
+        linked.push(("zig cc -O0", out));
+    }
+    for (how, code) in &linked {
+        let bytes_of_code = std::fs::read(code).unwrap();
+        let needed: Vec<_> = pkgimg::dependencies(&bytes_of_code)
+            .unwrap()
+            .map(|d| d.unwrap())
+            .filter(|d| d.kind == DependencyKind::Needed)
+            .map(|d| String::from_utf8_lossy(d.name).into_owned())
+            .collect();
+        assert!(needed.contains(&"libfoo_data.so".to_owned()), "{how}: {needed:?}");
+        assert_finds(code, &data, &bytes);
+    }
+}
+
+#[test]
+fn macho_code_dylib_finds_its_data_dylib_through_rpath() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(70_000);
+    let data = data_library(dir.path(), "arm64-apple-macos", "@rpath/libfoo_data.dylib", "libfoo_data.dylib", &bytes);
+    let code = dir.path().join("libcode.dylib");
+    run(Command::new("python3")
+        .current_dir(dir.path())
+        .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "-O2", "code.c", "-L.", "-lfoo_data"])
+        .args(["-Wl,-rpath,@loader_path", "-o"])
+        .arg(&code));
+    assert_finds(&code, &data, &bytes);
+    // Without the LC_RPATH the @rpath name cannot be resolved: an error that names it.
+    let bare = dir.path().join("libbare.dylib");
+    run(Command::new("python3")
+        .current_dir(dir.path())
+        .args([
+            "-m",
+            "ziglang",
+            "cc",
+            "-target",
+            "aarch64-macos",
+            "-shared",
+            "-O2",
+            "code.c",
+            "-L.",
+            "-lfoo_data",
+            "-o",
+        ])
+        .arg(&bare));
+    match find_data_library(&bare) {
+        Err(e @ SplitError::NoDataLibrary { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("@rpath/libfoo_data.dylib (not found through any LC_RPATH"), "{text}");
+        }
+        other => panic!("expected NoDataLibrary, got {other:?}"),
+    }
+}
+
+#[test]
+fn windows_code_dll_finds_its_data_dll_beside_it() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(50_000);
+    let target = Target::from_triple("x86_64-windows-gnu").unwrap();
+    let data = data_library(dir.path(), "x86_64-windows-gnu", "foo_data.dll", "foo_data.dll", &bytes);
+    let mut implib = Vec::new();
+    target.write_import_library(&DataLibrary::new("foo_data.dll"), &mut implib).unwrap();
+    std::fs::write(dir.path().join("libfoo_data.dll.a"), implib).unwrap();
+    let code = dir.path().join("code.dll");
+    run(Command::new("python3")
+        .current_dir(dir.path())
+        .args([
+            "-m",
+            "ziglang",
+            "cc",
+            "-target",
+            "x86_64-windows-gnu",
+            "-shared",
+            "-O2",
+            "code.c",
+            "-L.",
+            "-lfoo_data",
+            "-o",
+        ])
+        .arg(&code));
+    let imports: Vec<_> = pkgimg::dependencies(&std::fs::read(&code).unwrap())
+        .unwrap()
+        .map(|d| String::from_utf8_lossy(d.unwrap().name).to_ascii_lowercase())
+        .collect();
+    assert!(imports.contains(&"foo_data.dll".to_owned()), "{imports:?}");
+    assert_finds(&code, &data, &bytes);
+}
+
+/// Two data libraries among one code cache's dependencies: an error naming both.
+#[test]
+fn two_data_libraries_are_an_error_that_names_both() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    for name in ["liba_data.so", "libb_data.so"] {
+        data_library(dir.path(), "x86_64-linux-gnu", name, name, &payload(1000));
+    }
+    let code = dir.path().join("libcode.so");
+    run(Command::new("gcc")
+        .current_dir(dir.path())
+        .args(["-shared", "-fPIC", "code.c", "-L.", "-Wl,--no-as-needed", "-la_data", "-lb_data"])
+        .args(["-Wl,-rpath,$ORIGIN", "-o"])
+        .arg(&code));
+    match find_data_library(&code) {
+        Err(e @ SplitError::Ambiguous { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("liba_data.so") && text.contains("libb_data.so"), "{text}");
+        }
+        other => panic!("expected Ambiguous, got {other:?}"),
+    }
+}
+
+/// `jiscan deps --json` on a code cache: the keys scripts rely on.
+#[test]
+fn jiscan_deps_reports_the_data_library() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(4096);
+    let jiscan = PathBuf::from(env!("CARGO_BIN_EXE_jiscan"));
+    std::fs::write(dir.path().join("Foo.ji"), &bytes).unwrap();
+    run(Command::new(&jiscan).current_dir(dir.path()).args([
+        "emit",
+        "--shared",
+        "--soname",
+        "libfoo_data.so",
+        "--target",
+        "x86_64-linux-gnu",
+        "Foo.ji",
+        "-o",
+        "libfoo_data.so",
+    ]));
+    std::fs::write(dir.path().join("code.c"), CODE).unwrap();
+    run(Command::new("gcc").current_dir(dir.path()).args([
+        "-shared",
+        "-fPIC",
+        "code.c",
+        "-L.",
+        "-lfoo_data",
+        "-Wl,-rpath,$ORIGIN",
+        "-o",
+        "libcode.so",
+    ]));
+    let out = Command::new(&jiscan)
+        .current_dir(dir.path())
+        .args(["deps", "--json", "--verify", "libcode.so"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["data_library"]["name"], "libfoo_data.so");
+    assert_eq!(line["data_library"]["payload"]["size"], bytes.len() as u64);
+    assert_eq!(line["data_library"]["payload"]["crc_ok"], true);
+    assert_eq!(line["error"], serde_json::Value::Null);
+    // A library with no data library among its dependencies: exit 1.
+    let out = Command::new(&jiscan).current_dir(dir.path()).args(["deps", "libfoo_data.so"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
