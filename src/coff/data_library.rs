@@ -206,7 +206,7 @@ fn plan(machine: Machine, spec: &DataLibrarySpec<'_>) -> Result<Plan, EmitError>
     for (what, name) in [("DLL name", spec.name), ("symbol name", spec.symbol)] {
         if name.is_empty() || name.contains('\0') {
             let message = format!("data library {what} {name:?} must be non-empty and hold no NUL");
-            return Err(EmitError::Io(io::Error::new(io::ErrorKind::InvalidInput, message)));
+            return Err(EmitError::BadRequest { format: crate::Format::Pe, reason: message });
         }
     }
     let misfit = |field, at| Misfit { format: Format::Pe, field, at, problem: Problem::Overflow };

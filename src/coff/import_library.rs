@@ -103,7 +103,7 @@ fn machine(header: &CoffHeader) -> Result<Machine, EmitError> {
 fn names<'a>(m: &Machine, dll: &'a str, symbol: &str) -> Result<Names<'a>, EmitError> {
     let bad = |what, name: &str, rule| {
         let message = format!("import library {what} {name:?} {rule}");
-        Err(EmitError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, message)))
+        Err(EmitError::BadRequest { format: crate::Format::Pe, reason: message })
     };
     if dll.is_empty() || dll.contains(['\0', '/', '\\', '\n']) {
         return bad("DLL name", dll, "must be a file name: non-empty, without NUL, '/', '\\' or newline");

@@ -167,7 +167,7 @@ fn refusals() {
     for (name, symbol) in [("", "s"), ("a\0.dll", "s"), ("a.dll", "")] {
         let spec = DataLibrarySpec { name, symbol, ..spec };
         let error = write(&amd64, &spec, &mut &[0u8; 10][..], &mut Vec::new()).unwrap_err();
-        assert!(matches!(&error, EmitError::Io(e) if e.kind() == io::ErrorKind::InvalidInput), "{error}");
+        assert!(matches!(&error, EmitError::BadRequest { .. }), "{error}");
     }
 }
 

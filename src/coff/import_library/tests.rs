@@ -104,7 +104,7 @@ fn refusals() {
     let amd64 = CoffHeader { machine: IMAGE_FILE_MACHINE_AMD64 };
     for (dll, symbol) in [("", "s"), ("dir/a.dll", "s"), ("a\0.dll", "s"), ("a.dll", ""), ("a.dll", "s\0")] {
         let error = write(&amd64, dll, symbol, &mut Vec::new()).unwrap_err();
-        assert!(matches!(&error, EmitError::Io(e) if e.kind() == std::io::ErrorKind::InvalidInput), "{error}");
+        assert!(matches!(&error, EmitError::BadRequest { .. }), "{error}");
     }
     let error =
         write(&CoffHeader { machine: crate::coff::layout::IMAGE_FILE_MACHINE_ARMNT }, "a.dll", "s", &mut Vec::new());
