@@ -42,7 +42,12 @@ container: the section .jlji (ELF, PE/COFF) or the section __ji of segment __JUL
 slice of a universal file). The container starts with a 64-byte frame giving the payload's offset, \
 size and CRC-32C. jiscan finds it by reading headers only, so scanning is fast whatever the file \
 size; checking a CRC reads the payload and is asked for explicitly. 'jiscan inject' adds a \
-payload to a linked library; 'jiscan emit' writes an object carrying one, for the linker.";
+payload to a linked library; 'jiscan emit' writes an object carrying one, for the linker.
+
+Split images: 'jiscan emit --shared' writes a data library, a shared library with no code that \
+carries the payload, which several code caches (say one at -O0 and one at -O3) link against as an \
+ordinary dependency (DT_NEEDED, LC_LOAD_DYLIB, a PE import). 'jiscan deps' goes from a code cache \
+to that payload by reading headers only, without loading anything.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -55,6 +60,10 @@ Examples:
                                            add a payload to a linked library (checked, then renamed)
   jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o
                                            an object carrying the payload, to link into a library
+  jiscan emit --shared --soname libFoo_data.so --target x86_64-linux-gnu Foo.ji -o libFoo_data.so
+                                           a data library for code caches to link against
+  jiscan deps libFoo.so                    a code cache's dependencies and its data library's payload
+  jiscan check ~/.julia/compiled/v1.11     would Julia accept each cache, and if not, why
 
 Exit status:
   0  every file looked at has a valid payload (and, when checked, a matching CRC);
