@@ -119,15 +119,21 @@ impl<'a> Slice<'a> {
 /// slice; [`Slice::dependencies`] reads any slice).
 ///
 /// ```
-/// use pkgimg::{Dependency, DependencyKind};
-/// // llvm-readobj --needed-libs: the musl-linked corpus library needs only libc.so.
-/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
-/// let needed: Vec<_> = pkgimg::dependencies(&file)?
+/// use pkgimg::DependencyKind;
+/// // llvm-readobj --coff-imports: the mingw-w64 DLL of the corpus imports
+/// // from four DLLs, in this order in its import directory.
+/// let file = std::fs::read("corpus/pe/x86_64-windows-gnu.dll").unwrap();
+/// let imports: Vec<_> = pkgimg::dependencies(&file)?
 ///     .filter_map(|d| d.ok())
-///     .filter(|d| d.kind == DependencyKind::Needed)
-///     .map(|d| d.name)
+///     .filter(|d| d.kind == DependencyKind::Import)
+///     .map(|d| String::from_utf8_lossy(d.name).into_owned())
 ///     .collect();
-/// assert_eq!(needed, [&b"libc.so"[..]]);
+/// assert_eq!(imports, [
+///     "api-ms-win-crt-runtime-l1-1-0.dll",
+///     "KERNEL32.dll",
+///     "api-ms-win-crt-stdio-l1-1-0.dll",
+///     "api-ms-win-crt-heap-l1-1-0.dll",
+/// ]);
 /// # Ok::<(), pkgimg::Error>(())
 /// ```
 pub fn dependencies(file: &[u8]) -> Result<Dependencies<'_>, Error> {

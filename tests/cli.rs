@@ -28,7 +28,7 @@ use serde_json::Value;
 const JISCAN: &str = env!("CARGO_BIN_EXE_jiscan");
 
 /// The exact keys of a `scan --json` line, in order.
-const SCAN_KEYS: [&str; 8] = ["path", "slice", "format", "bits", "endian", "arch", "payload", "error"];
+const SCAN_KEYS: [&str; 9] = ["path", "slice", "format", "bits", "endian", "arch", "payload", "data_library", "error"];
 
 fn jiscan(args: &[&str]) -> Output {
     Command::new(JISCAN).args(args).output().expect("run jiscan")
@@ -238,7 +238,7 @@ fn scan_reports_every_file_and_exit_status() {
     let expected = serde_json::json!({
         "path": "good.so", "slice": null, "format": "elf", "bits": 64, "endian": "little", "arch": "x86_64",
         "payload": {"offset": payload_at, "size": ji.len(), "crc32c": crc32c(&ji), "crc_ok": true},
-        "error": null,
+        "data_library": null, "error": null,
     });
     assert_eq!(lines[0], expected);
     // Without --verify, crc_ok is null.

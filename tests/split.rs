@@ -260,6 +260,18 @@ fn jiscan_deps_reports_the_data_library() {
     assert_eq!(line["data_library"]["payload"]["size"], bytes.len() as u64);
     assert_eq!(line["data_library"]["payload"]["crc_ok"], true);
     assert_eq!(line["error"], serde_json::Value::Null);
+    // scan: the code cache has no payload of its own, but its data library has.
+    let out = Command::new(&jiscan)
+        .current_dir(dir.path())
+        .args(["scan", "--json", "--verify", "libcode.so"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["payload"], serde_json::Value::Null);
+    assert!(line["data_library"]["path"].as_str().unwrap().ends_with("libfoo_data.so"), "{line}");
+    assert_eq!(line["data_library"]["payload"]["size"], bytes.len() as u64);
+    assert_eq!(line["data_library"]["payload"]["crc_ok"], true);
     // A library with no data library among its dependencies: exit 1.
     let out = Command::new(&jiscan).current_dir(dir.path()).args(["deps", "libfoo_data.so"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));

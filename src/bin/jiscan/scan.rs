@@ -40,7 +40,12 @@ get none) has exactly these keys:
   payload  null, or {\"offset\", \"size\", \"crc32c\", \"crc_ok\"}: absolute file offset, bytes,
            the frame's CRC-32C (null if it has none), and with --verify whether it matches
            (null without --verify)
+  data_library  null, or for a code cache without a payload of its own whose dependencies
+           include a data library (see 'jiscan deps'): {\"path\", \"payload\"}, payload as above
   error    null, or the message (\"PATH: why\")
+
+A code cache whose data library carries a valid payload counts as having one; the table shows that \
+payload and names the data library.
 
 Exit status: 0 if every file has a valid payload (and with --verify a matching CRC), 1 if any \
 has none or fails, 2 for bad usage.
@@ -74,6 +79,9 @@ struct Record {
     format: Option<Format>,
     image: Option<Image>,
     payload: Option<PayloadInfo>,
+    /// For a code cache without a payload: the data library it depends on,
+    /// and that library's payload.
+    data_library: Option<(PathBuf, PayloadInfo)>,
     /// The error message, prefixed with the path (and slice).
     error: Option<String>,
     kind: Kind,
@@ -152,6 +160,7 @@ fn failed(path: &Path, slice: Option<u32>, format: Option<Format>, message: impl
         format,
         image: None,
         payload: None,
+        data_library: None,
         error: Some(prefixed(path, slice, message)),
         kind: Kind::Failed,
     }
@@ -190,6 +199,11 @@ fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, na
         Ok(payload) => payload,
         Err(e) => {
             let (format, image) = identify(slice);
+            if let (Error::NoContainer { .. }, None) = (&e, index) {
+                if let Some(record) = split_record(path, slice, verify) {
+                    return record;
+                }
+            }
             let kind = match e {
                 Error::NoContainer { .. } => Kind::NoPayload,
                 // Not an object file at all, found in a directory (a thin
@@ -220,20 +234,60 @@ fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, na
         format: Some(payload.format()),
         image: Some(payload.image()),
         payload: Some(info),
+        data_library: None,
         kind: if error.is_none() { Kind::Valid } else { Kind::Failed },
         error,
     }
 }
 
+/// A thin code cache without a payload of its own: its data library's
+/// payload, if one of its dependencies is a data library (headers only, as
+/// `jiscan deps`); `None` otherwise, and the file is reported as it is.
+fn split_record(path: &Path, slice: &Slice<'_>, verify: bool) -> Option<Record> {
+    let found = pkgimg::split::find_data_library(path).ok()?;
+    let payload = found.payload().ok()?;
+    let frame = payload.frame();
+    let mut info = PayloadInfo {
+        offset: payload.offset(),
+        size: payload.size(),
+        crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
+        crc_ok: None,
+    };
+    let mut error = None;
+    if verify {
+        found.file().will_read(payload.offset(), payload.size());
+        let result = payload.verify();
+        info.crc_ok = Some(result.is_ok());
+        error = result.err().map(|e| prefixed(&found.path, None, e));
+    }
+    let (format, image) = identify(slice);
+    Some(Record {
+        path: path.to_owned(),
+        slice: None,
+        format,
+        image,
+        payload: None,
+        data_library: Some((found.path.clone(), info)),
+        kind: if error.is_none() { Kind::Valid } else { Kind::Failed },
+        error,
+    })
+}
+
+fn payload_json(p: PayloadInfo) -> Json {
+    Json::Obj(vec![
+        ("offset", p.offset.into()),
+        ("size", p.size.into()),
+        ("crc32c", p.crc32c.into()),
+        ("crc_ok", p.crc_ok.into()),
+    ])
+}
+
 fn to_json(r: &Record) -> Json {
-    let payload = r.payload.map(|p| {
-        Json::Obj(vec![
-            ("offset", p.offset.into()),
-            ("size", p.size.into()),
-            ("crc32c", p.crc32c.into()),
-            ("crc_ok", p.crc_ok.into()),
-        ])
-    });
+    let payload = r.payload.map(payload_json);
+    let data_library = r
+        .data_library
+        .as_ref()
+        .map(|(path, p)| Json::Obj(vec![("path", path.display().to_string().into()), ("payload", payload_json(*p))]));
     Json::Obj(vec![
         ("path", r.path.display().to_string().into()),
         ("slice", r.slice.into()),
@@ -242,6 +296,7 @@ fn to_json(r: &Record) -> Json {
         ("endian", r.image.map(|i| i.endian.name()).into()),
         ("arch", r.image.map(|i| i.arch.to_string()).into()),
         ("payload", payload.into()),
+        ("data_library", data_library.into()),
         ("error", r.error.clone().into()),
     ])
 }
@@ -377,7 +432,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 /// A record's cells; names and messages with control characters escaped.
 fn row(r: &Record) -> [String; 9] {
     let dash = || "-".to_owned();
-    let p = r.payload;
+    let p = r.payload.or(r.data_library.as_ref().map(|(_, p)| *p));
     [
         escape(&r.path.display().to_string()).into_owned(),
         r.slice.map_or_else(dash, |i| i.to_string()),
@@ -393,7 +448,11 @@ fn row(r: &Record) -> [String; 9] {
             Some(PayloadInfo { crc_ok: Some(true), .. }) => "ok".to_owned(),
             Some(PayloadInfo { crc_ok: Some(false), .. }) => "MISMATCH".to_owned(),
         },
-        escape(r.error.as_deref().unwrap_or_default()).into_owned(),
+        match (&r.error, &r.data_library) {
+            (Some(e), _) => escape(e).into_owned(),
+            (None, Some((path, _))) => format!("payload in data library {}", escape(&path.display().to_string())),
+            (None, None) => String::new(),
+        },
     ]
 }
 

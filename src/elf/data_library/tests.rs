@@ -211,7 +211,7 @@ fn the_payload_is_streamed_and_checked() {
     assert!(matches!(err, EmitError::ChecksumMismatch { expected: 1, .. }), "{err}");
     for bad in ["", "lib\0.so"] {
         let err = write(&header, &spec(bad, &data), &mut &data[..], &mut Vec::new()).unwrap_err();
-        assert!(matches!(err, EmitError::Unsupported { .. }), "{err}");
+        assert!(matches!(err, EmitError::BadRequest { .. }), "{err}");
     }
     // A 32-bit file cannot hold a payload past 4 GiB: the size field says so.
     let huge = DataLibrarySpec { payload_size: 1 << 32, ..spec("libd.so", &data) };
