@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use super::error::{io_error, kind_of, Role, WriteError};
 use super::input::Input;
 use super::sys;
-use super::temp::TempFile;
 
 /// Whether [`Destination::prepare`] waits for another writer's lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,11 +182,6 @@ impl Destination {
     /// How many names the file at the destination had (1 for a new file).
     pub fn hard_links(&self) -> u64 {
         self.existing.as_ref().map_or(1, |e| e.nlink)
-    }
-
-    /// Creates the temporary file for this destination (see [`TempFile`]).
-    pub fn create_temp(self) -> Result<TempFile, WriteError> {
-        TempFile::create(self)
     }
 
     pub(super) fn dir(&self) -> &Path {

@@ -1,4 +1,4 @@
-//! The write-path policy: how every writer of this crate ([`inject()`]
+//! The write-path policy: how every writer of this crate ([`inject()`](crate::inject())
 //! (crate::inject())) and of `jiscan` (`inject`, `extract`, `emit`) puts a
 //! file in place. One implementation, so that the rules below hold for all of
 //! them; README.md, "Writing files safely", says the same for users.

@@ -61,6 +61,15 @@ pub struct Committed {
     pub removed: Vec<PathBuf>,
 }
 
+impl Destination {
+    /// Creates the temporary file for this destination (see [`TempFile`]).
+    /// Defined here, beside the temporary file, so that `destination.rs`
+    /// needs nothing of this module.
+    pub fn create_temp(self) -> Result<TempFile, WriteError> {
+        TempFile::create(self)
+    }
+}
+
 impl TempFile {
     /// Creates the temporary file for `destination` in its directory (the
     /// same file system, so the rename is atomic): `.NAME.pkgimg-XXXXXX`, or

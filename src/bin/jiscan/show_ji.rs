@@ -34,7 +34,7 @@ pub fn view(ji: &[u8], base: u64) -> JiView {
     view_with(ji, base, false)
 }
 
-/// As [`view`]; `full` lists every entry in the text.
+/// As `view`; `full` lists every entry in the text.
 pub fn view_with(ji: &[u8], base: u64, full: bool) -> JiView {
     let h = Header::decode(ji);
     let ok = h.complete && h.trailer.is_none_or(|t| t.ji_crc_ok());

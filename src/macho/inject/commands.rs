@@ -1,18 +1,16 @@
 //! The load commands of the new slice: the `__JULIA` segment command, and
 //! every existing command with its file offsets moved (`<mach-o/loader.h>`).
 
-use super::linkedit::{Move, Place};
 use super::parse::{Parsed, Segment};
+use super::place::{Move, Place, NEW_COMMAND_LEN};
 use super::{refuse, FRAME_LEN};
 use crate::macho::layout::{linkedit_data_command, mach_header, CONTAINER_SECTION, CONTAINER_SEGMENT, S_REGULAR};
-use crate::macho::layout::{LC_SEGMENT_64, NAME_LEN, SECTION_64, SEGMENT_COMMAND_64, VM_PROT_READ};
+use crate::macho::layout::{LC_SEGMENT_64, NAME_LEN, SEGMENT_COMMAND_64, VM_PROT_READ};
 use crate::read::Data;
 use crate::write::error::InjectError;
 use crate::write::{add, aligned, Bytes, Misfit, Patch, Problem};
 use crate::{Endian, Format};
 
-/// The new `LC_SEGMENT_64` with its one `section_64`.
-pub(super) const NEW_COMMAND_LEN: u64 = SEGMENT_COMMAND_64.len + SECTION_64.len;
 /// `__ji`'s alignment, 2^6: the frame's; the payload after it is page-aligned.
 const SECTION_ALIGN: u32 = crate::frame::CONTAINER_ALIGN.trailing_zeros();
 
@@ -167,57 +165,6 @@ fn rewrite_command(
         for (name, rel, value) in fields {
             patch.u64(name, rel, value).map_err(misfit(at))?;
         }
-    }
-    Ok(())
-}
-
-/// Checks that an existing `__JULIA` can be rebuilt in place: one section
-/// `__ji`, before `__LINKEDIT` in the commands, the file and memory.
-pub(super) fn check_old_container(parsed: &Parsed<'_>, old: Segment, linkedit: &Segment) -> Result<(), InjectError> {
-    let command = parsed.commands.get(old.command).ok_or_else(|| refuse("Mach-O load commands", 0, "index"))?;
-    let at = command.data.base;
-    let structure = "Mach-O __JULIA segment";
-    if old.nsects != 1 || command.data.len() != NEW_COMMAND_LEN {
-        let reason =
-            format!("the existing __JULIA segment has {} sections; only one (__ji) can be replaced", old.nsects);
-        return Err(refuse(structure, at, reason));
-    }
-    let section = command.data.table("Mach-O section header", SEGMENT_COMMAND_64.len, SECTION_64.len, 1)?;
-    if !section.padded_is::<NAME_LEN>(SECTION_64.sectname, CONTAINER_SECTION)? {
-        return Err(refuse(structure, at, "the existing __JULIA segment's section is not __ji"));
-    }
-    let before = old.command < linkedit.command
-        && old.file_end().is_some_and(|end| end <= linkedit.fileoff)
-        && old.vm_end().is_some_and(|end| end <= linkedit.vmaddr);
-    if !before {
-        return Err(refuse(structure, at, "the existing __JULIA segment does not come before __LINKEDIT"));
-    }
-    Ok(())
-}
-
-/// The new command needs 152 bytes of zeros after the load commands.
-pub(super) fn check_headerpad(parsed: &Parsed<'_>, image: Data<'_>) -> Result<(), InjectError> {
-    let end = mach_header::LEN_64.saturating_add(parsed.sizeofcmds);
-    let available = parsed.first_data.saturating_sub(end);
-    if available < NEW_COMMAND_LEN {
-        return Err(refuse(
-            "Mach-O load commands",
-            image.base.saturating_add(end),
-            format!(
-                "the new __JULIA load command needs {NEW_COMMAND_LEN} bytes between the load commands and the first \
-                 section data at {:#x}, but only {available} are free; relink with more header padding, \
-                 e.g. -Wl,-headerpad,0x1000",
-                parsed.first_data
-            ),
-        ));
-    }
-    let pad = image.table("Mach-O header padding", end, NEW_COMMAND_LEN, 1)?;
-    if let Some(i) = pad.bytes.iter().position(|&b| b != 0) {
-        return Err(refuse(
-            "Mach-O header padding",
-            pad.base.saturating_add(i as u64),
-            "the space after the load commands is not zero: something else uses it",
-        ));
     }
     Ok(())
 }

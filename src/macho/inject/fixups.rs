@@ -4,8 +4,8 @@
 //! `__JULIA` segment therefore gets an entry (0: no fixups), and the blob
 //! grows by [`FIXUPS_GROWTH`] bytes.
 
-use super::linkedit::Place;
 use super::parse::Parsed;
+use super::place::Place;
 use super::refuse;
 use crate::macho::layout::{dyld_chained_fixups_header as header, dyld_chained_starts_in_image as starts_in_image};
 use crate::read::Data;

@@ -60,14 +60,15 @@ mod commands;
 mod fixups;
 mod linkedit;
 mod parse;
+mod place;
 mod resign;
 /// Also the data library writer's signer (`super::data_library`).
 pub(super) mod sign;
 
 use self::commands::{rewrite_commands, JuliaSegment, Rewrite};
 use self::fixups::FIXUPS_GROWTH;
-use self::linkedit::{Move, Place};
 use self::parse::{page_size, parse};
+use self::place::{Move, Place};
 use super::fat::{self, Entry, Table};
 use super::layout::{fat_header, mach_header};
 use crate::frame::Frame;
@@ -179,7 +180,7 @@ fn plan_slice(
 ) -> Result<SlicePlan, InjectError> {
     let parsed = parse(image)?;
     let page = parsed.page;
-    let place = linkedit::place(&parsed, image, options)?;
+    let place = place::place(&parsed, image, options)?;
     // __JULIA where the rebuilt part starts, __LINKEDIT after it.
     let julia = JuliaSegment::new(&place, page, payload.info.size)?;
     let new_linkedit = add("__LINKEDIT", julia.fileoff, julia.size)?;

@@ -8,8 +8,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 use sha2::{Digest, Sha256};
 
-use super::linkedit::Place;
 use super::parse::Parsed;
+use super::place::Place;
 use super::refuse;
 use super::sign::{self, Kind, Template};
 use crate::macho::layout::{CS_SHA256_LEN, SEG_TEXT};
