@@ -98,7 +98,35 @@ pub fn invariants(bytes: &[u8]) {
             assert!(r.offset.checked_add(r.size).is_some_and(|e| e <= bytes.len() as u64));
         }
     }
-    // Every error renders.
+    // The other header walks: every item's name or range lies in the input,
+    // and every error renders.
+    let within = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|e| e <= bytes.len() as u64);
+    if let Ok(slices) = pkgimg::slices(bytes) {
+        for slice in slices.flatten() {
+            let _ = slice.image();
+            if let Ok(sections) = slice.sections() {
+                for section in sections {
+                    match section {
+                        Ok(s) => assert!(s.name.is_none_or(|n| n.len() <= bytes.len())),
+                        Err(e) => assert!(!e.to_string().is_empty()),
+                    }
+                }
+            }
+            if let Ok(dependencies) = slice.dependencies() {
+                for dependency in dependencies {
+                    match dependency {
+                        Ok(d) => assert!(d.name.len() <= bytes.len()),
+                        Err(e) => assert!(!e.to_string().is_empty()),
+                    }
+                }
+            }
+            match slice.find_symbol("jl_pkgimg_data") {
+                Ok(Some(pkgimg::Symbol { range: Some(r), .. })) => assert!(within(r.offset, r.size), "{r:?}"),
+                Ok(_) => {}
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
     if let Err(e) = pkgimg::find_ji_payload(bytes) {
         assert!(!e.to_string().is_empty());
     }
