@@ -85,8 +85,8 @@
 //!   `std::error::Error` impls, and the hardware CRC-32C (SSE4.2 / ARMv8).
 //!   Without it, locating, [`frame`], [`ji`] and a table-driven
 //!   [`crc::crc32c`] remain.
-//! - `cli` (default, implies `std`): the `jiscan` tool (scan, show, extract,
-//!   inject, emit).
+//! - `cli` (default, implies `std`): the `jiscan` tool (scan, show, check,
+//!   extract, inject, emit, deps).
 //!
 //! # From C
 //!
