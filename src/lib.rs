@@ -22,12 +22,16 @@
 //! - **Locate:** [`find_ji_payload`] returns a [`Payload`] after reading the
 //!   headers and the frame. [`find_section`] gives the file range of any named
 //!   section the same way, and [`ji::Header`] decodes a Julia `.ji` payload.
+//!   [`Slice::sections`], [`dependencies`] and [`find_symbol`] walk the same
+//!   headers for every section, dependency record and exported symbol.
 //! - **Verify:** [`Payload::verify`] checks the CRC-32C. It reads every payload
 //!   byte, so it is a separate call: a loader can locate on every start and
 //!   verify only when it first trusts a cache.
 //! - **Write** (needs `std`): [`emit_object`] makes a relocatable object to link
 //!   into the library; [`inject()`] adds a payload to a linked library,
-//!   atomically (temporary file, check, rename).
+//!   atomically (temporary file, check, rename). For split images,
+//!   [`emit::Target::write_data_library`] writes a data library that code
+//!   caches link against, and [`split::find_data_library`] finds it again.
 //!
 //! ```
 //! // `elf/x86_64-linux-musl.so` in corpus/expected.json: payload at 1088, 1000 bytes.
