@@ -1,0 +1,80 @@
+//! Wherever the peers read the input, pkgimg's dependency records must be
+//! theirs, in their order: ELF `DT_NEEDED` against goblin (`Elf::libraries`,
+//! which walks `PT_DYNAMIC` as pkgimg does), Mach-O dylib commands against
+//! goblin (`MachO::libs`), PE imports against object (`Object::imports`, in
+//! import-directory order). A peer's error or panic means "no reference
+//! answer", not a failure; pkgimg must never panic.
+#![no_main]
+
+use std::panic::catch_unwind;
+
+use libfuzzer_sys::fuzz_target;
+use pkgimg::{DependencyKind as K, Format};
+
+/// pkgimg's records of `kinds`, or `None` if the walk failed anywhere.
+fn ours(slice: &pkgimg::Slice<'_>, kinds: &[K]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for d in slice.dependencies().ok()? {
+        let d = d.ok()?;
+        if kinds.contains(&d.kind) {
+            out.push(d.name.to_vec());
+        }
+    }
+    Some(out)
+}
+
+fn elf(data: &[u8], slice: &pkgimg::Slice<'_>) {
+    let Ok(Ok(elf)) = catch_unwind(|| goblin::elf::Elf::parse(data)) else { return };
+    let Some(needed) = ours(slice, &[K::Needed]) else { return };
+    let theirs: Vec<Vec<u8>> = elf.libraries.iter().map(|s| s.as_bytes().to_vec()).collect();
+    // goblin skips names that are not UTF-8 and stops at an unreadable one;
+    // compare only where every name was read by both.
+    if needed.iter().all(|n| std::str::from_utf8(n).is_ok()) && theirs.len() == needed.len() {
+        assert_eq!(needed, theirs, "DT_NEEDED");
+    }
+}
+
+fn pe(data: &[u8], slice: &pkgimg::Slice<'_>) {
+    use object::Object;
+    let Ok(Ok(file)) = catch_unwind(|| object::File::parse(data)) else { return };
+    let Ok(imports) = file.imports() else { return };
+    let mut theirs: Vec<Vec<u8>> = Vec::new();
+    for import in imports {
+        let Ok(import) = import else { return };
+        let library = import.library().to_vec();
+        if !theirs.contains(&library) {
+            theirs.push(library);
+        }
+    }
+    let Some(ours) = ours(slice, &[K::Import]) else { return };
+    // object lists a DLL only through an imported symbol; a DLL imported for
+    // nothing (a descriptor with an empty thunk list) is pkgimg's alone.
+    let mut deduped: Vec<Vec<u8>> = Vec::new();
+    for name in ours {
+        if !deduped.contains(&name) {
+            deduped.push(name);
+        }
+    }
+    if deduped.len() == theirs.len() {
+        assert_eq!(deduped, theirs, "PE imports");
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(slices) = pkgimg::slices(data) else { return };
+    let universal = slices.clone().count() > 1;
+    for slice in slices.flatten() {
+        // Every walk must return, never panic, whatever the bytes.
+        if let Ok(walk) = slice.dependencies() {
+            walk.for_each(drop);
+        }
+        if universal {
+            continue;
+        }
+        match slice.format() {
+            Ok(Format::Elf) => elf(data, &slice),
+            Ok(Format::Pe) => pe(data, &slice),
+            _ => {}
+        }
+    }
+});
