@@ -87,6 +87,8 @@ fn never_outside(bytes: &[u8]) {
             }
         }
     }
+    // The section, dependency and symbol walks too (tests/common/mod.rs).
+    common::invariants(bytes);
 }
 
 /// Values that break counts, offsets and sizes.
