@@ -4,6 +4,7 @@
 //! imports. Each format's walk is in `src/<format>/dependencies.rs`, as short
 //! as the navigators and allocation-free.
 
+use crate::walk::Walk;
 use crate::{Error, Format, Slice};
 
 /// One entry of a library's dependency records, in the order the headers
@@ -74,31 +75,18 @@ impl DependencyKind {
 /// after it.
 #[derive(Clone, Debug)]
 pub struct Dependencies<'a> {
-    walk: Walk<'a>,
-}
-
-#[derive(Clone, Debug)]
-enum Walk<'a> {
-    Elf(crate::elf::dependencies::Dependencies<'a>),
-    MachO(crate::macho::dependencies::Dependencies<'a>),
-    Coff(crate::coff::dependencies::Dependencies<'a>),
-    Done,
+    walk: Walk<
+        crate::elf::dependencies::Dependencies<'a>,
+        crate::macho::dependencies::Dependencies<'a>,
+        crate::coff::dependencies::Dependencies<'a>,
+    >,
 }
 
 impl<'a> Iterator for Dependencies<'a> {
     type Item = Result<Dependency<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let item = match &mut self.walk {
-            Walk::Elf(walk) => walk.next(),
-            Walk::MachO(walk) => walk.next(),
-            Walk::Coff(walk) => walk.next(),
-            Walk::Done => None,
-        };
-        if matches!(item, Some(Err(_))) {
-            self.walk = Walk::Done;
-        }
-        item
+        self.walk.next()
     }
 }
 

@@ -137,6 +137,7 @@ mod slice;
 #[cfg(feature = "std")]
 pub mod split;
 mod symbols;
+mod walk;
 #[cfg(feature = "std")]
 mod write;
 #[cfg(all(feature = "std", unix))]

@@ -3,6 +3,7 @@
 //! allocating. The lookup itself does not use it: it compares raw names in
 //! one pass and makes a view only of a match (see `src/elf.rs`).
 
+use crate::walk::Walk;
 use crate::{Error, FileRange, Slice};
 
 /// One entry of an image's section table (and, for Mach-O, of its segments).
@@ -58,32 +59,18 @@ pub enum SectionKind {
 /// entry cannot be read; the iterator ends after it.
 #[derive(Clone, Debug)]
 pub struct Sections<'a> {
-    pub(crate) walk: Walk<'a>,
-}
-
-/// One format's walk.
-#[derive(Clone, Debug)]
-pub(crate) enum Walk<'a> {
-    Elf(crate::elf::sections::Sections<'a>),
-    MachO(crate::macho::sections::Sections<'a>),
-    Coff(crate::coff::sections::Sections<'a>),
-    Done,
+    walk: Walk<
+        crate::elf::sections::Sections<'a>,
+        crate::macho::sections::Sections<'a>,
+        crate::coff::sections::Sections<'a>,
+    >,
 }
 
 impl<'a> Iterator for Sections<'a> {
     type Item = Result<Section<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let item = match &mut self.walk {
-            Walk::Elf(walk) => walk.next(),
-            Walk::MachO(walk) => walk.next(),
-            Walk::Coff(walk) => walk.next(),
-            Walk::Done => None,
-        };
-        if matches!(item, Some(Err(_))) {
-            self.walk = Walk::Done;
-        }
-        item
+        self.walk.next()
     }
 }
 
