@@ -209,12 +209,6 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
             // Every InjectError names its file, the structure and the offset;
             // where the library's message speaks of its options, name the flags.
             let message = match e {
-                // --replace would not help: a COFF object is refused either way.
-                InjectError::AlreadyHasPayload { path, .. } if is_coff_object(&path) => format!(
-                    "{}: COFF file header at 0x0: this is a COFF object (.obj), not a PE image; inject into \
-                     the linked DLL instead (or add the payload at link time with an object from 'jiscan emit')",
-                    path.display()
-                ),
                 InjectError::AlreadyHasPayload { path, offset } => format!(
                     "{}: already carries a payload (container data at {offset:#x}); pass --replace to replace it",
                     path.display()
@@ -230,12 +224,6 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
             Ok(Outcome::Problems)
         }
     }
-}
-
-/// Whether `path` is a COFF object (`.obj`), which inject refuses.
-fn is_coff_object(path: &Path) -> bool {
-    let Ok((_, _, map)) = crate::files::open(path) else { return false };
-    pkgimg::find_section(&map, ".jlji").is_ok_and(|lookup| lookup.image.format == pkgimg::Format::Coff)
 }
 
 /// The total size of the payload files, as far as they can be stat'ed (a
