@@ -134,8 +134,16 @@ impl std::error::Error for SplitError {
 /// an error if no dependency, or more than one, carries a payload.
 pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     let file = MappedFile::open(code).map_err(|source| SplitError::Io { path: code.to_path_buf(), source })?;
+    find_data_library_in(code, file.bytes())
+}
+
+/// [`find_data_library`] for a code cache whose bytes the caller already
+/// holds (a tool that has mapped the file to look at it), so that it is not
+/// opened and mapped again; `code` is its path, from which dependencies are
+/// resolved.
+pub fn find_data_library_in(code: &Path, bytes: &[u8]) -> Result<FoundDataLibrary, SplitError> {
     let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
-    let slice = crate::host_slice(file.bytes()).map_err(format_error)?;
+    let slice = crate::host_slice(bytes).map_err(format_error)?;
     let format = slice.format().map_err(format_error)?;
     let dir = code.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };

@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use pkgimg::split::{find_data_library, FoundDataLibrary, SplitError};
+use pkgimg::split::{find_data_library_in, FoundDataLibrary, SplitError};
 use pkgimg::{DependencyKind, MappedFile};
 
 use crate::json::Json;
@@ -163,14 +163,23 @@ fn report(path: &Path, verify: bool) -> Report {
         skipped: Vec::new(),
         error: None,
     };
-    match dependencies(path) {
+    // Opened once, as every jiscan input is (a FIFO or an empty file is
+    // refused, not waited on), for the listing and the resolution both.
+    let map = match crate::files::map(path) {
+        Ok(map) => map,
+        Err(e) => {
+            report.error = Some(format!("{}: {e}", path.display()));
+            return report;
+        }
+    };
+    match dependencies(&map) {
         Ok(deps) => report.dependencies = deps,
         Err(e) => {
             report.error = Some(format!("{}: {e}", path.display()));
             return report;
         }
     }
-    match find_data_library(path) {
+    match find_data_library_in(path, map.bytes()) {
         Ok(found) => {
             report.skipped = found.skipped.iter().map(|s| (s.name.clone(), s.reason.clone())).collect();
             match data_library_report(&found, verify) {
@@ -187,8 +196,7 @@ fn report(path: &Path, verify: bool) -> Report {
     report
 }
 
-fn dependencies(path: &Path) -> Result<Vec<(DependencyKind, String)>, String> {
-    let file = MappedFile::open(path).map_err(|e| format!("cannot open: {e}"))?;
+fn dependencies(file: &MappedFile) -> Result<Vec<(DependencyKind, String)>, String> {
     let deps = pkgimg::dependencies(file.bytes()).map_err(|e| e.to_string())?;
     deps.map(|d| d.map(|d| (d.kind, String::from_utf8_lossy(d.name).into_owned())).map_err(|e| e.to_string())).collect()
 }

@@ -200,7 +200,7 @@ fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, na
         Err(e) => {
             let (format, image) = identify(slice);
             if let (Error::NoContainer { .. }, None) = (&e, index) {
-                if let Some(record) = split_record(path, slice, verify) {
+                if let Some(record) = split_record(path, map, slice, verify) {
                     return record;
                 }
             }
@@ -214,20 +214,7 @@ fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, na
             return Record { image, kind, ..failed(path, index, format, e) };
         }
     };
-    let frame = payload.frame();
-    let mut info = PayloadInfo {
-        offset: payload.offset(),
-        size: payload.size(),
-        crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
-        crc_ok: None,
-    };
-    let mut error = None;
-    if verify {
-        map.will_read(payload.offset(), payload.size());
-        let result = payload.verify();
-        info.crc_ok = Some(result.is_ok());
-        error = result.err().map(|e| prefixed(path, index, e));
-    }
+    let (info, error) = payload_info(&payload, map, verify, path, index);
     Record {
         path: path.to_owned(),
         slice: index,
@@ -240,12 +227,15 @@ fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, na
     }
 }
 
-/// A thin code cache without a payload of its own: its data library's
-/// payload, if one of its dependencies is a data library (headers only, as
-/// `jiscan deps`); `None` otherwise, and the file is reported as it is.
-fn split_record(path: &Path, slice: &Slice<'_>, verify: bool) -> Option<Record> {
-    let found = pkgimg::split::find_data_library(path).ok()?;
-    let payload = found.payload().ok()?;
+/// What a line says of `payload`, found in `map` (the file at `path`), and
+/// with `verify` whether its CRC-32C holds: the error then names the file.
+fn payload_info(
+    payload: &pkgimg::Payload<'_>,
+    map: &MappedFile,
+    verify: bool,
+    path: &Path,
+    slice: Option<u32>,
+) -> (PayloadInfo, Option<String>) {
     let frame = payload.frame();
     let mut info = PayloadInfo {
         offset: payload.offset(),
@@ -255,11 +245,21 @@ fn split_record(path: &Path, slice: &Slice<'_>, verify: bool) -> Option<Record> 
     };
     let mut error = None;
     if verify {
-        found.file().will_read(payload.offset(), payload.size());
+        map.will_read(payload.offset(), payload.size());
         let result = payload.verify();
         info.crc_ok = Some(result.is_ok());
-        error = result.err().map(|e| prefixed(&found.path, None, e));
+        error = result.err().map(|e| prefixed(path, slice, e));
     }
+    (info, error)
+}
+
+/// A thin code cache without a payload of its own: its data library's
+/// payload, if one of its dependencies is a data library (headers only, as
+/// `jiscan deps`); `None` otherwise, and the file is reported as it is.
+fn split_record(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool) -> Option<Record> {
+    let found = pkgimg::split::find_data_library_in(path, map.bytes()).ok()?;
+    let payload = found.payload().ok()?;
+    let (info, error) = payload_info(&payload, found.file(), verify, &found.path, None);
     let (format, image) = identify(slice);
     Some(Record {
         path: path.to_owned(),
