@@ -4,6 +4,7 @@
 //! loader would, as far as the file and the file system tell, and returns the
 //! one dependency that carries a payload, without loading anything.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -142,40 +143,65 @@ pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
 /// opened and mapped again; `code` is its path, from which dependencies are
 /// resolved.
 pub fn find_data_library_in(code: &Path, bytes: &[u8]) -> Result<FoundDataLibrary, SplitError> {
-    let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
-    let slice = crate::host_slice(bytes).map_err(format_error)?;
-    let format = slice.format().map_err(format_error)?;
-    let dir = code.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-    let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new() };
-    let mut libraries = Vec::new();
-    for dependency in slice.dependencies().map_err(format_error)? {
-        let dependency = dependency.map_err(format_error)?;
-        let name = String::from_utf8_lossy(dependency.name).into_owned();
-        match dependency.kind {
-            DependencyKind::RunPath => search.runpath.extend(name.split(':').map(str::to_owned)),
-            DependencyKind::RPath | DependencyKind::Rpath => search.rpath.extend(name.split(':').map(str::to_owned)),
-            kind if kind.is_library() => libraries.push(name),
-            _ => {}
+    Resolver::default().find_in(code, bytes)
+}
+
+/// Finds the data libraries of many code caches, remembering which
+/// dependency files carry no payload: a library that many code caches
+/// depend on (`libc.so.6` beside them in a system directory) is then opened
+/// once, not once per code cache. What it remembers holds for one pass over
+/// files that do not change meanwhile, such as one `jiscan scan`.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    /// Dependency files already opened that carry no payload, and why.
+    not_data: HashMap<PathBuf, String>,
+}
+
+impl Resolver {
+    /// [`find_data_library_in`], remembering what it learns.
+    pub fn find_in(&mut self, code: &Path, bytes: &[u8]) -> Result<FoundDataLibrary, SplitError> {
+        let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
+        let slice = crate::host_slice(bytes).map_err(format_error)?;
+        let format = slice.format().map_err(format_error)?;
+        let dir = code.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new() };
+        let mut libraries = Vec::new();
+        for dependency in slice.dependencies().map_err(format_error)? {
+            let dependency = dependency.map_err(format_error)?;
+            let name = String::from_utf8_lossy(dependency.name).into_owned();
+            match dependency.kind {
+                DependencyKind::RunPath => search.runpath.extend(name.split(':').map(str::to_owned)),
+                DependencyKind::RPath | DependencyKind::Rpath => {
+                    search.rpath.extend(name.split(':').map(str::to_owned))
+                }
+                kind if kind.is_library() => libraries.push(name),
+                _ => {}
+            }
         }
-    }
-    let (mut found, mut skipped) = (Vec::new(), Vec::new());
-    for name in libraries {
-        match search.resolve(format, &name) {
-            Err(reason) => skipped.push(Skipped { name, reason }),
-            Ok(path) => match carries_payload(&path) {
-                Ok(library) => found.push((name, path, library)),
-                Err(reason) => skipped.push(Skipped { name, reason: format!("{}: {reason}", path.display()) }),
-            },
+        let (mut found, mut skipped) = (Vec::new(), Vec::new());
+        for name in libraries {
+            match search.resolve(format, &name) {
+                Err(reason) => skipped.push(Skipped { name, reason }),
+                Ok(path) => match self.not_data.get(&path).map_or_else(|| carries_payload(&path), |r| Err(r.clone())) {
+                    Ok(library) => found.push((name, path, library)),
+                    Err(reason) => {
+                        let reason = self.not_data.entry(path.clone()).or_insert(reason);
+                        skipped.push(Skipped { name, reason: format!("{}: {reason}", path.display()) });
+                    }
+                },
+            }
         }
-    }
-    match found.len() {
-        0 => Err(SplitError::NoDataLibrary { code: code.to_path_buf(), candidates: skipped }),
-        1 => {
-            let (name, path, file) = found.remove(0);
-            Ok(FoundDataLibrary { path, name, skipped, file })
+        match found.len() {
+            0 => Err(SplitError::NoDataLibrary { code: code.to_path_buf(), candidates: skipped }),
+            1 => {
+                let (name, path, file) = found.remove(0);
+                Ok(FoundDataLibrary { path, name, skipped, file })
+            }
+            _ => {
+                Err(SplitError::Ambiguous { code: code.to_path_buf(), found: found.into_iter().map(|f| f.1).collect() })
+            }
         }
-        _ => Err(SplitError::Ambiguous { code: code.to_path_buf(), found: found.into_iter().map(|f| f.1).collect() }),
     }
 }
 

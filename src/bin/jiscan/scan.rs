@@ -4,6 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use pkgimg::split::Resolver;
 use pkgimg::MappedFile;
 use pkgimg::{Error, Format, Image, Slice};
 
@@ -116,11 +117,14 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
     let mut table = Table::new();
     let mut clean = true;
     let options = WalkOptions { follow: args.follow };
+    // One resolver for the whole walk: a dependency many libraries share is
+    // opened once to learn that it is not a data library.
+    let mut resolver = Resolver::default();
     let stats = files::walk_with(&args.paths, options, &mut |found| {
         let records = match found {
             Found::File(path) => {
                 let named = args.paths.contains(&path);
-                scan_file(&path, args.verify, named)
+                scan_file(&path, args.verify, named, &mut resolver)
             }
             Found::Problem(path, why) => vec![failed(&path, None, None, why)],
         };
@@ -168,7 +172,7 @@ fn failed(path: &Path, slice: Option<u32>, format: Option<Format>, message: impl
 
 /// The records of one file. A file found in a directory (not `named` as a
 /// PATH) that is empty or has no object-file magic is `Kind::Other`.
-fn scan_file(path: &Path, verify: bool, named: bool) -> Vec<Record> {
+fn scan_file(path: &Path, verify: bool, named: bool, resolver: &mut Resolver) -> Vec<Record> {
     let map = match files::open(path) {
         Ok((_, _, map)) => map,
         Err(OpenError::Empty) if !named => return vec![Record { kind: Kind::Other, ..failed(path, None, None, "") }],
@@ -183,7 +187,7 @@ fn scan_file(path: &Path, verify: bool, named: bool) -> Vec<Record> {
     let mut records = Vec::new();
     for (index, slice) in (0u32..).zip(slices) {
         records.push(match slice {
-            Ok(slice) => scan_slice(path, &map, &slice, verify, named),
+            Ok(slice) => scan_slice(path, &map, &slice, verify, named, resolver),
             Err(e) => failed(path, Some(index), Some(Format::MachO), e),
         });
     }
@@ -193,14 +197,21 @@ fn scan_file(path: &Path, verify: bool, named: bool) -> Vec<Record> {
     records
 }
 
-fn scan_slice(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool, named: bool) -> Record {
+fn scan_slice(
+    path: &Path,
+    map: &MappedFile,
+    slice: &Slice<'_>,
+    verify: bool,
+    named: bool,
+    resolver: &mut Resolver,
+) -> Record {
     let index = slice.index();
     let payload = match slice.find_ji_payload() {
         Ok(payload) => payload,
         Err(e) => {
             let (format, image) = identify(slice);
             if let (Error::NoContainer { .. }, None) = (&e, index) {
-                if let Some(record) = split_record(path, map, slice, verify) {
+                if let Some(record) = split_record(path, map, slice, verify, resolver) {
                     return record;
                 }
             }
@@ -256,8 +267,14 @@ fn payload_info(
 /// A thin code cache without a payload of its own: its data library's
 /// payload, if one of its dependencies is a data library (headers only, as
 /// `jiscan deps`); `None` otherwise, and the file is reported as it is.
-fn split_record(path: &Path, map: &MappedFile, slice: &Slice<'_>, verify: bool) -> Option<Record> {
-    let found = pkgimg::split::find_data_library_in(path, map.bytes()).ok()?;
+fn split_record(
+    path: &Path,
+    map: &MappedFile,
+    slice: &Slice<'_>,
+    verify: bool,
+    resolver: &mut Resolver,
+) -> Option<Record> {
+    let found = resolver.find_in(path, map.bytes()).ok()?;
     let payload = found.payload().ok()?;
     let (info, error) = payload_info(&payload, found.file(), verify, &found.path, None);
     let (format, image) = identify(slice);
