@@ -2,8 +2,10 @@
  * pkgimg: locate and verify the payload carried inside an ELF, Mach-O or
  * PE/COFF shared library, from C.
  *
- * The functions read only the bytes you pass (typically an mmap of the file),
- * never allocate, never call back, and are safe to call from any thread.
+ * The functions taking a buffer read only the bytes you pass (typically an
+ * mmap of the file), never allocate, never call back, and are safe to call
+ * from any thread. pkgimg_find_ji_payload_path reads the file itself: it
+ * allocates only the blocks it reads, and frees them before it returns.
  * Locating reads headers only; pkgimg_verify also reads the payload.
  * For a universal (fat) Mach-O file, the slice of the CPU the library was
  * compiled for is used.
@@ -38,6 +40,7 @@ extern "C" {
 #define PKGIMG_E_BAD_NAME          -14  /* section name not expressible in the format */
 #define PKGIMG_E_INTERNAL          -15  /* a bug in pkgimg; please report it */
 #define PKGIMG_E_LENGTH            -16  /* len above PTRDIFF_MAX: no buffer is that long */
+#define PKGIMG_E_IO                -17  /* path: cannot open or read it, or not a regular file; errno says why */
 
 /*
  * Locate the payload in the `len` bytes at `file`. On success returns
@@ -48,6 +51,16 @@ extern "C" {
  * code of what is wrong with the bytes.
  */
 int pkgimg_find_ji_payload(const uint8_t *file, size_t len, uint64_t *offset, uint64_t *size);
+
+/*
+ * Locate the payload of the file at `path` (Unix), with the fewest system
+ * calls: open, fstat, pread of the first 4 KiB, one more pread for headers
+ * or a frame stored elsewhere (rarely two), close. No mapping. Same results
+ * and codes as pkgimg_find_ji_payload on the whole file, plus PKGIMG_E_IO,
+ * with errno set, when the file cannot be opened or read or is not a
+ * regular file. On failure *offset and *size are untouched.
+ */
+int pkgimg_find_ji_payload_path(const char *path, uint64_t *offset, uint64_t *size);
 
 /*
  * Locate the payload and check its CRC-32C against the frame. Returns

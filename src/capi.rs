@@ -41,9 +41,10 @@ const E_CHECKSUM_MISMATCH: i32 = -13;
 const E_BAD_NAME: i32 = -14;
 const E_INTERNAL: i32 = -15;
 const E_LENGTH: i32 = -16;
+const E_IO: i32 = -17;
 
 /// The static message of each code, NUL-terminated for C.
-const MESSAGES: [(i32, &str); 17] = [
+const MESSAGES: [(i32, &str); 18] = [
     (OK, "success\0"),
     (E_NULL, "null pointer argument\0"),
     (E_UNKNOWN_FORMAT, "not an ELF, Mach-O, PE or COFF file\0"),
@@ -61,6 +62,7 @@ const MESSAGES: [(i32, &str); 17] = [
     (E_BAD_NAME, "section name not expressible in this format\0"),
     (E_INTERNAL, "internal error (a bug in pkgimg)\0"),
     (E_LENGTH, "length above PTRDIFF_MAX: no buffer is that long\0"),
+    (E_IO, "the file could not be opened or read, or is not a regular file (see errno)\0"),
 ];
 
 fn code(error: &Error) -> i32 {
@@ -146,6 +148,76 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, off
         Ok(Err(e)) => code(&e),
         Err(_) => E_INTERNAL,
     }
+}
+
+/// Finds the payload of the file at `path` with `pread`, not a mapping; see
+/// `include/pkgimg.h` and [`crate::find_ji_payload_path`].
+///
+/// ```
+/// use pkgimg::capi::pkgimg_find_ji_payload_path;
+/// // corpus/expected.json: payload at 1088, 1000 bytes.
+/// let (mut offset, mut size) = (0u64, 0u64);
+/// let path = c"corpus/elf/x86_64-linux-musl.so";
+/// // SAFETY: a NUL-terminated path; the outputs are locals.
+/// let status = unsafe { pkgimg_find_ji_payload_path(path.as_ptr(), &mut offset, &mut size) };
+/// assert_eq!((status, offset, size), (0, 1088, 1000));
+/// // PKGIMG_E_IO is -17 in include/pkgimg.h, with errno set (ENOENT here).
+/// let status = unsafe { pkgimg_find_ji_payload_path(c"no/such/file".as_ptr(), &mut offset, &mut size) };
+/// assert_eq!((status, std::io::Error::last_os_error().raw_os_error()), (-17, Some(2)));
+/// ```
+///
+/// # Safety
+/// `path` must be null or a NUL-terminated string; `offset` and `size` must
+/// be null or point to writable `uint64_t`s.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn pkgimg_find_ji_payload_path(path: *const c_char, offset: *mut u64, size: *mut u64) -> i32 {
+    use std::os::unix::ffi::OsStrExt;
+    if path.is_null() || offset.is_null() || size.is_null() {
+        return E_NULL;
+    }
+    // SAFETY: non-null, and the caller promises a NUL-terminated string.
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(unsafe { std::ffi::CStr::from_ptr(path) }.to_bytes()));
+    match catch_unwind(|| crate::find_ji_payload_path(path).map(|p| (p.offset(), p.size()))) {
+        Ok(Ok((o, s))) => {
+            // SAFETY: checked non-null above; the caller promises they are writable.
+            unsafe {
+                *offset = o;
+                *size = s;
+            }
+            OK
+        }
+        Ok(Err(crate::LocateError::Format { source, .. })) => code(&source),
+        Ok(Err(crate::LocateError::Io { source, .. })) => {
+            set_errno(source.raw_os_error().unwrap_or(libc::EIO));
+            E_IO
+        }
+        Err(_) => E_INTERNAL,
+    }
+}
+
+/// Sets `errno` for the C caller (the system call that failed set it, but
+/// closing the file and freeing buffers since may have changed it).
+#[cfg(unix)]
+fn set_errno(value: i32) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: the thread's errno location is always valid to write.
+    unsafe {
+        *libc::__errno_location() = value;
+    }
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    // SAFETY: as above.
+    unsafe {
+        *libc::__error() = value;
+    }
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd"
+    )))]
+    let _ = value;
 }
 
 /// Finds the payload and checks its CRC-32C; see `include/pkgimg.h`.

@@ -20,12 +20,13 @@ pub(crate) mod symbols;
 mod testing;
 
 use crate::error::unique;
+use crate::read::Source;
 use crate::read::{Data, Fixed};
 use crate::{Endian, Error, FileRange, Format, Image, Lookup};
 use layout::{section_header, IMAGE_SCN_CNT_UNINITIALIZED_DATA};
 
 #[inline]
-pub(crate) fn find_section(file: Data<'_>, name: &[u8; 8]) -> Result<Lookup, Error> {
+pub(crate) fn find_section<'a, S: Source<'a>>(file: Data<'a, S>, name: &[u8; 8]) -> Result<Lookup, Error> {
     let header = header::parse(file)?;
     let table = header.section_table(file)?;
     // One comparison of the 8-byte Name per header; only a match is read further.

@@ -21,11 +21,11 @@ mod testutil;
 
 use header::Header;
 
-use crate::read::Data;
+use crate::read::{Data, Source};
 use crate::{Error, Image, Lookup};
 
 #[inline]
-pub(crate) fn find_section(image: Data<'_>, name: &[u8]) -> Result<Lookup, Error> {
+pub(crate) fn find_section<'a, S: Source<'a>>(image: Data<'a, S>, name: &[u8]) -> Result<Lookup, Error> {
     let header = Header::parse(image)?;
     // A file without a section header table (e_shoff 0) has no sections to find.
     let Some(table) = header.section_table()? else {

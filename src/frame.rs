@@ -5,7 +5,7 @@
 //! Readers get a decoded frame from [`Payload::frame`](crate::Payload::frame);
 //! writers build one with [`Frame::new`] and [`Frame::to_bytes`].
 
-use crate::read::{Data, Fixed};
+use crate::read::{Data, Fixed, Source};
 use crate::{Error, FileRange};
 
 /// `"\x89JLJI\r\n\x1a"`: a high byte, a name, and the line-ending bytes that
@@ -125,6 +125,26 @@ impl Frame {
     /// bytes, checked to lie inside `image`.
     #[inline]
     pub(crate) fn decode<'a>(image: Data<'a>, container: FileRange) -> Result<(Frame, Data<'a>), Error> {
+        let (frame, start) = Frame::decode_header(image, container)?;
+        Ok((frame, image.table("payload", start, frame.payload_size, 1)?))
+    }
+
+    /// [`Frame::decode`] without reading the payload: the frame, and where
+    /// the payload starts in `image`, checked to lie inside it.
+    #[cfg(feature = "std")]
+    pub(crate) fn decode_range<'a, S: Source<'a>>(
+        image: Data<'a, S>,
+        container: FileRange,
+    ) -> Result<(Frame, u64), Error> {
+        let (frame, start) = Frame::decode_header(image, container)?;
+        image.within("payload", start, frame.payload_size)?;
+        Ok((frame, start))
+    }
+
+    /// The frame's checks (FORMAT.md §4, item 4), and the payload's start
+    /// relative to `image`; the payload's end is the caller's to check.
+    #[inline(always)]
+    fn decode_header<'a, S: Source<'a>>(image: Data<'a, S>, container: FileRange) -> Result<(Frame, u64), Error> {
         let at = image.base.saturating_add(container.offset);
         if container.size < u64::from(SIZE) {
             return Err(Error::NoFrame { offset: at, size: container.size });
@@ -160,6 +180,6 @@ impl Frame {
         let Some(start) = container.offset.checked_add(frame.payload_offset) else {
             return Err(Error::Overflow { what: "payload", offset: at, size: frame.payload_offset, count: 1 });
         };
-        Ok((frame, image.table("payload", start, frame.payload_size, 1)?))
+        Ok((frame, start))
     }
 }

@@ -129,6 +129,8 @@ pub mod inject;
 pub mod ji;
 mod lookup;
 mod macho;
+#[cfg(all(feature = "std", unix))]
+mod path;
 mod payload;
 mod read;
 pub mod record;
@@ -155,6 +157,8 @@ pub use image::{container_name, Endian, FileRange, Format, Image, Lookup};
 #[cfg(all(feature = "std", unix))]
 pub use inject::{inject, inject_in_place, InjectError, InjectOptions, InjectReport};
 use lookup::payload_of;
+#[cfg(all(feature = "std", unix))]
+pub use path::{find_ji_payload_file, find_ji_payload_path, LocateError, Located};
 pub use payload::Payload;
 pub use sections::{Section, SectionKind, Sections};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};

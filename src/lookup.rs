@@ -2,7 +2,7 @@
 //! make the name's key for that format, run the format's navigator, and check
 //! what it reports against the bytes.
 
-use crate::read::Data;
+use crate::read::{Data, Source};
 use crate::{coff, elf, macho, Arch, Error, FileRange, Format, Frame, Lookup, Payload};
 
 /// A section name as one format's headers store it, made once per lookup so
@@ -83,7 +83,7 @@ pub(crate) fn format_of(image: &[u8]) -> Result<Format, Error> {
 /// [`Slice::find_section`] and [`Slice::find_ji_payload`]. The section's range
 /// is relative to the image, and checked to lie inside it.
 #[inline]
-pub(crate) fn navigate(image: Data<'_>, key: &Key<'_>) -> Result<Lookup, Error> {
+pub(crate) fn navigate<'a, S: Source<'a>>(image: Data<'a, S>, key: &Key<'_>) -> Result<Lookup, Error> {
     let lookup = match key {
         Key::Elf(name) => elf::find_section(image, name),
         Key::MachO(names) => macho::find_section(image, names),
@@ -93,7 +93,7 @@ pub(crate) fn navigate(image: Data<'_>, key: &Key<'_>) -> Result<Lookup, Error> 
     let lookup = lookup.map_err(|e| rebase(e, image.base))?;
     // A navigator reports the range as its header says; the bytes must exist.
     if let Some(range) = lookup.section {
-        image.table("container section data", range.offset, range.size, 1)?;
+        image.within("container section data", range.offset, range.size)?;
     }
     Ok(lookup)
 }
@@ -115,7 +115,7 @@ pub(crate) fn payload_of(bytes: &[u8], base: u64, index: Option<u32>) -> Result<
 }
 
 /// `range`, relative to `image`, as an absolute file range.
-pub(crate) fn absolute(image: Data<'_>, range: FileRange) -> FileRange {
+pub(crate) fn absolute<'a, S: Source<'a>>(image: Data<'a, S>, range: FileRange) -> FileRange {
     FileRange { offset: range.offset.saturating_add(image.base), size: range.size }
 }
 

@@ -22,11 +22,14 @@ mod test_tools;
 use self::header::section_range;
 use self::layout::{mach_header, CMDSIZE_READ};
 use crate::error::unique;
-use crate::read::Data;
+use crate::read::{Data, Source};
 use crate::{Error, Image, Lookup};
 
 #[inline]
-pub(crate) fn find_section(file: Data<'_>, names: &[u8; layout::SECTION_NAMES]) -> Result<Lookup, Error> {
+pub(crate) fn find_section<'a, S: Source<'a>>(
+    file: Data<'a, S>,
+    names: &[u8; layout::SECTION_NAMES],
+) -> Result<Lookup, Error> {
     let header = header::parse(file)?;
     let (width, mut found) = (header.width, None);
     for command in header.commands(CMDSIZE_READ) {

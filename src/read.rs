@@ -5,31 +5,120 @@
 //! so a hostile header can produce an error but never a panic or a read
 //! outside the file.
 
+use core::cell::Cell;
+
 use crate::{Endian, Error};
 
 /// A view of `bytes`, which start at absolute file offset `base`.
 ///
 /// `what` names the view in error messages ("the file", "the slice", or a
 /// structure such as "ELF section header").
+///
+/// A view of a whole image normally holds all of its bytes (`S` is
+/// [`Whole`], which takes no space). For a lookup from a path (`S` is
+/// `&Far`) it holds only the image's first block: every access outside
+/// `bytes` is served from a window read since, or recorded as missing. The
+/// walks that take a whole image are generic over `S`; every sub-view is
+/// whole, so a walk that iterates a table's bytes never sees part of one.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Data<'a> {
+pub(crate) struct Data<'a, S = Whole> {
     pub bytes: &'a [u8],
     pub base: u64,
     pub what: &'static str,
     pub endian: Endian,
+    pub source: S,
+}
+
+/// Where a view's bytes outside `bytes` come from: nowhere ([`Whole`]: the
+/// view holds all of them), or the windows of a [`Far`].
+pub(crate) trait Source<'a>: Copy + core::fmt::Debug {
+    /// The windows, if any: `None` is a constant for [`Whole`], so the
+    /// walks over bytes in memory compile as if this did not exist.
+    fn far(self) -> Option<&'a Far<'a>>;
+}
+
+/// A view that holds all of its bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Whole;
+
+impl<'a> Source<'a> for Whole {
+    #[inline(always)]
+    fn far(self) -> Option<&'a Far<'a>> {
+        None
+    }
+}
+
+impl<'a> Source<'a> for &'a Far<'a> {
+    #[inline(always)]
+    fn far(self) -> Option<&'a Far<'a>> {
+        Some(self)
+    }
+}
+
+/// The parts of a file read so far by a lookup from a path (pread, not
+/// mmap): the windows, each at its absolute offset, and the length of the
+/// image they belong to. An access that no window covers is recorded in
+/// `missing` (the first only) and fails; the caller reads that range and runs
+/// the lookup again, so the walks themselves stay the ones that run on bytes
+/// in memory.
+#[derive(Debug)]
+pub(crate) struct Far<'a> {
+    /// The image's length: what the whole-image view's bounds are checked against.
+    pub len: u64,
+    /// `(absolute offset, bytes)`, in the order they were read.
+    pub windows: &'a [(u64, &'a [u8])],
+    /// The first `(absolute offset, length)` asked for and not in a window.
+    pub missing: Cell<Option<(u64, u64)>>,
 }
 
 impl<'a> Data<'a> {
     pub fn new(bytes: &'a [u8], base: u64, what: &'static str) -> Self {
-        Data { bytes, base, what, endian: Endian::Little }
+        Data { bytes, base, what, endian: Endian::Little, source: Whole }
     }
+}
 
+impl<'a> Data<'a, &'a Far<'a>> {
+    /// The view of an image of `far.len` bytes at `base` of which `first`
+    /// (its first bytes, possibly all of them) and `far`'s windows are read.
+    #[cfg(feature = "std")]
+    pub fn partial(first: &'a [u8], base: u64, what: &'static str, far: &'a Far<'a>) -> Self {
+        Data { bytes: first, base, what, endian: Endian::Little, source: far }
+    }
+}
+
+impl<'a, S: Source<'a>> Data<'a, S> {
     pub fn with_endian(self, endian: Endian) -> Self {
         Data { endian, ..self }
     }
 
+    /// The view's length: for a partially read image, the image's, not what was read.
+    #[inline(always)]
     pub fn len(&self) -> u64 {
-        self.bytes.len() as u64
+        match self.source.far() {
+            Some(far) => far.len,
+            None => self.bytes.len() as u64,
+        }
+    }
+
+    /// Checks that `size` bytes at `offset` lie inside the view, without
+    /// reading them: for a range a lookup reports but does not read (the
+    /// container, the payload).
+    #[inline(always)]
+    pub fn within(&self, what: &'static str, offset: u64, size: u64) -> Result<(), Error> {
+        // For a whole view, the same check as `table` (which measures a few
+        // instructions cheaper per lookup than comparing with the length).
+        if self.source.far().is_none() {
+            return self.table(what, offset, size, 1).map(|_| ());
+        }
+        let range = offset.checked_add(size).and_then(|end| {
+            let (start, end) = (usize::try_from(offset).ok()?, usize::try_from(end).ok()?);
+            self.bytes.get(start..end)
+        });
+        match range {
+            Some(_) => Ok(()),
+            None if self.source.far().is_none() => Err(truncated(what, offset, size, 1, self.scope())),
+            None => far_within(self.far(), what, offset, size),
+        }
     }
 
     /// The sub-view of `count` entries of `size` bytes each at `offset` in this
@@ -41,18 +130,36 @@ impl<'a> Data<'a> {
             self.bytes.get(start..end)
         });
         match range {
-            Some(bytes) => Ok(Data { bytes, base: self.base.saturating_add(offset), what, endian: self.endian }),
-            None => Err(truncated(what, offset, size, count, (self.what, self.base, self.len()))),
+            Some(bytes) => {
+                Ok(Data { bytes, base: self.base.saturating_add(offset), what, endian: self.endian, source: Whole })
+            }
+            None if self.source.far().is_none() => Err(truncated(what, offset, size, count, self.scope())),
+            None => far_table(self.far(), what, offset, size, count, self.endian),
         }
     }
 
+    /// The view's name, base and length, for an error.
+    #[inline(always)]
+    fn scope(&self) -> (&'static str, u64, u64) {
+        (self.what, self.base, self.bytes.len() as u64)
+    }
+
+    /// What a read outside `bytes` gets: a window of a partially read
+    /// image, or an error. Its arguments are plain values, like
+    /// [`truncated`]'s, so that the fast paths of the callers need not put
+    /// the view in memory to pass it.
+    #[inline(always)]
+    fn far(&self) -> Outside<'a> {
+        Outside { far: self.source.far(), scope: self.what, base: self.base, len: self.bytes.len() as u64 }
+    }
     /// The `N` bytes at `offset`, as a [`Fixed`] structure named `what`.
     #[inline(always)]
     pub fn fixed<const N: usize>(&self, what: &'static str, offset: u64) -> Result<Fixed<'a, N>, Error> {
         let bytes = usize::try_from(offset).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
         match bytes {
             Some(bytes) => Ok(Fixed { bytes, endian: self.endian }),
-            None => Err(truncated(what, offset, N as u64, 1, (self.what, self.base, self.len()))),
+            None if self.source.far().is_none() => Err(truncated(what, offset, N as u64, 1, self.scope())),
+            None => far_fixed(self.far(), what, offset, self.endian),
         }
     }
 
@@ -76,6 +183,7 @@ impl<'a> Data<'a> {
             base: base.saturating_add(i.saturating_mul(size)),
             what,
             endian,
+            source: Whole,
         })
     }
 
@@ -94,7 +202,7 @@ impl<'a> Data<'a> {
             let at = base;
             (rest, base) = (tail, base.saturating_add(size));
             if matches(bytes) {
-                return Some(Data { bytes, base: at, what, endian });
+                return Some(Data { bytes, base: at, what, endian, source: Whole });
             }
         })
     }
@@ -104,7 +212,8 @@ impl<'a> Data<'a> {
         let field = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<N>());
         match field {
             Some(field) => Ok(*field),
-            None => Err(truncated(self.what, at, N as u64, 1, (self.what, self.base, self.len()))),
+            None if self.source.far().is_none() => Err(truncated(self.what, at, N as u64, 1, self.scope())),
+            None => far_fixed::<N>(self.far(), self.what, at, self.endian).map(|f| *f.bytes),
         }
     }
 
@@ -113,8 +222,10 @@ impl<'a> Data<'a> {
     #[inline(always)]
     pub fn u32_pair(&self, what: &'static str, at: u64) -> Result<[u32; 2], Error> {
         let both = usize::try_from(at).ok().and_then(|at| self.bytes.get(at..)?.first_chunk::<8>());
-        let Some(&both) = both else {
-            return Err(truncated(what, at, 8, 1, (self.what, self.base, self.len())));
+        let both = match both {
+            Some(&both) => both,
+            None if self.source.far().is_none() => return Err(truncated(what, at, 8, 1, self.scope())),
+            None => *far_fixed::<8>(self.far(), what, at, self.endian)?.bytes,
         };
         // In either byte order, the first field is the one at `at`.
         let v = self.endian.u64(both);
@@ -186,6 +297,88 @@ impl<'a> Data<'a> {
             Some(padded) => self.name_is(at, &padded),
             None => Ok(false),
         }
+    }
+}
+
+/// A view's identity for a read outside its bytes: see [`Data::far`].
+#[derive(Clone, Copy)]
+struct Outside<'a> {
+    far: Option<&'a Far<'a>>,
+    scope: &'static str,
+    base: u64,
+    /// The bytes the view holds.
+    len: u64,
+}
+
+impl Outside<'_> {
+    /// The view's name, base and length for an error: the image's length
+    /// for a partially read image.
+    fn scope(&self) -> (&'static str, u64, u64) {
+        (self.scope, self.base, self.far.map_or(self.len, |far| far.len))
+    }
+}
+
+/// [`Data::table`] for a range outside the view's bytes: from a window of a
+/// partially read image, or an error (recording the range as missing if it
+/// lies inside the image).
+#[cold]
+#[inline(never)]
+fn far_table<'a>(
+    view: Outside<'a>,
+    what: &'static str,
+    offset: u64,
+    size: u64,
+    count: u64,
+    endian: Endian,
+) -> Result<Data<'a>, Error> {
+    let scope = view.scope();
+    let (Some(far), Some(len)) = (view.far, size.checked_mul(count)) else {
+        return Err(truncated(what, offset, size, count, scope));
+    };
+    match offset.checked_add(len) {
+        Some(end) if end <= far.len => {}
+        _ => return Err(truncated(what, offset, size, count, scope)),
+    }
+    let start = view.base.saturating_add(offset);
+    let found = far.windows.iter().find_map(|&(at, bytes)| {
+        let from = usize::try_from(start.checked_sub(at)?).ok()?;
+        bytes.get(from..from.checked_add(usize::try_from(len).ok()?)?)
+    });
+    match found {
+        Some(bytes) => Ok(Data { bytes, base: start, what, endian, source: Whole }),
+        None => {
+            if far.missing.get().is_none() {
+                far.missing.set(Some((start, len)));
+            }
+            Err(truncated(what, offset, size, count, scope))
+        }
+    }
+}
+
+/// [`far_table`] for a fixed-size structure.
+#[cold]
+#[inline(never)]
+fn far_fixed<'a, const N: usize>(
+    view: Outside<'a>,
+    what: &'static str,
+    offset: u64,
+    endian: Endian,
+) -> Result<Fixed<'a, N>, Error> {
+    let data = far_table(view, what, offset, N as u64, 1, endian)?;
+    match data.bytes.first_chunk::<N>() {
+        Some(bytes) => Ok(Fixed { bytes, endian }),
+        None => Err(truncated(what, offset, N as u64, 1, view.scope())),
+    }
+}
+
+/// [`Data::within`] for a range outside the view's bytes: inside a partially
+/// read image is enough, since nothing is read.
+#[cold]
+#[inline(never)]
+fn far_within(view: Outside<'_>, what: &'static str, offset: u64, size: u64) -> Result<(), Error> {
+    match (view.far, offset.checked_add(size)) {
+        (Some(far), Some(end)) if end <= far.len => Ok(()),
+        _ => Err(truncated(what, offset, size, 1, view.scope())),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::lookup::{absolute, format_of, navigate, payload_of, Key};
 use crate::read::Data;
-use crate::{macho, Arch, Error, FileRange, Lookup, Payload, MAX_LISTED_SLICES};
+use crate::{macho, Arch, Error, FileRange, Lookup, Payload};
 
 /// One image of a file: the whole file, or one slice of a universal Mach-O.
 /// Made by [`slices`] and [`host_slice`]; see [`slices`] for an example.
@@ -218,15 +218,7 @@ pub fn host_slice(file: &[u8]) -> Result<Slice<'_>, Error> {
         return Ok(Slice { image: file, index: None, arch: None });
     }
     let table = macho::fat::table(file)?;
-    let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
-    for index in 0..table.count {
-        let (arch, image) = table.slice(file, index)?;
-        if arch == Arch::HOST {
-            return Ok(Slice { image, index: Some(index), arch: Some(arch) });
-        }
-        if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
-            *slot = arch;
-        }
-    }
-    Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: table.count })
+    let (index, arch, range) = table.host(file)?;
+    let image = file.table("Mach-O universal slice", range.offset, range.size, 1)?;
+    Ok(Slice { image: Data { what: "the slice", ..image }, index: Some(index), arch: Some(arch) })
 }

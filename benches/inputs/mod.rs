@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 /// Where prepared inputs are cached between runs.
 pub fn dir() -> PathBuf {
@@ -97,4 +98,49 @@ fn rustc_driver() -> Option<PathBuf> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("librustc_driver")))
+}
+
+/// Rounds of [`interleaved`]: odd, so the median is one of them.
+pub const ROUNDS: usize = 101;
+
+/// The readers measured round-robin, batch after batch, so that all see the
+/// same machine: on a shared machine the CPU's speed drifts over seconds,
+/// which criterion's one-benchmark-after-another order turns into noise in
+/// the ratios. Returns each reader's median time per call, in nanoseconds.
+pub fn interleaved(readers: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    // Batches of about 200 µs, from a probe of 10 calls after a first one.
+    let batches: Vec<u32> = readers
+        .iter_mut()
+        .map(|reader| {
+            reader();
+            let start = Instant::now();
+            (0..10).for_each(|_| reader());
+            let per_call = (start.elapsed().as_nanos() / 10).max(1);
+            u32::try_from(200_000 / per_call).unwrap_or(u32::MAX).clamp(1, 100_000)
+        })
+        .collect();
+    let mut times = vec![Vec::with_capacity(ROUNDS); readers.len()];
+    for _ in 0..ROUNDS {
+        for ((reader, &batch), times) in readers.iter_mut().zip(&batches).zip(&mut times) {
+            let start = Instant::now();
+            (0..batch).for_each(|_| reader());
+            times.push(start.elapsed().as_nanos() as f64 / f64::from(batch));
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            t[ROUNDS / 2]
+        })
+        .collect()
+}
+
+/// A time per call, in the unit that reads best.
+pub fn ns(t: f64) -> String {
+    match t {
+        t if t >= 1e6 => format!("{:.2} ms", t / 1e6),
+        t if t >= 1e3 => format!("{:.2} µs", t / 1e3),
+        t => format!("{t:.0} ns"),
+    }
 }

@@ -9,6 +9,7 @@ use super::layout::{
     data_directory, file_header, optional_header, section_header, DOS_MAGIC, E_LFANEW, IMAGE_NT_OPTIONAL_HDR32_MAGIC,
     IMAGE_NT_OPTIONAL_HDR64_MAGIC, PE_SIGNATURE,
 };
+use crate::read::Source;
 use crate::read::{Data, Fixed};
 use crate::{Arch, Endian, Error, Format, Image};
 
@@ -35,7 +36,7 @@ pub(crate) struct Header {
 /// Reads the headers up to the optional header's `Magic`; the section table
 /// is not touched, so a broken one does not hide what the file is.
 #[inline(always)]
-pub(crate) fn parse(image: Data<'_>) -> Result<Header, Error> {
+pub(crate) fn parse<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Header, Error> {
     // Every PE/COFF field is little-endian.
     let image = image.with_endian(Endian::Little);
     let (format, file_header_at) = if image.bytes.starts_with(&DOS_MAGIC) {
@@ -88,7 +89,7 @@ impl Header {
 
     /// The section table, checked to lie in `image` (the view [`parse`] read).
     #[inline(always)]
-    pub(crate) fn section_table<'a>(&self, image: Data<'a>) -> Result<Data<'a>, Error> {
+    pub(crate) fn section_table<'a, S: Source<'a>>(&self, image: Data<'a, S>) -> Result<Data<'a>, Error> {
         let (image, count) = (image.with_endian(Endian::Little), u64::from(self.number_of_sections));
         image.table("COFF section table", self.section_table_at, section_header::SIZE, count)
     }

@@ -16,18 +16,19 @@ use super::layout::{
 use super::layout::{PN_XNUM, SHN_UNDEF};
 use crate::error::unique;
 use crate::read::{first_u32, Data};
+use crate::read::{Source, Whole};
 use crate::{Arch, Endian, Error, FileRange, Format, Image};
 
 /// An ELF file's identity and its ELF header, read once.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Header<'a> {
+pub(crate) struct Header<'a, S = Whole> {
     /// What the image is, from `e_ident` and `e_machine`.
     pub image: Image,
     /// ELFCLASS64. (A bool, not a `&Class`: each use selects between two
     /// constants, which folds, where a pointer kept in a struct is loaded.)
     pub wide: bool,
     /// The whole image, read in its byte order.
-    pub file: Data<'a>,
+    pub file: Data<'a, S>,
     /// The ELF header (`Elf32_Ehdr` / `Elf64_Ehdr`), checked to lie in the file.
     pub fields: Data<'a>,
 }
@@ -35,7 +36,7 @@ pub(crate) struct Header<'a> {
 /// The section header table, with the count and the name table's index that
 /// "Extended Section Numbering" moves into section 0 resolved.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct SectionTable<'a> {
+pub(crate) struct SectionTable<'a, S = Whole> {
     /// `count` headers of `entsize` bytes at `e_shoff`, checked to lie in the file.
     pub headers: Data<'a>,
     /// `e_shentsize`, at least the class's header size.
@@ -46,7 +47,7 @@ pub(crate) struct SectionTable<'a> {
     pub names_index: u64,
     /// ELFCLASS64.
     pub wide: bool,
-    file: Data<'a>,
+    file: Data<'a, S>,
 }
 
 /// What the readers take from one section header.
@@ -60,10 +61,10 @@ pub(crate) struct SectionFields {
     pub range: FileRange,
 }
 
-impl<'a> Header<'a> {
+impl<'a, S: Source<'a>> Header<'a, S> {
     /// Reads `e_ident` and the ELF header of `image`; nothing past them.
     #[inline(always)]
-    pub(crate) fn parse(image: Data<'a>) -> Result<Header<'a>, Error> {
+    pub(crate) fn parse(image: Data<'a, S>) -> Result<Header<'a, S>, Error> {
         let ident = image.table("ELF identification", 0, EI_NIDENT, 1)?;
         let wide = match ident.u8(EI_CLASS)? {
             ELFCLASS32 => false,
@@ -92,7 +93,7 @@ impl<'a> Header<'a> {
     /// The section header table, or `None` if `e_shoff` is 0 (the file has
     /// none). Its bounds are checked here, before any entry is read.
     #[inline(always)]
-    pub(crate) fn section_table(&self) -> Result<Option<SectionTable<'a>>, Error> {
+    pub(crate) fn section_table(&self) -> Result<Option<SectionTable<'a, S>>, Error> {
         let (class, wide) = (self.class(), self.wide);
         let at = &class.file;
         let shoff = self.fields.word(at.e_shoff, wide)?;
@@ -120,12 +121,12 @@ impl<'a> Header<'a> {
     }
 }
 
-impl<'a> SectionTable<'a> {
+impl<'a, S: Source<'a>> SectionTable<'a, S> {
     /// An empty table for a file without one, whose name table index is
     /// `e_shstrndx` as the header gives it (nonzero only in a broken file,
     /// which then fails when the name table is read).
     #[cfg(feature = "std")]
-    pub(crate) fn empty(header: &Header<'a>) -> Result<SectionTable<'a>, Error> {
+    pub(crate) fn empty(header: &Header<'a, S>) -> Result<SectionTable<'a, S>, Error> {
         let (class, wide, file) = (header.class(), header.wide, header.file);
         let names_index = u64::from(header.fields.u16(class.file.e_shstrndx)?);
         let headers = file.table("ELF section header table", 0, class.section.size, 0)?;

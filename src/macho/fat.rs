@@ -2,8 +2,8 @@
 //! thin Mach-O image at its own file offset (`<mach-o/fat.h>`).
 
 use super::layout::{fat_header, FatArch, FAT_ARCH, FAT_ARCH_64, FAT_MAGIC, FAT_MAGIC_64};
-use crate::read::Data;
-use crate::{Arch, Endian, Error};
+use crate::read::{Data, Source};
+use crate::{Arch, Endian, Error, FileRange, MAX_LISTED_SLICES};
 
 /// The validated `fat_arch` table of a universal file.
 #[derive(Clone, Copy, Debug)]
@@ -22,7 +22,7 @@ pub(crate) fn is_fat(file: &[u8]) -> bool {
 /// The slice table, with its size checked against the file before any entry
 /// is read.
 #[inline]
-pub(crate) fn table(file: Data<'_>) -> Result<Table<'_>, Error> {
+pub(crate) fn table<'a, S: Source<'a>>(file: Data<'a, S>) -> Result<Table<'a>, Error> {
     let file = file.with_endian(Endian::Big);
     let wide = file.fixed::<4>("Mach-O universal header", fat_header::MAGIC)?.u32(0) == FAT_MAGIC_64;
     let count = file.u32(fat_header::NFAT_ARCH)?;
@@ -55,15 +55,42 @@ pub(crate) struct Entry {
 }
 
 impl<'a> Table<'a> {
-    /// Slice `index`: its architecture and its file range, checked against the
-    /// file.
+    /// Slice `index`: its architecture and its bytes, checked against the file.
     #[inline]
     pub fn slice(&self, file: Data<'a>, index: u32) -> Result<(Arch, Data<'a>), Error> {
+        let (arch, range) = self.range(file, index)?;
+        let bytes = file.table("Mach-O universal slice", range.offset, range.size, 1)?;
+        Ok((arch, Data { what: "the slice", ..bytes }))
+    }
+
+    /// Slice `index`: its architecture and its file range, checked against
+    /// the file (which need not be read: a lookup from a path reads only
+    /// the host slice's headers).
+    #[inline]
+    pub fn range<S: Source<'a>>(&self, file: Data<'a, S>, index: u32) -> Result<(Arch, FileRange), Error> {
         let layout = layout(self.wide);
         let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
-        let (offset, length) = (entry.word(layout.offset, layout.wide)?, entry.word(layout.size, layout.wide)?);
-        let bytes = file.table("Mach-O universal slice", offset, length, 1)?;
-        Ok((Arch::from_macho(entry.u32(layout.cputype)?), Data { what: "the slice", ..bytes }))
+        let (offset, size) = (entry.word(layout.offset, layout.wide)?, entry.word(layout.size, layout.wide)?);
+        file.within("Mach-O universal slice", offset, size)?;
+        Ok((Arch::from_macho(entry.u32(layout.cputype)?), FileRange { offset, size }))
+    }
+
+    /// The slice a loader on this CPU would pick ([`Arch::HOST`]): its
+    /// index, architecture and range. The slices before it are checked as
+    /// they are passed, so a damaged entry is reported, not skipped.
+    #[inline]
+    pub fn host<S: Source<'a>>(&self, file: Data<'a, S>) -> Result<(u32, Arch, FileRange), Error> {
+        let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
+        for index in 0..self.count {
+            let (arch, range) = self.range(file, index)?;
+            if arch == Arch::HOST {
+                return Ok((index, arch, range));
+            }
+            if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
+                *slot = arch;
+            }
+        }
+        Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
     }
 
     /// `fat_arch` or `fat_arch_64`.

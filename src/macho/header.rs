@@ -4,14 +4,14 @@
 
 use super::layout::{load_command, mach_header, CmdsizeRule, Width, MH_CIGAM, MH_CIGAM_64, MH_MAGIC, MH_MAGIC_64};
 use super::layout::{WIDTH_32, WIDTH_64};
-use crate::read::Data;
+use crate::read::{Data, Source};
 use crate::{Arch, Endian, Error, FileRange, Format, Image};
 
 /// The byte order and width the magic announces. The magic read as a
 /// little-endian `u32` is `MH_MAGIC*` in a little-endian image and its byte
 /// swap `MH_CIGAM*` in a big-endian one.
 #[inline(always)]
-pub(crate) fn magic(image: Data<'_>) -> Result<(Endian, Width), Error> {
+pub(crate) fn magic<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<(Endian, Width), Error> {
     let magic = image.fixed::<4>("Mach-O header", mach_header::MAGIC)?;
     match Endian::Little.u32(*magic.bytes) {
         MH_MAGIC => Ok((Endian::Little, WIDTH_32)),
@@ -43,7 +43,7 @@ pub(crate) struct Header<'a> {
 /// Reads the header of the thin image `image` (absolute offsets from
 /// `image.base`, as every error reports them).
 #[inline(always)]
-pub(crate) fn parse(image: Data<'_>) -> Result<Header<'_>, Error> {
+pub(crate) fn parse<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Header<'a>, Error> {
     let (endian, width) = magic(image)?;
     let file = image.with_endian(endian);
     let fields = file.table("Mach-O header", 0, width.header_len, 1)?;

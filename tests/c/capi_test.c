@@ -1,8 +1,10 @@
 /*
  * The C interface from C: mmap each file named in a manifest and compare
- * pkgimg_find_ji_payload / pkgimg_verify with the expected results.
+ * pkgimg_find_ji_payload / pkgimg_verify with the expected results, and
+ * pkgimg_find_ji_payload_path, which reads the file itself, with the same.
  * Manifest lines: path TAB find_code TAB offset TAB size TAB verify_code.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,6 +67,10 @@ int main(int argc, char **argv) {
             check(offset == 0xdeadbeef && size == 0xdeadbeef, "outputs untouched on error", path);
         }
         check(pkgimg_verify(map, (size_t)st.st_size) == verify_code, "verify code", path);
+        uint64_t path_offset = 0xdeadbeef, path_size = 0xdeadbeef;
+        int path_rc = pkgimg_find_ji_payload_path(path, &path_offset, &path_size);
+        check(path_rc == find_code, "path: find code", path);
+        check(path_offset == offset && path_size == size, "path: offset and size as from the bytes", path);
         check(strlen(pkgimg_strerror(rc)) > 0, "strerror", path);
         munmap((void *)map, (size_t)st.st_size);
     }
@@ -82,6 +88,12 @@ int main(int argc, char **argv) {
     check(pkgimg_verify(&byte, SIZE_MAX) == PKGIMG_E_LENGTH, "verify len beyond isize", "-");
     check(pkgimg_find_ji_payload(&byte, 1, &o, &s) == PKGIMG_E_UNKNOWN_FORMAT, "one byte", "-");
     check(strcmp(pkgimg_strerror(12345), "unknown pkgimg status code") == 0, "unknown code", "-");
+    check(pkgimg_find_ji_payload_path(NULL, &o, &s) == PKGIMG_E_NULL, "path: null path", "-");
+    check(pkgimg_find_ji_payload_path("/", NULL, &s) == PKGIMG_E_NULL, "path: null offset", "-");
+    errno = 0;
+    check(pkgimg_find_ji_payload_path("/nonexistent/pkgimg", &o, &s) == PKGIMG_E_IO && errno == ENOENT,
+          "path: a missing file is PKGIMG_E_IO with errno ENOENT", "-");
+    check(pkgimg_find_ji_payload_path("/", &o, &s) == PKGIMG_E_IO, "path: a directory is PKGIMG_E_IO", "-");
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -1,0 +1,352 @@
+//! Locating a payload from a path with the fewest system calls: open, fstat,
+//! one `pread` of the first block, one more for each structure outside the
+//! blocks read so far (usually none, or the header table and frame of an
+//! injected library in one), close. No mapping: `mmap` and `munmap` cost more
+//! than the lookup on a small library (BENCHMARKS.md §2).
+//!
+//! The walks are the navigators that run on bytes in memory, given a view
+//! that holds only what has been read ([`Far`]): an access outside it records
+//! the range and fails, the range is read, and the lookup runs again from the
+//! start. A lookup costs well under a microsecond, a read several, so running
+//! it two or three times is the cheap way to read no more than it needs.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::lookup::{absolute, format_of, navigate, Key};
+use crate::read::{Data, Far};
+use crate::{macho, Error, FileRange, Frame, Image};
+
+/// The unit every read is rounded to: a page, so that a cold read costs the
+/// same disk request as a fault on a mapping.
+const BLOCK: u64 = 4096;
+/// A file this small is read whole, in the first read: a `pread` of 64 KiB
+/// from the page cache costs about 30 ns more than one of 4 KiB, a second
+/// `pread` several hundred, and every library of the corpus under 64 KiB
+/// then needs no other read. A larger file's first read is one block, so
+/// that a lookup never reads much of a large payload.
+const SMALL: u64 = 64 << 10;
+/// Buffers larger than this are not kept for the next lookup.
+const KEEP: usize = 1 << 20;
+/// How far before a missing structure a read starts: the structure read just
+/// before the one missing usually lies there (an ELF section name table just
+/// before the section header table that `inject` writes after it).
+const LOOK_BEHIND: u64 = 1024;
+/// The reads a lookup may make after the first block: the ELF walk needs at
+/// most three structures (section headers, their names, the frame), a
+/// universal file one more (the slice's header).
+const MAX_READS: usize = 6;
+/// The largest structure read: a header table larger than this is refused
+/// rather than read into memory (`MappedFile` and [`crate::find_ji_payload`]
+/// take any size).
+const MAX_READ: u64 = 1 << 30;
+
+/// A payload located from a path: where it is, and its frame. The bytes are
+/// not read; map the file ([`crate::MappedFile`]) or read the range to use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Located {
+    offset: u64,
+    frame: Frame,
+    container: FileRange,
+    image: Image,
+    slice: Option<u32>,
+}
+
+impl Located {
+    /// Absolute file offset of the payload's first byte.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The payload's length in bytes.
+    pub fn size(&self) -> u64 {
+        self.frame.payload_size
+    }
+
+    /// The payload's file range.
+    pub fn range(&self) -> FileRange {
+        FileRange { offset: self.offset, size: self.frame.payload_size }
+    }
+
+    /// The decoded frame.
+    pub fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
+    /// The container section's file range (absolute).
+    pub fn container(&self) -> FileRange {
+        self.container
+    }
+
+    /// The image that holds the payload.
+    pub fn image(&self) -> Image {
+        self.image
+    }
+
+    /// For a universal file, the index of the slice that holds the payload.
+    pub fn slice(&self) -> Option<u32> {
+        self.slice
+    }
+}
+
+/// Why [`find_ji_payload_path`] found no payload. Both variants name the file.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LocateError {
+    /// The file could not be opened or read, or is not a regular file.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// The file was read, and has no payload or malformed headers.
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where, as [`crate::find_ji_payload`] reports it.
+        source: Error,
+    },
+}
+
+impl fmt::Display for LocateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocateError::Io { path, source } => write!(f, "{}: cannot read: {source}", path.display()),
+            LocateError::Format { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for LocateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LocateError::Io { source, .. } => Some(source),
+            LocateError::Format { source, .. } => Some(source),
+        }
+    }
+}
+
+/// What went wrong inside, before the path is attached.
+enum Failure {
+    Io(io::Error),
+    Format(Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        Failure::Io(e)
+    }
+}
+
+/// Finds the payload of the file at `path` as [`crate::find_ji_payload`]
+/// does (for a universal file, in the host's slice), reading only the blocks
+/// that hold its headers and frame: for most libraries the first 4 KiB, plus
+/// one read for a header table stored elsewhere.
+///
+/// ```
+/// // corpus/expected.json: `elf/x86_64-linux-musl.so` has its payload at 1088, 1000 bytes.
+/// let found = pkgimg::find_ji_payload_path("corpus/elf/x86_64-linux-musl.so")?;
+/// assert_eq!((found.offset(), found.size()), (1088, 1000));
+///
+/// // The errors name the file.
+/// let error = pkgimg::find_ji_payload_path("corpus/nopayload/x86_64-linux-musl.so").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "corpus/nopayload/x86_64-linux-musl.so: no payload: this ELF x86_64 image has no .jlji container"
+/// );
+/// # Ok::<(), pkgimg::LocateError>(())
+/// ```
+pub fn find_ji_payload_path(path: impl AsRef<Path>) -> Result<Located, LocateError> {
+    let path = path.as_ref();
+    let located = File::open(path).map_err(Failure::Io).and_then(|file| locate(&file));
+    located.map_err(|failure| named(failure, path))
+}
+
+/// [`find_ji_payload_path`] for a file the caller has opened (with
+/// `O_NONBLOCK`, say, so that a FIFO cannot block it); `path` names it in errors.
+pub fn find_ji_payload_file(file: &File, path: &Path) -> Result<Located, LocateError> {
+    locate(file).map_err(|failure| named(failure, path))
+}
+
+#[cold]
+fn named(failure: Failure, path: &Path) -> LocateError {
+    let path = path.to_path_buf();
+    match failure {
+        Failure::Io(source) => LocateError::Io { path, source },
+        Failure::Format(source) => LocateError::Format { path, source },
+    }
+}
+
+/// The lookup, run again after each read until it needs nothing more.
+fn locate(file: &File) -> Result<Located, Failure> {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Failure::Io(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")));
+    }
+    let len = meta.len();
+    let mut reads = Reads::take();
+    let result = lookup(file, len, &mut reads);
+    reads.give_back();
+    result
+}
+
+fn lookup(file: &File, len: u64, reads: &mut Reads) -> Result<Located, Failure> {
+    reads.read(file, 0, if len <= SMALL { len } else { BLOCK })?;
+    loop {
+        let windows: Vec<(u64, &[u8])> = reads.windows().collect();
+        let (result, missing) = attempt(&windows, len);
+        match missing {
+            Some((at, size)) if reads.count() <= MAX_READS => {
+                let (start, end) = span(at, size, len);
+                if end.saturating_sub(start) > MAX_READ {
+                    let message = format!("a header structure of {size} bytes at {at:#x} is too large to read");
+                    return Err(Failure::Io(io::Error::new(io::ErrorKind::InvalidData, message)));
+                }
+                reads.read(file, start, end.saturating_sub(start))?;
+            }
+            // Everything the lookup asked for was read: its answer stands.
+            // (After MAX_READS it fails with the error the missing range caused.)
+            _ => return result.map_err(Failure::Format),
+        }
+    }
+}
+
+thread_local! {
+    /// Buffers of earlier lookups on this thread, kept so that the next one
+    /// neither allocates nor zeroes the blocks it reads into.
+    static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The blocks read by one lookup: `(offset, buffer, bytes read)`.
+struct Reads {
+    blocks: Vec<(u64, Vec<u8>, usize)>,
+    spare: Vec<Vec<u8>>,
+}
+
+impl Reads {
+    fn take() -> Reads {
+        let spare = SPARE.with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default());
+        Reads { blocks: Vec::with_capacity(MAX_READS.saturating_add(1)), spare }
+    }
+
+    fn give_back(self) {
+        let Reads { blocks, mut spare } = self;
+        spare.extend(blocks.into_iter().map(|(_, buffer, _)| buffer).filter(|b| b.len() <= KEEP));
+        let _ = SPARE.with(|s| s.try_borrow_mut().map(|mut s| *s = spare));
+    }
+
+    fn count(&self) -> usize {
+        self.blocks.len()
+    }
+
+    fn windows(&self) -> impl Iterator<Item = (u64, &[u8])> {
+        self.blocks.iter().map(|(at, buffer, n)| (*at, buffer.get(..*n).unwrap_or_default()))
+    }
+
+    /// Reads `size` bytes at `at` (fewer only at the end of a file that
+    /// shrank since its length was taken, which the lookup then reports as
+    /// a structure running past the end).
+    fn read(&mut self, file: &File, at: u64, size: u64) -> io::Result<()> {
+        let size = usize::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+        let mut buffer = self.spare.pop().unwrap_or_default();
+        if buffer.len() < size {
+            buffer.resize(size, 0);
+        }
+        let mut n = 0;
+        while let Some(rest) = buffer.get_mut(n..size).filter(|rest| !rest.is_empty()) {
+            match file.read_at(rest, at.saturating_add(n as u64)) {
+                Ok(0) => break,
+                Ok(got) => n = n.saturating_add(got),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.blocks.push((at, buffer, n));
+        Ok(())
+    }
+}
+
+/// One run of the lookup over the blocks read so far; with the first range
+/// it needed and did not have, if any (then its result means nothing).
+fn attempt(windows: &[(u64, &[u8])], len: u64) -> (Result<Located, Error>, Option<(u64, u64)>) {
+    let file_far = Far { len, windows, missing: Cell::new(None) };
+    let file = Data::partial(head(windows, 0), 0, "the file", &file_far);
+    let first = file.bytes;
+    if !macho::fat::is_fat(first) {
+        let result = payload(file, None);
+        return (result, file_far.missing.get());
+    }
+    let host = macho::fat::table(file).and_then(|table| table.host(file));
+    let (index, range) = match host {
+        Ok((index, _, range)) => (index, range),
+        Err(e) => return (Err(e), file_far.missing.get()),
+    };
+    // The slice's first block, no more than the slice: its magic and header
+    // are read from `bytes` directly, and nothing past its end may be.
+    let first = head(windows, range.offset);
+    let first = first.get(..usize::try_from(range.size).unwrap_or(usize::MAX)).unwrap_or(first);
+    let wanted = range.size.min(BLOCK);
+    if (first.len() as u64) < wanted {
+        let error = Error::NoContainer { format: crate::Format::MachO, arch: crate::Arch::Unknown(0) };
+        return (Err(error), Some((range.offset, wanted)));
+    }
+    let slice_far = Far { len: range.size, windows, missing: Cell::new(None) };
+    let slice = Data::partial(first, range.offset, "the slice", &slice_far);
+    let result = payload(slice, Some(index));
+    (result, file_far.missing.get().or(slice_far.missing.get()))
+}
+
+/// The payload of the image `image` (slice `index` of a universal file).
+fn payload<'a>(image: Data<'a, &'a Far<'a>>, index: Option<u32>) -> Result<Located, Error> {
+    let format = format_of(image.bytes)?;
+    let lookup = navigate(image, Key::container(format))?;
+    let container =
+        lookup.section.ok_or(Error::NoContainer { format: lookup.image.format, arch: lookup.image.arch })?;
+    let (frame, start) = Frame::decode_range(image, container)?;
+    Ok(Located {
+        offset: image.base.saturating_add(start),
+        frame,
+        container: absolute(image, container),
+        image: lookup.image,
+        slice: index,
+    })
+}
+
+/// The bytes read from `at` on, from the window that holds `at` (the first
+/// block of an image, for the magic and the fixed header); empty if none does.
+fn head<'a>(windows: &[(u64, &'a [u8])], at: u64) -> &'a [u8] {
+    windows
+        .iter()
+        .filter_map(|&(start, bytes)| bytes.get(usize::try_from(at.checked_sub(start)?).ok()?..))
+        .max_by_key(|bytes| bytes.len())
+        .unwrap_or(&[])
+}
+
+/// The range to read for `size` bytes at `at`: whole blocks, from a little
+/// before it (see [`LOOK_BEHIND`]), within the file's `len` bytes.
+fn span(at: u64, size: u64, len: u64) -> (u64, u64) {
+    let start = at.saturating_sub(LOOK_BEHIND) & !(BLOCK - 1);
+    let end = at.saturating_add(size).checked_next_multiple_of(BLOCK).unwrap_or(u64::MAX);
+    (start.min(len), end.min(len))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cover_whole_blocks_from_a_little_before() {
+        assert_eq!(span(0, 64, 1 << 20), (0, 4096));
+        // An ELF section header table at 0x5040 of 640 bytes: its name table lies before it.
+        assert_eq!(span(0x5040, 640, 1 << 20), (0x4000, 0x6000));
+        assert_eq!(span(0x5500, 64, 1 << 20), (0x5000, 0x6000));
+        // Never past the end of the file.
+        assert_eq!(span(0x5040, 640, 0x5400), (0x4000, 0x5400));
+    }
+}
