@@ -130,13 +130,13 @@ pub mod ji;
 mod lookup;
 mod macho;
 #[cfg(all(feature = "std", unix))]
-mod path;
+pub(crate) mod path;
 mod payload;
 mod read;
 pub mod record;
 mod sections;
 mod slice;
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", unix))]
 pub mod split;
 mod symbols;
 mod walk;
@@ -162,7 +162,7 @@ pub use path::{find_ji_payload_file, find_ji_payload_path, LocateError, Located}
 pub use payload::Payload;
 pub use sections::{Section, SectionKind, Sections};
 pub use slice::{host_slice, payloads, slices, Slice, SlicePayload, Slices};
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", unix))]
 pub use split::find_data_library;
 pub use symbols::{find_symbol, Symbol};
 

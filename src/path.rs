@@ -173,6 +173,12 @@ pub fn find_ji_payload_file(file: &File, path: &Path) -> Result<Located, LocateE
     locate(file).map_err(|failure| named(failure, path))
 }
 
+/// [`find_ji_payload_file`] for a regular file whose length the caller has
+/// just read (fstat), so that it is not read again.
+pub(crate) fn find_ji_payload_checked(file: &File, len: u64, path: &Path) -> Result<Located, LocateError> {
+    locate_len(file, len).map_err(|failure| named(failure, path))
+}
+
 #[cold]
 fn named(failure: Failure, path: &Path) -> LocateError {
     let path = path.to_path_buf();
@@ -188,7 +194,11 @@ fn locate(file: &File) -> Result<Located, Failure> {
     if !meta.is_file() {
         return Err(Failure::Io(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")));
     }
-    let len = meta.len();
+    locate_len(file, meta.len())
+}
+
+/// [`locate`] in a regular file of `len` bytes.
+fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
     let mut reads = Reads::take();
     let result = lookup(file, len, &mut reads);
     reads.give_back();

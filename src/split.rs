@@ -6,12 +6,21 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fs::{File, OpenOptions};
 use std::io;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::{DependencyKind, Error, Format, MappedFile, Payload};
+use crate::{DependencyKind, Error, Format, Located, MappedFile};
 
-/// A code cache's data library, found by [`find_data_library`].
+/// A code cache no larger than this is read whole with one `read` rather
+/// than mapped: for a small file, mapping costs several times the read (§2
+/// of BENCHMARKS.md), and the dependency walk wants only its headers.
+const READ_WHOLE: u64 = 64 << 10;
+
+/// A code cache's data library, found by [`find_data_library`]: where its
+/// payload is, from its headers alone (read, not mapped), and the file, kept
+/// open so that the payload can be read without opening it again.
 #[derive(Debug)]
 pub struct FoundDataLibrary {
     /// The data library's path, as resolved.
@@ -22,18 +31,27 @@ pub struct FoundDataLibrary {
     /// The dependencies that were not followed, and why (outside the code
     /// cache's reach, not found, no payload), in header order.
     pub skipped: Vec<Skipped>,
-    file: MappedFile,
+    located: Located,
+    file: File,
 }
 
 impl FoundDataLibrary {
-    /// The data library's payload (for a universal file, the host's slice's).
-    pub fn payload(&self) -> Result<Payload<'_>, Error> {
-        crate::find_ji_payload(self.file.bytes())
+    /// Where the data library's payload is (for a universal file, in the
+    /// host's slice), and its frame.
+    pub fn located(&self) -> &Located {
+        &self.located
     }
 
-    /// The data library's bytes, mapped.
-    pub fn file(&self) -> &MappedFile {
+    /// The data library, open for reading: `read_at(buf, located().offset())`
+    /// reads the payload's first bytes without mapping anything.
+    pub fn file(&self) -> &File {
         &self.file
+    }
+
+    /// The data library mapped, for a caller that wants the payload's bytes
+    /// ([`crate::find_ji_payload`] on them gives the [`crate::Payload`], to verify).
+    pub fn map(&self) -> Result<MappedFile, SplitError> {
+        MappedFile::from_file(&self.file).map_err(|source| SplitError::Io { path: self.path.clone(), source })
     }
 }
 
@@ -134,8 +152,29 @@ impl std::error::Error for SplitError {
 /// dependency is skipped and reported in [`FoundDataLibrary::skipped`]. It is
 /// an error if no dependency, or more than one, carries a payload.
 pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
-    let file = MappedFile::open(code).map_err(|source| SplitError::Io { path: code.to_path_buf(), source })?;
-    find_data_library_in(code, file.bytes())
+    let io_error = |source| SplitError::Io { path: code.to_path_buf(), source };
+    let (file, len) = open(code).map_err(io_error)?;
+    if len <= READ_WHOLE {
+        // One pread of the length fstat gave: a file that shrank meanwhile
+        // fails here, one that grew is read as it was.
+        let mut bytes = vec![0; usize::try_from(len).unwrap_or(0)];
+        file.read_exact_at(&mut bytes, 0).map_err(io_error)?;
+        return find_data_library_in(code, &bytes);
+    }
+    let map = MappedFile::from_file(&file).map_err(io_error)?;
+    find_data_library_in(code, map.bytes())
+}
+
+/// Opens `path` for reading without blocking on a FIFO (a named pipe where
+/// a library is expected would otherwise wait for a writer forever), and
+/// returns its length.
+fn open(path: &Path) -> io::Result<(File, u64)> {
+    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok((file, meta.len()))
 }
 
 /// [`find_data_library`] for a code cache whose bytes the caller already
@@ -195,8 +234,8 @@ impl Resolver {
         match found.len() {
             0 => Err(SplitError::NoDataLibrary { code: code.to_path_buf(), candidates: skipped }),
             1 => {
-                let (name, path, file) = found.remove(0);
-                Ok(FoundDataLibrary { path, name, skipped, file })
+                let (name, path, (file, located)) = found.remove(0);
+                Ok(FoundDataLibrary { path, name, skipped, located, file })
             }
             _ => {
                 Err(SplitError::Ambiguous { code: code.to_path_buf(), found: found.into_iter().map(|f| f.1).collect() })
@@ -205,12 +244,14 @@ impl Resolver {
     }
 }
 
-/// The file at `path`, mapped, if it carries a payload; otherwise why not.
-fn carries_payload(path: &Path) -> Result<MappedFile, String> {
-    let file = MappedFile::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    match crate::find_ji_payload(file.bytes()) {
-        Ok(_) => Ok(file),
-        Err(e) => Err(format!("not a data library: {e}")),
+/// The file at `path`, open, and where its payload is, if it carries one
+/// (found by reading its headers, not mapping it); otherwise why not.
+fn carries_payload(path: &Path) -> Result<(File, Located), String> {
+    let (file, len) = open(path).map_err(|e| format!("cannot open: {e}"))?;
+    match crate::path::find_ji_payload_checked(&file, len, path) {
+        Ok(located) => Ok((file, located)),
+        Err(crate::LocateError::Format { source, .. }) => Err(format!("not a data library: {source}")),
+        Err(e) => Err(format!("cannot read: {e}")),
     }
 }
 

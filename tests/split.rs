@@ -71,9 +71,12 @@ fn data_library(dir: &Path, triple: &str, name: &str, file: &str, bytes: &[u8]) 
 fn assert_finds(code: &Path, data: &Path, bytes: &[u8]) {
     let found = find_data_library(code).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(found.path.canonicalize().unwrap(), data.canonicalize().unwrap(), "{}", code.display());
-    let payload = found.payload().unwrap();
+    let map = found.map().unwrap();
+    let payload = pkgimg::find_ji_payload(&map).unwrap();
     assert_eq!(payload.data(), bytes);
     payload.verify().unwrap();
+    // What it read from the headers is what the bytes say.
+    assert_eq!((found.located().offset(), found.located().size()), (payload.offset(), payload.size()));
 }
 
 #[test]

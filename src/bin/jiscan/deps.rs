@@ -202,14 +202,22 @@ fn dependencies(file: &MappedFile) -> Result<Vec<(DependencyKind, String)>, Stri
 }
 
 fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<DataLibraryReport, String> {
-    let payload = found.payload().map_err(|e| format!("{}: {e}", found.path.display()))?;
-    let frame = payload.frame();
-    let crc_ok = verify.then(|| payload.verify().is_ok());
+    let located = found.located();
+    let frame = located.frame();
+    let crc_ok = match verify {
+        // Verifying reads the payload: only then is the data library mapped.
+        true => {
+            let map = found.map().map_err(|e| e.to_string())?;
+            map.will_read(located.offset(), located.size());
+            Some(pkgimg::find_ji_payload(&map).and_then(|p| p.verify()).is_ok())
+        }
+        false => None,
+    };
     Ok(DataLibraryReport {
         path: found.path.clone(),
         name: found.name.clone(),
-        offset: payload.offset(),
-        size: payload.size(),
+        offset: located.offset(),
+        size: located.size(),
         crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
         crc_ok,
     })

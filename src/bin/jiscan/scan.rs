@@ -275,8 +275,16 @@ fn split_record(
     resolver: &mut Resolver,
 ) -> Option<Record> {
     let found = resolver.find_in(path, map.bytes()).ok()?;
-    let payload = found.payload().ok()?;
-    let (info, error) = payload_info(&payload, found.file(), verify, &found.path, None);
+    let (info, error) = if verify {
+        // Only verifying reads the payload, and so maps the data library.
+        let data = found.map().ok()?;
+        let payload = pkgimg::find_ji_payload(&data).ok()?;
+        payload_info(&payload, &data, verify, &found.path, None)
+    } else {
+        let (located, frame) = (found.located(), found.located().frame());
+        let crc32c = frame.has_crc32c().then_some(frame.payload_crc32c);
+        (PayloadInfo { offset: located.offset(), size: located.size(), crc32c, crc_ok: None }, None)
+    };
     let (format, image) = identify(slice);
     Some(Record {
         path: path.to_owned(),
