@@ -76,6 +76,25 @@ fn assert_parsers_agree(path: &Path, payload_at: u64, payload_len: usize) {
     assert_eq!(&section.data().unwrap()[..8], b"\x89JLJI\r\n\x1a");
 }
 
+/// Where `pkgimg::inject` puts things (src/elf/inject.rs; a writer's choice,
+/// which readers must not rely on): the name table ends where the section
+/// header table starts, the header table ends less than a word below the
+/// frame, and the page-aligned payload ends the file, so that a lookup reads
+/// page 0 and one run of bytes just below the payload.
+fn assert_placement(path: &Path, payload_at: u64, payload_len: usize) {
+    let bytes = fs::read(path).unwrap();
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+    let (shoff, entsize) = (elf.header.e_shoff, u64::from(elf.header.e_shentsize));
+    let table_end = shoff + entsize * elf.section_headers.len() as u64;
+    let frame = payload_at - 64;
+    let word = if elf.is_64 { 8 } else { 4 };
+    assert_eq!(shoff % word, 0, "{}: e_shoff {shoff:#x} is aligned", path.display());
+    assert!(table_end <= frame && frame - table_end < word, "{}: table ends at {table_end:#x}", path.display());
+    let names = &elf.section_headers[usize::from(elf.header.e_shstrndx)];
+    assert_eq!(names.sh_offset + names.sh_size, shoff, "{}: the name table precedes the header table", path.display());
+    assert_eq!(bytes.len() as u64, payload_at + payload_len as u64, "{}: the payload ends the file", path.display());
+}
+
 /// ELF header byte ranges injection may change: e_shoff, e_shentsize..e_shstrndx.
 fn elf_header_fields(bytes: &[u8]) -> Vec<(usize, usize)> {
     if bytes[4] == 2 {
@@ -108,6 +127,7 @@ fn inject_and_check(dir: &Path, lib: &Path, payload_len: usize, full_readers: bo
     }
     assert_readers_clean(&out, full_readers);
     assert_parsers_agree(&out, at, payload_len);
+    assert_placement(&out, at, payload_len);
     out
 }
 
@@ -357,8 +377,11 @@ fn replacing_keeps_one_payload_and_refusing_writes_nothing() {
     let report = inject(&once, &second, &twice, options(true)).unwrap();
     assert!(report.replaced);
     assert_payload(&twice, &second_bytes);
+    // The old tables and container are dropped and the new ones land where
+    // they were: the same size, for a payload of the same size.
     let (a, b) = (fs::metadata(&once).unwrap().len(), fs::metadata(&twice).unwrap().len());
-    assert!(a.abs_diff(b) <= 4096, "once {a} bytes, twice {b} bytes");
+    assert_eq!(a, b, "once {a} bytes, twice {b} bytes");
+    assert_placement(&twice, report.payload_offset, 300_000);
     let bytes = fs::read(&twice).unwrap();
     assert!(!util::contains(&bytes, &first_bytes[..64]), "the old payload is gone");
     assert_eq!(call(&dl, &twice, "pkgimg_answer", "int"), "40\n");
@@ -372,7 +395,74 @@ fn replacing_keeps_one_payload_and_refusing_writes_nothing() {
         assert_clean("llvm-readobj", &["--all"], &twice);
     }
     let (len_once, len_now) = (fs::metadata(&once).unwrap().len(), fs::metadata(&twice).unwrap().len());
-    assert!(len_now - 2_000_000 <= len_once - 300_000 + 4096);
+    assert_eq!(len_now - 2_000_000, len_once - 300_000, "only the payload's size changed the file's");
+}
+
+/// tests/fixtures/inject/old-layout.so was written by pkgimg before the
+/// tables moved in front of the container (see old-layout.md beside it): zero padding,
+/// frame, payload, then the name and section header tables. Replacing its
+/// payload drops all of that, the old tables included, and gives exactly
+/// what injecting into the library it was made from gives; replacing again
+/// changes nothing.
+#[test]
+fn replacing_into_the_old_layout() {
+    if !common::require_tool("gcc") || !common::require_tool("readelf") || !common::require_tool("llvm-readobj") {
+        return;
+    }
+    use object::{Object, ObjectSection};
+    let dir = util::tempdir();
+    let dl = loader(dir.path());
+    let old = fixture("old-layout.so");
+    let old_bytes = fs::read(&old).unwrap();
+    // It is what old-layout.md says: the tables after the payload.
+    let file = object::File::parse(&*old_bytes).unwrap();
+    let (frame, len) = file.section_by_name(".jlji").unwrap().file_range().unwrap();
+    let shoff = u64::from_le_bytes(old_bytes[40..48].try_into().unwrap());
+    assert!(shoff >= frame + len, "the fixture's section header table follows its container");
+    let old_payload = pkgimg::find_ji_payload(&old_bytes).unwrap().data().to_vec();
+    assert_eq!(old_payload.len(), 5000);
+
+    let (payload, expected) = write_payload(dir.path(), "p", 5000, 8);
+    let replaced = dir.path().join("replaced.so");
+    let report = inject(&old, &payload, &replaced, options(true)).unwrap();
+    assert!(report.replaced);
+    let at = assert_payload(&replaced, &expected);
+    assert_readers_clean(&replaced, true);
+    assert_parsers_agree(&replaced, at, 5000);
+    assert_placement(&replaced, at, 5000);
+    let bytes = fs::read(&replaced).unwrap();
+    assert!(!util::contains(&bytes, &old_payload[..64]), "the old payload is gone");
+    let original = common::corpus().join("nopayload/x86_64-linux-musl.so");
+    let answer = call(&dl, &original, "pkgimg_answer", "int");
+    assert_eq!(call(&dl, &old, "pkgimg_answer", "int"), answer);
+    assert_eq!(call(&dl, &replaced, "pkgimg_answer", "int"), answer);
+    // The old container's page of padding went with it: not one byte more
+    // than injecting into the original library.
+    let fresh = dir.path().join("fresh.so");
+    inject_plain(&original, &payload, &fresh).unwrap();
+    assert_eq!(bytes, fs::read(&fresh).unwrap(), "the same bytes as a first injection into the original");
+    assert!(bytes.len() < old_bytes.len());
+
+    let again = dir.path().join("again.so");
+    inject(&replaced, &payload, &again, options(true)).unwrap();
+    assert_eq!(fs::read(&again).unwrap(), bytes, "replacing again changes nothing");
+}
+
+/// A 32-bit ELF file cannot address past 4 GiB: a payload that would end
+/// there is refused before a byte is copied (the payload here is a hole).
+#[test]
+fn elf32_output_past_4_gib_is_refused() {
+    let dir = util::tempdir();
+    let payload = dir.path().join("huge");
+    fs::File::create(&payload).unwrap().set_len(1 << 32).unwrap();
+    let lib = common::corpus().join("elf/x86-linux-musl.so");
+    let out = dir.path().join("out.so");
+    let err = inject(&lib, &payload, &out, options(true)).unwrap_err();
+    assert!(matches!(err, InjectError::Refused { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("ELF .jlji section at 0x"), "{message}");
+    assert!(message.ends_with("the output would pass 4 GiB, which a 32-bit ELF file cannot address"), "{message}");
+    assert!(!out.exists());
 }
 
 /// A library whose section headers were removed (as `sstrip` does) gets a
@@ -393,7 +483,8 @@ fn no_section_headers() {
     let (payload, expected) = write_payload(dir.path(), "p", 1000, 9);
     let out = dir.path().join("out.so");
     inject_plain(&bare, &payload, &out).unwrap();
-    assert_payload(&out, &expected);
+    let at = assert_payload(&out, &expected);
+    assert_placement(&out, at, 1000);
     let sections = assert_clean("readelf", &["-S", "-W"], &out);
     assert!(sections.contains(".jlji") && sections.contains(".shstrtab"), "{sections}");
     assert_eq!(call(&dl, &out, "pkgimg_answer", "int"), "40\n");

@@ -6,8 +6,8 @@
 //! no section headers), followed by:
 //!
 //! ```text
-//! zero padding | frame (64) | payload | section name table | padding | section header table
-//!              ^ 4096·k − 64  ^ 4096·k
+//! zero padding | section name table | section header table | frame (64) | payload
+//!                                     (e_shoff, aligned)     ^ 4096·k − 64 ^ 4096·k
 //! ```
 //!
 //! - The `.jlji` section (`SHT_PROGBITS`, no flags, so no `SHF_ALLOC`: the
@@ -28,14 +28,30 @@
 //!   `e_shnum` becomes 0; a name-table index at or above 0xff00 goes into
 //!   section 0's `sh_link` with `e_shstrndx = SHN_XINDEX` (gABI, "Extended
 //!   Section Numbering").
+//! - Placement ([`Places`]): the two tables go between the input's bytes and
+//!   the container, packed against the frame, and the payload ends the file.
+//!   A cold lookup reads the ELF header (page 0), then the section header
+//!   table, the name table and the frame (FORMAT.md §4, item 6): with the
+//!   tables ending where the frame starts, those three are one contiguous
+//!   run of bytes, usually inside the one or two pages just below the
+//!   payload, so the lookup costs page 0 and one more read, whatever the
+//!   payload's size. (The tables used to follow the payload, which cost a
+//!   third, far-away read.) Readers must not depend on this: it is where
+//!   this writer puts things, not part of the format.
 //!
 //! Program headers and every byte a segment covers stay where they are, so
 //! the loader sees the same file.
 //!
-//! Replacing (`replace`): the old `.jlji` entry is reused. Everything from the
-//! old container on is dropped if nothing the file still uses lies after it
-//! (always so for files made here: injecting twice gives the size of
-//! injecting once); otherwise the old container and payload bytes are zeroed.
+//! Replacing (`replace`): the old `.jlji` entry is reused. What a new
+//! injection rewrites (the old container, name table and section header
+//! table) is dropped from the first of them on if nothing the file still
+//! uses lies after it: always so for files made here, and injecting twice
+//! then gives exactly the size of injecting once. That covers both this
+//! layout (old tables, then the old container, end the file) and the one
+//! pkgimg wrote before (old container, then the old tables; the zero
+//! padding before that container goes too, so such a file does not grow by
+//! moving to this layout). Otherwise the old container and payload bytes are
+//! zeroed.
 //! The one exception is a `.jlji` that a linker placed inside a loaded segment
 //! (`SHF_ALLOC`, e.g. a C array with a `section` attribute): those bytes are
 //! part of the mapped image, so they stay as they were, no longer pointed to
@@ -85,14 +101,13 @@ struct Input<'a> {
     existing: Option<(u64, FileRange)>,
 }
 
-/// Where the new parts go: frame | payload | names | table, the payload on
-/// a page boundary.
+/// Where the new parts go: names | table | frame | payload, the payload on a
+/// page boundary and the two tables packed against the frame (module docs).
 struct Places {
+    names: u64,
+    table: u64,
     frame: u64,
     payload: u64,
-    names: u64,
-    names_end: u64,
-    table: u64,
 }
 
 /// The new section name table, and where in it the names of the `.jlji`
@@ -110,6 +125,25 @@ struct Indices {
     count: u64,
 }
 
+impl Indices {
+    /// The old entries keep their indices; `.jlji` (unless it exists) and,
+    /// for a file without one, a name table are appended after them (after a
+    /// null section 0 for a file with no section headers at all).
+    fn new(input: &Input<'_>) -> Result<Indices, Error> {
+        let table = &input.table;
+        let base_count = table.count.max(1);
+        let (added_jlji, added_names) = (u64::from(input.existing.is_none()), u64::from(input.names.is_none()));
+        Ok(Indices {
+            jlji: input.existing.map_or(base_count, |(index, _)| index),
+            names: match input.names {
+                Some(_) => table.names_index,
+                None => add("ELF section count", base_count, added_jlji)?,
+            },
+            count: base_count.saturating_add(added_jlji).saturating_add(added_names),
+        })
+    }
+}
+
 /// The output layout for `library` with `payload` added. See the module docs.
 pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptions) -> Result<Plan, InjectError> {
     let input = read(library)?;
@@ -124,19 +158,29 @@ pub(crate) fn layout(library: &[u8], payload: PayloadInfo, options: &InjectOptio
         }
     };
     let names = new_names(&input);
-    let at = Places::new(class, keep, payload.size, names.bytes.len() as u64)?;
-    let (table, indices) = new_section_table(&input, &at, &names, payload.size)?;
-    let elf_header = new_elf_header(&input, &at, table.len() as u64, &indices)?;
+    let indices = Indices::new(&input)?;
+    let table_len = entry_at(&input.table, indices.count)?;
+    let at = Places::new(class, keep, names.bytes.len() as u64, table_len)?;
+    let end = add("payload", at.payload, payload.size)?;
+    if !input.header.wide && end > u64::from(u32::MAX) {
+        let reason = "the output would pass 4 GiB, which a 32-bit ELF file cannot address";
+        return Err(InjectError::refused("ELF .jlji section", at.frame, reason));
+    }
+    let table = new_section_table(&input, &at, &names, &indices, payload.size)?;
+    let elf_header = new_elf_header(&input, &at, &indices)?;
 
     let frame = Frame::new(FRAME, payload.size, UNSEALED).to_bytes();
+    let names_end = add("ELF section name table", at.names, names.bytes.len() as u64)?;
+    let table_end = add("ELF section header table", at.table, table.len() as u64)?;
     let mut pieces = vec![Piece::Bytes(elf_header)];
     pieces.extend(copy_with_holes(class.file.size, keep, &holes));
-    pieces.push(Piece::Zeros(at.frame.saturating_sub(keep)));
+    pieces.push(Piece::Zeros(at.names.saturating_sub(keep)));
+    pieces.push(Piece::Bytes(names.bytes));
+    pieces.push(Piece::Zeros(at.table.saturating_sub(names_end)));
+    pieces.push(Piece::Bytes(table));
+    pieces.push(Piece::Zeros(at.frame.saturating_sub(table_end)));
     pieces.push(Piece::Bytes(frame.to_vec()));
     pieces.push(Piece::Payload);
-    pieces.push(Piece::Bytes(names.bytes));
-    pieces.push(Piece::Zeros(at.table.saturating_sub(at.names_end)));
-    pieces.push(Piece::Bytes(table));
     Ok(Plan { pieces, payload_offset: at.payload })
 }
 
@@ -156,14 +200,30 @@ fn read(library: &[u8]) -> Result<Input<'_>, Error> {
 }
 
 impl Places {
-    fn new(class: &Class, keep: u64, payload_size: u64, names_len: u64) -> Result<Places, InjectError> {
-        let frame_end = add("ELF .jlji section", keep, FRAME)?;
+    /// The frame goes on the first `4096·k − 64` with room for both tables
+    /// between `keep` and it; the tables are then placed backwards from the
+    /// frame, so the zero padding lies between the input's bytes and the
+    /// tables, not between the tables and the frame. The section header
+    /// table starts on a multiple of the word size (gABI, "Data
+    /// Representation": file structures keep their natural alignment from
+    /// the start of the file), and the frame is on a multiple of 64, so the
+    /// table ends less than a word below the frame (no gap at all for the
+    /// standard entry sizes); the name table (`sh_addralign` 1) ends where
+    /// the header table starts.
+    ///
+    /// Re-injecting with `keep` at the old name table's offset (`kept_part`)
+    /// therefore lands every part where it was: the size does not grow.
+    fn new(class: &Class, keep: u64, names_len: u64, table_len: u64) -> Result<Places, InjectError> {
+        let table_room = aligned(Format::Elf, "e_shoff", table_len, class.word)?;
+        let tables = add("ELF section header table", names_len, table_room)?;
+        let tables_end = add("ELF section header table", keep, tables)?;
+        let frame_end = add("ELF .jlji section", tables_end, FRAME)?;
+        // At least `tables_end`, so neither subtraction below can wrap.
         let frame = aligned(Format::Elf, "sh_offset", frame_end, PAGE_SIZE)?.saturating_sub(FRAME);
+        let table = frame.saturating_sub(table_room);
+        let names = table.saturating_sub(names_len);
         let payload = add("payload", frame, FRAME)?;
-        let names = add("payload", payload, payload_size)?;
-        let names_end = add("ELF section name table", names, names_len)?;
-        let table = aligned(Format::Elf, "e_shoff", names_end, class.word)?;
-        Ok(Places { frame, payload, names, names_end, table })
+        Ok(Places { names, table, frame, payload })
     }
 }
 
@@ -196,19 +256,10 @@ fn new_section_table(
     input: &Input<'_>,
     at: &Places,
     names: &Names,
+    indices: &Indices,
     payload_size: u64,
-) -> Result<(Vec<u8>, Indices), InjectError> {
+) -> Result<Vec<u8>, InjectError> {
     let (table, header) = (&input.table, &input.header);
-    let base_count = table.count.max(1);
-    let (added_jlji, added_names) = (u64::from(input.existing.is_none()), u64::from(input.names.is_none()));
-    let indices = Indices {
-        jlji: input.existing.map_or(base_count, |(index, _)| index),
-        names: match input.names {
-            Some(_) => table.names_index,
-            None => add("ELF section count", base_count, added_jlji)?,
-        },
-        count: base_count.saturating_add(added_jlji).saturating_add(added_names),
-    };
     let mut bytes = Vec::new();
     if table.count == 0 {
         bytes.resize(usize::try_from(table.entsize).unwrap_or(0), 0);
@@ -250,22 +301,17 @@ fn new_section_table(
     let count = if indices.count >= SHN_LORESERVE { indices.count } else { 0 };
     zero.word("ELF section 0 sh_size", s.sh_size, count)?;
     zero.u32("ELF sh_link", s.sh_link, if indices.names >= SHN_LORESERVE { indices.names } else { 0 })?;
-    Ok((bytes, indices))
+    Ok(bytes)
 }
 
 /// The input's ELF header with the new table's place, entry size, count and
 /// name table index (escaped to section 0 where they do not fit).
-fn new_elf_header(input: &Input<'_>, at: &Places, table_len: u64, indices: &Indices) -> Result<Vec<u8>, InjectError> {
+fn new_elf_header(input: &Input<'_>, at: &Places, indices: &Indices) -> Result<Vec<u8>, InjectError> {
     let header = &input.header;
     let f = &header.class().file;
     let mut bytes = header.fields.bytes.to_vec();
     let mut patch = Patch::new(&mut bytes, Format::Elf, header.image.endian, header.wide);
     patch.word("ELF e_shoff", f.e_shoff, at.table).map_err(past_4_gib)?;
-    let table_end = add("ELF section header table", at.table, table_len)?;
-    if !header.wide && table_end > u64::from(u32::MAX) {
-        let reason = "the output would pass 4 GiB, which a 32-bit ELF file cannot address";
-        return Err(InjectError::refused("ELF section header table", at.table, reason));
-    }
     patch.u16("ELF e_shentsize", f.e_shentsize, input.table.entsize)?;
     let shnum = if indices.count >= SHN_LORESERVE { 0 } else { indices.count };
     patch.u16("ELF e_shnum", f.e_shnum, shnum)?;
@@ -320,8 +366,17 @@ fn past_4_gib(misfit: Misfit) -> InjectError {
 ///
 /// Everything the file still uses — the ELF header, the program headers, every
 /// segment's bytes, every section but the old `.jlji` (section `jlji`) and
-/// the name table (both rewritten) — must be kept. The old container and
-/// payload are dropped when they come after all of that, and blanked otherwise.
+/// the name table (both rewritten) — must be kept. What the injection
+/// rewrites — the old container, name table and section header table — is
+/// dropped from the first of them that comes after all of that: in a file
+/// made here that is the old name table (tables, then container, end the
+/// file), or, in one made before the tables moved in front of the container,
+/// the old container (the old tables follow it), and then the zero padding
+/// before it too. Either way nothing a previous injection appended is kept,
+/// so re-injecting does not grow the file (in this layout every new part
+/// lands where the old one was, [`Places::new`]). Other bytes between what is used and that point (e.g.
+/// the input's own first tables, unused since the first injection) are kept
+/// as they are. An old container that is not dropped is blanked.
 fn kept_part(input: &Input<'_>, jlji: u64, container: FileRange) -> Result<(u64, Vec<(u64, u64)>), InjectError> {
     let (header, table) = (&input.header, &input.table);
     let (class, file) = (header.class(), header.file);
@@ -347,10 +402,33 @@ fn kept_part(input: &Input<'_>, jlji: u64, container: FileRange) -> Result<(u64,
 
     let old_payload = Frame::decode(file, container).ok().map(|(_, p)| (p.base, p.base.saturating_add(p.len())));
     let container = (container.offset, container.offset.saturating_add(container.size));
-    let keep = if container.0 >= used_end { container.0.min(file.len()) } else { used_end };
+    // The container counts even when empty (its offset is where it was
+    // written); a table of no bytes says nothing about where anything is.
+    let names = input.names.filter(|n| n.len() > 0).map(|n| n.base);
+    let headers = Some(table.headers.base).filter(|_| table.headers.len() > 0);
+    let tail = [Some(container.0), names, headers].into_iter().flatten().filter(|&start| start >= used_end).min();
+    let keep = tail.map_or(used_end, |start| start.min(file.len()));
+    // A container that starts the dropped part had zero padding put before
+    // it to start on its page (pkgimg's earlier layout wrote it so): the
+    // padding goes too, or moving such a file to this layout would add up to
+    // a page. In this layout the padding lies before the old name table and
+    // is kept, which lands the new tables exactly where the old ones were.
+    let keep = if tail == Some(container.0) { before_zeros(file, used_end, keep) } else { keep };
     // Blank what is left of the old container and payload, unless the file
     // still uses those bytes for something else.
     let overlaps = |(a, b): (u64, u64)| used.iter().any(|&(x, y)| a < y && x < b);
     let holes = [Some(container), old_payload].into_iter().flatten().filter(|&r| r.0 < keep && !overlaps(r)).collect();
     Ok((keep, holes))
+}
+
+/// `end` moved back over the zero bytes just below it, but not below `floor`.
+fn before_zeros(file: Data<'_>, floor: u64, end: u64) -> u64 {
+    match file.table("ELF padding", floor, end.saturating_sub(floor), 1) {
+        Ok(run) => match run.bytes.iter().rposition(|&byte| byte != 0) {
+            // `last` is below `end - floor`: no overflow.
+            Some(last) => floor.saturating_add(last as u64).saturating_add(1),
+            None => floor,
+        },
+        Err(_) => end,
+    }
 }
