@@ -12,9 +12,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, SeekFrom};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::lookup::{absolute, format_of, navigate, Key};
@@ -163,8 +163,19 @@ impl From<io::Error> for Failure {
 /// ```
 pub fn find_ji_payload_path(path: impl AsRef<Path>) -> Result<Located, LocateError> {
     let path = path.as_ref();
-    let located = File::open(path).map_err(Failure::Io).and_then(|file| locate(&file));
-    located.map_err(|failure| named(failure, path))
+    open_and_locate(path).map_err(|failure| named(failure, path))
+}
+
+/// Opens `path` and locates its payload. `O_NONBLOCK`: a FIFO where a file
+/// was expected must not block the open. The length comes from
+/// `lseek(SEEK_END)`, a third of the cost of `fstat` here (BENCHMARKS.md
+/// §2.1); what is not a regular file fails at that seek (a FIFO or socket:
+/// `ESPIPE`) or at the first read (a directory: `EISDIR`), and a character
+/// device, whose length is 0, reads as an empty file.
+fn open_and_locate(path: &Path) -> Result<Located, Failure> {
+    let mut file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let len = file.seek(SeekFrom::End(0))?;
+    locate_len(&file, len)
 }
 
 /// [`find_ji_payload_path`] for a file the caller has opened (with

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -155,7 +155,7 @@ pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     let io_error = |source| SplitError::Io { path: code.to_path_buf(), source };
     let (file, len) = open(code).map_err(io_error)?;
     if len <= READ_WHOLE {
-        // One pread of the length fstat gave: a file that shrank meanwhile
+        // One pread of the length lseek gave: a file that shrank meanwhile
         // fails here, one that grew is read as it was.
         let mut bytes = vec![0; usize::try_from(len).unwrap_or(0)];
         file.read_exact_at(&mut bytes, 0).map_err(io_error)?;
@@ -165,16 +165,14 @@ pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     find_data_library_in(code, map.bytes())
 }
 
-/// Opens `path` for reading without blocking on a FIFO (a named pipe where
-/// a library is expected would otherwise wait for a writer forever), and
-/// returns its length.
+/// Opens `path` for reading and returns its length, as
+/// [`crate::find_ji_payload_path`] does: without blocking on a FIFO, the
+/// length from `lseek`, and what is not a regular file failing there or at
+/// the first read.
 fn open(path: &Path) -> io::Result<(File, u64)> {
-    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    Ok((file, meta.len()))
+    let mut file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let len = file.seek(SeekFrom::End(0))?;
+    Ok((file, len))
 }
 
 /// [`find_data_library`] for a code cache whose bytes the caller already

@@ -72,9 +72,19 @@ fn errors_name_the_file() {
     let error = pkgimg::find_ji_payload_path(&missing).unwrap_err();
     assert!(matches!(error, pkgimg::LocateError::Io { .. }), "{error:?}");
     assert!(error.to_string().starts_with(&format!("{}: cannot read: ", missing.display())), "{error}");
-    // A directory is not a regular file.
+    // A directory is not a regular file: reading it fails (EISDIR).
     let error = pkgimg::find_ji_payload_path(dir.path()).unwrap_err();
-    assert!(error.to_string().contains("not a regular file"), "{error}");
+    assert!(matches!(&error, pkgimg::LocateError::Io { source, .. } if source.raw_os_error() == Some(libc::EISDIR)));
+    // Nor is a FIFO, which must not block the open (ESPIPE at the seek).
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let error = pkgimg::find_ji_payload_path(&fifo).unwrap_err();
+    assert!(matches!(&error, pkgimg::LocateError::Io { source, .. } if source.raw_os_error() == Some(libc::ESPIPE)));
+    // A character device has length 0: an empty file, not a library.
+    let error = pkgimg::find_ji_payload_path("/dev/zero").unwrap_err();
+    assert!(matches!(error, pkgimg::LocateError::Format { .. }), "{error:?}");
 }
 
 /// Not a test on its own: run by [`reads`] under strace, with the file in
