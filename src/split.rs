@@ -4,6 +4,7 @@
 //! loader would, as far as the file and the file system tell, and returns the
 //! one dependency that carries a payload, without loading anything.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -192,6 +193,10 @@ pub fn find_data_library_in(code: &Path, bytes: &[u8]) -> Result<FoundDataLibrar
 pub struct Resolver {
     /// Dependency files already opened that carry no payload, and why.
     not_data: HashMap<PathBuf, String>,
+    /// Candidate paths already looked at, and whether a regular file was
+    /// there: the libraries of one directory mostly name the same
+    /// dependencies, each looked for in the same places.
+    exists: RefCell<HashMap<PathBuf, bool>>,
 }
 
 impl Resolver {
@@ -202,7 +207,7 @@ impl Resolver {
         let format = slice.format().map_err(format_error)?;
         let dir = code.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-        let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new() };
+        let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new(), exists: &self.exists };
         let mut libraries = Vec::new();
         for dependency in slice.dependencies().map_err(format_error)? {
             let dependency = dependency.map_err(format_error)?;
@@ -254,22 +259,25 @@ fn carries_payload(path: &Path) -> Result<(File, Located), String> {
 }
 
 /// Where a code cache's loader would look, as far as the file tells.
-struct Search {
+struct Search<'r> {
     /// The code cache's directory (`$ORIGIN`, `@loader_path`).
     dir: PathBuf,
     runpath: Vec<String>,
     /// ELF `DT_RPATH`, or Mach-O `LC_RPATH`.
     rpath: Vec<String>,
+    /// The resolver's memory of which candidate paths exist.
+    exists: &'r RefCell<HashMap<PathBuf, bool>>,
 }
 
-impl Search {
+impl Search<'_> {
     /// The path the loader would open for the dependency `name`, or why it
     /// is not followed.
     fn resolve(&self, format: Format, name: &str) -> Result<PathBuf, String> {
         match format {
             Format::Elf => self.elf(name),
             Format::MachO => self.macho(name),
-            Format::Pe | Format::Coff => existing(self.dir.join(name))
+            Format::Pe | Format::Coff => self
+                .existing(self.dir.join(name))
                 .ok_or_else(|| "not in the code cache's directory (system DLLs are not searched)".to_owned()),
         }
     }
@@ -280,7 +288,7 @@ impl Search {
     /// reach.
     fn elf(&self, name: &str) -> Result<PathBuf, String> {
         if name.contains('/') {
-            return existing(self.dir.join(name)).ok_or_else(|| "no such file".to_owned());
+            return self.existing(self.dir.join(name)).ok_or_else(|| "no such file".to_owned());
         }
         let rpath = if self.runpath.is_empty() { &self.rpath[..] } else { &[] };
         let origin = self.dir.to_string_lossy();
@@ -288,7 +296,7 @@ impl Search {
             let rest = entry.strip_prefix("$ORIGIN").or_else(|| entry.strip_prefix("${ORIGIN}"))?;
             Some(PathBuf::from(format!("{origin}{rest}")))
         });
-        dirs.chain(std::iter::once(self.dir.clone())).find_map(|dir| existing(dir.join(name))).ok_or_else(|| {
+        dirs.chain(std::iter::once(self.dir.clone())).find_map(|dir| self.existing(dir.join(name))).ok_or_else(|| {
             "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned()
         })
     }
@@ -297,7 +305,7 @@ impl Search {
     /// install names; `@executable_path` depends on the program.
     fn macho(&self, name: &str) -> Result<PathBuf, String> {
         if let Some(rest) = name.strip_prefix("@loader_path/") {
-            return existing(self.dir.join(rest)).ok_or_else(|| "no such file".to_owned());
+            return self.existing(self.dir.join(rest)).ok_or_else(|| "no such file".to_owned());
         }
         if let Some(rest) = name.strip_prefix("@rpath/") {
             let dirs = self.rpath.iter().filter_map(|entry| match entry.strip_prefix("@loader_path") {
@@ -307,16 +315,24 @@ impl Search {
             });
             return dirs
                 .into_iter()
-                .find_map(|dir| existing(dir.join(rest)))
+                .find_map(|dir| self.existing(dir.join(rest)))
                 .ok_or_else(|| "not found through any LC_RPATH within reach".to_owned());
         }
         if name.starts_with('/') {
-            return existing(PathBuf::from(name)).ok_or_else(|| "no such file".to_owned());
+            return self.existing(PathBuf::from(name)).ok_or_else(|| "no such file".to_owned());
         }
         Err("depends on the program that loads it (@executable_path or a relative name)".to_owned())
     }
 }
 
-fn existing(path: PathBuf) -> Option<PathBuf> {
-    path.is_file().then_some(path)
+impl Search<'_> {
+    /// `path`, if a regular file is there (asked once per path and resolver).
+    fn existing(&self, path: PathBuf) -> Option<PathBuf> {
+        if let Some(&known) = self.exists.borrow().get(&path) {
+            return known.then_some(path);
+        }
+        let is_file = path.is_file();
+        self.exists.borrow_mut().insert(path.clone(), is_file);
+        is_file.then_some(path)
+    }
 }

@@ -36,7 +36,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use pkgimg::MappedFile;
@@ -71,6 +71,15 @@ impl fmt::Display for OpenError {
 /// cost of a lookup does not depend on the file's size). Returns the open
 /// file too, for reading the payload with `pread`.
 pub fn open(path: &Path) -> Result<(File, Metadata, MappedFile), OpenError> {
+    let (file, metadata) = open_checked(path)?;
+    // The map is made from the descriptor just checked, so the path cannot be
+    // swapped for a FIFO in between.
+    let map = MappedFile::from_file(&file).map_err(OpenError::Map)?;
+    Ok((file, metadata, map))
+}
+
+/// Opens `path` as [`open`] does and checks it is a regular, non-empty file.
+fn open_checked(path: &Path) -> Result<(File, Metadata), OpenError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
@@ -84,10 +93,70 @@ pub fn open(path: &Path) -> Result<(File, Metadata, MappedFile), OpenError> {
     if metadata.len() == 0 {
         return Err(OpenError::Empty);
     }
-    // The map is made from the descriptor just checked, so the path cannot be
-    // swapped for a FIFO in between.
-    let map = MappedFile::from_file(&file).map_err(OpenError::Map)?;
-    Ok((file, metadata, map))
+    Ok((file, metadata))
+}
+
+/// A file's bytes for lookups: read into memory, or mapped.
+pub enum Bytes {
+    /// The whole file, or (for a file that is not an object file) its first
+    /// block, which is all that says so.
+    Read(Vec<u8>),
+    Mapped(MappedFile),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Read(bytes) => bytes,
+            Bytes::Mapped(map) => map.bytes(),
+        }
+    }
+}
+
+impl Bytes {
+    /// [`MappedFile::will_read`] for a mapping; bytes in memory need no hint.
+    pub fn will_read(&self, offset: u64, len: u64) {
+        if let Bytes::Mapped(map) = self {
+            map.will_read(offset, len);
+        }
+    }
+}
+
+/// The first block read, and a file read whole rather than mapped when it
+/// is no larger than [`READ_WHOLE`].
+const FIRST_BLOCK: u64 = 4096;
+/// Up to this size a file is read with `pread`, not mapped: mapping and
+/// unmapping cost more than copying this much (BENCHMARKS.md §2.1), and
+/// most files of a depot or a system library tree are smaller.
+const READ_WHOLE: u64 = 64 << 10;
+
+/// [`open`], for a scan over many files: the first 4 KiB are read; a file
+/// whose first bytes are no object file's stops there (what a lookup says
+/// of it depends on them alone); an object file of up to 64 KiB is read
+/// whole, a larger one mapped.
+pub fn open_for_lookup(path: &Path) -> Result<Bytes, OpenError> {
+    let (file, metadata) = open_checked(path)?;
+    let len = metadata.len();
+    let mut bytes = vec![0; usize::try_from(len.min(FIRST_BLOCK)).unwrap_or(0)];
+    file.read_exact_at(&mut bytes, 0).map_err(OpenError::Cannot)?;
+    // Not a thin object file, nor a universal one (whose table may run past the block).
+    // FAT_MAGIC / FAT_MAGIC_64, big-endian (<mach-o/fat.h>).
+    let fat = matches!(bytes.get(..4), Some([0xca, 0xfe, 0xba, 0xbe | 0xbf]));
+    let not_object =
+        !fat && matches!(pkgimg::host_slice(&bytes).and_then(|s| s.format()), Err(pkgimg::Error::UnknownFormat { .. }));
+    if not_object || len <= FIRST_BLOCK {
+        return Ok(Bytes::Read(bytes));
+    }
+    if len <= READ_WHOLE {
+        let first = bytes.len();
+        bytes.resize(usize::try_from(len).unwrap_or(0), 0);
+        let rest = bytes.get_mut(first..).unwrap_or_default();
+        file.read_exact_at(rest, FIRST_BLOCK).map_err(OpenError::Cannot)?;
+        return Ok(Bytes::Read(bytes));
+    }
+    MappedFile::from_file(&file).map(Bytes::Mapped).map_err(OpenError::Map)
 }
 
 /// [`open`], for callers that need only the map; the error is a message

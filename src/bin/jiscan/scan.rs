@@ -1,14 +1,16 @@
 //! `jiscan scan`: one line per file, or per slice of a universal file, with
 //! the image's identity and its payload's place, size and CRC.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
+use std::thread;
 
 use pkgimg::split::Resolver;
-use pkgimg::MappedFile;
 use pkgimg::{Error, Format, Image, Slice};
 
-use crate::files::{self, Found, OpenError, WalkOptions, WalkStats};
+use crate::files::{self, Bytes, Found, OpenError, WalkOptions, WalkStats};
 use crate::identify::identify;
 use crate::json::Json;
 use crate::text::escape;
@@ -29,8 +31,11 @@ writers (.NAME.pkgimg-XXXXXX, a write in progress or left by a killed one) are s
 summary says how many. The table is printed as the walk goes, a block of rows at a time (its \
 columns widen when a longer cell arrives); control characters in names are escaped as ls -b does.
 
-Locating a payload reads headers only. --verify also checks each payload's CRC-32C, which reads \
-every payload byte.
+Files are looked up --jobs at a time (default: twice the processors), so that the reads of a cold \
+scan overlap; the lines come out in walk order whatever the number. A file's first 4 KiB are read \
+first: one that is no object file costs no more; an object file of up to 64 KiB is read whole, a \
+larger one mapped. Locating a payload reads headers only. --verify also checks each payload's \
+CRC-32C, which reads every payload byte.
 
 Each --json line (one per object file or slice, and per problem; other files and skipped ones \
 get none) has exactly these keys:
@@ -67,6 +72,10 @@ pub struct Args {
     /// Follow symbolic links to directories (each directory is still scanned once)
     #[arg(long)]
     pub follow: bool,
+    /// Look up N files at a time (default: twice the processors); the output
+    /// is the same for any N
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
     /// Files and directories to scan (directories recursively)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -111,42 +120,180 @@ enum Kind {
 
 pub fn run(args: &Args) -> io::Result<Outcome> {
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    // JSON lines stream out as files are scanned, and so do the table's rows,
-    // a block at a time.
-    let mut table = Table::new();
-    let mut clean = true;
+    let mut out = Output { out: BufWriter::new(stdout.lock()), table: Table::new(), clean: true, json: args.json };
     let options = WalkOptions { follow: args.follow };
-    // One resolver for the whole walk: a dependency many libraries share is
-    // opened once to learn that it is not a data library.
-    let mut resolver = Resolver::default();
-    let stats = files::walk_with(&args.paths, options, &mut |found| {
-        let records = match found {
-            Found::File(path) => {
-                let named = args.paths.contains(&path);
-                scan_file(&path, args.verify, named, &mut resolver)
+    let jobs = args.jobs.unwrap_or_else(default_jobs).max(1);
+    let (verify, roots) = (args.verify, &args.paths);
+    // The walk (readdir, stat) stays on this thread and in its order; the
+    // files go to `jobs` threads, which look them up in parallel, so that
+    // the reads of a cold scan overlap; the lines come back and are printed
+    // in walk order, as they were found, so the output does not depend on
+    // `jobs`.
+    // Files go out, and their lines come back, BATCH at a time: a hand-off
+    // between threads costs a wake-up, which on a warm scan is as much as
+    // looking up a file.
+    let (work_tx, work_rx) = mpsc::sync_channel::<Vec<(u64, PathBuf, bool)>>(jobs.saturating_mul(2));
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Vec<(u64, Vec<Record>)>>();
+    let stats = thread::scope(|scope| -> io::Result<WalkStats> {
+        for _ in 0..jobs {
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            scope.spawn(move || {
+                // One resolver per thread: a dependency many libraries share
+                // is opened once per thread to learn it is not a data library.
+                let mut resolver = Resolver::default();
+                loop {
+                    // The lock is held while waiting for a file, not while scanning it.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(batch) = next else { break };
+                    let done = batch
+                        .into_iter()
+                        .map(|(seq, path, named)| (seq, scan_file(&path, verify, named, &mut resolver)))
+                        .collect();
+                    if done_tx.send(done).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut order = InOrder::default();
+        let mut batch = Vec::with_capacity(BATCH);
+        let stopped = || io::Error::other("scan threads stopped");
+        let walked = files::walk_with(roots, options, &mut |found| {
+            let seq = order.take_seq();
+            match found {
+                Found::File(path) => {
+                    let named = roots.contains(&path);
+                    // Never more than WINDOW files between the oldest not yet
+                    // printed and the newest: memory stays bounded behind a
+                    // slow file (a large payload under --verify).
+                    while order.in_flight() >= WINDOW {
+                        order.wait(&done_rx, &mut out)?;
+                    }
+                    batch.push((seq, path, named));
+                    if batch.len() >= BATCH {
+                        // A send fails only if every worker has gone: they stop on a panic only.
+                        work_tx
+                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                            .map_err(|_| stopped())?;
+                    }
+                }
+                Found::Problem(path, why) => order.arrived(seq, vec![failed(&path, None, None, why)]),
             }
-            Found::Problem(path, why) => vec![failed(&path, None, None, why)],
-        };
-        table.files = table.files.saturating_add(1);
+            order.drain(&done_rx, &mut out)
+        });
+        if !batch.is_empty() {
+            work_tx.send(batch).map_err(|_| stopped())?;
+        }
+        drop(work_tx);
+        let stats = walked?;
+        while order.in_flight() > 0 {
+            order.wait(&done_rx, &mut out)?;
+        }
+        Ok(stats)
+    })?;
+    if !args.json {
+        out.table.finish(&mut out.out, &stats)?;
+    }
+    out.out.flush()?;
+    Ok(if out.clean { Outcome::Clean } else { Outcome::Problems })
+}
+
+/// Files looked up at once by default: twice the processors, so that while
+/// one thread waits for a cold read another computes.
+fn default_jobs() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get().saturating_mul(2))
+}
+
+/// At most this many files between the oldest not yet printed and the newest sent.
+const WINDOW: u64 = 4096;
+/// Files handed to a thread at once.
+const BATCH: usize = 32;
+
+/// Where the lines go, and what the summary and exit status need.
+struct Output<W: Write> {
+    out: W,
+    table: Table,
+    clean: bool,
+    json: bool,
+}
+
+impl<W: Write> Output<W> {
+    /// One file's lines.
+    fn file(&mut self, records: Vec<Record>) -> io::Result<()> {
+        self.table.files = self.table.files.saturating_add(1);
         for record in records {
-            clean &= matches!(record.kind, Kind::Valid | Kind::Other);
+            self.clean &= matches!(record.kind, Kind::Valid | Kind::Other);
             if record.kind == Kind::Other {
-                table.other = table.other.saturating_add(1);
-                table.images = table.images.saturating_add(1);
-            } else if args.json {
-                writeln!(out, "{}", to_json(&record))?;
+                self.table.other = self.table.other.saturating_add(1);
+                self.table.images = self.table.images.saturating_add(1);
+            } else if self.json {
+                writeln!(self.out, "{}", to_json(&record))?;
             } else {
-                table.push(&mut out, record)?;
+                self.table.push(&mut self.out, record)?;
             }
         }
         Ok(())
-    })?;
-    if !args.json {
-        table.finish(&mut out, &stats)?;
     }
-    out.flush()?;
-    Ok(if clean { Outcome::Clean } else { Outcome::Problems })
+}
+
+/// Where the threads send the lines of each batch of files, with their sequence numbers.
+type Done = mpsc::Receiver<Vec<(u64, Vec<Record>)>>;
+
+/// The files' lines back in walk order: each file has a sequence number,
+/// and a file's lines wait here until those of every earlier file are out.
+#[derive(Default)]
+struct InOrder {
+    /// The next sequence number to hand out, and the next to print.
+    next_seq: u64,
+    next_out: u64,
+    waiting: BTreeMap<u64, Vec<Record>>,
+}
+
+impl InOrder {
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq = seq.saturating_add(1);
+        seq
+    }
+
+    fn in_flight(&self) -> u64 {
+        self.next_seq.saturating_sub(self.next_out)
+    }
+
+    fn arrived(&mut self, seq: u64, records: Vec<Record>) {
+        self.waiting.insert(seq, records);
+    }
+
+    /// Prints what can be printed in order.
+    fn flush<W: Write>(&mut self, out: &mut Output<W>) -> io::Result<()> {
+        while let Some(records) = self.waiting.remove(&self.next_out) {
+            self.next_out = self.next_out.saturating_add(1);
+            out.file(records)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the lines that have come back, without waiting, and prints what it can.
+    fn drain<W: Write>(&mut self, done: &Done, out: &mut Output<W>) -> io::Result<()> {
+        while let Ok(batch) = done.try_recv() {
+            batch.into_iter().for_each(|(seq, records)| self.arrived(seq, records));
+        }
+        self.flush(out)
+    }
+
+    /// Waits for one file's lines, then prints what it can.
+    fn wait<W: Write>(&mut self, done: &Done, out: &mut Output<W>) -> io::Result<()> {
+        match done.recv() {
+            Ok(batch) => batch.into_iter().for_each(|(seq, records)| self.arrived(seq, records)),
+            Err(_) => return Err(io::Error::other("scan threads stopped")),
+        }
+        self.drain(done, out)
+    }
 }
 
 /// `path: message`, or `path: slice N: message`.
@@ -173,8 +320,8 @@ fn failed(path: &Path, slice: Option<u32>, format: Option<Format>, message: impl
 /// The records of one file. A file found in a directory (not `named` as a
 /// PATH) that is empty or has no object-file magic is `Kind::Other`.
 fn scan_file(path: &Path, verify: bool, named: bool, resolver: &mut Resolver) -> Vec<Record> {
-    let map = match files::open(path) {
-        Ok((_, _, map)) => map,
+    let map = match files::open_for_lookup(path) {
+        Ok(bytes) => bytes,
         Err(OpenError::Empty) if !named => return vec![Record { kind: Kind::Other, ..failed(path, None, None, "") }],
         Err(why) => return vec![failed(path, None, None, why)],
     };
@@ -199,7 +346,7 @@ fn scan_file(path: &Path, verify: bool, named: bool, resolver: &mut Resolver) ->
 
 fn scan_slice(
     path: &Path,
-    map: &MappedFile,
+    map: &Bytes,
     slice: &Slice<'_>,
     verify: bool,
     named: bool,
@@ -242,7 +389,7 @@ fn scan_slice(
 /// with `verify` whether its CRC-32C holds: the error then names the file.
 fn payload_info(
     payload: &pkgimg::Payload<'_>,
-    map: &MappedFile,
+    map: &Bytes,
     verify: bool,
     path: &Path,
     slice: Option<u32>,
@@ -267,17 +414,11 @@ fn payload_info(
 /// A thin code cache without a payload of its own: its data library's
 /// payload, if one of its dependencies is a data library (headers only, as
 /// `jiscan deps`); `None` otherwise, and the file is reported as it is.
-fn split_record(
-    path: &Path,
-    map: &MappedFile,
-    slice: &Slice<'_>,
-    verify: bool,
-    resolver: &mut Resolver,
-) -> Option<Record> {
-    let found = resolver.find_in(path, map.bytes()).ok()?;
+fn split_record(path: &Path, map: &Bytes, slice: &Slice<'_>, verify: bool, resolver: &mut Resolver) -> Option<Record> {
+    let found = resolver.find_in(path, map).ok()?;
     let (info, error) = if verify {
         // Only verifying reads the payload, and so maps the data library.
-        let data = found.map().ok()?;
+        let data = Bytes::Mapped(found.map().ok()?);
         let payload = pkgimg::find_ji_payload(&data).ok()?;
         payload_info(&payload, &data, verify, &found.path, None)
     } else {
