@@ -1,6 +1,12 @@
 //! `jiscan scan --jobs N`: the lines are the same, in the same order, for
 //! any N, and the same as the lookup on each file's bytes says.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
 
 mod common;
 
