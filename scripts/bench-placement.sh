@@ -4,6 +4,7 @@
 # costs when nothing of the file is in the page cache, for
 #   - ELF, old layout (tables after the payload: jiscan built at c036029),
 #   - ELF, new layout (tables between the library and the container),
+#   - the same two for a 2 KiB library (corpus/nopayload/x86_64-linux-musl.so),
 #   - PE and Mach-O (x86_64 and arm64) as `jiscan inject` lays them out,
 # and cold dlopen + dlclose of the same injected ELF library.
 #
@@ -59,6 +60,8 @@ make_input() { # make OUTFILE JISCAN ARGS...: inject once, unless already made
 }
 make_input "$OUT/elf-old.so" "$OLD_JISCAN" "$LIB"
 make_input "$OUT/elf-new.so" "$JISCAN" "$LIB"
+make_input "$OUT/small-old.so" "$OLD_JISCAN" corpus/nopayload/x86_64-linux-musl.so
+make_input "$OUT/small-new.so" "$JISCAN" corpus/nopayload/x86_64-linux-musl.so
 make_input "$OUT/pe.dll" "$JISCAN" --replace corpus/pe/x86_64-windows-gnu.dll
 make_input "$OUT/macho-x86_64.dylib" "$JISCAN" --replace corpus/macho/x86_64-macos.dylib
 make_input "$OUT/macho-arm64.dylib" "$JISCAN" --replace corpus/macho/aarch64-macos.dylib
@@ -121,7 +124,7 @@ PY
 
 WARM_LOOKUP="$LOOKUP $WARM_FILES"
 for rep in $(seq "$REPS"); do
-    for f in elf-old.so elf-new.so pe.dll macho-x86_64.dylib macho-arm64.dylib macho-universal.dylib; do
+    for f in elf-old.so elf-new.so small-old.so small-new.so pe.dll macho-x86_64.dylib macho-arm64.dylib macho-universal.dylib; do
         measure "lookup $f" "$OUT/$f" "$WARM_LOOKUP" -- "$LOOKUP" "$OUT/$f"
         measure "lookup --plain $f" "$OUT/$f" "$WARM_LOOKUP --plain" -- "$LOOKUP" --plain "$OUT/$f"
     done
