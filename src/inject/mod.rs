@@ -113,7 +113,7 @@ pub struct InjectReport {
 /// the library, its extended attributes are copied too.
 ///
 /// ELF: a non-allocated `.jlji` section after the input's bytes, with new
-/// section name and header tables after it. PE: a `.jlji` section holding the
+/// section name and header tables just before it (FORMAT.md §5.4). PE: a `.jlji` section holding the
 /// frame, and the payload in the overlay. Mach-O (thin or universal): a
 /// `__JULIA` segment with the `__ji` section. The payload always starts on a
 /// 4096-byte page (16384 for arm64 Mach-O).

@@ -26,7 +26,7 @@ const AFTER_HELP: &str = concat!(
     "\
 Where the payload goes:
   ELF      a new non-allocated section .jlji after the file's bytes (the loader never maps it);
-           the section header table is rewritten after it, program headers are untouched
+           new section name and header tables just before it, program headers untouched
   PE       a new section .jlji holding the 64-byte frame; the payload in the overlay after it;
            the PE checksum is recomputed
   Mach-O   a new read-only segment __JULIA with section __ji, before __LINKEDIT, in every slice
