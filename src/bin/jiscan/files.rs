@@ -124,39 +124,61 @@ impl Bytes {
     }
 }
 
-/// The first block read, and a file read whole rather than mapped when it
-/// is no larger than [`READ_WHOLE`].
+/// The first block read; a file no larger than [`SMALL`] is read whole at
+/// once, one up to [`READ_WHOLE`] whole once it is known to be an object file.
 const FIRST_BLOCK: u64 = 4096;
-/// Up to this size a file is read with `pread`, not mapped: mapping and
-/// unmapping cost more than copying this much (BENCHMARKS.md §2.1), and
+/// Copying this much costs less than a second `pread` would.
+const SMALL: u64 = 16 << 10;
+/// Up to this size an object file is read with `pread`, not mapped: mapping
+/// and unmapping cost more than copying this much (BENCHMARKS.md §2.1), and
 /// most files of a depot or a system library tree are smaller.
 const READ_WHOLE: u64 = 64 << 10;
 
-/// [`open`], for a scan over many files: the first 4 KiB are read; a file
-/// whose first bytes are no object file's stops there (what a lookup says
-/// of it depends on them alone); an object file of up to 64 KiB is read
-/// whole, a larger one mapped.
-pub fn open_for_lookup(path: &Path) -> Result<Bytes, OpenError> {
+/// What [`open_for_lookup`] gives.
+pub enum Opened {
+    /// The bytes a lookup needs, read or mapped.
+    Bytes(Bytes),
+    /// A thin object file larger than [`READ_WHOLE`], not yet read or mapped:
+    /// its payload can be located with a few `pread`s
+    /// (`pkgimg::find_ji_payload_file`), and [`map_opened`] maps it for more.
+    Large(File),
+}
+
+/// [`open`], for a scan over many files: a file of up to 16 KiB is read
+/// whole; otherwise the first 4 KiB are read, and a file whose first bytes
+/// are no object file's stops there (what a lookup says of it depends on
+/// them alone); an object file of up to 64 KiB is then read whole, a
+/// universal one mapped, and a larger thin one left to the caller.
+pub fn open_for_lookup(path: &Path) -> Result<Opened, OpenError> {
     let (file, metadata) = open_checked(path)?;
     let len = metadata.len();
-    let mut bytes = vec![0; usize::try_from(len.min(FIRST_BLOCK)).unwrap_or(0)];
+    let first = if len <= SMALL { len } else { FIRST_BLOCK };
+    let mut bytes = vec![0; usize::try_from(first).unwrap_or(0)];
     file.read_exact_at(&mut bytes, 0).map_err(OpenError::Cannot)?;
-    // Not a thin object file, nor a universal one (whose table may run past the block).
-    // FAT_MAGIC / FAT_MAGIC_64, big-endian (<mach-o/fat.h>).
-    let fat = matches!(bytes.get(..4), Some([0xca, 0xfe, 0xba, 0xbe | 0xbf]));
-    let not_object =
-        !fat && matches!(pkgimg::host_slice(&bytes).and_then(|s| s.format()), Err(pkgimg::Error::UnknownFormat { .. }));
-    if not_object || len <= FIRST_BLOCK {
-        return Ok(Bytes::Read(bytes));
+    if len <= first {
+        return Ok(Opened::Bytes(Bytes::Read(bytes)));
     }
-    if len <= READ_WHOLE {
-        let first = bytes.len();
-        bytes.resize(usize::try_from(len).unwrap_or(0), 0);
-        let rest = bytes.get_mut(first..).unwrap_or_default();
-        file.read_exact_at(rest, FIRST_BLOCK).map_err(OpenError::Cannot)?;
-        return Ok(Bytes::Read(bytes));
+    // FAT_MAGIC / FAT_MAGIC_64, big-endian (<mach-o/fat.h>): every slice is
+    // reported, so a universal file is mapped.
+    if matches!(bytes.get(..4), Some([0xca, 0xfe, 0xba, 0xbe | 0xbf])) {
+        return map_opened(&file).map(Opened::Bytes);
     }
-    MappedFile::from_file(&file).map(Bytes::Mapped).map_err(OpenError::Map)
+    if matches!(pkgimg::host_slice(&bytes).and_then(|s| s.format()), Err(pkgimg::Error::UnknownFormat { .. })) {
+        return Ok(Opened::Bytes(Bytes::Read(bytes)));
+    }
+    if len > READ_WHOLE {
+        return Ok(Opened::Large(file));
+    }
+    let read = bytes.len();
+    bytes.resize(usize::try_from(len).unwrap_or(0), 0);
+    let rest = bytes.get_mut(read..).unwrap_or_default();
+    file.read_exact_at(rest, first).map_err(OpenError::Cannot)?;
+    Ok(Opened::Bytes(Bytes::Read(bytes)))
+}
+
+/// The file [`open_for_lookup`] opened, mapped.
+pub fn map_opened(file: &File) -> Result<Bytes, OpenError> {
+    MappedFile::from_file(file).map(Bytes::Mapped).map_err(OpenError::Map)
 }
 
 /// [`open`], for callers that need only the map; the error is a message

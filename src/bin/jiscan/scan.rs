@@ -10,7 +10,7 @@ use std::thread;
 use pkgimg::split::Resolver;
 use pkgimg::{Error, Format, Image, Slice};
 
-use crate::files::{self, Bytes, Found, OpenError, WalkOptions, WalkStats};
+use crate::files::{self, Bytes, Found, OpenError, Opened, WalkOptions, WalkStats};
 use crate::identify::identify;
 use crate::json::Json;
 use crate::text::escape;
@@ -321,7 +321,21 @@ fn failed(path: &Path, slice: Option<u32>, format: Option<Format>, message: impl
 /// PATH) that is empty or has no object-file magic is `Kind::Other`.
 fn scan_file(path: &Path, verify: bool, named: bool, resolver: &mut Resolver) -> Vec<Record> {
     let map = match files::open_for_lookup(path) {
-        Ok(bytes) => bytes,
+        Ok(Opened::Bytes(bytes)) => bytes,
+        Ok(Opened::Large(file)) => {
+            // A payload found with a few reads needs no mapping; anything
+            // else (no payload: the dependencies are read; a damaged header;
+            // --verify, which reads the payload) is looked at mapped.
+            if !verify {
+                if let Ok(located) = pkgimg::find_ji_payload_file(&file, path) {
+                    return vec![located_record(path, &located)];
+                }
+            }
+            match files::map_opened(&file) {
+                Ok(bytes) => bytes,
+                Err(why) => return vec![failed(path, None, None, why)],
+            }
+        }
         Err(OpenError::Empty) if !named => return vec![Record { kind: Kind::Other, ..failed(path, None, None, "") }],
         Err(why) => return vec![failed(path, None, None, why)],
     };
@@ -382,6 +396,27 @@ fn scan_slice(
         data_library: None,
         kind: if error.is_none() { Kind::Valid } else { Kind::Failed },
         error,
+    }
+}
+
+/// The line of a thin file whose payload was located from its headers alone:
+/// what [`scan_slice`] says of the same file mapped.
+fn located_record(path: &Path, located: &pkgimg::Located) -> Record {
+    let frame = located.frame();
+    Record {
+        path: path.to_owned(),
+        slice: None,
+        format: Some(located.image().format),
+        image: Some(located.image()),
+        payload: Some(PayloadInfo {
+            offset: located.offset(),
+            size: located.size(),
+            crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
+            crc_ok: None,
+        }),
+        data_library: None,
+        kind: Kind::Valid,
+        error: None,
     }
 }
 
