@@ -3,9 +3,10 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use pkgimg::write_path::{copy_range, Attributes, CopyError, Input, Role};
 use pkgimg::{Arch, Error, Payload, Slice};
@@ -105,8 +106,7 @@ fn extract(args: &Args) -> Result<(), Failure> {
             check(&payload, crc).map_err(|e| here(&e))?;
         }
         if payload.compressed() && !args.raw {
-            let out = io::stdout().lock();
-            return decompress(&file, &payload, out, path, Path::new("standard output")).map(drop);
+            return decompress(&file, &payload, io::stdout(), path, Path::new("standard output")).map(drop);
         }
         return to_stdout(&file, &payload, path);
     }
@@ -220,34 +220,95 @@ fn to_stdout(file: &File, payload: &Payload<'_>, path: &Path) -> Result<(), Fail
 
 /// Decodes the compressed `payload` of `file` (the library at `library`)
 /// into `out` (named `dest` in messages): the stored bytes read with pread
-/// (never the mapping), their CRC-32C computed on the way. Returns the bytes
+/// (never the mapping), their CRC-32C computed on the way, and the output
+/// written by a thread of its own, so that decoding and writing overlap (as
+/// `zstd -d` overlaps them with its asynchronous I/O). Returns the bytes
 /// written and that CRC; an error names the file that failed, or the
 /// payload's offset when its bytes do not decode.
 fn decompress(
     file: &File,
     payload: &Payload<'_>,
-    out: impl Write,
+    out: impl Write + Send,
     library: &Path,
     dest: &Path,
 ) -> Result<(u64, u32), Failure> {
     let end = payload.offset().saturating_add(payload.size());
     let mut stored = Stored { file, at: payload.offset(), end, crc: 0, failed: Cell::new(None) };
-    let wrote = Cell::new(false);
-    let mut sink = BufWriter::with_capacity(1 << 20, Sink { inner: out, failed: &wrote });
-    let result = payload
-        .decompress_from(BufReader::with_capacity(1 << 20, &mut stored), &mut sink)
-        .and_then(|n| sink.flush().map(|()| n));
-    match result {
-        Ok(n) => Ok((n, stored.crc)),
-        Err(e) if wrote.get() && e.kind() == io::ErrorKind::BrokenPipe => Err(Failure::BrokenPipe),
-        Err(e) if wrote.get() => Err(Failure::Message(format!("{}: cannot write: {e}", dest.display()))),
-        Err(e) => Err(Failure::Message(match stored.failed.take() {
+    let (result, written) = std::thread::scope(|scope| {
+        let (full, to_write) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (done, empty) = mpsc::channel::<Vec<u8>>();
+        let writer = scope.spawn(move || -> io::Result<()> {
+            let mut out = out;
+            for mut chunk in to_write {
+                out.write_all(&chunk)?;
+                chunk.clear();
+                // The decoder may have finished meanwhile: a buffer it does not need.
+                let _ = done.send(chunk);
+            }
+            out.flush()
+        });
+        let mut sink = Pipe { chunk: Vec::with_capacity(CHUNK), full, empty };
+        let result = payload
+            .decompress_from(BufReader::with_capacity(1 << 20, &mut stored), &mut sink)
+            .and_then(|n| sink.send().map(|()| n));
+        // Closing the channel ends the writer's loop.
+        drop(sink);
+        let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("the writing thread panicked")));
+        (result, written)
+    });
+    match (result, written) {
+        (Ok(n), Ok(())) => Ok((n, stored.crc)),
+        (_, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Err(Failure::BrokenPipe),
+        (_, Err(e)) => Err(Failure::Message(format!("{}: cannot write: {e}", dest.display()))),
+        (Err(e), Ok(())) => Err(Failure::Message(match stored.failed.take() {
             Some(Some(at)) => {
                 format!("{}: the file ended at {at} bytes, before the payload's end at {end}", library.display())
             }
             Some(None) => format!("{}: cannot read the payload: {e}", library.display()),
             None => format!("{}: {e}", library.display()),
         })),
+    }
+}
+
+/// The size of the chunks handed to the writing thread, and how many may
+/// wait for it: enough to keep both threads busy, little memory.
+const CHUNK: usize = 1 << 20;
+const IN_FLIGHT: usize = 2;
+
+/// The decoder's writer: fills a chunk, hands it to the writing thread, and
+/// reuses the chunks that thread hands back.
+struct Pipe {
+    chunk: Vec<u8>,
+    full: mpsc::SyncSender<Vec<u8>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Pipe {
+    /// Hands the current chunk over (waiting while `IN_FLIGHT` are queued).
+    fn send(&mut self) -> io::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let next = self.empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        let chunk = std::mem::replace(&mut self.chunk, next);
+        // A closed channel: the writing thread stopped on an error, which its result reports.
+        self.full.send(chunk).map_err(|_| io::Error::other("the output stopped taking bytes"))
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = CHUNK.saturating_sub(self.chunk.len());
+        let n = buf.len().min(room);
+        self.chunk.extend_from_slice(buf.get(..n).unwrap_or_default());
+        if self.chunk.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -287,27 +348,6 @@ impl Read for Stored<'_> {
                 Err(e)
             }
         }
-    }
-}
-
-/// A writer that records whether it failed, so that a write error is told
-/// apart from the payload's.
-struct Sink<'a, W> {
-    inner: W,
-    failed: &'a Cell<bool>,
-}
-
-impl<W: Write> Write for Sink<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf).inspect_err(|e| {
-            if e.kind() != io::ErrorKind::Interrupted {
-                self.failed.set(true);
-            }
-        })
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush().inspect_err(|_| self.failed.set(true))
     }
 }
 
