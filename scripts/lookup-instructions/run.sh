@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 # A copy of this harness whose path dependency is the tree to measure.
 cp -r "$here/Cargo.toml" "$here/src" "$work/"
 sed -i "s|path = \"../..\"|path = \"$tree\"|" "$work/Cargo.toml"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target}/lookup-instructions-$(echo "$tree" | md5sum | cut -c1-8)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../../target}/lookup-instructions-$(echo "$tree" | md5sum | cut -c1-8)"
 cargo build --release --quiet --manifest-path "$work/Cargo.toml"
 bin="$CARGO_TARGET_DIR/release/lookup-instructions"
 rustc --version
