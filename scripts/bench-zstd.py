@@ -20,9 +20,9 @@ the median of the per-pair ratios (throughput of jiscan / throughput of the
 tool = tool's time / jiscan's), and the ratio's min and max.
 
     scripts/bench-zstd.py [ROUNDS] [LEVELS]    defaults: 15 and 1,3,9
-    WORK=DIR     where files go (default /dev/shm/pkgimg-bench-zstd: a tmpfs,
-                 so that the comparison is of compression, not of the disk;
-                 jiscan fsyncs its output, the tool does not)
+    WORK=DIR     where files go (default /dev/shm/pkgimg-bench-zstd-PID: a
+                 tmpfs, so that the comparison is of compression, not of the
+                 disk: jiscan fsyncs its output, the tool does not)
     JISCAN=PATH  the jiscan to measure (default: build target/release/jiscan)
 """
 
@@ -84,7 +84,8 @@ def summary(ta, tb, megabytes):
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     levels = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else "1,3,9").split(",")]
-    work = os.environ.get("WORK", "/dev/shm/pkgimg-bench-zstd")
+    own = "WORK" not in os.environ
+    work = os.environ.get("WORK", f"/dev/shm/pkgimg-bench-zstd-{os.getpid()}")
     os.makedirs(work, exist_ok=True)
     jiscan = os.environ.get("JISCAN")
     if not jiscan:
@@ -145,6 +146,8 @@ def main():
                 os.remove(os.path.join(work, name))
             except FileNotFoundError:
                 pass
+        if own:
+            os.rmdir(work)
 
 
 if __name__ == "__main__":
