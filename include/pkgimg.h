@@ -7,6 +7,9 @@
  * from any thread. pkgimg_find_ji_payload_path reads the file itself: it
  * allocates only the blocks it reads, and frees them before it returns.
  * Locating reads headers only; pkgimg_verify also reads the payload.
+ * A payload may be stored zstd-compressed (docs/FORMAT.md, "The frame",
+ * flags bit 1): pkgimg_payload_info says so; offsets, sizes and CRCs
+ * elsewhere are those of the stored bytes.
  * For a universal (fat) Mach-O file, the slice of the CPU the library was
  * compiled for is used.
  *
@@ -42,6 +45,10 @@ extern "C" {
 #define PKGIMG_E_LENGTH            -16  /* len above PTRDIFF_MAX: no buffer is that long */
 #define PKGIMG_E_IO                -17  /* path: cannot open or read it, or not a regular file; errno says why */
 
+/* Frame flags (docs/FORMAT.md, "The frame"), as pkgimg_payload_info reports them. */
+#define PKGIMG_FLAG_CRC32C  0x1u  /* the frame carries the stored bytes' CRC-32C */
+#define PKGIMG_FLAG_ZSTD    0x2u  /* the stored bytes are one zstd frame (RFC 8878) */
+
 /*
  * Locate the payload in the `len` bytes at `file`. On success returns
  * PKGIMG_OK and stores the payload's absolute file offset (from the start of
@@ -63,8 +70,25 @@ int pkgimg_find_ji_payload(const uint8_t *file, size_t len, uint64_t *offset, ui
 int pkgimg_find_ji_payload_path(const char *path, uint64_t *offset, uint64_t *size);
 
 /*
+ * Locate the payload, as pkgimg_find_ji_payload does, and say how it is
+ * stored. On success returns PKGIMG_OK and stores: the absolute file offset
+ * and the size of the stored bytes (what pkgimg_find_ji_payload reports);
+ * the size of the payload's content, which for a compressed payload
+ * (flags & PKGIMG_FLAG_ZSTD) is the frame's uncompressed size, and otherwise
+ * the stored size; and the frame's flags word as it is in the file (bits
+ * this header does not name may be set by newer writers: ignore them). A
+ * stored payload without PKGIMG_FLAG_ZSTD can be mapped and used in place;
+ * one with it must be decompressed first (`zstd -d` reads the stored bytes
+ * as they are). Same codes as pkgimg_find_ji_payload; on failure nothing is
+ * stored.
+ */
+int pkgimg_payload_info(const uint8_t *file, size_t len, uint64_t *offset, uint64_t *stored_size,
+                        uint64_t *uncompressed_size, uint32_t *flags);
+
+/*
  * Locate the payload and check its CRC-32C against the frame. Returns
- * PKGIMG_OK when it matches, else a negative code.
+ * PKGIMG_OK when it matches, else a negative code. For a compressed payload
+ * the CRC covers the stored bytes: nothing is decompressed.
  */
 int pkgimg_verify(const uint8_t *file, size_t len);
 

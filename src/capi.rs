@@ -16,6 +16,9 @@
 //! if (status != PKGIMG_OK)
 //!     fprintf(stderr, "no payload: %s\n", pkgimg_strerror(status));
 //! ```
+//!
+//! A payload stored zstd-compressed (frame flags bit 1) is reported by
+//! `pkgimg_payload_info`; the other functions see its stored bytes.
 #![allow(unsafe_code)] // Turning a C pointer and length into a slice is the one unsafe step.
 
 use core::ffi::c_char;
@@ -142,6 +145,61 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload(file: *const u8, len: usize, off
             unsafe {
                 *offset = o;
                 *size = s;
+            }
+            OK
+        }
+        Ok(Err(e)) => code(&e),
+        Err(_) => E_INTERNAL,
+    }
+}
+
+/// Finds the payload and describes how it is stored; see `include/pkgimg.h`.
+///
+/// ```
+/// use pkgimg::capi::pkgimg_payload_info;
+/// // corpus/expected.json: payload at 1088, 1000 bytes, stored as they are.
+/// let file = std::fs::read("corpus/elf/x86_64-linux-musl.so").unwrap();
+/// let (mut offset, mut stored, mut uncompressed, mut flags) = (0u64, 0u64, 0u64, 0u32);
+/// // SAFETY: the pointer and length describe a live buffer; the outputs are locals.
+/// let status = unsafe {
+///     pkgimg_payload_info(file.as_ptr(), file.len(), &mut offset, &mut stored, &mut uncompressed, &mut flags)
+/// };
+/// // PKGIMG_FLAG_CRC32C is 1, PKGIMG_FLAG_ZSTD 2; uncompressed: the size is the stored size.
+/// assert_eq!((status, offset, stored, uncompressed, flags), (0, 1088, 1000, 1000, 1));
+/// ```
+///
+/// # Safety
+/// `file` must point to `len` readable bytes; the four outputs must be null
+/// or point to writable integers of their types.
+#[no_mangle]
+pub unsafe extern "C" fn pkgimg_payload_info(
+    file: *const u8,
+    len: usize,
+    offset: *mut u64,
+    stored_size: *mut u64,
+    uncompressed_size: *mut u64,
+    flags: *mut u32,
+) -> i32 {
+    if offset.is_null() || stored_size.is_null() || uncompressed_size.is_null() || flags.is_null() {
+        return E_NULL;
+    }
+    // SAFETY: forwarded from the caller's contract.
+    let file = match unsafe { bytes(file, len) } {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
+    let result = catch_unwind(|| {
+        crate::find_ji_payload(file).map(|p| (p.offset(), p.size(), p.uncompressed_size(), p.frame().flags))
+    });
+    match result {
+        Ok(Ok((o, s, u, f))) => {
+            // SAFETY: checked non-null above; the caller promises they are writable.
+            unsafe {
+                *offset = o;
+                *stored_size = s;
+                // Uncompressed, the content is the stored bytes (FORMAT.md §3).
+                *uncompressed_size = u.unwrap_or(s);
+                *flags = f;
             }
             OK
         }

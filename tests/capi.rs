@@ -78,11 +78,29 @@ fn c_program_agrees_with_expected_json() {
             continue;
         }
         let path = common::corpus().join(file);
-        let (find, offset, size, verify) = expectation(entry, &std::fs::read(&path).unwrap());
-        manifest.push_str(&format!("{}\t{find}\t{offset}\t{size}\t{verify}\n", path.display()));
+        let bytes = std::fs::read(&path).unwrap();
+        let (find, offset, size, verify) = expectation(entry, &bytes);
+        // No corpus payload is compressed: the content is the stored bytes.
+        let flags = pkgimg::find_ji_payload(&bytes).map_or(0, |p| p.frame().flags);
+        assert_eq!(flags & 2, 0, "{file}");
+        manifest.push_str(&format!("{}\t{find}\t{offset}\t{size}\t{verify}\t{size}\t{flags}\n", path.display()));
         count += 1;
     }
     assert!(count >= 20, "only {count} corpus entries");
+
+    // A compressed payload (inject --compress): pkgimg_payload_info reports
+    // flags 3 (CRC-32C and zstd, docs/FORMAT.md "The frame") and the
+    // original's size; the other functions see the stored bytes.
+    let original: Vec<u8> = (0..300_000u32).flat_map(|i| (i / 7).to_le_bytes()).collect();
+    std::fs::write(dir.join("Foo.ji"), &original).unwrap();
+    let compressed = dir.join("compressed.so");
+    let options =
+        pkgimg::InjectOptions { compress: Some(pkgimg::inject::Compression::default()), ..Default::default() };
+    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
+    let report = pkgimg::inject(&library, &dir.join("Foo.ji"), &compressed, options).unwrap();
+    let (offset, stored) = (report.payload_offset, report.payload_size);
+    assert!(stored < original.len() as u64 / 2);
+    manifest.push_str(&format!("{}\t0\t{offset}\t{stored}\t0\t{}\t3\n", compressed.display(), original.len()));
     std::fs::write(dir.join("manifest.tsv"), manifest).unwrap();
 
     let exe = dir.join("capi_test");

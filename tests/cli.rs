@@ -29,6 +29,10 @@ const JISCAN: &str = env!("CARGO_BIN_EXE_jiscan");
 
 /// The exact keys of a `scan --json` line, in order.
 const SCAN_KEYS: [&str; 9] = ["path", "slice", "format", "bits", "endian", "arch", "payload", "data_library", "error"];
+/// The exact keys of its `payload` object (and of `data_library.payload`), in
+/// order: `compressed` and `uncompressed_size` came with zstd-compressed
+/// payloads (issue 15 item 4).
+const PAYLOAD_KEYS: [&str; 6] = ["offset", "size", "crc32c", "crc_ok", "compressed", "uncompressed_size"];
 
 fn jiscan(args: &[&str]) -> Output {
     Command::new(JISCAN).args(args).output().expect("run jiscan")
@@ -65,6 +69,14 @@ fn json_lines(out: &Output) -> Vec<Value> {
             let positions: Vec<usize> =
                 SCAN_KEYS.iter().map(|k| line.find(&format!("\"{k}\":")).expect("key present")).collect();
             assert!(positions.windows(2).all(|w| w[0] < w[1]), "key order in {line}");
+            for payload in [&v["payload"], &v["data_library"]["payload"]] {
+                if let Some(payload) = payload.as_object() {
+                    let keys: Vec<&str> = payload.keys().map(String::as_str).collect();
+                    let mut sorted_contract = PAYLOAD_KEYS.to_vec();
+                    sorted_contract.sort();
+                    assert_eq!(keys, sorted_contract, "payload keys of {line}");
+                }
+            }
             v
         })
         .collect()
@@ -184,11 +196,11 @@ fn help_teaches_commands_examples_and_exit_codes() {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
     let scan = stdout(&jiscan(&["scan", "--help"]));
-    for key in SCAN_KEYS.iter().chain(&["--verify", "--json", "crc_ok"]) {
+    for key in SCAN_KEYS.iter().chain(&["--verify", "--json", "crc_ok", "compressed", "uncompressed_size"]) {
         assert!(scan.contains(key), "scan --help lacks {key}:\n{scan}");
     }
     let extract = stdout(&jiscan(&["help", "extract"]));
-    for needle in ["--slice", "--arch", "--no-verify", "-o", "temporary", "Examples:"] {
+    for needle in ["--slice", "--arch", "--no-verify", "--raw", "zstd", "-o", "temporary", "Examples:"] {
         assert!(extract.contains(needle), "extract --help lacks {needle}:\n{extract}");
     }
     let show = stdout(&jiscan(&["show", "--help"]));
@@ -237,7 +249,10 @@ fn scan_reports_every_file_and_exit_status() {
     assert_eq!(lines.len(), 1);
     let expected = serde_json::json!({
         "path": "good.so", "slice": null, "format": "elf", "bits": 64, "endian": "little", "arch": "x86_64",
-        "payload": {"offset": payload_at, "size": ji.len(), "crc32c": crc32c(&ji), "crc_ok": true},
+        "payload": {
+            "offset": payload_at, "size": ji.len(), "crc32c": crc32c(&ji), "crc_ok": true,
+            "compressed": false, "uncompressed_size": null,
+        },
         "data_library": null, "error": null,
     });
     assert_eq!(lines[0], expected);

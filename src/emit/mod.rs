@@ -21,12 +21,14 @@
 // A target is a triple read by `triple`, given header values by `abi`; the
 // format modules (`crate::{elf,macho,coff}::emit`) turn those into bytes.
 mod abi;
+mod compress;
 mod data_library;
 mod triple;
 
 use std::io::{self, Read, Write};
 
 use self::abi::Header;
+pub use self::compress::{compress, CompressError, Compressed, Compression};
 pub use self::data_library::{emit_data_library, write_universal_data_library, DataLibrary, DataLibraryLayout};
 use crate::frame::{self, Frame};
 pub use crate::write::error::EmitError;
@@ -179,9 +181,60 @@ impl Target {
         payload: &mut impl Read,
         out: &mut impl Write,
     ) -> Result<Layout, EmitError> {
+        self.stream(payload_size, payload_crc32c, None, payload, out)
+    }
+
+    /// [`Target::write_from_reader`] for a payload stored compressed: the
+    /// `stored_size` bytes read from `payload` are one zstd frame (made by
+    /// [`compress`], say) that decodes to `uncompressed_size` bytes, and the
+    /// frame says so (flags bit 1, docs/FORMAT.md "The frame"). The CRC-32C
+    /// is that of the stored bytes, checked as they stream by.
+    ///
+    /// ```
+    /// use pkgimg::emit::{compress, Compression, Target};
+    /// let text = "123456789".repeat(1000);
+    /// let mut frame = Vec::new();
+    /// let done = compress(&mut text.as_bytes(), 9000, &mut frame, Compression::default(), &mut |_| {})?;
+    /// let target = Target::from_triple("x86_64-unknown-linux-gnu")?;
+    /// let mut object = Vec::new();
+    /// target.write_zstd_from_reader(done.stored_size, done.crc32c, 9000, &mut &frame[..], &mut object)?;
+    /// let payload = pkgimg::find_ji_payload(&object)?;
+    /// assert_eq!((payload.compressed(), payload.uncompressed_size()), (true, Some(9000)));
+    /// assert_eq!(payload.data(), &frame[..]);
+    /// let mut content = Vec::new();
+    /// payload.decompress_to(&mut content)?;
+    /// assert_eq!(content, text.as_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_zstd_from_reader(
+        &self,
+        stored_size: u64,
+        stored_crc32c: u32,
+        uncompressed_size: u64,
+        payload: &mut impl Read,
+        out: &mut impl Write,
+    ) -> Result<Layout, EmitError> {
+        self.stream(stored_size, stored_crc32c, Some(uncompressed_size), payload, out)
+    }
+
+    /// Headers, the frame (compressed if `uncompressed_size` is given), then
+    /// the stored bytes streamed and checked.
+    fn stream(
+        &self,
+        payload_size: u64,
+        payload_crc32c: u32,
+        uncompressed_size: Option<u64>,
+        payload: &mut impl Read,
+        out: &mut impl Write,
+    ) -> Result<Layout, EmitError> {
         let (head, layout) = self.head(payload_size)?;
         out.write_all(&head)?;
-        out.write_all(&frame_bytes(payload_size, payload_crc32c))?;
+        let frame = Frame::new(u64::from(frame::SIZE), payload_size, payload_crc32c);
+        let frame = match uncompressed_size {
+            Some(size) => frame.with_zstd(size),
+            None => frame,
+        };
+        out.write_all(&frame.to_bytes())?;
         let mut sink = CrcWriter { inner: out, crc: 0 };
         let got = io::copy(&mut payload.take(payload_size), &mut sink)?;
         if got != payload_size {

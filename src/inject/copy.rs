@@ -58,7 +58,8 @@ pub(super) fn copy_payload(
 
 /// What `copy_payload` compares before and after the copy to notice a
 /// payload changed meanwhile: size, modification and status-change times.
-fn stamp(file: &File) -> io::Result<(u64, Option<std::time::SystemTime>, i64, i64)> {
+/// (`compress` compares the same.)
+pub(super) fn stamp(file: &File) -> io::Result<(u64, Option<std::time::SystemTime>, i64, i64)> {
     use std::os::unix::fs::MetadataExt;
     let metadata = file.metadata()?;
     Ok((metadata.len(), metadata.modified().ok(), metadata.ctime(), metadata.ctime_nsec()))

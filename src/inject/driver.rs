@@ -1,6 +1,7 @@
 //! Executing a [`Plan`](crate::write::plan::Plan): its pieces are written in
 //! order into the temporary file, the payloads' frames are sealed with the
-//! CRC-32C computed while copying, the deferred pieces are filled from the
+//! CRC-32C computed while copying (and, for a compressed payload, the zstd
+//! flag and the uncompressed size), the deferred pieces are filled from the
 //! sealed file, and the result is read back as any reader would before it
 //! may be committed.
 
@@ -26,6 +27,12 @@ pub(super) struct Sources<'a> {
     /// The payload, already opened and checked to be a regular file.
     pub(super) payload_file: &'a File,
     pub(super) info: PayloadInfo,
+    /// The payload's size before compression, if the payload file is a
+    /// compressed one (`InjectOptions::compress`).
+    pub(super) uncompressed: Option<u64>,
+    /// The same for each of `options.per_arch`, in its order; empty if not
+    /// compressed.
+    pub(super) arch_uncompressed: &'a [u64],
     pub(super) options: &'a InjectOptions,
 }
 
@@ -41,13 +48,15 @@ impl Sources<'_> {
     }
 }
 
-/// A payload as copied: where it went, its size, and the CRC-32C of the bytes
-/// written. (Also what a frame read back says, to compare with.)
+/// A payload as copied: where it went, its size, the CRC-32C of the bytes
+/// written, and for a compressed one its uncompressed size. (Also what a
+/// frame read back says, to compare with.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Copied {
     pub(super) offset: u64,
     pub(super) size: u64,
     pub(super) crc32c: u32,
+    pub(super) uncompressed: Option<u64>,
 }
 
 /// Where each payload went, and the file's size.
@@ -86,14 +95,16 @@ pub(super) fn write_pieces(
             }
             Piece::Payload => {
                 let crc32c = copy_payload(out, sources.payload_file, sources.payload, sources.info, path, progress)?;
-                payloads.push(Copied { offset: at, size: sources.info.size, crc32c });
+                let uncompressed = sources.uncompressed;
+                payloads.push(Copied { offset: at, size: sources.info.size, crc32c, uncompressed });
                 sources.info.size
             }
             Piece::ArchPayload { index, info } => {
                 let source = sources.arch_payload(index, path)?;
                 let file = open_input(source, Role::Payload)?.file;
                 let crc32c = copy_payload(out, &file, source, info, path, progress)?;
-                payloads.push(Copied { offset: at, size: info.size, crc32c });
+                let uncompressed = sources.arch_uncompressed.get(index).copied();
+                payloads.push(Copied { offset: at, size: info.size, crc32c, uncompressed });
                 info.size
             }
             Piece::Deferred { len, fill } => {
@@ -160,18 +171,20 @@ fn fill_deferred(temp: &TempFile, deferred: Vec<(u64, u64, Fill)>) -> Result<(),
     Ok(())
 }
 
-/// Writes each copied payload's CRC-32C into its frame. The frame is found
-/// by reading the output back, as any reader would, and must be the one the
+/// Writes each copied payload's CRC-32C into its frame, and for a
+/// compressed payload the zstd flag and the uncompressed size (the format
+/// modules lay out every frame with `Frame::new`). The frame is found by
+/// reading the output back, as any reader would, and must be the one the
 /// layout wrote for exactly this payload, with the placeholder CRC.
 fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
     let path = temp.destination();
     let fail = |reason: String| InjectError::Verify { path: path.to_path_buf(), reason };
     let frames = read_back(temp, fail)?;
     for payload in copied {
-        let Some(&(found, frame_at)) = frames.iter().find(|(found, _)| found.offset == payload.offset) else {
+        let Some(&(found, frame_at, flags)) = frames.iter().find(|(found, ..)| found.offset == payload.offset) else {
             return Err(fail(format!("no frame describes the payload written at {:#x}", payload.offset)));
         };
-        if (found.size, found.crc32c) != (payload.size, UNSEALED) {
+        if (found.size, found.crc32c, found.uncompressed) != (payload.size, UNSEALED, None) {
             return Err(fail(format!(
                 "the frame at {frame_at:#x} says {} bytes with CRC-32C {:#010x}, \
                  not the {} bytes and placeholder the layout wrote",
@@ -182,14 +195,25 @@ fn seal(temp: &TempFile, copied: &[Copied]) -> Result<(), InjectError> {
             .checked_add(crate::frame::field::PAYLOAD_CRC32C as u64)
             .ok_or_else(|| fail("frame offset overflows".into()))?;
         temp.file().write_all_at(&payload.crc32c.to_le_bytes(), field).map_err(io_error(path, "seal the frame"))?;
+        if let Some(uncompressed) = payload.uncompressed {
+            // docs/FORMAT.md "The frame": flags bit 1, and the size at byte 40.
+            let flags = flags | crate::frame::FLAG_ZSTD;
+            for (at, bytes) in [
+                (crate::frame::field::FLAGS, &flags.to_le_bytes()[..]),
+                (crate::frame::field::UNCOMPRESSED_SIZE, &uncompressed.to_le_bytes()[..]),
+            ] {
+                let field = frame_at.checked_add(at as u64).ok_or_else(|| fail("frame offset overflows".into()))?;
+                temp.file().write_all_at(bytes, field).map_err(io_error(path, "seal the frame"))?;
+            }
+        }
     }
     Ok(())
 }
 
 /// Every image's payload in the temporary file, read back as any reader
-/// would: where it is, the size and CRC-32C its frame gives, and where the
-/// frame is. An image without a payload is an error, made by `fail`.
-fn read_back(temp: &TempFile, fail: impl Fn(String) -> InjectError) -> Result<Vec<(Copied, u64)>, InjectError> {
+/// would: where it is, the size and CRC-32C its frame gives, where the frame
+/// is, and its flags. An image without a payload is an error, made by `fail`.
+fn read_back(temp: &TempFile, fail: impl Fn(String) -> InjectError) -> Result<Vec<(Copied, u64, u32)>, InjectError> {
     let map = map(temp.file()).map_err(io_error(temp.destination(), "map the temporary file"))?;
     let mut found = Vec::new();
     for item in crate::payloads(&map).map_err(|e| fail(e.to_string()))? {
@@ -198,8 +222,13 @@ fn read_back(temp: &TempFile, fail: impl Fn(String) -> InjectError) -> Result<Ve
             Some(i) => fail(format!("slice {i}: {e}")),
             None => fail(e.to_string()),
         })?;
-        let copied = Copied { offset: payload.offset(), size: payload.size(), crc32c: payload.frame().payload_crc32c };
-        found.push((copied, payload.container().offset));
+        let copied = Copied {
+            offset: payload.offset(),
+            size: payload.size(),
+            crc32c: payload.frame().payload_crc32c,
+            uncompressed: payload.uncompressed_size(),
+        };
+        found.push((copied, payload.container().offset, payload.frame().flags));
     }
     Ok(found)
 }
@@ -212,7 +241,7 @@ fn read_back(temp: &TempFile, fail: impl Fn(String) -> InjectError) -> Result<Ve
 /// failed write.)
 pub(super) fn verify(temp: &TempFile, written: &Written, expected: u64) -> Result<Copied, InjectError> {
     let fail = |reason: String| InjectError::Verify { path: PathBuf::new(), reason };
-    let found: Vec<Copied> = read_back(temp, fail)?.into_iter().map(|(found, _)| found).collect();
+    let found: Vec<Copied> = read_back(temp, fail)?.into_iter().map(|(found, ..)| found).collect();
     if found.len() != written.payloads.len() {
         return Err(fail(format!("{} payloads written, {} found", written.payloads.len(), found.len())));
     }
@@ -221,10 +250,17 @@ pub(super) fn verify(temp: &TempFile, written: &Written, expected: u64) -> Resul
             return Err(fail(format!("a payload is found at {:#x}, where none was written", payload.offset)));
         };
         if payload != copied {
+            let zstd = |c: &Copied| c.uncompressed.map_or(String::new(), |n| format!(", zstd of {n} bytes"));
             return Err(fail(format!(
-                "the frame for the payload at {:#x} says {} bytes with CRC-32C {:#010x}, \
-                 but {} bytes with CRC-32C {:#010x} were written",
-                payload.offset, payload.size, payload.crc32c, copied.size, copied.crc32c
+                "the frame for the payload at {:#x} says {} bytes with CRC-32C {:#010x}{}, \
+                 but {} bytes with CRC-32C {:#010x}{} were written",
+                payload.offset,
+                payload.size,
+                payload.crc32c,
+                zstd(payload),
+                copied.size,
+                copied.crc32c,
+                zstd(copied)
             )));
         }
     }

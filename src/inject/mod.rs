@@ -56,15 +56,18 @@
 // the output, `driver` executes the plan into a `write_path::TempFile`,
 // copying each payload with `copy`, and reads the result back before it is
 // renamed into place. `mapping` holds the file mappings, the `unsafe` they
-// need.
+// need; `compress` makes the compressed payloads the driver then copies.
+mod compress;
 mod copy;
 mod driver;
 mod mapping;
 
 use std::path::{Path, PathBuf};
 
+pub use self::compress::{compress_beside, CompressedFile};
 use self::driver::{verify, write_pieces, Sources};
 use self::mapping::map;
+pub use crate::emit::Compression;
 use crate::write::error::io_error;
 pub use crate::write::error::InjectError;
 pub use crate::write::plan::InjectOptions;
@@ -83,10 +86,13 @@ pub struct InjectReport {
     /// Absolute file offset of the payload (for a universal file, the first
     /// slice's payload).
     pub payload_offset: u64,
-    /// The payload's size in bytes.
+    /// The payload's size in bytes as stored (compressed, with `compress`).
     pub payload_size: u64,
-    /// The payload's CRC-32C, as recorded in the frame.
+    /// The payload's CRC-32C, as recorded in the frame: that of the stored bytes.
     pub payload_crc32c: u32,
+    /// With `compress`: the payload's size before compression, which the
+    /// frame records.
+    pub uncompressed_size: Option<u64>,
     /// Size of the written file.
     pub output_size: u64,
     /// Whether an existing payload was replaced.
@@ -197,11 +203,39 @@ pub fn inject_into(
     }
     let map = map(&input.file).map_err(io_error(library, "map the library"))?;
     let (format, had) = inspect(&map, library, &options)?;
-    let info = PayloadInfo { size: data.metadata.len() };
     let mut progress = options.progress.take();
+    // Compressed payloads are compressed before the plan, which needs their
+    // stored sizes, into temporary files that then are the payloads (the
+    // per-architecture ones by their paths); they go when `zstd` does.
+    let zstd = match options.compress {
+        Some(compression) => {
+            Some(Zstd::compress(&data.file, payload, &mut options, destination.path(), compression, &mut progress)?)
+        }
+        None => None,
+    };
+    let (payload_file, payload, info, uncompressed) = match &zstd {
+        Some(z) => {
+            let done = z.main.compressed();
+            (z.main.file(), z.main.path(), PayloadInfo { size: done.stored_size }, Some(done.uncompressed_size))
+        }
+        None => (&data.file, payload, PayloadInfo { size: data.metadata.len() }, None),
+    };
+    // Progress was reported while compressing, the slow part; the copy of
+    // the compressed bytes is quiet.
+    let mut progress = if zstd.is_some() { None } else { progress };
     let plan = plan(format, &map, info, &options).map_err(|e| e.at(library))?;
 
-    let sources = Sources { input: &input.file, library, payload, payload_file: &data.file, info, options: &options };
+    let arch_uncompressed = zstd.as_ref().map(Zstd::arch_sizes).unwrap_or_default();
+    let sources = Sources {
+        input: &input.file,
+        library,
+        payload,
+        payload_file,
+        info,
+        uncompressed,
+        arch_uncompressed: &arch_uncompressed,
+        options: &options,
+    };
     let out = destination.requested().to_path_buf();
     let mut temp = destination.create_temp()?;
     let written = write_pieces(&temp, plan.pieces, &sources, &mut progress)?;
@@ -215,6 +249,7 @@ pub fn inject_into(
         payload_offset: checked.offset,
         payload_size: checked.size,
         payload_crc32c: checked.crc32c,
+        uncompressed_size: checked.uncompressed,
         output_size: written.size,
         replaced: had.is_some(),
         warnings: committed.warnings,
@@ -255,6 +290,46 @@ pub fn inject_into(
 /// ```
 pub fn inject_in_place(library: &Path, payload: &Path, options: InjectOptions) -> Result<InjectReport, InjectError> {
     inject(library, payload, library, options)
+}
+
+/// The compressed payloads of one injection, in their temporary files.
+struct Zstd {
+    main: CompressedFile,
+    /// `options.per_arch`'s, in its order.
+    per_arch: Vec<CompressedFile>,
+}
+
+impl Zstd {
+    /// Compresses the payload and each of `options.per_arch` next to `out`,
+    /// and points `options.per_arch` at the compressed files.
+    fn compress(
+        file: &std::fs::File,
+        path: &Path,
+        options: &mut InjectOptions,
+        out: &Path,
+        compression: Compression,
+        progress: &mut self::copy::Progress,
+    ) -> Result<Zstd, InjectError> {
+        let mut report = |done: u64, total: u64| {
+            if let Some(report) = progress.as_mut() {
+                report(done, total);
+            }
+        };
+        let main = compress_beside(file, path, out, compression, &mut report)?;
+        let mut per_arch = Vec::with_capacity(options.per_arch.len());
+        for (_, source) in &mut options.per_arch {
+            let input = open_input(source, Role::Payload)?;
+            let compressed = compress_beside(&input.file, source, out, compression, &mut report)?;
+            *source = compressed.path().to_path_buf();
+            per_arch.push(compressed);
+        }
+        Ok(Zstd { main, per_arch })
+    }
+
+    /// The uncompressed size of each `per_arch` payload, in its order.
+    fn arch_sizes(&self) -> Vec<u64> {
+        self.per_arch.iter().map(|c| c.compressed().uncompressed_size).collect()
+    }
 }
 
 /// The library's format and where its container is, if it has one; an error

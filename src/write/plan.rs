@@ -10,6 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::error::{io_error, InjectError};
+use crate::emit::Compression;
 use crate::Arch;
 
 /// What [`inject`](crate::inject()) may do besides adding a payload.
@@ -27,8 +28,14 @@ pub struct InjectOptions {
     /// here; other slices get the main payload.
     pub per_arch: Vec<(Arch, PathBuf)>,
     /// Called as `progress(done, total)` with byte counts while the payload is
-    /// copied: once before the first step and after every step.
+    /// copied (with `compress`, while it is compressed, in uncompressed
+    /// bytes): once before the first step and after every step.
     pub progress: Option<Box<dyn FnMut(u64, u64)>>,
+    /// Store the payload (and every `per_arch` payload) as one zstd frame,
+    /// compressed with these settings (docs/FORMAT.md "The frame", flags
+    /// bit 1). `None`, the default, stores the bytes as they are, so that a
+    /// loader can map them in place.
+    pub compress: Option<Compression>,
 }
 
 impl fmt::Debug for InjectOptions {
@@ -38,6 +45,7 @@ impl fmt::Debug for InjectOptions {
             .field("drop_signature", &self.drop_signature)
             .field("per_arch", &self.per_arch)
             .field("progress", &self.progress.as_ref().map(|_| "FnMut(u64, u64)"))
+            .field("compress", &self.compress)
             .finish()
     }
 }

@@ -1,8 +1,9 @@
 /*
  * The C interface from C: mmap each file named in a manifest and compare
- * pkgimg_find_ji_payload / pkgimg_verify with the expected results, and
- * pkgimg_find_ji_payload_path, which reads the file itself, with the same.
- * Manifest lines: path TAB find_code TAB offset TAB size TAB verify_code.
+ * pkgimg_find_ji_payload / pkgimg_verify / pkgimg_payload_info with the
+ * expected results, and pkgimg_find_ji_payload_path, which reads the file
+ * itself, with the same. Manifest lines: path TAB find_code TAB offset TAB
+ * size TAB verify_code TAB uncompressed_size TAB flags.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,9 +40,10 @@ int main(int argc, char **argv) {
     }
     char path[4096];
     int find_code, verify_code;
-    uint64_t want_offset, want_size;
-    while (fscanf(manifest, "%4095[^\t]\t%d\t%" SCNu64 "\t%" SCNu64 "\t%d\n", path, &find_code, &want_offset,
-                  &want_size, &verify_code) == 5) {
+    uint64_t want_offset, want_size, want_uncompressed;
+    uint32_t want_flags;
+    while (fscanf(manifest, "%4095[^\t]\t%d\t%" SCNu64 "\t%" SCNu64 "\t%d\t%" SCNu64 "\t%" SCNu32 "\n", path,
+                  &find_code, &want_offset, &want_size, &verify_code, &want_uncompressed, &want_flags) == 7) {
         int fd = open(path, O_RDONLY);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0) {
@@ -67,6 +69,25 @@ int main(int argc, char **argv) {
             check(offset == 0xdeadbeef && size == 0xdeadbeef, "outputs untouched on error", path);
         }
         check(pkgimg_verify(map, (size_t)st.st_size) == verify_code, "verify code", path);
+        uint64_t info_offset = 0xdeadbeef, stored = 0xdeadbeef, uncompressed = 0xdeadbeef;
+        uint32_t flags = 0xdeadbeef;
+        int info_rc = pkgimg_payload_info(map, (size_t)st.st_size, &info_offset, &stored, &uncompressed, &flags);
+        check(info_rc == find_code, "info: find code", path);
+        if (info_rc == PKGIMG_OK) {
+            check(info_offset == want_offset && stored == want_size, "info: offset and stored size", path);
+            if (uncompressed != want_uncompressed || flags != want_flags)
+                fprintf(stderr, "  got %" PRIu64 " bytes, flags %" PRIu32 "; want %" PRIu64 ", %" PRIu32 "\n",
+                        uncompressed, flags, want_uncompressed, want_flags);
+            check(uncompressed == want_uncompressed, "info: uncompressed size", path);
+            check(flags == want_flags, "info: flags", path);
+            check((flags & PKGIMG_FLAG_ZSTD) != 0 || uncompressed == stored,
+                  "info: without PKGIMG_FLAG_ZSTD, the content is the stored bytes", path);
+            check((flags & PKGIMG_FLAG_CRC32C) != 0, "info: PKGIMG_FLAG_CRC32C", path);
+        } else {
+            check(info_offset == 0xdeadbeef && stored == 0xdeadbeef && uncompressed == 0xdeadbeef &&
+                      flags == 0xdeadbeef,
+                  "info: outputs untouched on error", path);
+        }
         uint64_t path_offset = 0xdeadbeef, path_size = 0xdeadbeef;
         int path_rc = pkgimg_find_ji_payload_path(path, &path_offset, &path_size);
         check(path_rc == find_code, "path: find code", path);
@@ -74,6 +95,8 @@ int main(int argc, char **argv) {
         check(strlen(pkgimg_strerror(rc)) > 0, "strerror", path);
         munmap((void *)map, (size_t)st.st_size);
     }
+    /* Every line was read: a line that does not parse would end the loop early. */
+    check(feof(manifest), "manifest read to its end", argv[1]);
     fclose(manifest);
 
     /* Null and out-of-range arguments are errors, not crashes. */
@@ -83,6 +106,13 @@ int main(int argc, char **argv) {
     check(pkgimg_find_ji_payload(&byte, 1, NULL, &s) == PKGIMG_E_NULL, "null offset", "-");
     check(pkgimg_find_ji_payload(&byte, 1, &o, NULL) == PKGIMG_E_NULL, "null size", "-");
     check(pkgimg_verify(NULL, 0) == PKGIMG_E_NULL, "null verify", "-");
+    uint64_t u;
+    uint32_t f;
+    check(pkgimg_payload_info(NULL, 10, &o, &s, &u, &f) == PKGIMG_E_NULL, "info: null file", "-");
+    check(pkgimg_payload_info(&byte, 1, &o, &s, NULL, &f) == PKGIMG_E_NULL, "info: null uncompressed", "-");
+    check(pkgimg_payload_info(&byte, 1, &o, &s, &u, NULL) == PKGIMG_E_NULL, "info: null flags", "-");
+    check(pkgimg_payload_info(&byte, SIZE_MAX, &o, &s, &u, &f) == PKGIMG_E_LENGTH, "info: len beyond isize", "-");
+    check(pkgimg_payload_info(&byte, 1, &o, &s, &u, &f) == PKGIMG_E_UNKNOWN_FORMAT, "info: one byte", "-");
     /* Issue 14: a length no buffer can have is PKGIMG_E_LENGTH, not E_NULL (the pointer is not null). */
     check(pkgimg_find_ji_payload(&byte, SIZE_MAX, &o, &s) == PKGIMG_E_LENGTH, "len beyond isize", "-");
     check(pkgimg_verify(&byte, SIZE_MAX) == PKGIMG_E_LENGTH, "verify len beyond isize", "-");

@@ -3,14 +3,17 @@
 //!
 //! The payload is streamed ([`pkgimg::Target::write_from_reader`]): read once
 //! for its size and CRC-32C (which the frame, written before the payload,
-//! needs), then copied. It is never held in memory whole.
+//! needs), then copied. It is never held in memory whole. With --compress it
+//! is compressed first into a temporary file next to the object
+//! ([`pkgimg::inject::compress_beside`]), which is then the stored payload.
 
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use pkgimg::emit::DataLibrary;
+use pkgimg::emit::{Compression, DataLibrary};
+use pkgimg::inject::compress_beside;
 use pkgimg::write_path::{open_input, Attributes, Role, TempFile};
 use pkgimg::{EmitError, FileRange, Target};
 
@@ -71,6 +74,12 @@ Examples:
   jiscan emit --target arm64-apple-macos Foo.ji -o foo_ji.o
   jiscan emit --target x86_64-pc-windows-msvc Foo.ji -o foo_ji.obj
 
+Compression: --compress stores the payload as one zstd frame (level 3; --compress=LEVEL for \
+another of zstd's levels), compressed with libzstd's multithreaded mode on every CPU into a \
+temporary file next to OBJECT (so not with '-o -'), then streamed into the object; the frame \
+records the uncompressed size. 'jiscan extract' decompresses, and so does 'zstd -d' on the stored \
+bytes. Data libraries (--shared) are written uncompressed: a loader maps their payload in place.
+
 Output: one line on standard output (unless '-o -'): the object written, its format and \
 architecture, and the payload's offset and size.
 
@@ -103,6 +112,19 @@ pub struct Args {
     /// PE only: also write the import library code caches link against
     #[arg(long, value_name = "OUT", requires = "shared")]
     pub implib: Option<PathBuf>,
+    /// Store the payload zstd-compressed, at zstd's level LEVEL (default 3),
+    /// using every CPU (objects only, not --shared)
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "3",
+        allow_negative_numbers = true,
+        value_parser = crate::inject::zstd_level,
+        conflicts_with = "shared"
+    )]
+    pub compress: Option<i32>,
 }
 
 /// Where an object or a data library put the payload.
@@ -147,8 +169,33 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     if let Some(destination) = &destination {
         destination.check_input(&input, Role::Payload).map_err(|e| e.to_string())?;
     }
-    let mut payload = &input.file;
-    let (size, crc) = crc_pass(&mut payload).map_err(|e| at_source("cannot read the payload", &e))?;
+    // With --compress, the stored payload is a zstd frame in a temporary
+    // file beside OBJECT, removed when `compressed` goes out of scope.
+    let compressed = match (args.compress.and_then(Compression::with_level), &destination) {
+        (Some(_), None) => {
+            return Err("--compress needs -o OBJECT: the payload is compressed into a temporary file next to \
+                        it first (the object's headers need the compressed size)"
+                .to_string())
+        }
+        (Some(compression), Some(destination)) => Some(
+            compress_beside(&input.file, source, destination.path(), compression, &mut |_, _| {})
+                .map_err(|e| e.to_string())?,
+        ),
+        (None, _) => None,
+    };
+    // The compressed file's size and CRC-32C were computed as it was written
+    // (and the stream below checks the CRC again as it copies).
+    let (mut payload, size, crc, uncompressed) = match &compressed {
+        Some(zstd) => {
+            let done = zstd.compressed();
+            (zstd.file(), done.stored_size, done.crc32c, Some(done.uncompressed_size))
+        }
+        None => {
+            let mut payload = &input.file;
+            let (size, crc) = crc_pass(&mut payload).map_err(|e| at_source("cannot read the payload", &e))?;
+            (payload, size, crc, None)
+        }
+    };
     // Fail on a payload the format cannot hold before creating anything.
     if !args.shared {
         target.layout(size).map_err(|e| format!("{}: {e}", source.display()))?;
@@ -164,7 +211,15 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     let Some(destination) = destination else {
         let mut out = BufWriter::with_capacity(BLOCK, io::stdout().lock());
         let broken = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
-        match stream(args, &target, size, crc, &mut payload, &mut out, source, Path::new("standard output")) {
+        match stream(
+            args,
+            &target,
+            (size, crc, uncompressed),
+            &mut payload,
+            &mut out,
+            source,
+            Path::new("standard output"),
+        ) {
             Err(Streamed::Write(e, _)) if broken(&e) => return Err(String::new()),
             other => other.map_err(String::from)?,
         };
@@ -178,12 +233,14 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
     let layout = {
         let mut out = BufWriter::with_capacity(BLOCK, temp.file());
-        let layout = stream(args, &target, size, crc, &mut payload, &mut out, source, &object).map_err(String::from)?;
+        let stored = (size, crc, uncompressed);
+        let layout = stream(args, &target, stored, &mut payload, &mut out, source, &object).map_err(String::from)?;
         out.flush().map_err(|e| format!("{}: cannot write to its temporary file: {e}", object.display()))?;
         layout
     };
     temp.finish(&Attributes::data_from(&input.metadata), None).map_err(|e| e.to_string())?;
-    verify(&temp, &layout, crc).map_err(|reason| {
+    drop(compressed);
+    verify(&temp, &layout, crc, uncompressed).map_err(|reason| {
         format!(
             "{}: the written object did not read back as expected ({reason}); the destination was not touched",
             object.display()
@@ -197,8 +254,9 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     }
     let image = target.image();
     let what = if args.shared { "data library" } else { "object" };
+    let zstd = uncompressed.map_or(String::new(), |n| format!(", zstd of {n} bytes"));
     Ok(Some(format!(
-        "{}: {} {} {}-bit {}-endian {what}, payload {} bytes at {:#x} (CRC-32C {crc:#010x}); {} bytes written",
+        "{}: {} {} {}-bit {}-endian {what}, payload {} bytes at {:#x} (CRC-32C {crc:#010x}{zstd}); {} bytes written",
         object.display(),
         image.format,
         image.arch,
@@ -263,14 +321,13 @@ fn write_import_library(
 }
 
 /// Writes the object (or with --shared the data library) to `out`,
-/// streaming the payload; an error says whether reading `source` or writing
-/// `dest` failed.
-#[allow(clippy::too_many_arguments)]
+/// streaming the payload of `(size, CRC-32C, uncompressed size if it is a
+/// zstd frame)`; an error says whether reading `source` or writing `dest`
+/// failed.
 fn stream(
     args: &Args,
     target: &Target,
-    size: u64,
-    crc: u32,
+    (size, crc, uncompressed): (u64, u32, Option<u64>),
     payload: &mut &File,
     out: &mut impl Write,
     source: &Path,
@@ -285,9 +342,11 @@ fn stream(
                 .write_data_library(&library, size, crc, &mut reader, out)
                 .map(|layout| Placed { payload: layout.payload, size: layout.size })
         }
-        _ => target
-            .write_from_reader(size, crc, &mut reader, out)
-            .map(|layout| Placed { payload: layout.payload, size: layout.size }),
+        _ => match uncompressed {
+            Some(n) => target.write_zstd_from_reader(size, crc, n, &mut reader, out),
+            None => target.write_from_reader(size, crc, &mut reader, out),
+        }
+        .map(|layout| Placed { payload: layout.payload, size: layout.size }),
     };
     written.map_err(|e| match e {
         EmitError::Io(e) if read_failed.get() => {
@@ -325,7 +384,7 @@ impl<R: Read> Read for Watched<'_, R> {
 /// Reads the written object back: its size, and the payload found by the
 /// reader (headers only) where the layout put it, with the frame's size and
 /// CRC, and the bytes' CRC re-read from the file.
-fn verify(temp: &TempFile, layout: &Placed, crc: u32) -> Result<(), String> {
+fn verify(temp: &TempFile, layout: &Placed, crc: u32, uncompressed: Option<u64>) -> Result<(), String> {
     let len = temp.file().metadata().map_err(|e| e.to_string())?.len();
     if len != layout.size {
         return Err(format!("the file is {len} bytes, the layout says {}", layout.size));
@@ -334,6 +393,13 @@ fn verify(temp: &TempFile, layout: &Placed, crc: u32) -> Result<(), String> {
     let payload = pkgimg::find_ji_payload(&map).map_err(|e| e.to_string())?;
     let found = (payload.offset(), payload.size(), payload.frame().payload_crc32c);
     let wanted = (layout.payload.offset, layout.payload.size, crc);
+    if payload.uncompressed_size() != uncompressed {
+        return Err(format!(
+            "the frame says uncompressed size {:?}, {:?} was written",
+            payload.uncompressed_size(),
+            uncompressed
+        ));
+    }
     if found != wanted {
         return Err(format!(
             "payload found at {:#x}, {} bytes, CRC-32C {:#010x}; written at {:#x}, {} bytes, CRC-32C {:#010x}",

@@ -1,9 +1,12 @@
-//! `jiscan extract`: write one image's payload to a file or to stdout.
+//! `jiscan extract`: write one image's payload to a file or to stdout,
+//! decompressed if it is stored as a zstd frame (unless `--raw`).
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use pkgimg::write_path::{copy_range, Attributes, CopyError, Input, Role};
 use pkgimg::{Arch, Error, Payload, Slice};
@@ -17,6 +20,10 @@ const AFTER_HELP: &str = concat!(
 The payload's CRC-32C is checked before OUT is replaced; on a mismatch nothing is written. The \
 payload is read from the file with pread, so a library cut short meanwhile is an error, never a \
 crash. '-o -' writes to standard output (the CRC is checked first, in a pass of its own).
+
+A payload stored compressed (one zstd frame; see 'jiscan inject --compress') is decompressed as \
+it streams, and must decode to the uncompressed size its frame records; --raw writes the stored \
+bytes instead (a .zst file that 'zstd -d' reads). The CRC-32C covers the stored bytes.
 
 For a universal Mach-O file, the slice is the one for this machine's CPU unless --slice or --arch \
 picks another; when there is none, the error lists the slices.
@@ -35,6 +42,7 @@ one under umask 022); never execute or setuid bits. Holes in the payload stay ho
 Examples:
   jiscan extract Foo.so -o Foo.ji
   jiscan extract --arch aarch64 Foo.dylib -o Foo-arm64.ji
+  jiscan extract --raw libFoo.so -o Foo.ji.zst && zstd -d Foo.ji.zst
   jiscan extract --slice 1 Foo.dylib -o - | head -c 16 | xxd"
 );
 
@@ -55,6 +63,10 @@ pub struct Args {
     /// Do not check the payload's CRC-32C before writing
     #[arg(long)]
     pub no_verify: bool,
+    /// Write a compressed payload's stored bytes (its zstd frame) instead of
+    /// decompressing it
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// Why nothing (or not everything) was written.
@@ -93,6 +105,9 @@ fn extract(args: &Args) -> Result<(), Failure> {
             let crc = checksum(&file, &payload).map_err(|e| here(&e))?;
             check(&payload, crc).map_err(|e| here(&e))?;
         }
+        if payload.compressed() && !args.raw {
+            return decompress(&file, &payload, io::stdout(), path, Path::new("standard output")).map(drop);
+        }
         return to_stdout(&file, &payload, path);
     }
     // OUT first: a directory or device is refused before the library is read.
@@ -104,11 +119,26 @@ fn extract(args: &Args) -> Result<(), Failure> {
     let out = destination.requested().to_path_buf();
     let at_out = |e: &dyn std::fmt::Display| format!("{}: {e}", out.display());
     let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
-    let crc = copy_range(&input.file, payload.offset(), payload.size(), temp.file(), &mut |_| {})
-        .map_err(|e| copy_failure(e, path, &out, payload.offset().saturating_add(payload.size())))?;
-    temp.file().set_len(payload.size()).map_err(|e| at_out(&format_args!("cannot set its length: {e}")))?;
-    if !args.no_verify {
-        check(&payload, crc).map_err(|e| here(&e))?;
+    if payload.compressed() && !args.raw {
+        // The CRC-32C of the stored bytes is computed as the decoder reads
+        // them; a frame that does not decode is first checked against it, so
+        // that damage is reported as a CRC mismatch, its cause.
+        let decoded = decompress(&input.file, &payload, temp.file(), path, &out);
+        if !args.no_verify {
+            let crc = match &decoded {
+                Ok((_, crc)) => *crc,
+                Err(_) => checksum(&input.file, &payload).map_err(|e| here(&e))?,
+            };
+            check(&payload, crc).map_err(|e| here(&e))?;
+        }
+        decoded?;
+    } else {
+        let crc = copy_range(&input.file, payload.offset(), payload.size(), temp.file(), &mut |_| {})
+            .map_err(|e| copy_failure(e, path, &out, payload.offset().saturating_add(payload.size())))?;
+        temp.file().set_len(payload.size()).map_err(|e| at_out(&format_args!("cannot set its length: {e}")))?;
+        if !args.no_verify {
+            check(&payload, crc).map_err(|e| here(&e))?;
+        }
     }
     temp.finish(&Attributes::data_from(&input.metadata), None).map_err(|e| e.to_string())?;
     drop(map);
@@ -186,6 +216,139 @@ fn to_stdout(file: &File, payload: &Payload<'_>, path: &Path) -> Result<(), Fail
         }
     }
     out.flush().map_err(written)
+}
+
+/// Decodes the compressed `payload` of `file` (the library at `library`)
+/// into `out` (named `dest` in messages): the stored bytes read with pread
+/// (never the mapping), their CRC-32C computed on the way, and the output
+/// written by a thread of its own, so that decoding and writing overlap (as
+/// `zstd -d` overlaps them with its asynchronous I/O). Returns the bytes
+/// written and that CRC; an error names the file that failed, or the
+/// payload's offset when its bytes do not decode.
+fn decompress(
+    file: &File,
+    payload: &Payload<'_>,
+    out: impl Write + Send,
+    library: &Path,
+    dest: &Path,
+) -> Result<(u64, u32), Failure> {
+    let end = payload.offset().saturating_add(payload.size());
+    let mut stored = Stored { file, at: payload.offset(), end, crc: 0, failed: Cell::new(None) };
+    let (result, written) = std::thread::scope(|scope| {
+        let (full, to_write) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (done, empty) = mpsc::channel::<Vec<u8>>();
+        let writer = scope.spawn(move || -> io::Result<()> {
+            let mut out = out;
+            for mut chunk in to_write {
+                out.write_all(&chunk)?;
+                chunk.clear();
+                // The decoder may have finished meanwhile: a buffer it does not need.
+                let _ = done.send(chunk);
+            }
+            out.flush()
+        });
+        let mut sink = Pipe { chunk: Vec::with_capacity(CHUNK), full, empty };
+        let result = payload
+            .decompress_from(BufReader::with_capacity(1 << 20, &mut stored), &mut sink)
+            .and_then(|n| sink.send().map(|()| n));
+        // Closing the channel ends the writer's loop.
+        drop(sink);
+        let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("the writing thread panicked")));
+        (result, written)
+    });
+    match (result, written) {
+        (Ok(n), Ok(())) => Ok((n, stored.crc)),
+        (_, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Err(Failure::BrokenPipe),
+        (_, Err(e)) => Err(Failure::Message(format!("{}: cannot write: {e}", dest.display()))),
+        (Err(e), Ok(())) => Err(Failure::Message(match stored.failed.take() {
+            Some(Some(at)) => {
+                format!("{}: the file ended at {at} bytes, before the payload's end at {end}", library.display())
+            }
+            Some(None) => format!("{}: cannot read the payload: {e}", library.display()),
+            None => format!("{}: {e}", library.display()),
+        })),
+    }
+}
+
+/// The size of the chunks handed to the writing thread, and how many may
+/// wait for it: enough to keep both threads busy, little memory.
+const CHUNK: usize = 1 << 20;
+const IN_FLIGHT: usize = 2;
+
+/// The decoder's writer: fills a chunk, hands it to the writing thread, and
+/// reuses the chunks that thread hands back.
+struct Pipe {
+    chunk: Vec<u8>,
+    full: mpsc::SyncSender<Vec<u8>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Pipe {
+    /// Hands the current chunk over (waiting while `IN_FLIGHT` are queued).
+    fn send(&mut self) -> io::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let next = self.empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        let chunk = std::mem::replace(&mut self.chunk, next);
+        // A closed channel: the writing thread stopped on an error, which its result reports.
+        self.full.send(chunk).map_err(|_| io::Error::other("the output stopped taking bytes"))
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = CHUNK.saturating_sub(self.chunk.len());
+        let n = buf.len().min(room);
+        self.chunk.extend_from_slice(buf.get(..n).unwrap_or_default());
+        if self.chunk.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The stored bytes of a payload, read with pread from `at` to `end`, with
+/// their CRC-32C. `failed` says why reading stopped early: `Some(Some(n))`
+/// the file ended at `n`, `Some(None)` a read error.
+struct Stored<'a> {
+    file: &'a File,
+    at: u64,
+    end: u64,
+    crc: u32,
+    failed: Cell<Option<Option<u64>>>,
+}
+
+impl Read for Stored<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = usize::try_from(self.end.saturating_sub(self.at)).map_or(buf.len(), |w| w.min(buf.len()));
+        if want == 0 {
+            return Ok(0);
+        }
+        let chunk = buf.get_mut(..want).unwrap_or_default();
+        match self.file.read_at(chunk, self.at) {
+            Ok(0) => {
+                let at = self.file.metadata().map_or(self.at, |m| m.len().min(self.at));
+                self.failed.set(Some(Some(at)));
+                Err(io::Error::from(io::ErrorKind::UnexpectedEof))
+            }
+            Ok(n) => {
+                self.crc = crc32c::crc32c_append(self.crc, chunk.get(..n).unwrap_or_default());
+                self.at = self.at.saturating_add(n as u64);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.failed.set(Some(None));
+                }
+                Err(e)
+            }
+        }
+    }
 }
 
 fn copy_failure(error: CopyError, library: &Path, out: &Path, end: u64) -> Failure {

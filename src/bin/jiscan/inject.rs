@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use pkgimg::inject::Compression;
 use pkgimg::{Arch, InjectError, InjectOptions, InjectReport};
 
 use crate::output::{self, write_exit_help, write_policy_help};
@@ -40,6 +41,13 @@ result replaces LIBRARY by rename. LIBRARY and PAYLOAD must be regular files (a 
 once, never waited on). PAYLOAD is read once, with pread: a payload cut short meanwhile is an error \
 that says where it ended, never a crash, and its holes stay holes in OUT.
 
+Compression: --compress stores the payload as one zstd frame (level 3, zstd's default; \
+--compress=LEVEL for another of zstd's levels, e.g. --compress=19 or --compress=-5), compressed with \
+libzstd's multithreaded mode on every CPU into a temporary file next to OUT, then injected; the \
+frame records the uncompressed size and the CRC-32C of the stored bytes (so 'jiscan scan --verify' \
+never decompresses). 'jiscan extract' decompresses; the stored bytes also decode with 'zstd -d'. \
+Uncompressed is the default: only an uncompressed payload can be mapped in place by a loader.
+
 A library that already carries a payload is refused unless --replace. A signed PE file is \
 refused unless --drop-signature (the signature would no longer match; re-sign the result). \
 A Mach-O file with a certificate signature is refused likewise; --drop-signature replaces it \
@@ -60,6 +68,7 @@ names any that could not be; elsewhere they are not kept.
 Examples:
   jiscan inject libFoo.so Foo.ji -o out/libFoo.so
   jiscan inject --in-place --replace Foo.dll Foo.ji
+  jiscan inject --compress=19 libFoo.so Foo.ji -o out/libFoo.so
   jiscan inject Foo.dylib Foo-x86_64.ji --arch aarch64=Foo-arm64.ji -o out/Foo.dylib
 
 Output: one line on standard output: the file written, its format, and per image the \
@@ -104,6 +113,28 @@ pub struct Args {
     /// terminal: a line per 16 MiB, whatever the payload's size
     #[arg(long)]
     pub progress: bool,
+    /// Store the payload zstd-compressed, at zstd's level LEVEL (default 3;
+    /// zstd's levels, negative ones faster), using every CPU
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "3",
+        allow_negative_numbers = true,
+        value_parser = zstd_level
+    )]
+    pub compress: Option<i32>,
+}
+
+/// A zstd level, as `zstd -#` and `--fast=#` take them: within
+/// `ZSTD_minCLevel()..=ZSTD_maxCLevel()`.
+pub(crate) fn zstd_level(text: &str) -> Result<i32, String> {
+    let levels = Compression::levels();
+    match text.parse::<i32>() {
+        Ok(level) if levels.contains(&level) => Ok(level),
+        _ => Err(format!("not a zstd level: expected an integer from {} to {}", levels.start(), levels.end())),
+    }
 }
 
 /// `-o` names a file, any bytes (not only UTF-8, like every other path
@@ -181,11 +212,14 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
         drop_signature: args.drop_signature,
         per_arch: args.per_arch.clone(),
         progress: None,
+        compress: args.compress.and_then(Compression::with_level),
     };
+    // With --compress, progress is that of the compression, the slow part.
+    let doing = if args.compress.is_some() { "compressing" } else { "copying" };
     if io::stderr().is_terminal() && (args.progress || payload_bytes(args) >= PROGRESS_MIN) {
-        options.progress = Some(progress_bar(Rc::clone(&drawn)));
+        options.progress = Some(progress_bar(Rc::clone(&drawn), doing));
     } else if args.progress {
-        options.progress = Some(progress_lines());
+        options.progress = Some(progress_lines(doing));
     }
     // clap's group guarantees exactly one of -o and --in-place. In place, the
     // library is the destination (a symbolic link is followed).
@@ -235,23 +269,23 @@ fn payload_bytes(args: &Args) -> u64 {
 
 /// A line per step on standard error, for a log (`--progress` when standard
 /// error is not a terminal).
-fn progress_lines() -> Box<dyn FnMut(u64, u64)> {
+fn progress_lines(doing: &'static str) -> Box<dyn FnMut(u64, u64)> {
     Box::new(move |done, total| {
         const MIB: u64 = 1 << 20;
         let percent = done.saturating_mul(100).checked_div(total).unwrap_or(100);
-        let _ = writeln!(io::stderr(), "jiscan: copying payload: {} / {} MiB ({percent}%)", done / MIB, total / MIB);
+        let _ = writeln!(io::stderr(), "jiscan: {doing} payload: {} / {} MiB ({percent}%)", done / MIB, total / MIB);
     })
 }
 
 /// A one-line bar redrawn in place with `\r` on standard error.
-fn progress_bar(drawn: Rc<Cell<bool>>) -> Box<dyn FnMut(u64, u64)> {
+fn progress_bar(drawn: Rc<Cell<bool>>, doing: &'static str) -> Box<dyn FnMut(u64, u64)> {
     Box::new(move |done, total| {
         const MIB: u64 = 1 << 20;
         const WIDTH: u64 = 30;
         let filled = done.saturating_mul(WIDTH).checked_div(total).unwrap_or(WIDTH).min(WIDTH);
         let percent = done.saturating_mul(100).checked_div(total).unwrap_or(100);
         let bar: String = (0..WIDTH).map(|i| if i < filled { '#' } else { '-' }).collect();
-        let _ = write!(io::stderr(), "\rcopying payload [{bar}] {:>6} / {} MiB {percent:>3}%", done / MIB, total / MIB);
+        let _ = write!(io::stderr(), "\r{doing} payload [{bar}] {:>6} / {} MiB {percent:>3}%", done / MIB, total / MIB);
         drawn.set(true);
     })
 }
@@ -266,8 +300,12 @@ fn summary(report: &InjectReport) -> String {
         // The file was checked before the rename; if it cannot be reopened
         // now, the report still says where the payload is.
         _ => format!(
-            "{}, payload {} bytes at {:#x} (CRC-32C {:#010x})",
-            report.format, report.payload_size, report.payload_offset, report.payload_crc32c
+            "{}, payload {} bytes at {:#x} (CRC-32C {:#010x}){}",
+            report.format,
+            report.payload_size,
+            report.payload_offset,
+            report.payload_crc32c,
+            report.uncompressed_size.map_or(String::new(), |n| format!(", zstd of {n} bytes"))
         ),
     };
     format!("{path}: {images}{replaced}; {} bytes written", report.output_size)
@@ -283,12 +321,13 @@ fn images_of(path: &Path) -> Option<Vec<String>> {
         let payload = payload.ok()?;
         let which = slice.index().map(|i| format!("slice {i} ")).unwrap_or_default();
         lines.push(format!(
-            "{which}{} {}, payload {} bytes at {:#x} (CRC-32C {:#010x})",
+            "{which}{} {}, payload {} bytes at {:#x} (CRC-32C {:#010x}){}",
             payload.format(),
             payload.arch(),
             payload.size(),
             payload.offset(),
-            payload.frame().payload_crc32c
+            payload.frame().payload_crc32c,
+            payload.uncompressed_size().map_or(String::new(), |n| format!(", zstd of {n} bytes"))
         ));
     }
     Some(lines)

@@ -43,9 +43,11 @@ get none) has exactly these keys:
   slice    the slice index in a universal file, else null
   format   \"elf\", \"macho\", \"pe\", \"coff\", or null if not an object file
   bits     32 or 64; endian \"little\" or \"big\"; arch e.g. \"x86_64\" (null if unknown)
-  payload  null, or {\"offset\", \"size\", \"crc32c\", \"crc_ok\"}: absolute file offset, bytes,
-           the frame's CRC-32C (null if it has none), and with --verify whether it matches
-           (null without --verify)
+  payload  null, or {\"offset\", \"size\", \"crc32c\", \"crc_ok\", \"compressed\",
+           \"uncompressed_size\"}: absolute file offset, bytes as stored, the frame's CRC-32C of
+           them (null if it has none), with --verify whether it matches (null without
+           --verify), whether the stored bytes are a zstd frame, and its decoded size (null if
+           not compressed; a compressed payload's SIZE column reads \"STORED (zstd of N)\")
   data_library  null, or for a code cache without a payload of its own whose dependencies
            include a data library (see 'jiscan deps'): {\"path\", \"payload\"}, payload as above
   error    null, or the message (\"PATH: why\")
@@ -103,6 +105,8 @@ struct PayloadInfo {
     size: u64,
     crc32c: Option<u32>,
     crc_ok: Option<bool>,
+    /// The frame's uncompressed size, if the payload is a zstd frame.
+    uncompressed_size: Option<u64>,
 }
 
 /// How a line counts in the summary.
@@ -435,6 +439,7 @@ fn payload_info(
         size: payload.size(),
         crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
         crc_ok: None,
+        uncompressed_size: payload.uncompressed_size(),
     };
     let mut error = None;
     if verify {
@@ -480,6 +485,8 @@ fn payload_json(p: PayloadInfo) -> Json {
         ("size", p.size.into()),
         ("crc32c", p.crc32c.into()),
         ("crc_ok", p.crc_ok.into()),
+        ("compressed", p.uncompressed_size.is_some().into()),
+        ("uncompressed_size", p.uncompressed_size.into()),
     ])
 }
 
@@ -640,7 +647,10 @@ fn row(r: &Record) -> [String; 9] {
         r.format.map_or_else(dash, |f| f.name().to_owned()),
         r.image.map_or_else(dash, |i| i.arch.to_string()),
         p.map_or_else(dash, |p| format!("{:#x}", p.offset)),
-        p.map_or_else(dash, |p| p.size.to_string()),
+        p.map_or_else(dash, |p| match p.uncompressed_size {
+            Some(n) => format!("{} (zstd of {n})", p.size),
+            None => p.size.to_string(),
+        }),
         p.and_then(|p| p.crc32c).map_or_else(dash, |c| format!("{c:#010x}")),
         match p {
             None => dash(),

@@ -300,9 +300,12 @@ fn payload_json(p: &PayloadReport) -> Json {
         ("payload_offset", f.payload_offset.into()),
         ("payload_size", f.payload_size.into()),
         ("payload_crc32c", f.payload_crc32c.into()),
+        ("uncompressed_size", f.uncompressed_size().into()),
     ]);
     let (kind, ji, hex) = match &p.content {
         Content::Ji(view) => ("ji", view.json.clone(), Json::Null),
+        // The first stored bytes of a compressed payload: a zstd frame.
+        Content::Opaque(bytes) if f.is_zstd() => ("zstd", Json::Null, hex_string(bytes).into()),
         Content::Opaque(bytes) => ("opaque", Json::Null, hex_string(bytes).into()),
     };
     Json::Obj(vec![
@@ -312,6 +315,8 @@ fn payload_json(p: &PayloadReport) -> Json {
         ("size", p.size.into()),
         ("crc32c", p.computed_crc32c.into()),
         ("crc_ok", p.crc_ok().into()),
+        ("compressed", f.is_zstd().into()),
+        ("uncompressed_size", f.uncompressed_size().into()),
         ("content", kind.into()),
         ("ji", ji),
         ("hex", hex),
@@ -386,15 +391,21 @@ fn payload_text(s: &mut String, p: &PayloadReport) {
     let f = &p.frame;
     let _ = writeln!(
         s,
-        "  frame at {:#x}: version {}, header_size {}, flags {:#x}{}, payload_offset {}, payload_size {}, payload_crc32c {:#010x}",
+        "  frame at {:#x}: version {}, header_size {}, flags {:#x}{}, payload_offset {}, payload_size {}, payload_crc32c {:#010x}{}",
         p.container.offset,
         f.version,
         f.header_size,
         f.flags,
-        if f.has_crc32c() { " (crc32c)" } else { "" },
+        match (f.has_crc32c(), f.is_zstd()) {
+            (true, true) => " (crc32c, zstd)",
+            (true, false) => " (crc32c)",
+            (false, true) => " (zstd)",
+            (false, false) => "",
+        },
         f.payload_offset,
         f.payload_size,
-        f.payload_crc32c
+        f.payload_crc32c,
+        f.uncompressed_size().map_or(String::new(), |n| format!(", uncompressed_size {n}"))
     );
     let verdict = match p.crc_ok() {
         Some(true) => "matches the frame",
@@ -407,6 +418,14 @@ fn payload_text(s: &mut String, p: &PayloadReport) {
         Content::Ji(view) => {
             let _ = writeln!(s, "  Julia .ji payload:");
             s.push_str(&view.text);
+        }
+        Content::Opaque(bytes) if f.is_zstd() => {
+            let _ = writeln!(
+                s,
+                "  zstd-compressed payload ('jiscan extract' decompresses it); first {} stored bytes:",
+                bytes.len()
+            );
+            hexdump(s, bytes, p.offset);
         }
         Content::Opaque(bytes) => {
             let _ = writeln!(s, "  opaque payload (no .ji magic); first {} bytes:", bytes.len());

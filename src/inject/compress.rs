@@ -1,0 +1,132 @@
+//! `InjectOptions::compress`: each payload is compressed first, into a
+//! temporary file next to the output, and that file is then injected as the
+//! payload with the frame's zstd flag set (docs/FORMAT.md, "The frame"). A
+//! format lays the payload out by its size before a byte of it is written,
+//! and a compressed size is known only once compressing is done: the file
+//! holds it meanwhile, so memory stays bounded whatever the payload's size.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use super::copy::stamp;
+use crate::emit::{compress, CompressError, Compressed, Compression};
+use crate::write::error::{io_error, InjectError};
+use crate::write_path::{Destination, TempFile, Wait};
+
+/// A payload compressed into a temporary file, which is removed when this
+/// is dropped (and on SIGINT, SIGTERM and SIGHUP once
+/// [`remove_temporary_files_on_signals`](crate::write_path::remove_temporary_files_on_signals)
+/// is installed).
+#[derive(Debug)]
+pub struct CompressedFile {
+    temp: TempFile,
+    compressed: Compressed,
+}
+
+impl CompressedFile {
+    /// The temporary file, open for reading and writing, holding the zstd frame.
+    pub fn file(&self) -> &File {
+        self.temp.file()
+    }
+
+    /// Its path: `.NAME.pkgimg-zstd.pkgimg-XXXXXX` beside the output NAME.
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// The frame's size and CRC-32C, and the size of the bytes compressed.
+    pub fn compressed(&self) -> Compressed {
+        self.compressed
+    }
+}
+
+/// Compresses the payload `file` (opened from `source` and checked to be a
+/// regular file) with `compression` into a temporary file in the directory
+/// of `beside` (the output: same file system, same permissions, created
+/// `0600`), following the [`write_path`](crate::write_path) rules for
+/// temporary files. The payload is read once, sequentially; one that
+/// shrinks or changes meanwhile is refused. `progress(done, total)` gets the
+/// bytes compressed so far, before the first and after every 16 MiB.
+///
+/// ```
+/// use std::io::Read;
+/// use pkgimg::emit::Compression;
+/// use pkgimg::inject::compress_beside;
+/// let dir = std::env::temp_dir().join(format!("pkgimg-doc-compress-beside-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let source = dir.join("Foo.ji");
+/// std::fs::write(&source, "123456789".repeat(1000))?;
+/// let file = std::fs::File::open(&source)?;
+/// let out = dir.join("libFoo.so");
+/// let compressed = compress_beside(&file, &source, &out, Compression::default(), &mut |_, _| {})?;
+/// assert_eq!(compressed.path().parent(), Some(dir.as_path()));
+/// let done = compressed.compressed();
+/// assert_eq!((done.uncompressed_size, compressed.file().metadata()?.len()), (9000, done.stored_size));
+/// let path = compressed.path().to_path_buf();
+/// drop(compressed);
+/// assert!(!path.exists()); // a temporary file: gone with its owner
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compress_beside(
+    file: &File,
+    source: &Path,
+    beside: &Path,
+    compression: Compression,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<CompressedFile, InjectError> {
+    if !Compression::levels().contains(&compression.level) {
+        let reason = format!(
+            "zstd level {} is outside zstd's levels {}..={}",
+            compression.level,
+            Compression::levels().start(),
+            Compression::levels().end()
+        );
+        return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
+    }
+    let metadata = |file: &File| stamp(file).map_err(io_error(source, "read the payload's metadata"));
+    let before = metadata(file)?;
+    let size = before.0;
+    let temp = scratch(beside)?;
+    progress(0, size);
+    let compressed = {
+        let mut out = BufWriter::with_capacity(1 << 20, temp.file());
+        let mut input = file;
+        let done = compress(&mut input, size, &mut out, compression, &mut |done| progress(done, size))
+            .map_err(|e| compress_error(e, source, temp.path(), size))?;
+        out.flush().map_err(io_error(temp.path(), "write the compressed payload into its temporary file"))?;
+        done
+    };
+    if metadata(file)? != before {
+        let reason = "the file changed while it was compressed; the output would mix old and new bytes".to_string();
+        return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
+    }
+    Ok(CompressedFile { temp, compressed })
+}
+
+/// A temporary file beside `beside`, for a destination of its own,
+/// `NAME.pkgimg-zstd`, that is never written: the output's own destination
+/// is locked by its writer (a second lock on it from this process would
+/// wait forever), and a name of its own lets a later run find and remove
+/// what a killed one left.
+fn scratch(beside: &Path) -> Result<TempFile, InjectError> {
+    let mut name = beside.file_name().map(std::ffi::OsString::from).unwrap_or_default();
+    name.push(".pkgimg-zstd");
+    let destination = Destination::prepare(&beside.with_file_name(name), Wait::Block)?;
+    Ok(destination.create_temp()?)
+}
+
+fn compress_error(error: CompressError, source: &Path, temp: &Path, size: u64) -> InjectError {
+    match error {
+        CompressError::Ended { at } => InjectError::Refused {
+            path: source.to_path_buf(),
+            structure: "payload",
+            offset: at,
+            reason: format!("the file ended at {at} bytes, but it had {size} when its compression began"),
+        },
+        CompressError::Read(e) => io_error(source, "read the payload")(e),
+        CompressError::Write(e) => io_error(temp, "write the compressed payload into its temporary file")(e),
+        CompressError::Zstd(e) => io_error(source, "compress the payload with zstd")(e),
+    }
+}
