@@ -417,6 +417,7 @@ fn located_record(path: &Path, located: &pkgimg::Located) -> Record {
             size: located.size(),
             crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
             crc_ok: None,
+            uncompressed_size: frame.uncompressed_size(),
         }),
         data_library: None,
         kind: Kind::Valid,
@@ -464,7 +465,8 @@ fn split_record(path: &Path, map: &Bytes, slice: &Slice<'_>, verify: bool, resol
     } else {
         let (located, frame) = (found.located(), found.located().frame());
         let crc32c = frame.has_crc32c().then_some(frame.payload_crc32c);
-        (PayloadInfo { offset: located.offset(), size: located.size(), crc32c, crc_ok: None }, None)
+        let uncompressed_size = frame.uncompressed_size();
+        (PayloadInfo { offset: located.offset(), size: located.size(), crc32c, crc_ok: None, uncompressed_size }, None)
     };
     let (format, image) = identify(slice);
     Some(Record {
