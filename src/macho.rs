@@ -39,71 +39,90 @@ pub(crate) fn find_section<'a, S: Source<'a>>(
     names: &[u8; layout::SECTION_NAMES],
 ) -> Result<Lookup, Error> {
     let header = header::parse(file)?;
-    let (area, base, ncmds) = (header.commands.bytes, header.commands.base, header.ncmds);
+    let (area, ncmds) = (header.commands.bytes, header.ncmds);
     let section = match (header.image.endian, header.width.wide) {
-        (Endian::Little, true) => segments::<false, true>(area, base, ncmds, names),
-        (Endian::Little, false) => segments::<false, false>(area, base, ncmds, names),
-        (Endian::Big, true) => segments::<true, true>(area, base, ncmds, names),
-        (Endian::Big, false) => segments::<true, false>(area, base, ncmds, names),
+        (Endian::Little, true) => segments::<false, true, S>(file, area, ncmds, names),
+        (Endian::Little, false) => segments::<false, false, S>(file, area, ncmds, names),
+        (Endian::Big, true) => segments::<true, true, S>(file, area, ncmds, names),
+        (Endian::Big, false) => segments::<true, false, S>(file, area, ncmds, names),
     }?;
     Ok(Lookup { image: header.image, section })
 }
 
 /// The range of the one section named `names` in the `ncmds` load commands
-/// `area` (the `sizeofcmds` bytes at absolute offset `base`) of an image of
-/// byte order `BIG` and width `WIDE`.
+/// `area` of the image `file`, of byte order `BIG` and width `WIDE`.
 ///
 /// The rules are [`LoadCommands`](header::LoadCommands)' and
 /// [`LoadCommand::section_headers`](header::LoadCommand::section_headers)',
 /// checked on raw bytes: the commands are split off a slice, a command that
 /// is not a segment costs one comparison of `cmd`, and the error of a broken
-/// rule is what those report ([`command_error`]).
+/// rule is what those report ([`command_error`]). The loop keeps only the
+/// rest of the area, the commands left and the matching header in
+/// registers: the error is rebuilt from `file` and the rest's length, the
+/// match's range read once the walk is done.
 #[inline(always)]
-fn segments<const BIG: bool, const WIDE: bool>(
+fn segments<'a, const BIG: bool, const WIDE: bool, S: Source<'a>>(
+    file: Data<'a, S>,
     area: &[u8],
-    base: u64,
     ncmds: u32,
     names: &[u8; layout::SECTION_NAMES],
 ) -> Result<Option<FileRange>, Error> {
     let endian = if BIG { Endian::Big } else { Endian::Little };
     let width = if WIDE { WIDTH_64 } else { WIDTH_32 };
     let (segment, section) = (width.segment, width.section);
-    let fail = |rest: &[u8]| command_error(area, base, endian, WIDE, area.len().saturating_sub(rest.len()));
-    let (mut rest, mut found) = (area, None);
-    for _ in 0..ncmds {
+    let (mut rest, mut left, mut found) = (area, ncmds, None);
+    while let Some(fewer) = left.checked_sub(1) {
+        left = fewer;
         // `parse` checked room for 8 bytes per command, but larger commands before may have used it.
-        let Some(&both) = rest.first_chunk::<{ load_command::LEN as usize }>() else {
-            return Err(fail(rest));
+        let Some((&cmd, &cmdsize)) = fields(rest) else {
+            return Err(command_error(file, rest.len()));
         };
-        // In either byte order, cmd is the field at the command's start.
-        let both = endian.u64(both);
-        let (cmd, cmdsize) = if BIG { ((both >> 32) as u32, both as u32) } else { (both as u32, (both >> 32) as u32) };
+        let (cmd, cmdsize) = (endian.u32(cmd), endian.u32(cmdsize));
         if u64::from(cmdsize) < load_command::LEN || cmdsize & CMDSIZE_READ.multiple.wrapping_sub(1) != 0 {
-            return Err(fail(rest));
+            return Err(command_error(file, rest.len()));
         }
         let Some((command, next)) = usize::try_from(cmdsize).ok().and_then(|len| rest.split_at_checked(len)) else {
-            return Err(fail(rest));
+            return Err(command_error(file, rest.len()));
         };
         if cmd == segment.cmd {
-            // nsects inside the command, then nsects section headers inside cmdsize.
-            let nsects = command.get(usize_of(segment.nsects)..).and_then(|field| field.first_chunk::<4>());
-            let headers = nsects.and_then(|&nsects| {
-                let len = u64::from(endian.u32(nsects)).checked_mul(section.len)?;
-                command.get(usize_of(segment.len)..)?.get(..usize::try_from(len).ok()?)
-            });
-            let Some(mut headers) = headers else {
-                return Err(fail(rest));
+            // The segment command, then nsects section headers inside cmdsize.
+            let Some((fixed, headers)) = command.split_at_checked(usize_of(segment.len)) else {
+                return Err(command_error(file, rest.len()));
+            };
+            let nsects = fixed.get(usize_of(segment.nsects)..).and_then(|field| field.first_chunk::<4>());
+            let len = nsects.and_then(|&n| usize::try_from(u64::from(endian.u32(n)).checked_mul(section.len)?).ok());
+            let Some(mut headers) = len.and_then(|len| headers.get(..len)) else {
+                return Err(command_error(file, rest.len()));
             };
             while let Some((header, after)) = headers.split_at_checked(usize_of(section.len)) {
                 headers = after;
-                if header.first_chunk() == Some(names) {
-                    found = unique(found, section_range::<WIDE>(header, endian))?;
+                // A whole header: its first bytes are always there.
+                let Some(fields) = header.first_chunk::<SECTION_FIELDS>() else { continue };
+                // Most names differ in their first 8 bytes: one load rejects them.
+                if fields.first_chunk::<8>() != names.first_chunk::<8>() {
+                    continue;
+                }
+                if fields.first_chunk() == Some(names) {
+                    // Exactly one: the second match is an error naming both.
+                    if let Some(first) = found {
+                        let first = section_range::<WIDE>(first, endian);
+                        return unique(Some(first), section_range::<WIDE>(fields, endian)).map(|_| None);
+                    }
+                    found = Some(fields);
                 }
             }
         }
         rest = next;
     }
-    Ok(found)
+    Ok(found.map(|header| section_range::<WIDE>(header, endian)))
+}
+
+/// A load command's `cmd` and `cmdsize` fields, raw: one bounds check, and
+/// two loads, so that `cmdsize` is used as soon as it is loaded.
+#[inline(always)]
+fn fields(command: &[u8]) -> Option<(&[u8; 4], &[u8; 4])> {
+    let (cmd, cmdsize) = command.first_chunk::<{ load_command::LEN as usize }>()?.split_first_chunk::<4>()?;
+    Some((cmd, cmdsize.first_chunk::<4>()?))
 }
 
 /// `n`, an offset or size from [`layout`], as an index (a constant).
@@ -112,14 +131,10 @@ fn usize_of(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
-/// [`header::section_range`] of a raw section header of width `WIDE`, which
-/// the caller has split off whole: every field read lies in its first
-/// [`SECTION_FIELDS`] bytes, so the fallback is unreachable.
+/// [`header::section_range`] of the first [`SECTION_FIELDS`] bytes of a
+/// section header of width `WIDE`, which hold every field it reads.
 #[inline(always)]
-fn section_range<const WIDE: bool>(header: &[u8], endian: Endian) -> FileRange {
-    let Some(bytes) = header.first_chunk::<SECTION_FIELDS>() else {
-        return FileRange { offset: 0, size: 0 };
-    };
+fn section_range<const WIDE: bool>(bytes: &[u8; SECTION_FIELDS], endian: Endian) -> FileRange {
     let (fields, section) = (Fixed { bytes, endian }, if WIDE { SECTION_64 } else { SECTION });
     let size = match layout::is_zerofill(fields.u32(section.flags)) {
         true => 0,

@@ -4,7 +4,7 @@
 
 use super::layout::{load_command, mach_header, CmdsizeRule, Width, MH_CIGAM, MH_CIGAM_64, MH_MAGIC, MH_MAGIC_64};
 use super::layout::{CMDSIZE_READ, WIDTH_32, WIDTH_64};
-use crate::read::{Data, Source, Whole};
+use crate::read::{Data, Source};
 use crate::{Arch, Endian, Error, FileRange, Format, Image};
 
 /// The byte order and width the magic announces. The magic read as a
@@ -29,9 +29,6 @@ pub(crate) fn identity(endian: Endian, width: Width, cputype: u32) -> Image {
     Image { format: Format::MachO, arch: Arch::from_macho(cputype), bits: if width.wide { 64 } else { 32 }, endian }
 }
 
-/// What the load-command area is called in errors.
-const COMMANDS: &str = "Mach-O load commands";
-
 /// A `mach_header(_64)` whose load-command area has been checked to lie in
 /// the image and to have room for `ncmds` commands.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +49,7 @@ pub(crate) fn parse<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Header<'a>,
     let fields = file.table("Mach-O header", 0, width.header_len, 1)?;
     let fields = fields.fixed::<{ mach_header::LEN as usize }>("Mach-O header", 0)?;
     let (ncmds, sizeofcmds) = (fields.u32(mach_header::NCMDS), fields.u32(mach_header::SIZEOFCMDS));
-    let commands = file.table(COMMANDS, width.header_len, u64::from(sizeofcmds), 1)?;
+    let commands = file.table("Mach-O load commands", width.header_len, u64::from(sizeofcmds), 1)?;
     // Every command is at least a load_command: the count is checked before any loop.
     if u64::from(ncmds) > commands.len() / load_command::LEN {
         let at = image.base.saturating_add(mach_header::NCMDS);
@@ -127,26 +124,28 @@ impl<'a> LoadCommands<'a> {
 }
 
 /// The error [`LoadCommands`] (and for a segment command,
-/// [`LoadCommand::section_headers`]) report for the command at offset `at`
-/// of the load commands `area` (at absolute offset `base`, in an image of
-/// byte order `endian` and width `wide`): for the navigator, which checks
-/// the same rules on raw bytes and builds an error only when one fails, so
-/// that both report exactly the same. Out of line and taking plain values,
-/// so that the navigator's loop carries nothing for it.
+/// [`LoadCommand::section_headers`]) report for the command that starts
+/// `rest` bytes before the end of the load commands of the image `file`: for
+/// the navigator, which checks the same rules on raw bytes and builds an
+/// error only when one fails, so that both report exactly the same. Out of
+/// line, and from the image and a length, so that the navigator's loop keeps
+/// nothing else for it.
 #[cold]
 #[inline(never)]
-pub(crate) fn command_error(area: &[u8], base: u64, endian: Endian, wide: bool, at: usize) -> Error {
-    let width = if wide { WIDTH_64 } else { WIDTH_32 };
-    let area = Data { bytes: area, base, what: COMMANDS, endian, source: Whole };
-    let at = at as u64;
-    let mut commands = LoadCommands { area, at, left: 1, rule: CMDSIZE_READ };
+pub(crate) fn command_error<'a, S: Source<'a>>(file: Data<'a, S>, rest: usize) -> Error {
+    let header = match parse(file) {
+        Ok(header) => header,
+        Err(error) => return error,
+    };
+    let at = header.commands.len().saturating_sub(rest as u64);
+    let mut commands = LoadCommands { area: header.commands, at, left: 1, rule: CMDSIZE_READ };
     let error = match commands.read() {
         Err(error) => Some(error),
-        Ok(command) if command.cmd == width.segment.cmd => command.section_headers(width).err(),
+        Ok(command) if command.cmd == header.width.segment.cmd => command.section_headers(header.width).err(),
         Ok(_) => None,
     };
     // Unreachable: the caller found one of these rules broken.
-    let offset = base.saturating_add(at);
+    let offset = header.commands.base.saturating_add(at);
     error.unwrap_or(Error::Invalid { what: "Mach-O load command", offset, value: 0, expected: "readable" })
 }
 
