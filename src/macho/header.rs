@@ -125,15 +125,22 @@ impl<'a> LoadCommands<'a> {
 
 /// The error [`LoadCommands`] (and for a segment command,
 /// [`LoadCommand::section_headers`]) report for the command that starts
-/// `rest` bytes before the end of the load commands of the image `file`: for
-/// the navigator, which checks the same rules on raw bytes and builds an
-/// error only when one fails, so that both report exactly the same. Out of
-/// line, and from the image and a length, so that the navigator's loop keeps
-/// nothing else for it.
+/// `rest` bytes before the end of the load commands of the image `bytes`
+/// (at absolute offset `base`, called `what`, read from `source`): for the
+/// navigator, which checks the same rules on raw bytes and builds an error
+/// only when one fails, so that both report exactly the same. Out of line,
+/// and from plain values the navigator holds anyway, so that its loop keeps
+/// and stores nothing for it.
 #[cold]
 #[inline(never)]
-pub(crate) fn command_error<'a, S: Source<'a>>(file: Data<'a, S>, rest: usize) -> Error {
-    let header = match parse(file) {
+pub(crate) fn command_error<'a, S: Source<'a>>(
+    bytes: &'a [u8],
+    base: u64,
+    what: &'static str,
+    source: S,
+    rest: usize,
+) -> Error {
+    let header = match parse(Data { bytes, base, what, endian: Endian::Little, source }) {
         Ok(header) => header,
         Err(error) => return error,
     };
