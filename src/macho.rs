@@ -70,29 +70,30 @@ fn segments<'a, const BIG: bool, const WIDE: bool, S: Source<'a>>(
     let endian = if BIG { Endian::Big } else { Endian::Little };
     let width = if WIDE { WIDTH_64 } else { WIDTH_32 };
     let (segment, section) = (width.segment, width.section);
+    let fail = |rest: &[u8]| command_error(file.bytes, file.base, file.what, file.source, rest.len());
     let (mut rest, mut left, mut found) = (area, ncmds, None);
     while let Some(fewer) = left.checked_sub(1) {
         left = fewer;
         // `parse` checked room for 8 bytes per command, but larger commands before may have used it.
         let Some((&cmd, &cmdsize)) = fields(rest) else {
-            return Err(command_error(file.bytes, file.base, file.what, file.source, rest.len()));
+            return Err(fail(rest));
         };
         let (cmd, cmdsize) = (endian.u32(cmd), endian.u32(cmdsize));
         if u64::from(cmdsize) < load_command::LEN || cmdsize & CMDSIZE_READ.multiple.wrapping_sub(1) != 0 {
-            return Err(command_error(file.bytes, file.base, file.what, file.source, rest.len()));
+            return Err(fail(rest));
         }
         let Some((command, next)) = usize::try_from(cmdsize).ok().and_then(|len| rest.split_at_checked(len)) else {
-            return Err(command_error(file.bytes, file.base, file.what, file.source, rest.len()));
+            return Err(fail(rest));
         };
         if cmd == segment.cmd {
             // The segment command, then nsects section headers inside cmdsize.
             let Some((fixed, headers)) = command.split_at_checked(usize_of(segment.len)) else {
-                return Err(command_error(file.bytes, file.base, file.what, file.source, rest.len()));
+                return Err(fail(rest));
             };
             let nsects = fixed.get(usize_of(segment.nsects)..).and_then(|field| field.first_chunk::<4>());
             let len = nsects.and_then(|&n| usize::try_from(u64::from(endian.u32(n)).checked_mul(section.len)?).ok());
             let Some(mut headers) = len.and_then(|len| headers.get(..len)) else {
-                return Err(command_error(file.bytes, file.base, file.what, file.source, rest.len()));
+                return Err(fail(rest));
             };
             while let Some((header, after)) = headers.split_at_checked(usize_of(section.len)) {
                 headers = after;
