@@ -3,7 +3,7 @@
 //! injector (`<mach-o/loader.h>`).
 
 use super::layout::{load_command, mach_header, CmdsizeRule, Width, MH_CIGAM, MH_CIGAM_64, MH_MAGIC, MH_MAGIC_64};
-use super::layout::{WIDTH_32, WIDTH_64};
+use super::layout::{CMDSIZE_READ, WIDTH_32, WIDTH_64};
 use crate::read::{Data, Source};
 use crate::{Arch, Endian, Error, FileRange, Format, Image};
 
@@ -121,6 +121,39 @@ impl<'a> LoadCommands<'a> {
         self.at = self.at.saturating_add(u64::from(cmdsize)); // cannot saturate: bounded by sizeofcmds
         Ok(LoadCommand { cmd, data })
     }
+}
+
+/// The error [`LoadCommands`] (and for a segment command,
+/// [`LoadCommand::section_headers`]) report for the command that starts
+/// `rest` bytes before the end of the load commands of the image `bytes`
+/// (at absolute offset `base`, called `what`, read from `source`): for the
+/// navigator, which checks the same rules on raw bytes and builds an error
+/// only when one fails, so that both report exactly the same. Out of line,
+/// and from plain values the navigator holds anyway, so that its loop keeps
+/// and stores nothing for it.
+#[cold]
+#[inline(never)]
+pub(crate) fn command_error<'a, S: Source<'a>>(
+    bytes: &'a [u8],
+    base: u64,
+    what: &'static str,
+    source: S,
+    rest: usize,
+) -> Error {
+    let header = match parse(Data { bytes, base, what, endian: Endian::Little, source }) {
+        Ok(header) => header,
+        Err(error) => return error,
+    };
+    let at = header.commands.len().saturating_sub(rest as u64);
+    let mut commands = LoadCommands { area: header.commands, at, left: 1, rule: CMDSIZE_READ };
+    let error = match commands.read() {
+        Err(error) => Some(error),
+        Ok(command) if command.cmd == header.width.segment.cmd => command.section_headers(header.width).err(),
+        Ok(_) => None,
+    };
+    // Unreachable: the caller found one of these rules broken.
+    let offset = header.commands.base.saturating_add(at);
+    error.unwrap_or(Error::Invalid { what: "Mach-O load command", offset, value: 0, expected: "readable" })
 }
 
 impl<'a> LoadCommand<'a> {
