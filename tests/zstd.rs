@@ -454,3 +454,35 @@ fn uncompressed_is_the_default() {
     assert_eq!(payload.decompress_to(&mut content).unwrap(), 9);
     assert_eq!(content, b"123456789");
 }
+
+/// `jiscan check` on a library whose `.ji` payload is compressed: the cache
+/// is not checked (that needs the decompressed bytes), and the report says
+/// so and how, instead of "no .ji payload"; a compressed payload that is no
+/// `.ji` is not a cache at all.
+#[test]
+fn check_names_a_compressed_cache_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let ji = common::corpus().join("ji/v12-julia-1.11.ji");
+    let out = dir.path().join("libcache.so");
+    let options = InjectOptions { compress: Some(Compression::default()), ..InjectOptions::default() };
+    inject(&common::corpus().join("nopayload/x86_64-linux-musl.so"), &ji, &out, options).unwrap();
+    let run = jiscan(&["check", out.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("unchecked") && text.contains("zstd-compressed") && text.contains("jiscan extract"),
+        "{text}"
+    );
+    let stored = pkgimg::find_ji_payload(&fs::read(&out).unwrap()).unwrap().size();
+    let size = fs::metadata(&ji).unwrap().len();
+    assert!(text.contains(&format!("({stored} bytes stored, {size} decompressed)")), "{text}");
+    // Not a .ji inside: in a directory, not a cache.
+    let other = dir.path().join("data.bin");
+    fs::write(&other, b"123456789").unwrap();
+    let out2 = dir.path().join("libother.so");
+    let options = InjectOptions { compress: Some(Compression::default()), ..InjectOptions::default() };
+    inject(&common::corpus().join("nopayload/x86_64-linux-musl.so"), &other, &out2, options).unwrap();
+    fs::remove_file(&out).unwrap();
+    let run = jiscan(&["check", dir.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(!text.contains("libother.so"), "{text}");
+}

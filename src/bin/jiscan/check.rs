@@ -207,6 +207,30 @@ enum Class {
     Other,
 }
 
+/// Whether a compressed payload decompresses to something that starts as a
+/// `.ji` does: only its first bytes are decoded.
+fn starts_with_ji(payload: &pkgimg::Payload<'_>) -> bool {
+    /// Keeps the first bytes written to it, then refuses more, which ends the decoding.
+    struct Head(Vec<u8>);
+    impl std::io::Write for Head {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let room = 64usize.saturating_sub(self.0.len());
+            if room == 0 {
+                return Err(std::io::Error::other("enough"));
+            }
+            let take = buf.get(..room.min(buf.len())).unwrap_or_default();
+            self.0.extend_from_slice(take);
+            Ok(take.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut head = Head(Vec::with_capacity(64));
+    let _ = payload.decompress_to(&mut head);
+    pkgimg::ji::is_ji(&head.0)
+}
+
 /// A report for `path` if it is a cache: a `.ji`, or a file carrying a
 /// `.ji` payload. Any other file named on the command line gets a report
 /// that says so; in a directory it is ignored.
@@ -226,8 +250,21 @@ fn classify(path: &Path, explicit: bool) -> Class {
         }
         Err(_) => return Class::Other,
     };
-    let carries_ji = pkgimg::find_ji_payload(&map).is_ok_and(|p| pkgimg::ji::is_ji(p.data()));
-    if carries_ji {
+    let payload = pkgimg::find_ji_payload(&map);
+    if let Some(p) = payload.as_ref().ok().filter(|p| p.compressed() && starts_with_ji(p)) {
+        // A compressed cache is checked once decompressed: say so, rather
+        // than calling it "no .ji payload" (or, in a directory, nothing).
+        let mut r = Report::new(path, true);
+        let detail = format!(
+            "the .ji is zstd-compressed ({} bytes stored, {} decompressed): `jiscan extract` \
+             decompresses it, and `jiscan check` checks the result",
+            p.size(),
+            p.uncompressed_size().unwrap_or(0)
+        );
+        r.point("payload", Status::NotChecked, detail);
+        return Class::Cache(r);
+    }
+    if payload.is_ok_and(|p| pkgimg::ji::is_ji(p.data())) {
         return Class::Cache(check_combined(path, &map));
     }
     if companion {
