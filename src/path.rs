@@ -166,16 +166,23 @@ pub fn find_ji_payload_path(path: impl AsRef<Path>) -> Result<Located, LocateErr
     open_and_locate(path).map_err(|failure| named(failure, path))
 }
 
-/// Opens `path` and locates its payload. `O_NONBLOCK`: a FIFO where a file
-/// was expected must not block the open. The length comes from
+/// Opens `path` and locates its payload.
+fn open_and_locate(path: &Path) -> Result<Located, Failure> {
+    let (file, len) = open_with_len(path)?;
+    locate_len(&file, len)
+}
+
+/// Opens `path` for reading and returns its length, the way every lookup
+/// from a path here opens a file. `O_NONBLOCK`: a FIFO where a file was
+/// expected must not block the open. The length comes from
 /// `lseek(SEEK_END)`, a third of the cost of `fstat` here (BENCHMARKS.md
 /// §2.1); what is not a regular file fails at that seek (a FIFO or socket:
 /// `ESPIPE`) or at the first read (a directory: `EISDIR`), and a character
 /// device, whose length is 0, reads as an empty file.
-fn open_and_locate(path: &Path) -> Result<Located, Failure> {
+pub(crate) fn open_with_len(path: &Path) -> io::Result<(File, u64)> {
     let mut file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
     let len = file.seek(SeekFrom::End(0))?;
-    locate_len(&file, len)
+    Ok((file, len))
 }
 
 /// [`find_ji_payload_path`] for a file the caller has opened (with

@@ -7,11 +7,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, SeekFrom};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use crate::path::{find_ji_payload_checked, open_with_len};
 use crate::{DependencyKind, Error, Format, Located, MappedFile};
 
 /// A code cache no larger than this is read whole with one `read` rather
@@ -154,7 +155,7 @@ impl std::error::Error for SplitError {
 /// an error if no dependency, or more than one, carries a payload.
 pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     let io_error = |source| SplitError::Io { path: code.to_path_buf(), source };
-    let (file, len) = open(code).map_err(io_error)?;
+    let (file, len) = open_with_len(code).map_err(io_error)?;
     if len <= READ_WHOLE {
         // One pread of the length lseek gave: a file that shrank meanwhile
         // fails here, one that grew is read as it was.
@@ -164,16 +165,6 @@ pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     }
     let map = MappedFile::from_file(&file).map_err(io_error)?;
     find_data_library_in(code, map.bytes())
-}
-
-/// Opens `path` for reading and returns its length, as
-/// [`crate::find_ji_payload_path`] does: without blocking on a FIFO, the
-/// length from `lseek`, and what is not a regular file failing there or at
-/// the first read.
-fn open(path: &Path) -> io::Result<(File, u64)> {
-    let mut file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
-    let len = file.seek(SeekFrom::End(0))?;
-    Ok((file, len))
 }
 
 /// [`find_data_library`] for a code cache whose bytes the caller already
@@ -250,8 +241,8 @@ impl Resolver {
 /// The file at `path`, open, and where its payload is, if it carries one
 /// (found by reading its headers, not mapping it); otherwise why not.
 fn carries_payload(path: &Path) -> Result<(File, Located), String> {
-    let (file, len) = open(path).map_err(|e| format!("cannot open: {e}"))?;
-    match crate::path::find_ji_payload_checked(&file, len, path) {
+    let (file, len) = open_with_len(path).map_err(|e| format!("cannot open: {e}"))?;
+    match find_ji_payload_checked(&file, len, path) {
         Ok(located) => Ok((file, located)),
         Err(crate::LocateError::Format { source, .. }) => Err(format!("not a data library: {source}")),
         Err(e) => Err(format!("cannot read: {e}")),
