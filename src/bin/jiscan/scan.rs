@@ -1,7 +1,6 @@
 //! `jiscan scan`: one line per file, or per slice of a universal file, with
 //! the image's identity and its payload's place, size and CRC.
 
-use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
@@ -13,8 +12,13 @@ use pkgimg::{Error, Format, Image, Slice};
 use crate::files::{self, Bytes, Found, OpenError, Opened, WalkOptions, WalkStats};
 use crate::identify::identify;
 use crate::json::Json;
-use crate::text::escape;
 use crate::Outcome;
+
+mod order;
+mod table;
+
+use order::{default_jobs, InOrder, Output, BATCH, WINDOW};
+use table::Table;
 
 const AFTER_HELP: &str = "\
 Every object file under each PATH is reported, one line per file or per slice of a universal \
@@ -107,6 +111,14 @@ struct PayloadInfo {
     crc_ok: Option<bool>,
     /// The frame's uncompressed size, if the payload is a zstd frame.
     uncompressed_size: Option<u64>,
+}
+
+impl PayloadInfo {
+    /// What the frame says of a payload of `size` bytes at `offset`, not yet verified.
+    fn new(offset: u64, size: u64, frame: &pkgimg::Frame) -> PayloadInfo {
+        let crc32c = frame.has_crc32c().then_some(frame.payload_crc32c);
+        PayloadInfo { offset, size, crc32c, crc_ok: None, uncompressed_size: frame.uncompressed_size() }
+    }
 }
 
 /// How a line counts in the summary.
@@ -205,99 +217,6 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
     }
     out.out.flush()?;
     Ok(if out.clean { Outcome::Clean } else { Outcome::Problems })
-}
-
-/// Files looked up at once by default: twice the processors, so that while
-/// one thread waits for a cold read another computes.
-fn default_jobs() -> usize {
-    thread::available_parallelism().map_or(2, |n| n.get().saturating_mul(2))
-}
-
-/// At most this many files between the oldest not yet printed and the newest sent.
-const WINDOW: u64 = 4096;
-/// Files handed to a thread at once.
-const BATCH: usize = 32;
-
-/// Where the lines go, and what the summary and exit status need.
-struct Output<W: Write> {
-    out: W,
-    table: Table,
-    clean: bool,
-    json: bool,
-}
-
-impl<W: Write> Output<W> {
-    /// One file's lines.
-    fn file(&mut self, records: Vec<Record>) -> io::Result<()> {
-        self.table.files = self.table.files.saturating_add(1);
-        for record in records {
-            self.clean &= matches!(record.kind, Kind::Valid | Kind::Other);
-            if record.kind == Kind::Other {
-                self.table.other = self.table.other.saturating_add(1);
-                self.table.images = self.table.images.saturating_add(1);
-            } else if self.json {
-                writeln!(self.out, "{}", to_json(&record))?;
-            } else {
-                self.table.push(&mut self.out, record)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Where the threads send the lines of each batch of files, with their sequence numbers.
-type Done = mpsc::Receiver<Vec<(u64, Vec<Record>)>>;
-
-/// The files' lines back in walk order: each file has a sequence number,
-/// and a file's lines wait here until those of every earlier file are out.
-#[derive(Default)]
-struct InOrder {
-    /// The next sequence number to hand out, and the next to print.
-    next_seq: u64,
-    next_out: u64,
-    waiting: BTreeMap<u64, Vec<Record>>,
-}
-
-impl InOrder {
-    fn take_seq(&mut self) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq = seq.saturating_add(1);
-        seq
-    }
-
-    fn in_flight(&self) -> u64 {
-        self.next_seq.saturating_sub(self.next_out)
-    }
-
-    fn arrived(&mut self, seq: u64, records: Vec<Record>) {
-        self.waiting.insert(seq, records);
-    }
-
-    /// Prints what can be printed in order.
-    fn flush<W: Write>(&mut self, out: &mut Output<W>) -> io::Result<()> {
-        while let Some(records) = self.waiting.remove(&self.next_out) {
-            self.next_out = self.next_out.saturating_add(1);
-            out.file(records)?;
-        }
-        Ok(())
-    }
-
-    /// Takes the lines that have come back, without waiting, and prints what it can.
-    fn drain<W: Write>(&mut self, done: &Done, out: &mut Output<W>) -> io::Result<()> {
-        while let Ok(batch) = done.try_recv() {
-            batch.into_iter().for_each(|(seq, records)| self.arrived(seq, records));
-        }
-        self.flush(out)
-    }
-
-    /// Waits for one file's lines, then prints what it can.
-    fn wait<W: Write>(&mut self, done: &Done, out: &mut Output<W>) -> io::Result<()> {
-        match done.recv() {
-            Ok(batch) => batch.into_iter().for_each(|(seq, records)| self.arrived(seq, records)),
-            Err(_) => return Err(io::Error::other("scan threads stopped")),
-        }
-        self.drain(done, out)
-    }
 }
 
 /// `path: message`, or `path: slice N: message`.
@@ -406,19 +325,12 @@ fn scan_slice(
 /// The line of a thin file whose payload was located from its headers alone:
 /// what [`scan_slice`] says of the same file mapped.
 fn located_record(path: &Path, located: &pkgimg::Located) -> Record {
-    let frame = located.frame();
     Record {
         path: path.to_owned(),
         slice: None,
         format: Some(located.image().format),
         image: Some(located.image()),
-        payload: Some(PayloadInfo {
-            offset: located.offset(),
-            size: located.size(),
-            crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
-            crc_ok: None,
-            uncompressed_size: frame.uncompressed_size(),
-        }),
+        payload: Some(PayloadInfo::new(located.offset(), located.size(), located.frame())),
         data_library: None,
         kind: Kind::Valid,
         error: None,
@@ -434,14 +346,7 @@ fn payload_info(
     path: &Path,
     slice: Option<u32>,
 ) -> (PayloadInfo, Option<String>) {
-    let frame = payload.frame();
-    let mut info = PayloadInfo {
-        offset: payload.offset(),
-        size: payload.size(),
-        crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
-        crc_ok: None,
-        uncompressed_size: payload.uncompressed_size(),
-    };
+    let mut info = PayloadInfo::new(payload.offset(), payload.size(), payload.frame());
     let mut error = None;
     if verify {
         map.will_read(payload.offset(), payload.size());
@@ -463,10 +368,8 @@ fn split_record(path: &Path, map: &Bytes, slice: &Slice<'_>, verify: bool, resol
         let payload = pkgimg::find_ji_payload(&data).ok()?;
         payload_info(&payload, &data, verify, &found.path, None)
     } else {
-        let (located, frame) = (found.located(), found.located().frame());
-        let crc32c = frame.has_crc32c().then_some(frame.payload_crc32c);
-        let uncompressed_size = frame.uncompressed_size();
-        (PayloadInfo { offset: located.offset(), size: located.size(), crc32c, crc_ok: None, uncompressed_size }, None)
+        let located = found.located();
+        (PayloadInfo::new(located.offset(), located.size(), located.frame()), None)
     };
     let (format, image) = identify(slice);
     Some(Record {
@@ -509,194 +412,4 @@ fn to_json(r: &Record) -> Json {
         ("data_library", data_library.into()),
         ("error", r.error.clone().into()),
     ])
-}
-
-/// How many rows the table holds back at most before printing them: enough
-/// to align a small scan's columns as one block, few enough that a long walk
-/// shows its first rows at once.
-const BLOCK: usize = 32;
-
-/// The table, printed as the walk goes: rows are held back in blocks of
-/// [`BLOCK`], each column as wide as its widest cell so far, so columns are
-/// aligned within a block and widen (never narrow) from one block to the
-/// next. A scan of up to `BLOCK` rows is one aligned table.
-struct Table {
-    pending: Vec<[String; 9]>,
-    widths: [usize; 8],
-    header: bool,
-    /// Whether a slice column is shown (decided by the first block).
-    universal: Option<bool>,
-    valid: u64,
-    without: u64,
-    failed: u64,
-    /// Rows, other files included: with a universal file, the summary's "images".
-    images: u64,
-    any_slice: bool,
-    /// Files and problems the walk reported.
-    files: u64,
-    /// Files that are not object files, found in directories.
-    other: u64,
-}
-
-impl Table {
-    fn new() -> Table {
-        Table {
-            pending: Vec::new(),
-            widths: [0; 8],
-            header: false,
-            universal: None,
-            valid: 0,
-            without: 0,
-            failed: 0,
-            images: 0,
-            any_slice: false,
-            files: 0,
-            other: 0,
-        }
-    }
-
-    fn push(&mut self, out: &mut impl Write, r: Record) -> io::Result<()> {
-        let count = match r.kind {
-            Kind::Valid => &mut self.valid,
-            Kind::NoPayload => &mut self.without,
-            Kind::Failed | Kind::Other => &mut self.failed,
-        };
-        *count = count.saturating_add(1);
-        self.images = self.images.saturating_add(1);
-        self.any_slice |= r.slice.is_some();
-        self.pending.push(row(&r));
-        if self.pending.len() >= BLOCK {
-            self.flush(out)?;
-        }
-        Ok(())
-    }
-
-    /// Prints the rows held back (with the header before the first).
-    fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
-        let universal = *self.universal.get_or_insert(self.any_slice);
-        let header = ["PATH", "SLICE", "FORMAT", "ARCH", "OFFSET", "SIZE", "CRC32C", "CRC", "ERROR"].map(String::from);
-        let rows: Vec<[String; 9]> = if self.header {
-            std::mem::take(&mut self.pending)
-        } else {
-            [header].into_iter().chain(self.pending.drain(..)).collect()
-        };
-        self.header = true;
-        for row in &rows {
-            for (width, cell) in self.widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        for row in &rows {
-            let mut line = String::new();
-            for (i, cell) in row.iter().enumerate() {
-                if i == 1 && !universal {
-                    continue;
-                }
-                match self.widths.get(i) {
-                    Some(&w) => line.push_str(&format!("{cell:<w$}  ")),
-                    None => line.push_str(cell),
-                }
-            }
-            writeln!(out, "{}", line.trim_end())?;
-        }
-        out.flush()
-    }
-
-    /// The last rows and the summary line.
-    fn finish(mut self, out: &mut impl Write, stats: &WalkStats) -> io::Result<()> {
-        self.flush(out)?;
-        let images = if self.any_slice { format!(" ({} images)", self.images) } else { String::new() };
-        let mut line = format!(
-            "{} files{images}, {} with payload, {} without, {} errors",
-            self.files, self.valid, self.without, self.failed
-        );
-        if self.other > 0 {
-            line.push_str(&format!(", {}", plural(self.other, "other file", "other files")));
-        }
-        let notes: Vec<String> = [
-            (
-                stats.links_not_followed,
-                "link to a directory not followed (--follow)",
-                "links to directories not followed (--follow)",
-            ),
-            (stats.revisited, "directory already scanned, skipped", "directories already scanned, skipped"),
-            (stats.pseudo, "pseudo-file-system directory not entered", "pseudo-file-system directories not entered"),
-            (stats.temporaries, "temporary file skipped", "temporary files skipped"),
-        ]
-        .into_iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, one, many)| plural(n, one, many))
-        .collect();
-        if !notes.is_empty() {
-            line.push_str("; ");
-            line.push_str(&notes.join(", "));
-        }
-        writeln!(out, "{line}")
-    }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// A record's cells; names and messages with control characters escaped.
-fn row(r: &Record) -> [String; 9] {
-    let dash = || "-".to_owned();
-    let p = r.payload.or(r.data_library.as_ref().map(|(_, p)| *p));
-    [
-        escape(&r.path.display().to_string()).into_owned(),
-        r.slice.map_or_else(dash, |i| i.to_string()),
-        r.format.map_or_else(dash, |f| f.name().to_owned()),
-        r.image.map_or_else(dash, |i| i.arch.to_string()),
-        p.map_or_else(dash, |p| format!("{:#x}", p.offset)),
-        p.map_or_else(dash, |p| match p.uncompressed_size {
-            Some(n) => format!("{} (zstd of {n})", p.size),
-            None => p.size.to_string(),
-        }),
-        p.and_then(|p| p.crc32c).map_or_else(dash, |c| format!("{c:#010x}")),
-        match p {
-            None => dash(),
-            Some(PayloadInfo { crc32c: None, .. }) => "none".to_owned(),
-            Some(PayloadInfo { crc_ok: None, .. }) => "unchecked".to_owned(),
-            Some(PayloadInfo { crc_ok: Some(true), .. }) => "ok".to_owned(),
-            Some(PayloadInfo { crc_ok: Some(false), .. }) => "MISMATCH".to_owned(),
-        },
-        match (&r.error, &r.data_library) {
-            (Some(e), _) => escape(e).into_owned(),
-            (None, Some((path, _))) => format!("payload in data library {}", escape(&path.display().to_string())),
-            (None, None) => String::new(),
-        },
-    ]
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::panic)]
-mod tests {
-    use super::*;
-
-    fn record(i: usize) -> Record {
-        let path = PathBuf::from(format!("dir/lib{i}.so"));
-        Record { kind: Kind::NoPayload, ..failed(&path, None, Some(Format::Elf), "no payload") }
-    }
-
-    #[test]
-    fn the_table_streams_a_block_at_a_time() {
-        let mut table = Table::new();
-        let mut out = Vec::new();
-        for i in 0..BLOCK + 5 {
-            table.files += 1;
-            table.push(&mut out, record(i)).unwrap();
-        }
-        // The walk is not over, and the first block is out, with its header.
-        let text = String::from_utf8(out.clone()).unwrap();
-        assert_eq!(text.lines().count(), 1 + BLOCK, "{text}");
-        assert!(text.starts_with("PATH"));
-        table.finish(&mut out, &WalkStats { temporaries: 1, ..WalkStats::default() }).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.lines().count(), 1 + BLOCK + 5 + 1, "{text}");
-        assert_eq!(
-            text.lines().last().unwrap(),
-            "37 files, 0 with payload, 37 without, 0 errors; 1 temporary file skipped"
-        );
-    }
 }
