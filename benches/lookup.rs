@@ -235,19 +235,6 @@ fn dl_cycle(path: &CStr, symbol: &CStr) -> Result<(), String> {
     }
 }
 
-/// Whether `dlclose` really unmapped the library (no NODELETE, no unique symbols).
-fn unloads(path: &CStr) -> bool {
-    // SAFETY: RTLD_NOLOAD only queries the loader; a handle it returns is closed.
-    unsafe {
-        let handle = libc::dlopen(path.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD);
-        if handle.is_null() {
-            return true;
-        }
-        libc::dlclose(handle);
-        false
-    }
-}
-
 /// In the re-executed child: one timed dl_cycle, printed as `ok NANOS` or `err MESSAGE`.
 fn child(spec: &str) {
     let (path, symbol) = spec.split_once('\n').expect("PATH\\nSYMBOL");
@@ -296,7 +283,7 @@ fn bench_path(c: &mut Criterion, label: &str, path: &Path, symbol: &str) {
     let mut buffer = vec![0u8; reads.iter().map(|r| r.1).max().unwrap_or(0)];
     group.bench_function("floor open+4 preads+close", |b| b.iter(|| pread_floor(black_box(path), &reads, &mut buffer)));
     match dl_cycle(&cpath, &csymbol) {
-        Ok(()) if unloads(&cpath) => {
+        Ok(()) if !inputs::loaded(&cpath) => {
             group.bench_function("dlopen+dlsym+dlclose", |b| b.iter(|| dl_cycle(black_box(&cpath), &csymbol)));
         }
         Ok(()) => eprintln!("{label}: dlclose does not unload it (NODELETE): dlopen measured in fresh processes only"),

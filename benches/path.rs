@@ -58,15 +58,14 @@ fn dlopen_cycle(path: &Path) -> Option<impl FnMut()> {
     let c = CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: the libraries tried are the corpus's x86_64 ELF libraries, which
     // have no constructors; a handle is closed right after it is opened.
-    let loads = unsafe {
+    unsafe {
         let handle = libc::dlopen(c.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL);
         if handle.is_null() {
             return None;
         }
         libc::dlclose(handle);
-        libc::dlopen(c.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD).is_null()
-    };
-    loads.then_some(move || {
+    }
+    (!inputs::loaded(&c)).then_some(move || {
         // SAFETY: as above.
         unsafe {
             let handle = libc::dlopen(c.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL);

@@ -80,6 +80,10 @@ fn cstring(path: &Path) -> CString {
     CString::new(path.as_os_str().as_bytes()).unwrap()
 }
 
+/// The helpers the other benches share (`benches/inputs/`).
+#[path = "inputs/mod.rs"]
+mod shared;
+
 struct Inputs {
     dir: PathBuf,
     payload: PathBuf,
@@ -137,19 +141,6 @@ fn dl_cycle(code: &CString) {
         let handle = libc::dlopen(code.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
         assert!(!handle.is_null(), "dlopen: {:?}", std::ffi::CStr::from_ptr(libc::dlerror()));
         libc::dlclose(handle);
-    }
-}
-
-/// Whether a library is still loaded (`RTLD_NOLOAD` only queries).
-fn loaded(path: &CString) -> bool {
-    // SAFETY: RTLD_NOLOAD loads nothing; a handle it returns is closed.
-    unsafe {
-        let handle = libc::dlopen(path.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD);
-        if handle.is_null() {
-            return false;
-        }
-        libc::dlclose(handle);
-        true
     }
 }
 
@@ -293,7 +284,7 @@ fn check_cache(inputs: &Inputs) {
     let touch = [0, payload_offset];
 
     dl_cycle(&ccode);
-    let in_process = !loaded(&ccode) && !loaded(&cdata);
+    let in_process = !shared::loaded(&ccode) && !shared::loaded(&cdata);
     eprintln!(
         "dlclose unloads the code cache and data library: {in_process}{}",
         if in_process { "" } else { " (dlopen measured in fresh processes only)" }

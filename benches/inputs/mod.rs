@@ -144,3 +144,17 @@ pub fn ns(t: f64) -> String {
         t => format!("{t:.0} ns"),
     }
 }
+
+/// Whether the loader still has `path` loaded (after a `dlclose`: whether it
+/// really unmapped it, which NODELETE or unique symbols prevent).
+pub fn loaded(path: &std::ffi::CStr) -> bool {
+    // SAFETY: RTLD_NOLOAD only queries the loader; a handle it returns is closed.
+    unsafe {
+        let handle = libc::dlopen(path.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD);
+        if handle.is_null() {
+            return false;
+        }
+        libc::dlclose(handle);
+        true
+    }
+}
