@@ -180,9 +180,30 @@ fn open_and_locate(path: &Path) -> Result<Located, Failure> {
 /// `ESPIPE`) or at the first read (a directory: `EISDIR`), and a character
 /// device, whose length is 0, reads as an empty file.
 pub(crate) fn open_with_len(path: &Path) -> io::Result<(File, u64)> {
-    let mut file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let mut file = open(path)?;
     let len = file.seek(SeekFrom::End(0))?;
     Ok((file, len))
+}
+
+/// `path` opened for reading with `O_NONBLOCK`, so that a FIFO cannot block.
+pub(crate) fn open(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+}
+
+/// Runs `f` on a buffer of `size` bytes from this thread's spare buffers
+/// (allocated and zeroed only the first time one of that size is needed),
+/// for a caller that reads a file's head into memory and walks it there.
+pub(crate) fn with_buffer<R>(size: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    let spare = SPARE.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.spare.pop()));
+    let mut buffer = spare.unwrap_or_default();
+    if buffer.len() < size {
+        buffer.resize(size, 0);
+    }
+    let result = f(buffer.get_mut(..size).unwrap_or_default());
+    if buffer.len() <= KEEP {
+        let _ = SPARE.with(|s| s.try_borrow_mut().map(|mut s| s.spare.push(buffer)));
+    }
+    result
 }
 
 /// [`find_ji_payload_path`] for a file the caller has opened (with
@@ -245,12 +266,13 @@ fn lookup(file: &File, len: u64, reads: &mut Reads) -> Result<Located, Failure> 
 }
 
 thread_local! {
-    /// Buffers of earlier lookups on this thread, kept so that the next one
-    /// neither allocates nor zeroes the blocks it reads into.
-    static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// What earlier lookups on this thread read into, kept so that the next
+    /// one neither allocates nor zeroes: the blocks' list, and the buffers.
+    static SPARE: RefCell<Reads> = const { RefCell::new(Reads { blocks: Vec::new(), spare: Vec::new() }) };
 }
 
 /// The blocks read by one lookup: `(offset, buffer, bytes read)`.
+#[derive(Default)]
 struct Reads {
     blocks: Vec<(u64, Vec<u8>, usize)>,
     spare: Vec<Vec<u8>>,
@@ -258,14 +280,15 @@ struct Reads {
 
 impl Reads {
     fn take() -> Reads {
-        let spare = SPARE.with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default());
-        Reads { blocks: Vec::with_capacity(MAX_READS.saturating_add(1)), spare }
+        let mut reads = SPARE.with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default());
+        reads.blocks.reserve(MAX_READS.saturating_add(1));
+        reads
     }
 
     fn give_back(self) {
-        let Reads { blocks, mut spare } = self;
-        spare.extend(blocks.into_iter().map(|(_, buffer, _)| buffer).filter(|b| b.len() <= KEEP));
-        let _ = SPARE.with(|s| s.try_borrow_mut().map(|mut s| *s = spare));
+        let Reads { mut blocks, mut spare } = self;
+        spare.extend(blocks.drain(..).map(|(_, buffer, _)| buffer).filter(|b| b.len() <= KEEP));
+        let _ = SPARE.with(|s| s.try_borrow_mut().map(|mut s| *s = Reads { blocks, spare }));
     }
 
     fn count(&self) -> usize {

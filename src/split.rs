@@ -4,21 +4,23 @@
 //! loader would, as far as the file and the file system tell, and returns the
 //! one dependency that carries a payload, without loading anything.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::fs::File;
-use std::io;
+use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::path::{find_ji_payload_checked, open_with_len};
+use crate::path::{find_ji_payload_checked, open, with_buffer};
 use crate::{DependencyKind, Error, Format, Located, MappedFile};
 
 /// A code cache no larger than this is read whole with one `read` rather
 /// than mapped: for a small file, mapping costs several times the read (§2
 /// of BENCHMARKS.md), and the dependency walk wants only its headers.
-const READ_WHOLE: u64 = 64 << 10;
+const READ_WHOLE: usize = 64 << 10;
 
 /// A code cache's data library, found by [`find_data_library`]: where its
 /// payload is, from its headers alone (read, not mapped), and the file, kept
@@ -155,13 +157,17 @@ impl std::error::Error for SplitError {
 /// an error if no dependency, or more than one, carries a payload.
 pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     let io_error = |source| SplitError::Io { path: code.to_path_buf(), source };
-    let (file, len) = open_with_len(code).map_err(io_error)?;
-    if len <= READ_WHOLE {
-        // One pread of the length lseek gave: a file that shrank meanwhile
-        // fails here, one that grew is read as it was.
-        let mut bytes = vec![0; usize::try_from(len).unwrap_or(0)];
-        file.read_exact_at(&mut bytes, 0).map_err(io_error)?;
-        return find_data_library_in(code, &bytes);
+    let file = open(code).map_err(io_error)?;
+    // One pread of up to READ_WHOLE bytes, its length taken from the read:
+    // a read of a regular file stops short only at the end, and ld.so
+    // itself reads a library's header with one read on the same terms. A
+    // file that fills the buffer may be longer: it is mapped.
+    let whole = with_buffer(READ_WHOLE, |buffer| {
+        let n = file.read_at(buffer, 0)?;
+        Ok(buffer.get(..n).filter(|_| n < READ_WHOLE).map(|bytes| find_data_library_in(code, bytes)))
+    });
+    if let Some(found) = whole.map_err(io_error)? {
+        return found;
     }
     let map = MappedFile::from_file(&file).map_err(io_error)?;
     find_data_library_in(code, map.bytes())
@@ -176,18 +182,32 @@ pub fn find_data_library_in(code: &Path, bytes: &[u8]) -> Result<FoundDataLibrar
 }
 
 /// Finds the data libraries of many code caches, remembering which
-/// dependency files carry no payload: a library that many code caches
-/// depend on (`libc.so.6` beside them in a system directory) is then opened
-/// once, not once per code cache. What it remembers holds for one pass over
-/// files that do not change meanwhile, such as one `jiscan scan`.
+/// candidate paths hold nothing and which dependency files carry no
+/// payload: a library that many code caches depend on (`libc.so.6` beside
+/// them in a system directory) is then opened once, not once per code cache,
+/// and a place where it is not is not asked again. What it remembers holds
+/// for one pass over files that do not change meanwhile, such as one
+/// `jiscan scan`.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    /// Dependency files already opened that carry no payload, and why.
-    not_data: HashMap<PathBuf, String>,
-    /// Candidate paths already looked at, and whether a regular file was
-    /// there: the libraries of one directory mostly name the same
-    /// dependencies, each looked for in the same places.
-    exists: RefCell<HashMap<PathBuf, bool>>,
+    /// Candidate paths already tried that do not lead to a data library.
+    known: RefCell<HashMap<PathBuf, Known>>,
+}
+
+/// What a [`Resolver`] remembers of a candidate path.
+#[derive(Debug)]
+enum Known {
+    /// Nothing is there (`ENOENT`, `ENOTDIR`): the loader looks further.
+    Missing,
+    /// A file is there, the loader's choice, and it is no data library: why.
+    NotData(String),
+}
+
+/// A dependency resolved to the file the loader would open: the file, open,
+/// or why it cannot be used.
+struct Candidate {
+    path: PathBuf,
+    file: Result<File, String>,
 }
 
 impl Resolver {
@@ -196,74 +216,78 @@ impl Resolver {
         let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
         let slice = crate::host_slice(bytes).map_err(format_error)?;
         let format = slice.format().map_err(format_error)?;
-        let dir = code.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-        let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new(), exists: &self.exists };
+        let records = slice.dependencies().map_err(format_error)?;
+        let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new(), known: &self.known };
+        // All records first: a DT_RUNPATH may follow the DT_NEEDED entries
+        // it serves.
         let mut libraries = Vec::new();
-        for dependency in slice.dependencies().map_err(format_error)? {
-            let dependency = dependency.map_err(format_error)?;
-            let name = String::from_utf8_lossy(dependency.name).into_owned();
-            match dependency.kind {
-                DependencyKind::RunPath => search.runpath.extend(name.split(':').map(str::to_owned)),
-                DependencyKind::RPath | DependencyKind::Rpath => {
-                    search.rpath.extend(name.split(':').map(str::to_owned))
-                }
+        for record in records {
+            let record = record.map_err(format_error)?;
+            let name = String::from_utf8_lossy(record.name);
+            match record.kind {
+                DependencyKind::RunPath => search.runpath.push(name),
+                DependencyKind::RPath | DependencyKind::Rpath => search.rpath.push(name),
                 kind if kind.is_library() => libraries.push(name),
                 _ => {}
             }
         }
-        let (mut found, mut skipped) = (Vec::new(), Vec::new());
+        let (mut found, mut also, mut skipped) = (None, Vec::new(), Vec::new());
         for name in libraries {
             match search.resolve(format, &name) {
-                Err(reason) => skipped.push(Skipped { name, reason }),
-                Ok(path) => match self.not_data.get(&path).map_or_else(|| carries_payload(&path), |r| Err(r.clone())) {
-                    Ok(library) => found.push((name, path, library)),
+                Err(reason) => skipped.push(Skipped { name: name.into_owned(), reason }),
+                Ok(Candidate { path, file }) => match file.and_then(|file| carries_payload(file, &path)) {
+                    Ok(_) if found.is_some() => also.push(path),
+                    Ok((file, located)) => found = Some((name.into_owned(), path, file, located)),
                     Err(reason) => {
-                        let reason = self.not_data.entry(path.clone()).or_insert(reason);
-                        skipped.push(Skipped { name, reason: format!("{}: {reason}", path.display()) });
+                        skipped
+                            .push(Skipped { name: name.into_owned(), reason: format!("{}: {reason}", path.display()) });
+                        search.known.borrow_mut().insert(path, Known::NotData(reason));
                     }
                 },
             }
         }
-        match found.len() {
-            0 => Err(SplitError::NoDataLibrary { code: code.to_path_buf(), candidates: skipped }),
-            1 => {
-                let (name, path, (file, located)) = found.remove(0);
+        match found {
+            None => Err(SplitError::NoDataLibrary { code: code.to_path_buf(), candidates: skipped }),
+            Some((name, path, file, located)) if also.is_empty() => {
                 Ok(FoundDataLibrary { path, name, skipped, located, file })
             }
-            _ => {
-                Err(SplitError::Ambiguous { code: code.to_path_buf(), found: found.into_iter().map(|f| f.1).collect() })
+            Some((_, path, ..)) => {
+                also.insert(0, path);
+                Err(SplitError::Ambiguous { code: code.to_path_buf(), found: also })
             }
         }
     }
 }
 
-/// The file at `path`, open, and where its payload is, if it carries one
-/// (found by reading its headers, not mapping it); otherwise why not.
-fn carries_payload(path: &Path) -> Result<(File, Located), String> {
-    let (file, len) = open_with_len(path).map_err(|e| format!("cannot open: {e}"))?;
+/// The file at `path`, and where its payload is, if it carries one (found
+/// by reading its headers, not mapping it); otherwise why not.
+fn carries_payload(mut file: File, path: &Path) -> Result<(File, Located), String> {
+    let len = file.seek(SeekFrom::End(0)).map_err(|e| format!("cannot read: {e}"))?;
     match find_ji_payload_checked(&file, len, path) {
         Ok(located) => Ok((file, located)),
+        // The caller names the file: the reasons do not.
         Err(crate::LocateError::Format { source, .. }) => Err(format!("not a data library: {source}")),
-        Err(e) => Err(format!("cannot read: {e}")),
+        Err(crate::LocateError::Io { source, .. }) => Err(format!("cannot read: {source}")),
     }
 }
 
 /// Where a code cache's loader would look, as far as the file tells.
-struct Search<'r> {
+struct Search<'a, 'r> {
     /// The code cache's directory (`$ORIGIN`, `@loader_path`).
-    dir: PathBuf,
-    runpath: Vec<String>,
-    /// ELF `DT_RPATH`, or Mach-O `LC_RPATH`.
-    rpath: Vec<String>,
-    /// The resolver's memory of which candidate paths exist.
-    exists: &'r RefCell<HashMap<PathBuf, bool>>,
+    dir: &'a Path,
+    /// ELF `DT_RUNPATH` entries, each a `:`-separated list.
+    runpath: Vec<Cow<'a, str>>,
+    /// ELF `DT_RPATH` entries, or Mach-O `LC_RPATH` ones.
+    rpath: Vec<Cow<'a, str>>,
+    /// The resolver's memory of candidate paths.
+    known: &'r RefCell<HashMap<PathBuf, Known>>,
 }
 
-impl Search<'_> {
-    /// The path the loader would open for the dependency `name`, or why it
+impl Search<'_, '_> {
+    /// The file the loader would open for the dependency `name`, or why it
     /// is not followed.
-    fn resolve(&self, format: Format, name: &str) -> Result<PathBuf, String> {
+    fn resolve(&self, format: Format, name: &str) -> Result<Candidate, String> {
         match format {
             Format::Elf => self.elf(name),
             Format::MachO => self.macho(name),
@@ -277,36 +301,36 @@ impl Search<'_> {
     /// when `DT_RUNPATH` exists), `DT_RUNPATH`, and here the code cache's
     /// directory instead of the system's. Only `$ORIGIN` entries are within
     /// reach.
-    fn elf(&self, name: &str) -> Result<PathBuf, String> {
+    fn elf(&self, name: &str) -> Result<Candidate, String> {
         if name.contains('/') {
             return self.existing(self.dir.join(name)).ok_or_else(|| "no such file".to_owned());
         }
         let rpath = if self.runpath.is_empty() { &self.rpath[..] } else { &[] };
-        let origin = self.dir.to_string_lossy();
-        let dirs = rpath.iter().chain(&self.runpath).filter_map(|entry| {
-            let rest = entry.strip_prefix("$ORIGIN").or_else(|| entry.strip_prefix("${ORIGIN}"))?;
-            Some(PathBuf::from(format!("{origin}{rest}")))
-        });
-        dirs.chain(std::iter::once(self.dir.clone())).find_map(|dir| self.existing(dir.join(name))).ok_or_else(|| {
-            "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned()
-        })
+        let below_origin = rpath
+            .iter()
+            .chain(&self.runpath)
+            .flat_map(|list| list.split(':'))
+            .filter_map(|entry| entry.strip_prefix("$ORIGIN").or_else(|| entry.strip_prefix("${ORIGIN}")));
+        below_origin.chain(std::iter::once("")).find_map(|rest| self.existing(self.below(rest, name))).ok_or_else(
+            || "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned(),
+        )
     }
 
     /// dyld: `@loader_path/`, `@rpath/` through each `LC_RPATH`, absolute
     /// install names; `@executable_path` depends on the program.
-    fn macho(&self, name: &str) -> Result<PathBuf, String> {
+    fn macho(&self, name: &str) -> Result<Candidate, String> {
         if let Some(rest) = name.strip_prefix("@loader_path/") {
             return self.existing(self.dir.join(rest)).ok_or_else(|| "no such file".to_owned());
         }
         if let Some(rest) = name.strip_prefix("@rpath/") {
-            let dirs = self.rpath.iter().filter_map(|entry| match entry.strip_prefix("@loader_path") {
-                Some(tail) => Some(PathBuf::from(format!("{}{tail}", self.dir.to_string_lossy()))),
-                None if entry.starts_with('/') => Some(PathBuf::from(entry)),
-                None => None,
-            });
-            return dirs
-                .into_iter()
-                .find_map(|dir| self.existing(dir.join(rest)))
+            return self
+                .rpath
+                .iter()
+                .find_map(|entry| match entry.strip_prefix("@loader_path") {
+                    Some(tail) => self.existing(self.below(tail, rest)),
+                    None if entry.starts_with('/') => self.existing(Path::new(&**entry).join(rest)),
+                    None => None,
+                })
                 .ok_or_else(|| "not found through any LC_RPATH within reach".to_owned());
         }
         if name.starts_with('/') {
@@ -314,16 +338,38 @@ impl Search<'_> {
         }
         Err("depends on the program that loads it (@executable_path or a relative name)".to_owned())
     }
-}
 
-impl Search<'_> {
-    /// `path`, if a regular file is there (asked once per path and resolver).
-    fn existing(&self, path: PathBuf) -> Option<PathBuf> {
-        if let Some(&known) = self.exists.borrow().get(&path) {
-            return known.then_some(path);
+    /// `name` in the directory spelt as the code cache's directory followed
+    /// by `rest` (the tail of `$ORIGIN/…` or `@loader_path/…`), in one
+    /// allocation.
+    fn below(&self, rest: &str, name: &str) -> PathBuf {
+        let dir = self.dir.as_os_str();
+        let mut path =
+            OsString::with_capacity(dir.len().saturating_add(rest.len()).saturating_add(name.len()).saturating_add(1));
+        path.push(dir);
+        path.push(rest);
+        let mut path = PathBuf::from(path);
+        path.push(name);
+        path
+    }
+
+    /// The file at `path`, if there is one; `None` where the loader would
+    /// look further. Trying to open it is the cheapest way to ask (a
+    /// `statx` of the path costs about as much as the open), and the open
+    /// file is what the caller reads next.
+    fn existing(&self, path: PathBuf) -> Option<Candidate> {
+        match self.known.borrow().get(&path) {
+            Some(Known::Missing) => return None,
+            Some(Known::NotData(reason)) => return Some(Candidate { path, file: Err(reason.clone()) }),
+            None => {}
         }
-        let is_file = path.is_file();
-        self.exists.borrow_mut().insert(path.clone(), is_file);
-        is_file.then_some(path)
+        match open(&path) {
+            Ok(file) => Some(Candidate { path, file: Ok(file) }),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
+                self.known.borrow_mut().insert(path, Known::Missing);
+                None
+            }
+            Err(e) => Some(Candidate { path, file: Err(format!("cannot open: {e}")) }),
+        }
     }
 }

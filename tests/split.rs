@@ -279,3 +279,107 @@ fn jiscan_deps_reports_the_data_library() {
     let out = Command::new(&jiscan).current_dir(dir.path()).args(["deps", "libfoo_data.so"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Not a test on its own: run by
+/// [`checking_a_code_cache_reads_each_file_once_and_stats_nothing`] under
+/// strace, with the code cache in `PKGIMG_SPLIT_CHECK`. The two failed
+/// `stat`s mark where the check begins and ends in the log.
+#[test]
+fn check_child() {
+    use std::os::unix::fs::FileExt;
+    if let Some(code) = std::env::var_os("PKGIMG_SPLIT_CHECK") {
+        let _ = std::fs::metadata("/pkgimg-split-check-begins");
+        let found = find_data_library(Path::new(&code)).unwrap();
+        let mut first = [0; 64];
+        found.file().read_exact_at(&mut first, found.located().offset()).unwrap();
+        drop(found);
+        let _ = std::fs::metadata("/pkgimg-split-check-ends");
+    }
+}
+
+/// The check BENCHMARKS.md §7 times, as strace sees it: the code cache read
+/// whole with one `pread` (its length from the read, no `lseek`), the data
+/// library opened where the loader would look (no `stat` of the place
+/// first), its headers read with one `pread` after an `lseek` for its
+/// length, the payload's first bytes, and nothing mapped. The floor it is
+/// measured against makes six of these calls.
+#[test]
+fn checking_a_code_cache_reads_each_file_once_and_stats_nothing() {
+    if !common::require(&["strace", "-f", "-o", "/dev/null", "true"]) || !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(1 << 20);
+    data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    let code = dir.path().join("libfoo_code.so");
+    run(Command::new("gcc")
+        .current_dir(dir.path())
+        .args(["-shared", "-fPIC", "-O2", "code.c", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN", "-o"])
+        .arg(&code));
+    let log = dir.path().join("check.trace");
+    let file_calls = "openat,open,stat,lstat,fstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat,\
+                      lseek,read,pread64,preadv,preadv2,mmap,close";
+    run(Command::new("strace")
+        .args(["-f", "-e", &format!("trace={file_calls}"), "-o"])
+        .arg(&log)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "check_child", "--test-threads=1"])
+        .env("PKGIMG_SPLIT_CHECK", &code));
+    let trace = std::fs::read_to_string(&log).unwrap();
+    // With -f each line starts with the thread id.
+    let lines: Vec<&str> = trace.lines().map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start())).collect();
+    let begin = lines.iter().position(|l| l.contains("pkgimg-split-check-begins")).expect("the start marker");
+    let end = lines.iter().position(|l| l.contains("pkgimg-split-check-ends")).expect("the end marker");
+    // An anonymous mapping is the allocator's, not a file's.
+    let calls: Vec<&str> = lines[begin + 1..end].iter().copied().filter(|l| !l.contains("MAP_ANONYMOUS")).collect();
+    let mut names: Vec<&str> = calls.iter().map(|l| l.split('(').next().unwrap()).collect();
+    names.sort_unstable();
+    let log = calls.join("\n");
+    assert_eq!(names, ["close", "close", "lseek", "openat", "openat", "pread64", "pread64", "pread64"], "\n{log}");
+    // The lseek is the data library's, not the code cache's.
+    let code_fd = calls[0].rsplit("= ").next().unwrap().trim();
+    assert!(
+        calls[0].contains("libfoo_code.so") && !calls.iter().any(|l| l.starts_with(&format!("lseek({code_fd},"))),
+        "\n{log}"
+    );
+}
+
+/// ld.so's search, as far as `find_data_library` follows it: a `$ORIGIN`
+/// directory without the library is passed over (the open fails with
+/// `ENOENT` or `ENOTDIR`), the code cache's own directory is tried last, and
+/// a directory where the library should be is a file the loader cannot
+/// read, reported as such rather than passed over (glibc's `open_verify`
+/// fails the load there too).
+#[test]
+fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(10_000);
+    let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    let code = dir.path().join("libcode.so");
+    run(Command::new("gcc").current_dir(dir.path()).args([
+        "-shared",
+        "-fPIC",
+        "code.c",
+        "-L.",
+        "-lfoo_data",
+        "-Wl,-rpath,$ORIGIN/missing:$ORIGIN/libcode.so:$ORIGIN/lib",
+        "-o",
+        "libcode.so",
+    ]));
+    // $ORIGIN/missing does not exist, $ORIGIN/libcode.so is a file (ENOTDIR),
+    // $ORIGIN/lib does not exist yet: the code cache's directory has it.
+    assert_finds(&code, &data, &bytes);
+    // $ORIGIN/lib/libfoo_data.so is a directory: the loader stops there.
+    std::fs::create_dir_all(dir.path().join("lib/libfoo_data.so")).unwrap();
+    match find_data_library(&code) {
+        Err(SplitError::NoDataLibrary { candidates, .. }) => {
+            assert_eq!(candidates.len(), 1, "{candidates:?}");
+            let reason = &candidates[0].reason;
+            assert!(reason.ends_with("lib/libfoo_data.so: cannot read: Is a directory (os error 21)"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
