@@ -4,7 +4,7 @@
 //! by `DT_STRSZ` → names. It reads what the loader reads, never section
 //! headers, and allocates nothing.
 
-use super::dynamic::{string, Dynamic};
+use super::dynamic::{string, Entries};
 use super::header::Header;
 use super::layout::{DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
 use crate::read::Data;
@@ -17,37 +17,27 @@ pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
     let header = Header::parse(image)?;
     // An object or a static executable has no dynamic table: no dependencies.
     let Some(dynamic) = header.dynamic()? else {
-        return Ok(Dependencies { table: None, next: 0 });
+        return Ok(Dependencies { table: None });
     };
     let strings = dynamic.strings()?;
-    Ok(Dependencies { table: Some((dynamic, strings)), next: 0 })
+    Ok(Dependencies { table: Some((dynamic.entries(), strings)) })
 }
 
 /// The iterator [`dependencies`] returns.
 #[derive(Clone, Debug)]
 pub(crate) struct Dependencies<'a> {
-    /// The dynamic table and its string table; `None` once the walk is over.
-    table: Option<(Dynamic<'a>, Data<'a>)>,
-    /// The index of the next dynamic entry.
-    next: u64,
+    /// The dynamic entries not yet read, and the string table; `None` if
+    /// there is no dynamic table.
+    table: Option<(Entries<'a>, Data<'a>)>,
 }
 
 impl<'a> Iterator for Dependencies<'a> {
     type Item = Result<Dependency<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (dynamic, strings) = self.table?;
-        // Bounded by the table's count, which was checked against the bytes.
-        loop {
-            let entry = match dynamic.entry(self.next) {
-                Ok(Some(entry)) => entry,
-                Ok(None) => break,
-                Err(e) => {
-                    self.table = None;
-                    return Some(Err(e));
-                }
-            };
-            self.next = self.next.saturating_add(1);
+        let (entries, strings) = self.table.as_mut()?;
+        // Bounded by the table, which was checked against the bytes.
+        for entry in entries {
             let (kind, what) = match entry.tag {
                 DT_NEEDED => (DependencyKind::Needed, "ELF DT_NEEDED"),
                 DT_RUNPATH => (DependencyKind::RunPath, "ELF DT_RUNPATH"),
@@ -55,7 +45,7 @@ impl<'a> Iterator for Dependencies<'a> {
                 DT_SONAME => (DependencyKind::SoName, "ELF DT_SONAME"),
                 _ => continue,
             };
-            return Some(string(strings, what, entry.at, entry.value).map(|name| Dependency { kind, name }));
+            return Some(string(*strings, what, entry.at, entry.value).map(|name| Dependency { kind, name }));
         }
         self.table = None;
         None

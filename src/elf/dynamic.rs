@@ -11,14 +11,13 @@ use super::header::Header;
 use super::layout::{DT_NULL, DT_STRSZ, DT_STRTAB, PT_DYNAMIC};
 use super::segments::Segments;
 use crate::read::Data;
-use crate::Error;
+use crate::{Endian, Error};
 
 /// An image's dynamic table, with the program headers that map its addresses.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Dynamic<'a> {
-    /// `count` entries of the class's `Elf_Dyn` size, checked to lie in the file.
+    /// Whole entries of the class's `Elf_Dyn` size, checked to lie in the file.
     entries: Data<'a>,
-    count: u64,
     wide: bool,
     pub segments: Segments<'a>,
     pub file: Data<'a>,
@@ -45,34 +44,20 @@ impl<'a> Header<'a> {
         // A trailing partial entry is not an entry.
         let count = segment.p_filesz.checked_div(entsize).unwrap_or(0);
         let entries = self.file.table("ELF dynamic table", segment.p_offset, entsize, count)?;
-        Ok(Some(Dynamic { entries, count, wide: self.wide, segments, file: self.file }))
+        Ok(Some(Dynamic { entries, wide: self.wide, segments, file: self.file }))
     }
 }
 
 impl<'a> Dynamic<'a> {
-    /// Entry `index`, or `None` past the table or from its `DT_NULL` on.
-    pub(crate) fn entry(&self, index: u64) -> Result<Option<Entry>, Error> {
-        if index >= self.count {
-            return Ok(None);
-        }
-        let (at, wide) = (&super::layout::Class::of(self.wide).dynamic, self.wide);
-        let entry = self.entries.entry("ELF dynamic entry", index, at.size)?;
-        let tag = entry.word(at.d_tag, wide)?;
-        let value = entry.word(at.d_un, wide)?;
-        Ok((tag != DT_NULL).then_some(Entry { tag, value, at: entry.base.saturating_add(at.d_un) }))
+    /// The entries before `DT_NULL`, in table order.
+    pub(crate) fn entries(&self) -> Entries<'a> {
+        let (table, at) = (self.entries.bytes, self.entries.base);
+        Entries { rest: table, at, wide: self.wide, endian: self.entries.endian }
     }
 
     /// The first entry tagged `tag`.
-    pub(crate) fn find(&self, tag: u64) -> Result<Option<Entry>, Error> {
-        // The count was checked against the bytes: the loop is bounded by them.
-        for index in 0..self.count {
-            match self.entry(index)? {
-                Some(entry) if entry.tag == tag => return Ok(Some(entry)),
-                Some(_) => {}
-                None => break,
-            }
-        }
-        Ok(None)
+    pub(crate) fn find(&self, tag: u64) -> Option<Entry> {
+        self.entries().find(|entry| entry.tag == tag)
     }
 
     /// The file bytes of `size` bytes at the address `entry` holds, as a
@@ -93,11 +78,21 @@ impl<'a> Dynamic<'a> {
     /// `DT_STRSZ`, the rest of the segment's file bytes. Empty if there is no
     /// `DT_STRTAB` (every name is then unreadable, and reported as such).
     pub(crate) fn strings(&self) -> Result<Data<'a>, Error> {
-        let Some(strtab) = self.find(DT_STRTAB)? else {
+        // Both entries in one pass over the table: the walk to a code
+        // cache's data library reads this table once more, for its records.
+        let (mut strtab, mut strsz) = (None, None);
+        for entry in self.entries() {
+            match entry.tag {
+                DT_STRTAB => strtab = strtab.or(Some(entry)),
+                DT_STRSZ => strsz = strsz.or(Some(entry)),
+                _ => {}
+            }
+        }
+        let Some(strtab) = strtab else {
             return self.file.table("ELF dynamic string table", 0, 0, 1);
         };
         let rest = self.segments.map_rest("ELF DT_STRTAB", strtab.at, strtab.value)?;
-        let size = match self.find(DT_STRSZ)? {
+        let size = match strsz {
             Some(strsz) if strsz.value > rest.size => {
                 let expected = "at most the file bytes after DT_STRTAB in its PT_LOAD segment";
                 return Err(Error::invalid("ELF DT_STRSZ", strsz.at, strsz.value, expected));
@@ -106,6 +101,43 @@ impl<'a> Dynamic<'a> {
             None => rest.size,
         };
         self.file.table("ELF dynamic string table", rest.offset, size, 1)
+    }
+}
+
+/// The iterator [`Dynamic::entries`] returns: `Elf_Dyn` entries read
+/// straight from the table's bytes, which were checked to hold whole entries
+/// when the table was found, so that no entry can fail.
+#[derive(Clone, Debug)]
+pub(crate) struct Entries<'a> {
+    /// The entries not yet read.
+    rest: &'a [u8],
+    /// The absolute file offset of the first of them.
+    at: u64,
+    wide: bool,
+    endian: Endian,
+}
+
+impl Iterator for Entries<'_> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        // An entry is `d_tag` then `d_un`, each one word of the class.
+        let (tag, value, word, rest) = if self.wide {
+            let (tag, rest) = self.rest.split_first_chunk::<8>()?;
+            let (value, rest) = rest.split_first_chunk::<8>()?;
+            (self.endian.u64(*tag), self.endian.u64(*value), 8, rest)
+        } else {
+            let (tag, rest) = self.rest.split_first_chunk::<4>()?;
+            let (value, rest) = rest.split_first_chunk::<4>()?;
+            (u64::from(self.endian.u32(*tag)), u64::from(self.endian.u32(*value)), 4, rest)
+        };
+        let entry = Entry { tag, value, at: self.at.saturating_add(word) };
+        (self.rest, self.at) = (rest, self.at.saturating_add(word).saturating_add(word));
+        if tag == DT_NULL {
+            self.rest = &[];
+            return None;
+        }
+        Some(entry)
     }
 }
 

@@ -85,7 +85,7 @@ fn dynamic_symbols<'a>(header: &Header<'a>) -> Result<Option<Table<'a>>, Error> 
         }
     }
     let Some(dynamic) = header.dynamic()? else { return Ok(None) };
-    let Some(symtab) = dynamic.find(DT_SYMTAB)? else { return Ok(None) };
+    let Some(symtab) = dynamic.find(DT_SYMTAB) else { return Ok(None) };
     let count = symbol_count(header, &dynamic)?;
     let size = count.checked_mul(class.symbol.size);
     let size =
@@ -97,9 +97,9 @@ fn dynamic_symbols<'a>(header: &Header<'a>) -> Result<Option<Table<'a>>, Error> 
 /// The number of dynamic symbols, from the hash tables (see the module docs).
 fn symbol_count(header: &Header<'_>, dynamic: &Dynamic<'_>) -> Result<u64, Error> {
     let s390x = header.wide && header.fields.u16(header.class().file.e_machine)? == EM_S390;
-    let gnu = dynamic.find(DT_GNU_HASH)?;
+    let gnu = dynamic.find(DT_GNU_HASH);
     // On 64-bit s390 DT_HASH's entry width depends on the linker: DT_GNU_HASH first.
-    let sysv = if s390x && gnu.is_some() { None } else { dynamic.find(DT_HASH)? };
+    let sysv = if s390x && gnu.is_some() { None } else { dynamic.find(DT_HASH) };
     if let Some(hash) = sysv {
         let width = if s390x { HASH_ENTRY_S390X } else { HASH_ENTRY };
         let head = dynamic.bytes_at("ELF DT_HASH", "ELF hash table header", hash, width.saturating_mul(2))?;
@@ -109,7 +109,7 @@ fn symbol_count(header: &Header<'_>, dynamic: &Dynamic<'_>) -> Result<u64, Error
     if let Some(gnu) = gnu {
         return gnu_symbol_count(header, dynamic, gnu);
     }
-    let (at, symtab) = dynamic.find(DT_SYMTAB)?.map_or((0, 0), |e| (e.at, e.value));
+    let (at, symtab) = dynamic.find(DT_SYMTAB).map_or((0, 0), |e| (e.at, e.value));
     Err(Error::invalid("ELF DT_SYMTAB", at, symtab, "a DT_HASH or DT_GNU_HASH entry to count its symbols"))
 }
 

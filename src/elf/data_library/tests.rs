@@ -148,7 +148,7 @@ fn mips_libraries_have_the_got_and_tags_the_loader_reads() {
         let file = library(triple, "libfoo_data.so", b"data");
         let header = Header::parse(Data::new(&file, 0, "the file")).unwrap();
         let dynamic = header.dynamic().unwrap().unwrap();
-        let value = |tag| dynamic.find(tag).unwrap().map(|e| e.value);
+        let value = |tag| dynamic.find(tag).map(|e| e.value);
         if bits == 0 {
             assert_eq!(value(DT_PLTGOT), None, "{triple}: only MIPS has a GOT");
             continue;

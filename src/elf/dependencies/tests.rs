@@ -126,7 +126,7 @@ fn library(triple: &str) -> (Vec<u8>, &'static Class, u64, u64) {
     let bytes = crate::elf::data_library::tests::library(triple, "libfoo_data.so", b"payload");
     let header = Header::parse(Data::new(&bytes, 0, "the file")).unwrap();
     let dynamic = header.dynamic().unwrap().unwrap();
-    let (strtab, strsz) = (dynamic.find(DT_STRTAB).unwrap().unwrap(), dynamic.find(DT_STRSZ).unwrap().unwrap());
+    let (strtab, strsz) = (dynamic.find(DT_STRTAB).unwrap(), dynamic.find(DT_STRSZ).unwrap());
     (bytes.clone(), header.class(), strtab.at, strsz.at)
 }
 

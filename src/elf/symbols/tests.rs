@@ -207,8 +207,8 @@ fn broken_tables_are_errors_naming_the_structure_and_offset() {
     assert!(lookup(&bytes, name).unwrap().is_some());
     let header = Header::parse(Data::new(&bytes, 0, "the file")).unwrap();
     let dynamic = header.dynamic().unwrap().unwrap();
-    let symtab = dynamic.find(DT_SYMTAB).unwrap().unwrap();
-    let hash = dynamic.find(DT_HASH).unwrap().unwrap();
+    let symtab = dynamic.find(DT_SYMTAB).unwrap();
+    let hash = dynamic.find(DT_HASH).unwrap();
 
     // .dynsym's section header says it runs past the end of the file.
     let sections = header.section_table().unwrap().unwrap();
@@ -242,7 +242,7 @@ fn gnu_hash_chains_that_never_end_are_errors() {
     assert!(lookup(&stripped, name).unwrap().is_some());
     let header = Header::parse(Data::new(&bytes, 0, "the file")).unwrap();
     let dynamic = header.dynamic().unwrap().unwrap();
-    let gnu = dynamic.find(DT_GNU_HASH).unwrap().unwrap();
+    let gnu = dynamic.find(DT_GNU_HASH).unwrap();
     let table = header.segments().unwrap().unwrap().map("test", 0, gnu.value, 32).unwrap();
     // The one chain entry (after the 16-byte header, one Bloom word, one
     // bucket) without its end bit, in a read-only segment cut right after it.
