@@ -275,6 +275,12 @@ fn check_cache(inputs: &Inputs) {
     let (code, data) = (inputs.code.as_path(), inputs.data.as_path());
     let (ccode, cdata) = (cstring(code), cstring(data));
     let files = [code, data];
+    // Before the floor's process and the fresh dlopen processes start: they
+    // inherit the CPU.
+    match shared::pin_to_this_cpu() {
+        Some(cpu) => eprintln!("pinned to CPU {cpu}, with the processes it starts"),
+        None => eprintln!("not pinned: sched_setaffinity failed ({})", std::io::Error::last_os_error()),
+    }
     // Where (a) touches: page 0 of the code cache; in the data library its
     // payload (the section headers are in page 0 too, FORMAT.md §8.2).
     let found = pkgimg::find_data_library(code).unwrap();
@@ -375,8 +381,14 @@ fn check_cache(inputs: &Inputs) {
             reader.batch = (BATCH.as_nanos() / per_call.as_nanos().max(1)).clamp(1, 10_000) as usize;
         }
     }
-    for _ in 0..ROUNDS {
-        for reader in &mut readers {
+    // Each round starts one reader further on, so that every reader follows
+    // every other equally often: in a fixed order, (a) always ran right
+    // after the fresh process's exec and dlopen, whose footprint evicts the
+    // caches, and the floor always after (a).
+    let count = readers.len();
+    for round in 0..ROUNDS {
+        for turn in 0..count {
+            let reader = &mut readers[(round + turn) % count];
             let elapsed = (reader.run)(reader.batch);
             reader.per_call.push(elapsed.as_nanos() as f64 / reader.batch as f64);
         }
