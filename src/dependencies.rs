@@ -4,6 +4,8 @@
 //! imports. Each format's walk is in `src/<format>/dependencies.rs`, as short
 //! as the navigators and allocation-free.
 
+use crate::lookup::format_of;
+use crate::read::{Data, Source, Whole};
 use crate::walk::Walk;
 use crate::{Error, Format, Slice};
 
@@ -75,11 +77,25 @@ impl DependencyKind {
 /// after it.
 #[derive(Clone, Debug)]
 pub struct Dependencies<'a> {
-    walk: Walk<
-        crate::elf::dependencies::Dependencies<'a>,
-        crate::macho::dependencies::Dependencies<'a>,
-        crate::coff::dependencies::Dependencies<'a>,
-    >,
+    walk: Records<'a, Whole>,
+}
+
+/// The walk under [`Dependencies`], for an image read whole or in parts
+/// (`path::dependencies_of`).
+pub(crate) type Records<'a, S> = Walk<
+    crate::elf::dependencies::Dependencies<'a>,
+    crate::macho::dependencies::Dependencies<'a>,
+    crate::coff::dependencies::Dependencies<'a, S>,
+>;
+
+/// The dependency records of the thin image `image`: its format's walk.
+#[inline]
+pub(crate) fn records<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Records<'a, S>, Error> {
+    Ok(match format_of(image.bytes)? {
+        Format::Elf => Walk::Elf(crate::elf::dependencies::dependencies(image)?),
+        Format::MachO => Walk::MachO(crate::macho::dependencies::dependencies(image)?),
+        Format::Pe | Format::Coff => Walk::Coff(crate::coff::dependencies::dependencies(image)?),
+    })
 }
 
 impl<'a> Iterator for Dependencies<'a> {
@@ -93,13 +109,7 @@ impl<'a> Iterator for Dependencies<'a> {
 impl<'a> Slice<'a> {
     /// This slice's dependency records (see [`Dependency`]), in header order.
     pub fn dependencies(&self) -> Result<Dependencies<'a>, Error> {
-        let image = self.image;
-        let walk = match self.format()? {
-            Format::Elf => Walk::Elf(crate::elf::dependencies::dependencies(image)?),
-            Format::MachO => Walk::MachO(crate::macho::dependencies::dependencies(image)?),
-            Format::Pe | Format::Coff => Walk::Coff(crate::coff::dependencies::dependencies(image)?),
-        };
-        Ok(Dependencies { walk })
+        Ok(Dependencies { walk: records(self.image)? })
     }
 }
 

@@ -15,13 +15,15 @@ use super::header::{self, Header};
 use super::layout::{
     delay_load_descriptor, import_descriptor, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, IMAGE_DIRECTORY_ENTRY_IMPORT,
 };
-use crate::read::Data;
+use crate::read::{Data, Source, Whole};
 use crate::{Dependency, DependencyKind, Error};
 
-/// The DLL names of one image, imports first, in table order.
+/// The DLL names of one image, imports first, in table order. Generic
+/// over the image's [`Source`]: each name is found through the section
+/// table, from the image, as the walk goes.
 #[derive(Clone, Debug)]
-pub(crate) struct Dependencies<'a> {
-    image: Data<'a>,
+pub(crate) struct Dependencies<'a, S = Whole> {
+    image: Data<'a, S>,
     header: Header,
     /// The descriptors not yet read, as views to the end of their section:
     /// the imports', then the delay-load imports'. Both `None` after an error.
@@ -29,7 +31,7 @@ pub(crate) struct Dependencies<'a> {
 }
 
 /// The dependencies of `image`; an error if a directory's RVA is in no section.
-pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
+pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Dependencies<'a, S>, Error> {
     let header = header::parse(image)?;
     let table = |index, kind, what| -> Result<_, Error> {
         let Some(directory) = header.directory(image, index)? else { return Ok(None) };
@@ -40,7 +42,7 @@ pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
     Ok(Dependencies { image, header, tables: [imports, delayed] })
 }
 
-impl<'a> Iterator for Dependencies<'a> {
+impl<'a, S: Source<'a>> Iterator for Dependencies<'a, S> {
     type Item = Result<Dependency<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -52,7 +54,7 @@ impl<'a> Iterator for Dependencies<'a> {
     }
 }
 
-impl<'a> Dependencies<'a> {
+impl<'a, S: Source<'a>> Dependencies<'a, S> {
     /// The next name: `Ok(None)` when both tables are done.
     fn step(&mut self) -> Result<Option<Dependency<'a>>, Error> {
         for slot in &mut self.tables {

@@ -114,7 +114,7 @@ impl Directory {
 
 impl Header {
     /// The optional header: `SizeOfOptionalHeader` bytes, checked to lie in `image`.
-    fn optional_header<'a>(&self, image: Data<'a>) -> Result<Data<'a>, Error> {
+    fn optional_header<'a, S: Source<'a>>(&self, image: Data<'a, S>) -> Result<Data<'a>, Error> {
         let at = self.file_header_at.saturating_add(file_header::SIZE); // within the file: the file header was read
         let size = self.section_table_at.saturating_sub(at);
         image.with_endian(Endian::Little).table("PE optional header", at, size, 1)
@@ -123,7 +123,7 @@ impl Header {
     /// Data directory `index` of an image, or `None` if the image has no
     /// such entry (`NumberOfRvaAndSizes` does not count it, or it lies past
     /// `SizeOfOptionalHeader`) or its RVA is 0; always `None` for an object.
-    pub(crate) fn directory(&self, image: Data<'_>, index: u64) -> Result<Option<Directory>, Error> {
+    pub(crate) fn directory<'a, S: Source<'a>>(&self, image: Data<'a, S>, index: u64) -> Result<Option<Directory>, Error> {
         if self.format != Format::Pe {
             return Ok(None);
         }
@@ -142,7 +142,7 @@ impl Header {
     }
 
     /// `ImageBase`, the address the image prefers; 0 for an object.
-    pub(crate) fn image_base(&self, image: Data<'_>) -> Result<u64, Error> {
+    pub(crate) fn image_base<'a, S: Source<'a>>(&self, image: Data<'a, S>) -> Result<u64, Error> {
         if self.format != Format::Pe {
             return Ok(0);
         }
@@ -154,7 +154,11 @@ impl Header {
     /// [`super::data_range`]) hold `rva`, and its `VirtualAddress`; `None` if
     /// no section's do. The first such section in table order counts; RVAs
     /// inside the headers are not resolved.
-    pub(crate) fn section_at<'a>(&self, image: Data<'a>, rva: u32) -> Result<Option<(Data<'a>, u32)>, Error> {
+    pub(crate) fn section_at<'a, S: Source<'a>>(
+        &self,
+        image: Data<'a, S>,
+        rva: u32,
+    ) -> Result<Option<(Data<'a>, u32)>, Error> {
         let mut headers = self.section_table(image)?.bytes;
         while let Some((sh, rest)) = headers.split_first_chunk::<{ section_header::LEN }>() {
             headers = rest;
@@ -172,9 +176,9 @@ impl Header {
     /// The file bytes from `rva` to the end of its section's ([`Self::section_at`]);
     /// an error naming `what` and `field` (where the RVA was read) if no
     /// section's file bytes hold it.
-    pub(crate) fn at_rva<'a>(
+    pub(crate) fn at_rva<'a, S: Source<'a>>(
         &self,
-        image: Data<'a>,
+        image: Data<'a, S>,
         what: &'static str,
         rva: u32,
         field: u64,

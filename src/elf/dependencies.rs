@@ -7,13 +7,15 @@
 use super::dynamic::{string, Entries};
 use super::header::Header;
 use super::layout::{DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
-use crate::read::Data;
+use crate::read::{Data, Source};
 use crate::{Dependency, DependencyKind, Error};
 
 /// The dependency records of `image`, after its dynamic table and string
 /// table have been located and checked to lie in the file; none if it has
-/// no `PT_DYNAMIC`. A name outside the string table is an `Err` item.
-pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
+/// no `PT_DYNAMIC`. A name outside the string table is an `Err` item. The
+/// iterator holds only sub-views (the table and the strings), complete even
+/// when `image` is read in parts, so it is not generic over `S`.
+pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Dependencies<'a>, Error> {
     let header = Header::parse(image)?;
     // An object or a static executable has no dynamic table: no dependencies.
     let Some(dynamic) = header.dynamic()? else {

@@ -10,17 +10,21 @@
 use super::header::Header;
 use super::layout::{DT_NULL, DT_STRSZ, DT_STRTAB, PT_DYNAMIC};
 use super::segments::Segments;
-use crate::read::Data;
+use crate::read::{Data, Source, Whole};
 use crate::{Endian, Error};
 
 /// An image's dynamic table, with the program headers that map its addresses.
+/// Generic over the image's [`Source`] like [`Header`]: the table and what
+/// [`Dynamic::bytes_at`] and [`Dynamic::strings`] return are sub-views,
+/// which hold all of their bytes even when the image is read in parts, so
+/// that [`Entries`] reads a complete table.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Dynamic<'a> {
+pub(crate) struct Dynamic<'a, S = Whole> {
     /// Whole entries of the class's `Elf_Dyn` size, checked to lie in the file.
     entries: Data<'a>,
     wide: bool,
     pub segments: Segments<'a>,
-    pub file: Data<'a>,
+    pub file: Data<'a, S>,
 }
 
 /// One entry before `DT_NULL`.
@@ -33,11 +37,11 @@ pub(crate) struct Entry {
     pub at: u64,
 }
 
-impl<'a> Header<'a> {
+impl<'a, S: Source<'a>> Header<'a, S> {
     /// The dynamic table, or `None` if the file has no program headers or
     /// no `PT_DYNAMIC` (an object, a static executable). Two `PT_DYNAMIC`
     /// segments are [`Error::Ambiguous`].
-    pub(crate) fn dynamic(&self) -> Result<Option<Dynamic<'a>>, Error> {
+    pub(crate) fn dynamic(&self) -> Result<Option<Dynamic<'a, S>>, Error> {
         let Some(segments) = self.segments()? else { return Ok(None) };
         let Some(segment) = segments.unique(PT_DYNAMIC)? else { return Ok(None) };
         let entsize = self.class().dynamic.size;
@@ -48,7 +52,7 @@ impl<'a> Header<'a> {
     }
 }
 
-impl<'a> Dynamic<'a> {
+impl<'a, S: Source<'a>> Dynamic<'a, S> {
     /// The entries before `DT_NULL`, in table order.
     pub(crate) fn entries(&self) -> Entries<'a> {
         let (table, at) = (self.entries.bytes, self.entries.base);

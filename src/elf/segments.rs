@@ -7,10 +7,12 @@
 use super::header::Header;
 use super::layout::{PN_XNUM, PT_LOAD, SHN_UNDEF};
 use crate::error::unique;
-use crate::read::{first_u32, Data};
+use crate::read::{first_u32, Data, Source};
 use crate::{Error, FileRange};
 
-/// The program header table of an image.
+/// The program header table of an image. Not generic over the image's
+/// [`Source`]: the table is a sub-view, which holds all of its bytes even
+/// when the image is read in parts (`path::dependencies_of`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Segments<'a> {
     /// The headers, `entsize` bytes each, checked to lie in the file.
@@ -31,7 +33,7 @@ pub(crate) struct Segment {
     pub at: u64,
 }
 
-impl<'a> Header<'a> {
+impl<'a, S: Source<'a>> Header<'a, S> {
     /// The program header table, or `None` if the file has none (`e_phoff`
     /// or the count is 0). An `e_phnum` of `PN_XNUM` means the count is
     /// section 0's `sh_info` (gABI, "Extended Section Numbering").

@@ -14,12 +14,13 @@ use super::layout::{CMDSIZE_READ, LC_STR_OFFSET};
 use super::layout::{
     LC_ID_DYLIB, LC_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_RPATH,
 };
-use crate::read::Data;
+use crate::read::{Data, Source};
 use crate::{Dependency, DependencyKind, Error};
 
 /// The dependency records of the thin image `image` (a whole file or one
-/// slice; error offsets are absolute, from `image.base`).
-pub(crate) fn dependencies(image: Data<'_>) -> Result<Dependencies<'_>, Error> {
+/// slice; error offsets are absolute, from `image.base`). The commands are
+/// a sub-view, complete even when `image` is read in parts.
+pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Dependencies<'a>, Error> {
     Ok(Dependencies { commands: header::parse(image)?.commands(CMDSIZE_READ) })
 }
 
