@@ -9,6 +9,10 @@
 //! the range and fails, the range is read, and the lookup runs again from the
 //! start. A lookup costs well under a microsecond, a read several, so running
 //! it two or three times is the cheap way to read no more than it needs.
+//!
+//! The same driver ([`read_and_walk`]) runs the payload lookup and the
+//! dependency walk of a code cache ([`dependencies_of`], for
+//! [`crate::split::find_data_library`]).
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -19,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lookup::{absolute, format_of, navigate, Key};
 use crate::read::{Data, Far};
-use crate::{macho, Error, FileRange, Frame, Image};
+use crate::{macho, DependencyKind, Error, FileRange, Format, Frame, Image};
 
 /// The unit every read is rounded to: a page, so that a cold read costs the
 /// same disk request as a fault on a mapping.
@@ -38,7 +42,9 @@ const KEEP: usize = 1 << 20;
 const LOOK_BEHIND: u64 = 1024;
 /// The reads a lookup may make after the first block: the ELF walk needs at
 /// most three structures (section headers, their names, the frame), a
-/// universal file one more (the slice's header).
+/// universal file one more (the slice's header). The dependency walk needs
+/// as many: ELF program headers, `PT_DYNAMIC`, `DT_STRTAB`'s bytes; Mach-O
+/// load commands; PE one section per table or name outside the others.
 const MAX_READS: usize = 6;
 /// The largest structure read: a header table larger than this is refused
 /// rather than read into memory (`MappedFile` and [`crate::find_ji_payload`]
@@ -132,7 +138,7 @@ impl std::error::Error for LocateError {
 }
 
 /// What went wrong inside, before the path is attached.
-enum Failure {
+pub(crate) enum Failure {
     Io(io::Error),
     Format(Error),
 }
@@ -238,19 +244,68 @@ fn locate(file: &File) -> Result<Located, Failure> {
 
 /// [`locate`] in a regular file of `len` bytes.
 fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
+    read_and_walk(file, len, &[], payload)
+}
+
+/// The dependency records of the file `file` of `len` bytes (for a universal
+/// file, of the host's slice), as [`crate::dependencies`] gives them on its
+/// bytes: the same kinds and names (lossily UTF-8), in header order, and the
+/// first `Err` item of that walk, or its error, as the error. `head` is the
+/// file's first bytes as the caller has read them (its first 64 KiB, say):
+/// they are not read again. A large code cache is not mapped: after the
+/// head, the walk reads only what lies outside it (for an ELF file, usually
+/// one read of `PT_DYNAMIC`, and `DT_STRTAB`'s bytes if they are not in it).
+pub(crate) fn dependencies_of(
+    file: &File,
+    len: u64,
+    head: &[u8],
+) -> Result<(Format, Vec<(DependencyKind, String)>), Failure> {
+    read_and_walk(file, len, head, |image, _| {
+        let format = format_of(image.bytes)?;
+        let mut records = Vec::new();
+        // Owned: the names borrow buffers that are given back afterwards.
+        for record in crate::dependencies::records(image)? {
+            let record = record?;
+            records.push((record.kind, String::from_utf8_lossy(record.name).into_owned()));
+        }
+        Ok((format, records))
+    })
+}
+
+/// Runs `walk` on the image of `file` (`len` bytes): the file, or for a
+/// universal file its host slice, with the slice's index. The walk sees a
+/// view of the blocks read so far; what it misses is read, and it runs
+/// again, until it misses nothing. `head` is the file's first bytes if the
+/// caller has read them (may be empty). `T` is owned: the buffers are given
+/// back when this returns.
+fn read_and_walk<T, W>(file: &File, len: u64, head: &[u8], walk: W) -> Result<T, Failure>
+where
+    W: for<'a> Fn(Data<'a, &'a Far<'a>>, Option<u32>) -> Result<T, Error>,
+{
     let mut reads = Reads::take();
-    let result = lookup(file, len, &mut reads);
+    let result = read_until_complete(file, len, head, &mut reads, &walk);
     reads.give_back();
     result
 }
 
-fn lookup(file: &File, len: u64, reads: &mut Reads) -> Result<Located, Failure> {
-    reads.read(file, 0, if len <= SMALL { len } else { BLOCK })?;
+fn read_until_complete<T, W>(file: &File, len: u64, head: &[u8], reads: &mut Reads, walk: &W) -> Result<T, Failure>
+where
+    W: for<'a> Fn(Data<'a, &'a Far<'a>>, Option<u32>) -> Result<T, Error>,
+{
+    // No more of the head than the file's length: the view's bytes must not
+    // hold what its length says is not there (a file that shrank since).
+    let head = head.get(..usize::try_from(len).unwrap_or(usize::MAX)).unwrap_or(head);
+    // The magic and the fixed headers are read from the first window
+    // directly: it must hold the first block, or the whole file.
+    if (head.len() as u64) < len.min(BLOCK) {
+        reads.read(file, 0, if len <= SMALL { len } else { BLOCK })?;
+    }
     loop {
-        let windows: Vec<(u64, &[u8])> = reads.windows().collect();
-        let (result, missing) = attempt(&windows, len);
+        let given = Some((0, head)).filter(|(_, head)| !head.is_empty());
+        let windows: Vec<(u64, &[u8])> = given.into_iter().chain(reads.windows()).collect();
+        let (result, missing) = attempt(&windows, len, walk);
         match missing {
-            Some((at, size)) if reads.count() <= MAX_READS => {
+            Some((at, size)) if windows.len() <= MAX_READS => {
                 let (start, end) = span(at, size, len);
                 if end.saturating_sub(start) > MAX_READ {
                     let message = format!("a header structure of {size} bytes at {at:#x} is too large to read");
@@ -291,10 +346,6 @@ impl Reads {
         let _ = SPARE.with(|s| s.try_borrow_mut().map(|mut s| *s = Reads { blocks, spare }));
     }
 
-    fn count(&self) -> usize {
-        self.blocks.len()
-    }
-
     fn windows(&self) -> impl Iterator<Item = (u64, &[u8])> {
         self.blocks.iter().map(|(at, buffer, n)| (*at, buffer.get(..*n).unwrap_or_default()))
     }
@@ -322,14 +373,17 @@ impl Reads {
     }
 }
 
-/// One run of the lookup over the blocks read so far; with the first range
-/// it needed and did not have, if any (then its result means nothing).
-fn attempt(windows: &[(u64, &[u8])], len: u64) -> (Result<Located, Error>, Option<(u64, u64)>) {
+/// One run of `walk` over the blocks read so far; with the first range it
+/// needed and did not have, if any (then its result means nothing).
+fn attempt<T, W>(windows: &[(u64, &[u8])], len: u64, walk: &W) -> (Result<T, Error>, Option<(u64, u64)>)
+where
+    W: for<'a> Fn(Data<'a, &'a Far<'a>>, Option<u32>) -> Result<T, Error>,
+{
     let file_far = Far { len, windows, missing: Cell::new(None) };
     let file = Data::partial(head(windows, 0), 0, "the file", &file_far);
     let first = file.bytes;
     if !macho::fat::is_fat(first) {
-        let result = payload(file, None);
+        let result = walk(file, None);
         return (result, file_far.missing.get());
     }
     let host = macho::fat::table(file).and_then(|table| table.host(file));
@@ -343,12 +397,15 @@ fn attempt(windows: &[(u64, &[u8])], len: u64) -> (Result<Located, Error>, Optio
     let first = first.get(..usize::try_from(range.size).unwrap_or(usize::MAX)).unwrap_or(first);
     let wanted = range.size.min(BLOCK);
     if (first.len() as u64) < wanted {
-        let error = Error::NoContainer { format: crate::Format::MachO, arch: crate::Arch::Unknown(0) };
+        // Read next (the slice lies in the file: `host` checked it); the
+        // error stands only if the file shrank meanwhile.
+        let (offset, size, available) = (range.offset, wanted, first.len() as u64);
+        let error = Error::Truncated { what: "the slice", offset, size, count: 1, scope: "the slice", available };
         return (Err(error), Some((range.offset, wanted)));
     }
     let slice_far = Far { len: range.size, windows, missing: Cell::new(None) };
     let slice = Data::partial(first, range.offset, "the slice", &slice_far);
-    let result = payload(slice, Some(index));
+    let result = walk(slice, Some(index));
     (result, file_far.missing.get().or(slice_far.missing.get()))
 }
 

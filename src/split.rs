@@ -14,12 +14,14 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::path::{find_ji_payload_checked, open, with_buffer};
+use crate::path::{dependencies_of, find_ji_payload_checked, open, with_buffer, Failure};
 use crate::{DependencyKind, Error, Format, Located, MappedFile};
 
 /// A code cache no larger than this is read whole with one `read` rather
 /// than mapped: for a small file, mapping costs several times the read (§2
-/// of BENCHMARKS.md), and the dependency walk wants only its headers.
+/// of BENCHMARKS.md), and the dependency walk wants only its headers. A
+/// larger one is not mapped either: these bytes are its head, and the walk
+/// reads the rest of what it needs ([`dependencies_of`]).
 const READ_WHOLE: usize = 64 << 10;
 
 /// A code cache's data library, found by [`find_data_library`]: where its
@@ -157,20 +159,31 @@ impl std::error::Error for SplitError {
 /// an error if no dependency, or more than one, carries a payload.
 pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     let io_error = |source| SplitError::Io { path: code.to_path_buf(), source };
-    let file = open(code).map_err(io_error)?;
+    let mut file = open(code).map_err(io_error)?;
     // One pread of up to READ_WHOLE bytes, its length taken from the read:
     // a read of a regular file stops short only at the end, and ld.so
-    // itself reads a library's header with one read on the same terms. A
-    // file that fills the buffer may be longer: it is mapped.
-    let whole = with_buffer(READ_WHOLE, |buffer| {
-        let n = file.read_at(buffer, 0)?;
-        Ok(buffer.get(..n).filter(|_| n < READ_WHOLE).map(|bytes| find_data_library_in(code, bytes)))
-    });
-    if let Some(found) = whole.map_err(io_error)? {
-        return found;
-    }
-    let map = MappedFile::from_file(&file).map_err(io_error)?;
-    find_data_library_in(code, map.bytes())
+    // itself reads a library's header with one read on the same terms.
+    with_buffer(READ_WHOLE, |buffer| {
+        let n = file.read_at(buffer, 0).map_err(io_error)?;
+        let head = buffer.get(..n).unwrap_or_default();
+        if n < READ_WHOLE {
+            return find_data_library_in(code, head);
+        }
+        // A file that fills the buffer may be longer (a real code cache is
+        // megabytes): its length from lseek, as `open_with_len` takes it,
+        // and the walk reads what lies past the head with pread. Mapping
+        // it (fstat, mmap, faults, munmap) costs three times the check.
+        let len = file.seek(SeekFrom::End(0)).map_err(io_error)?;
+        let (format, found) = dependencies_of(&file, len, head).map_err(|failure| match failure {
+            Failure::Io(source) => SplitError::Io { path: code.to_path_buf(), source },
+            Failure::Format(source) => SplitError::Format { path: code.to_path_buf(), source },
+        })?;
+        let mut records = Records::new(format);
+        for (kind, name) in found {
+            records.push(kind, Cow::Owned(name));
+        }
+        Resolver::default().resolve(code, records)
+    })
 }
 
 /// [`find_data_library`] for a code cache whose bytes the caller already
@@ -216,22 +229,22 @@ impl Resolver {
         let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
         let slice = crate::host_slice(bytes).map_err(format_error)?;
         let format = slice.format().map_err(format_error)?;
-        let records = slice.dependencies().map_err(format_error)?;
-        let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let mut search = Search { dir, runpath: Vec::new(), rpath: Vec::new(), known: &self.known };
-        // All records first: a DT_RUNPATH may follow the DT_NEEDED entries
-        // it serves.
-        let mut libraries = Vec::new();
-        for record in records {
+        let mut records = Records::new(format);
+        for record in slice.dependencies().map_err(format_error)? {
             let record = record.map_err(format_error)?;
-            let name = String::from_utf8_lossy(record.name);
-            match record.kind {
-                DependencyKind::RunPath => search.runpath.push(name),
-                DependencyKind::RPath | DependencyKind::Rpath => search.rpath.push(name),
-                kind if kind.is_library() => libraries.push(name),
-                _ => {}
-            }
+            records.push(record.kind, String::from_utf8_lossy(record.name));
         }
+        self.resolve(code, records)
+    }
+
+    /// The data library that the records of the code cache `code` lead to:
+    /// the resolution under [`Resolver::find_in`] and a large code cache's
+    /// [`find_data_library`], whose records come from a walk in memory and
+    /// one from the file.
+    fn resolve(&self, code: &Path, records: Records<'_>) -> Result<FoundDataLibrary, SplitError> {
+        let Records { format, runpath, rpath, libraries } = records;
+        let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let search = Search { dir, runpath, rpath, known: &self.known };
         let (mut found, mut also, mut skipped) = (None, Vec::new(), Vec::new());
         for name in libraries {
             match search.resolve(format, &name) {
@@ -256,6 +269,35 @@ impl Resolver {
                 also.insert(0, path);
                 Err(SplitError::Ambiguous { code: code.to_path_buf(), found: also })
             }
+        }
+    }
+}
+
+/// A code cache's dependency records, sorted for [`Resolver::resolve`]. All
+/// records are read before any is resolved: a `DT_RUNPATH` may follow the
+/// `DT_NEEDED` entries it serves.
+struct Records<'n> {
+    format: Format,
+    /// ELF `DT_RUNPATH` entries.
+    runpath: Vec<Cow<'n, str>>,
+    /// ELF `DT_RPATH` entries, or Mach-O `LC_RPATH` ones.
+    rpath: Vec<Cow<'n, str>>,
+    /// The libraries to load, in header order.
+    libraries: Vec<Cow<'n, str>>,
+}
+
+impl<'n> Records<'n> {
+    fn new(format: Format) -> Records<'n> {
+        Records { format, runpath: Vec::new(), rpath: Vec::new(), libraries: Vec::new() }
+    }
+
+    /// Files the record `kind` `name`; the code cache's own name is of no use.
+    fn push(&mut self, kind: DependencyKind, name: Cow<'n, str>) {
+        match kind {
+            DependencyKind::RunPath => self.runpath.push(name),
+            DependencyKind::RPath | DependencyKind::Rpath => self.rpath.push(name),
+            kind if kind.is_library() => self.libraries.push(name),
+            _ => {}
         }
     }
 }
