@@ -444,9 +444,143 @@ fn span(at: u64, size: u64, len: u64) -> (u64, u64) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
 mod tests {
     use super::*;
+
+    type Records = Result<(Format, Vec<(DependencyKind, String)>), Error>;
+
+    /// What [`dependencies_of`] must give: [`crate::dependencies`] on the bytes.
+    fn in_memory(bytes: &[u8]) -> Records {
+        let slice = crate::host_slice(bytes)?;
+        let format = slice.format()?;
+        let records = slice.dependencies()?;
+        let records = records.map(|d| d.map(|d| (d.kind, String::from_utf8_lossy(d.name).into_owned())));
+        Ok((format, records.collect::<Result<_, _>>()?))
+    }
+
+    /// [`dependencies_of`] on the file at `path`, given its first `head`
+    /// bytes as a caller that has read them would.
+    fn from_file(path: &std::path::Path, head: usize) -> Records {
+        let (file, len) = open_with_len(path).unwrap();
+        let mut first = vec![0; head.min(len as usize)];
+        file.read_exact_at(&mut first, 0).unwrap();
+        match dependencies_of(&file, len, &first) {
+            Ok(records) => Ok(records),
+            Err(Failure::Format(e)) => Err(e),
+            Err(Failure::Io(e)) => panic!("{}: {e}", path.display()),
+        }
+    }
+
+    /// The walk from a file agrees with the walk on its bytes, whatever the
+    /// caller read first: nothing (the driver reads the first block), a
+    /// block (so that a small file's tables are read as a large one's
+    /// are), or the 64 KiB `find_data_library` reads.
+    fn assert_agrees(path: &std::path::Path, bytes: &[u8]) {
+        let expected = in_memory(bytes);
+        for head in [0, BLOCK as usize, SMALL as usize] {
+            assert_eq!(from_file(path, head), expected, "{} with {head} bytes read first", path.display());
+        }
+    }
+
+    fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else if !path.extension().is_some_and(|e| e == "json" || e == "md" || e == "py") {
+                out.push(path);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn corpus() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+    }
+
+    /// Every third shared library of this machine's library directories,
+    /// at least 100 of them (as tests/dependencies.rs picks them).
+    fn system_libraries() -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for dir in ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64"] {
+            let Ok(entries) = std::fs::read_dir(dir) else { continue };
+            let mut libs: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n.to_string_lossy().contains(".so")))
+                .collect();
+            libs.sort();
+            out.extend(libs.into_iter().step_by(3).take(150));
+        }
+        assert!(out.len() >= 100, "expected at least 100 system libraries, found {}", out.len());
+        out
+    }
+
+    #[test]
+    fn dependencies_from_a_file_agree_with_the_walk_in_memory_on_every_corpus_file() {
+        let (mut records, mut errors) = (0, 0);
+        for path in files_under(&corpus()) {
+            let bytes = std::fs::read(&path).unwrap();
+            assert_agrees(&path, &bytes);
+            match in_memory(&bytes) {
+                Ok((_, found)) => records += found.len(),
+                Err(_) => errors += 1,
+            }
+        }
+        // Errors too: the .ji files are no libraries (the malformed files'
+        // damage is to their payloads).
+        assert!(records >= 9 && errors >= 2, "{records} records, {errors} errors");
+    }
+
+    #[test]
+    fn dependencies_from_a_file_agree_with_the_walk_in_memory_on_system_libraries() {
+        let (mut records, mut large) = (0, 0);
+        for path in system_libraries() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert_agrees(&path, &bytes);
+            records += in_memory(&bytes).map_or(0, |(_, found)| found.len());
+            large += usize::from(bytes.len() > SMALL as usize);
+        }
+        assert!(records >= 200 && large >= 50, "{records} records, {large} libraries over 64 KiB");
+    }
+
+    /// Every prefix of a file is a file whose tables end at every possible
+    /// place, in or out of what was read first.
+    #[test]
+    fn dependencies_from_a_file_agree_on_prefixes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cut = dir.path().join("cut");
+        let names = ["elf/x86_64-gnu-ld.so", "elf/x86_64-linux-gnu-libc.so", "macho/universal.dylib"];
+        let mut inputs: Vec<std::path::PathBuf> = names.iter().map(|name| corpus().join(name)).collect();
+        inputs.push(corpus().join("pe/x86_64-windows-gnu.dll"));
+        // A system library past the 64 KiB read, with names to find.
+        let large = system_libraries().into_iter().find(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            (100 << 10..400 << 10).contains(&bytes.len()) && in_memory(&bytes).is_ok_and(|(_, r)| r.len() >= 2)
+        });
+        inputs.push(large.expect("a system library of 100 to 400 KiB with dependencies"));
+        for input in inputs {
+            let bytes = std::fs::read(&input).unwrap();
+            let step = (bytes.len() / 300).max(1);
+            for len in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
+                std::fs::write(&cut, &bytes[..len]).unwrap();
+                let expected = in_memory(&bytes[..len]);
+                for head in [0, BLOCK as usize, SMALL as usize] {
+                    let got = from_file(&cut, head);
+                    assert_eq!(got, expected, "{} cut to {len} bytes, {head} read first", input.display());
+                }
+            }
+        }
+    }
 
     #[test]
     fn reads_cover_whole_blocks_from_a_little_before() {

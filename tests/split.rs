@@ -383,3 +383,110 @@ fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A code cache of `MiB` mebibytes of read-only data beside the function
+/// that reads the data record: real code caches are megabytes, far past the
+/// first read of `find_data_library`.
+fn big_code_cache(dir: &Path, mib: usize) -> PathBuf {
+    let source = format!(
+        "{CODE}\nconst unsigned char big_table[{mib} << 20] = {{1}};\n\
+         const unsigned char *big_ref(void) {{ return big_table; }}\n"
+    );
+    std::fs::write(dir.join("big.c"), source).unwrap();
+    let code = dir.join("libfoo_big.so");
+    run(Command::new("gcc")
+        .current_dir(dir)
+        .args(["-shared", "-fPIC", "-O2", "big.c", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN", "-o"])
+        .arg(&code));
+    assert!(std::fs::metadata(&code).unwrap().len() >= (mib as u64) << 20);
+    code
+}
+
+/// A code cache larger than the first read is not mapped: its length from
+/// `lseek`, and one more `pread` (its `PT_DYNAMIC`, near the end), as the
+/// payload lookup reads a large library.
+#[test]
+fn a_big_code_cache_is_read_with_pread_and_never_mapped() {
+    if !common::require(&["strace", "-f", "-o", "/dev/null", "true"]) || !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(100_000);
+    let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    let code = big_code_cache(dir.path(), 3);
+    assert_finds(&code, &data, &bytes);
+    let log = dir.path().join("check.trace");
+    run(Command::new("strace")
+        .args(["-f", "-e", "trace=openat,fstat,newfstatat,statx,lseek,read,pread64,preadv,mmap,munmap,close", "-o"])
+        .arg(&log)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "check_child", "--test-threads=1"])
+        .env("PKGIMG_SPLIT_CHECK", &code));
+    let trace = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = trace.lines().map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start())).collect();
+    let begin = lines.iter().position(|l| l.contains("pkgimg-split-check-begins")).expect("the start marker");
+    let end = lines.iter().position(|l| l.contains("pkgimg-split-check-ends")).expect("the end marker");
+    let calls: Vec<&str> = lines[begin + 1..end].iter().copied().filter(|l| !l.contains("MAP_ANONYMOUS")).collect();
+    let log = calls.join("\n");
+    assert!(calls[0].starts_with("openat(") && calls[0].contains("libfoo_big.so"), "\n{log}");
+    let fd = calls[0].rsplit("= ").next().unwrap().trim();
+    let on_code: Vec<&str> = calls.iter().copied().filter(|l| l.contains(&format!("({fd}, "))).collect();
+    let code_log = on_code.join("\n");
+    // No file is mapped (a mapping of the code cache passes the descriptor
+    // as its fifth argument), nor stat-ed.
+    assert!(!calls.iter().any(|l| l.starts_with("mmap(") || l.starts_with("munmap(")), "\n{log}");
+    assert!(!on_code.iter().any(|l| l.contains("stat")), "\n{code_log}");
+    let preads = on_code.iter().filter(|l| l.starts_with("pread64(")).count();
+    assert!((1..=2).contains(&preads), "{preads} preads of the code cache:\n{code_log}");
+    assert_eq!(on_code.iter().filter(|l| l.starts_with("lseek(")).count(), 1, "\n{code_log}");
+}
+
+/// The errors of a big code cache's walk from the file are the walk's on
+/// its bytes: the same `Error`, naming the code cache, for the file cut at
+/// places past the first read (inside and around its dynamic table) and
+/// with a broken `DT_STRTAB`.
+#[test]
+fn a_big_code_cache_fails_as_its_bytes_do() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &payload(1000));
+    let code = big_code_cache(dir.path(), 2);
+    let whole = std::fs::read(&code).unwrap();
+    let elf = goblin::elf::Elf::parse(&whole).unwrap();
+    let dynamic = elf.program_headers.iter().find(|ph| ph.p_type == goblin::elf::program_header::PT_DYNAMIC).unwrap();
+    let (start, size) = (dynamic.p_offset as usize, dynamic.p_filesz as usize);
+    let cut = dir.path().join("libcut.so");
+    let same = |bytes: &[u8], what: &str| {
+        std::fs::write(&cut, bytes).unwrap();
+        let from_file = find_data_library(&cut);
+        let in_memory = pkgimg::split::find_data_library_in(&cut, bytes);
+        match (&from_file, &in_memory) {
+            (Err(SplitError::Format { path, source }), Err(SplitError::Format { path: p, source: s })) => {
+                assert_eq!((path, source), (p, s), "{what}");
+                assert_eq!(path, &cut, "{what}");
+            }
+            (Ok(a), Ok(b)) => assert_eq!((&a.path, &a.name, &a.skipped), (&b.path, &b.name, &b.skipped), "{what}"),
+            (
+                Err(SplitError::NoDataLibrary { candidates: a, .. }),
+                Err(SplitError::NoDataLibrary { candidates: b, .. }),
+            ) => {
+                assert_eq!(a, b, "{what}")
+            }
+            _ => panic!("{what}: from the file {from_file:?}, in memory {in_memory:?}"),
+        }
+        from_file.is_err()
+    };
+    let mut failed = 0;
+    for len in [70_000, start - 1, start, start + 8, start + size / 2, start + size - 1, whole.len() - 1] {
+        failed += usize::from(same(&whole[..len], &format!("cut to {len} bytes")));
+    }
+    assert!(failed >= 5, "only {failed} cuts fail");
+    // DT_STRTAB pointing past every PT_LOAD: an Invalid error at the entry.
+    let mut broken = whole.clone();
+    let strtab = (start..start + size).step_by(16).find(|&at| whole[at..at + 8] == 5u64.to_le_bytes()).unwrap();
+    broken[strtab + 8..strtab + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert!(same(&broken, "a DT_STRTAB outside the file"));
+    assert!(!same(&whole, "the whole file"));
+}

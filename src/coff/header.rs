@@ -123,7 +123,11 @@ impl Header {
     /// Data directory `index` of an image, or `None` if the image has no
     /// such entry (`NumberOfRvaAndSizes` does not count it, or it lies past
     /// `SizeOfOptionalHeader`) or its RVA is 0; always `None` for an object.
-    pub(crate) fn directory<'a, S: Source<'a>>(&self, image: Data<'a, S>, index: u64) -> Result<Option<Directory>, Error> {
+    pub(crate) fn directory<'a, S: Source<'a>>(
+        &self,
+        image: Data<'a, S>,
+        index: u64,
+    ) -> Result<Option<Directory>, Error> {
         if self.format != Format::Pe {
             return Ok(None);
         }
