@@ -17,12 +17,16 @@ use std::path::{Path, PathBuf};
 use crate::path::{dependencies_of, find_ji_payload_checked, open, with_buffer, Failure};
 use crate::{DependencyKind, Error, Format, Located, MappedFile};
 
-/// A code cache no larger than this is read whole with one `read` rather
-/// than mapped: for a small file, mapping costs several times the read (§2
-/// of BENCHMARKS.md), and the dependency walk wants only its headers. A
-/// larger one is not mapped either: these bytes are its head, and the walk
-/// reads the rest of what it needs ([`dependencies_of`]).
-const READ_WHOLE: usize = 64 << 10;
+/// The first read of a code cache. A file up to this size is read whole by
+/// that one `pread` (its length is where the read stops short); of a larger
+/// one these bytes are the head, and the walk reads with `pread` only what
+/// it still needs ([`dependencies_of`]), after an `lseek` for the length.
+/// Nothing is mapped: open, mmap, faults and munmap cost several times the
+/// reads (BENCHMARKS.md §7). 16 KiB holds a small library whole (the gcc
+/// code cache of §7 is 15 KiB) and copies little of a large one, whose
+/// dynamic table lies megabytes further: a `pread` of 64 KiB costs 2.7 µs
+/// here, one of 16 KiB 0.9–1.1 µs.
+const FIRST_READ: usize = 16 << 10;
 
 /// A code cache's data library, found by [`find_data_library`]: where its
 /// payload is, from its headers alone (read, not mapped), and the file, kept
@@ -157,22 +161,28 @@ impl std::error::Error for SplitError {
 /// System libraries outside the code cache's reach are never opened: such a
 /// dependency is skipped and reported in [`FoundDataLibrary::skipped`]. It is
 /// an error if no dependency, or more than one, carries a payload.
+///
+/// Nothing is mapped or loaded. A small code cache costs one `pread`, a
+/// large one an `lseek` and a `pread` of its dynamic table more; each
+/// candidate place is tried by opening it, as the loader does; the data
+/// library's headers and frame cost an `lseek` and one `pread`.
 pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
     let io_error = |source| SplitError::Io { path: code.to_path_buf(), source };
     let mut file = open(code).map_err(io_error)?;
-    // One pread of up to READ_WHOLE bytes, its length taken from the read:
+    // One pread of up to FIRST_READ bytes, its length taken from the read:
     // a read of a regular file stops short only at the end, and ld.so
     // itself reads a library's header with one read on the same terms.
-    with_buffer(READ_WHOLE, |buffer| {
+    with_buffer(FIRST_READ, |buffer| {
         let n = file.read_at(buffer, 0).map_err(io_error)?;
         let head = buffer.get(..n).unwrap_or_default();
-        if n < READ_WHOLE {
+        if n < FIRST_READ {
             return find_data_library_in(code, head);
         }
         // A file that fills the buffer may be longer (a real code cache is
         // megabytes): its length from lseek, as `open_with_len` takes it,
         // and the walk reads what lies past the head with pread. Mapping
-        // it (fstat, mmap, faults, munmap) costs three times the check.
+        // it (fstat, mmap, faults, munmap) made the check of a 5 MiB code
+        // cache 4.5 times its floor, against 1.6 now (BENCHMARKS.md §7).
         let len = file.seek(SeekFrom::End(0)).map_err(io_error)?;
         let (format, found) = dependencies_of(&file, len, head).map_err(|failure| match failure {
             Failure::Io(source) => SplitError::Io { path: code.to_path_buf(), source },
