@@ -411,7 +411,9 @@ fn verify(temp: &TempFile, layout: &Placed, crc: u32, uncompressed: Option<u64>)
     // process's resident memory.
     let mut file = temp.file();
     file.seek(SeekFrom::Start(layout.payload.offset)).map_err(|e| e.to_string())?;
-    let (size, actual) = crc_pass(&mut file).map_err(|e| e.to_string())?;
+    // The payload's bytes only: a Mach-O data library has `__LINKEDIT`
+    // after them, a PE one the checksum word (FORMAT.md §8.2).
+    let (size, actual) = crc_pass(&mut file.take(layout.payload.size)).map_err(|e| e.to_string())?;
     if (size, actual) != (layout.payload.size, crc) {
         return Err(format!(
             "the payload reads back as {size} bytes with CRC-32C {actual:#010x}, expected {} with {crc:#010x}",
