@@ -297,6 +297,26 @@ fn check_child() {
     }
 }
 
+/// The file system calls of one [`check_child`] run on `code`, as strace
+/// logs them: from the start marker to the end marker, without the
+/// allocator's anonymous mappings.
+fn traced_check(code: &Path, log: &Path) -> Vec<String> {
+    let file_calls = "openat,open,stat,lstat,fstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat,\
+                      lseek,read,pread64,preadv,preadv2,mmap,munmap,close";
+    run(Command::new("strace")
+        .args(["-f", "-e", &format!("trace={file_calls}"), "-o"])
+        .arg(log)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "check_child", "--test-threads=1"])
+        .env("PKGIMG_SPLIT_CHECK", code));
+    let trace = std::fs::read_to_string(log).unwrap();
+    // With -f each line starts with the thread id.
+    let lines: Vec<&str> = trace.lines().map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start())).collect();
+    let begin = lines.iter().position(|l| l.contains("pkgimg-split-check-begins")).expect("the start marker");
+    let end = lines.iter().position(|l| l.contains("pkgimg-split-check-ends")).expect("the end marker");
+    lines[begin + 1..end].iter().filter(|l| !l.contains("MAP_ANONYMOUS")).map(|l| (*l).to_owned()).collect()
+}
+
 /// The check BENCHMARKS.md §7 times, as strace sees it: the code cache read
 /// whole with one `pread` (its length from the read, no `lseek`), the data
 /// library opened where the loader would look (no `stat` of the place
@@ -316,22 +336,7 @@ fn checking_a_code_cache_reads_each_file_once_and_stats_nothing() {
         .current_dir(dir.path())
         .args(["-shared", "-fPIC", "-O2", "code.c", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN", "-o"])
         .arg(&code));
-    let log = dir.path().join("check.trace");
-    let file_calls = "openat,open,stat,lstat,fstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat,\
-                      lseek,read,pread64,preadv,preadv2,mmap,close";
-    run(Command::new("strace")
-        .args(["-f", "-e", &format!("trace={file_calls}"), "-o"])
-        .arg(&log)
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "check_child", "--test-threads=1"])
-        .env("PKGIMG_SPLIT_CHECK", &code));
-    let trace = std::fs::read_to_string(&log).unwrap();
-    // With -f each line starts with the thread id.
-    let lines: Vec<&str> = trace.lines().map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start())).collect();
-    let begin = lines.iter().position(|l| l.contains("pkgimg-split-check-begins")).expect("the start marker");
-    let end = lines.iter().position(|l| l.contains("pkgimg-split-check-ends")).expect("the end marker");
-    // An anonymous mapping is the allocator's, not a file's.
-    let calls: Vec<&str> = lines[begin + 1..end].iter().copied().filter(|l| !l.contains("MAP_ANONYMOUS")).collect();
+    let calls = traced_check(&code, &dir.path().join("check.trace"));
     let mut names: Vec<&str> = calls.iter().map(|l| l.split('(').next().unwrap()).collect();
     names.sort_unstable();
     let log = calls.join("\n");
@@ -415,22 +420,11 @@ fn a_big_code_cache_is_read_with_pread_and_never_mapped() {
     let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
     let code = big_code_cache(dir.path(), 3);
     assert_finds(&code, &data, &bytes);
-    let log = dir.path().join("check.trace");
-    run(Command::new("strace")
-        .args(["-f", "-e", "trace=openat,fstat,newfstatat,statx,lseek,read,pread64,preadv,mmap,munmap,close", "-o"])
-        .arg(&log)
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "check_child", "--test-threads=1"])
-        .env("PKGIMG_SPLIT_CHECK", &code));
-    let trace = std::fs::read_to_string(&log).unwrap();
-    let lines: Vec<&str> = trace.lines().map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start())).collect();
-    let begin = lines.iter().position(|l| l.contains("pkgimg-split-check-begins")).expect("the start marker");
-    let end = lines.iter().position(|l| l.contains("pkgimg-split-check-ends")).expect("the end marker");
-    let calls: Vec<&str> = lines[begin + 1..end].iter().copied().filter(|l| !l.contains("MAP_ANONYMOUS")).collect();
+    let calls = traced_check(&code, &dir.path().join("check.trace"));
     let log = calls.join("\n");
     assert!(calls[0].starts_with("openat(") && calls[0].contains("libfoo_big.so"), "\n{log}");
     let fd = calls[0].rsplit("= ").next().unwrap().trim();
-    let on_code: Vec<&str> = calls.iter().copied().filter(|l| l.contains(&format!("({fd}, "))).collect();
+    let on_code: Vec<&str> = calls.iter().map(String::as_str).filter(|l| l.contains(&format!("({fd}, "))).collect();
     let code_log = on_code.join("\n");
     // No file is mapped (a mapping of the code cache passes the descriptor
     // as its fifth argument), nor stat-ed.
