@@ -349,12 +349,12 @@ fn checking_a_code_cache_reads_each_file_once_and_stats_nothing() {
     );
 }
 
-/// ld.so's search, as far as `find_data_library` follows it: a `$ORIGIN`
-/// directory without the library is passed over (the open fails with
-/// `ENOENT` or `ENOTDIR`), the code cache's own directory is tried last, and
-/// a directory where the library should be is a file the loader cannot
-/// read, reported as such rather than passed over (glibc's `open_verify`
-/// fails the load there too).
+/// ld.so's search, as far as `find_data_library` follows it, with glibc's
+/// loader as the oracle: a `$ORIGIN` directory without the library is
+/// passed over (the open fails with `ENOENT` or `ENOTDIR`), and a directory
+/// where the library should be is a file the loader cannot read, where
+/// glibc fails the load ("cannot read file data: Is a directory") and
+/// `find_data_library` reports that dependency rather than look further.
 #[test]
 fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
     if !common::require_tool("gcc") {
@@ -370,15 +370,18 @@ fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
         "code.c",
         "-L.",
         "-lfoo_data",
-        "-Wl,-rpath,$ORIGIN/missing:$ORIGIN/libcode.so:$ORIGIN/lib",
+        "-Wl,-rpath,$ORIGIN/missing:$ORIGIN/libcode.so:$ORIGIN/lib:$ORIGIN",
         "-o",
         "libcode.so",
     ]));
     // $ORIGIN/missing does not exist, $ORIGIN/libcode.so is a file (ENOTDIR),
-    // $ORIGIN/lib does not exist yet: the code cache's directory has it.
+    // $ORIGIN/lib does not exist yet: $ORIGIN has it, for glibc too.
     assert_finds(&code, &data, &bytes);
+    assert_eq!(dlopen_error(&code), None);
     // $ORIGIN/lib/libfoo_data.so is a directory: the loader stops there.
     std::fs::create_dir_all(dir.path().join("lib/libfoo_data.so")).unwrap();
+    let refused = dlopen_error(&code).expect("glibc refuses to load it");
+    assert!(refused.ends_with("lib/libfoo_data.so: cannot read file data: Is a directory"), "{refused}");
     match find_data_library(&code) {
         Err(SplitError::NoDataLibrary { candidates, .. }) => {
             assert_eq!(candidates.len(), 1, "{candidates:?}");
@@ -387,6 +390,17 @@ fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// What glibc's loader says of the library `path`, in a fresh process (a
+/// process that has loaded it once remembers its dependencies): `None` if
+/// it loads, otherwise the loader's message.
+fn dlopen_error(path: &Path) -> Option<String> {
+    let load = "import ctypes, sys\ntry:\n    ctypes.CDLL(sys.argv[1])\nexcept OSError as e:\n    print(e)";
+    let out = Command::new("python3").args(["-c", load]).arg(path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (!said.is_empty()).then_some(said)
 }
 
 /// A code cache of `MiB` mebibytes of read-only data beside the function
