@@ -858,7 +858,7 @@ fn certificate_signature_needs_drop_signature() {
     let out = dir.join("out.dylib");
     let err = inject(&input, &payload, &out, options()).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("signed with a certificate") && text.contains("drop_signature"), "{text}");
+    assert!(text.contains("signed with a certificate") && text.contains("--drop-signature"), "{text}");
     assert!(!out.exists());
 
     inject(&input, &payload, &out, InjectOptions { drop_signature: true, ..options() }).unwrap();

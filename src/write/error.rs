@@ -241,7 +241,8 @@ impl fmt::Display for InjectError {
                 f,
                 "{}: PE security directory points to an Authenticode signature ({size} bytes at {offset:#x}); \
                  adding a payload changes the signed bytes, so the signature would no longer match; \
-                 use drop_signature to remove it (and re-sign the result)",
+                 set InjectOptions::drop_signature (jiscan inject --drop-signature) to remove it, and re-sign \
+                 the result",
                 path.display()
             ),
             InjectError::Refused { path, structure, offset, reason } => {

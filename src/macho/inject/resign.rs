@@ -54,8 +54,9 @@ pub(super) fn template(
                 "Mach-O code signature",
                 at,
                 "the library is signed with a certificate (CMS signature); adding a payload changes signed pages, \
-                 so that signature would no longer verify. Use drop_signature to replace it with an ad-hoc \
-                 signature, then sign the result again (codesign -f -s IDENTITY)",
+                 so that signature would no longer verify. Set InjectOptions::drop_signature (jiscan inject \
+                 --drop-signature) to replace it with an ad-hoc signature, then sign the result again \
+                 (codesign -f -s IDENTITY)",
             ))
         }
     };
