@@ -249,8 +249,8 @@ fn authenticode_is_refused_or_dropped() {
         err.to_string(),
         format!(
             "{}: PE security directory points to an Authenticode signature (24 bytes at {cert_at:#x}); adding a \
-             payload changes the signed bytes, so the signature would no longer match; use drop_signature to \
-             remove it (and re-sign the result)",
+             payload changes the signed bytes, so the signature would no longer match; set \
+             InjectOptions::drop_signature (jiscan inject --drop-signature) to remove it, and re-sign the result",
             signed.display()
         )
     );

@@ -547,3 +547,50 @@ fn jiscan_emit_shared_writes_every_data_library_format() {
         }
     }
 }
+
+/// `inject --replace` refuses a data library, naming its data record: the
+/// record holds the size and CRC-32C of the payload it was written with
+/// (FORMAT.md §8.1), and code caches read it, so a new payload would leave
+/// it stale (ELF and Mach-O were replaced with the old record kept; PE was
+/// refused with a message about the checksum word). The record's offset is
+/// where the exported symbol points; nothing is written.
+#[test]
+fn inject_refuses_a_data_library_and_names_its_record() {
+    let dir = tempdir();
+    let (old, new) = (payload(100), dir.path().join("new.ji"));
+    std::fs::write(&new, payload(3000)).unwrap();
+    let library = DataLibrary::new("libfoo_data");
+    let mut inputs: Vec<(String, Vec<u8>)> =
+        ["x86_64-linux-gnu", "powerpc64-linux-gnu", "arm64-apple-macos", "x86_64-windows-gnu"]
+            .iter()
+            .map(|triple| {
+                (triple.to_string(), Target::from_triple(triple).unwrap().data_library_to_vec(&library, &old).unwrap())
+            })
+            .collect();
+    let targets = ["x86_64-apple-macos", "arm64-apple-macos"].map(|t| Target::from_triple(t).unwrap());
+    let mut universal = Vec::new();
+    let crc = crc32c::crc32c(&old);
+    let mut reader = std::io::Cursor::new(&old);
+    pkgimg::emit::write_universal_data_library(&targets, &library, old.len() as u64, crc, &mut reader, &mut universal)
+        .unwrap();
+    inputs.push(("universal".to_owned(), universal));
+    for (what, bytes) in inputs {
+        let path = dir.path().join(format!("{what}.lib"));
+        std::fs::write(&path, &bytes).unwrap();
+        // Where the record is: the exported symbol's bytes (an absolute
+        // file offset), in the first slice, which is the one named.
+        let first = pkgimg::slices(&bytes).unwrap().next().unwrap().unwrap();
+        let record = first.find_symbol(pkgimg::record::DEFAULT_SYMBOL).unwrap().unwrap().range.unwrap().offset;
+        let out = dir.path().join(format!("{what}.out"));
+        let options = pkgimg::InjectOptions { replace: true, ..pkgimg::InjectOptions::default() };
+        match pkgimg::inject(&path, &new, &out, options) {
+            Err(pkgimg::InjectError::Refused { structure: "data record", offset, reason, .. }) => {
+                assert_eq!(offset, record, "{what}");
+                assert!(reason.contains("jiscan emit --shared"), "{what}: {reason}");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert!(!out.exists(), "{what}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}");
+    }
+}

@@ -48,7 +48,9 @@ frame records the uncompressed size and the CRC-32C of the stored bytes (so 'jis
 never decompresses). 'jiscan extract' decompresses; the stored bytes also decode with 'zstd -d'. \
 Uncompressed is the default: only an uncompressed payload can be mapped in place by a loader.
 
-A library that already carries a payload is refused unless --replace. A signed PE file is \
+A library that already carries a payload is refused unless --replace. A data library (written \
+by 'jiscan emit --shared') is always refused: its exported record describes its payload, so \
+write a new data library instead. A signed PE file is \
 refused unless --drop-signature (the signature would no longer match; re-sign the result). \
 A Mach-O file with a certificate signature is refused likewise; --drop-signature replaces it \
 with an ad-hoc one.
