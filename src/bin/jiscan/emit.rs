@@ -10,11 +10,12 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use pkgimg::emit::{Compression, DataLibrary};
 use pkgimg::inject::compress_beside;
-use pkgimg::write_path::{open_input, Attributes, Role, TempFile};
+use pkgimg::write_path::{open_input, Attributes, Destination, Role, TempFile, Wait, WriteError};
 use pkgimg::{EmitError, FileRange, Target};
 
 use crate::output::{self, write_exit_help, write_policy_help};
@@ -60,15 +61,24 @@ as the umask allows (a 0600 payload gives a 0600 object); never execute or setui
 With --shared (docs/FORMAT.md, \"Data libraries\"):
   ELF      ET_DYN with DT_SONAME NAME, one exported STT_OBJECT symbol, .jlji not loaded
   Mach-O   MH_DYLIB with LC_ID_DYLIB NAME (e.g. @rpath/libFoo_data.dylib), ad-hoc signed
-  PE       a DLL with no code exporting the symbol, the payload in the overlay; --implib also
+  PE       a DLL with no code exporting the symbol, the payload in the overlay; --implib IMPLIB also
            writes the import library (a short-import archive) that lld-link and GNU ld link with
   The symbol (default jl_pkgimg_data) points at a 32-byte record: magic, version, size, flags,
   the payload's size and CRC-32C, in the library's byte order.
 
+Writing IMPLIB (--implib): a second OUT, under the same rules as OBJECT (above), all checked before \
+any work: a device, FIFO, socket, directory or missing directory is refused, a symbolic link is \
+followed, and IMPLIB may not be the same file as PAYLOAD or OBJECT. Both files are written to \
+temporary files and checked (the data library read back as above, the import library byte for \
+byte) before either is renamed into place; then the import library is renamed, then OBJECT. \
+IMPLIB gets OBJECT's owner, group and mode. Not with '-o -' (status 1, nothing written): write the \
+data library to a file.
+
 Examples:
   jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o && cc -shared foo.o foo_ji.o -o libFoo.so
   jiscan emit --shared --soname libFoo_data.so --target x86_64-linux-gnu Foo.ji -o libFoo_data.so
-  cc -shared -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo.so && jiscan deps libFoo.so
+  cc -shared -fPIC -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo.so
+  jiscan deps libFoo.so
   jiscan emit --shared --soname Foo_data.dll --implib libFoo_data.dll.a \\
       --target x86_64-windows-gnu Foo.ji -o Foo_data.dll
   jiscan emit --target arm64-apple-macos Foo.ji -o foo_ji.o
@@ -80,12 +90,16 @@ temporary file next to OBJECT (so not with '-o -'), then streamed into the objec
 records the uncompressed size. 'jiscan extract' decompresses, and so does 'zstd -d' on the stored \
 bytes. Data libraries (--shared) are written uncompressed: a loader maps their payload in place.
 
-Output: one line on standard output (unless '-o -'): the object written, its format and \
-architecture, and the payload's offset and size.
+Output: one line on standard output (unless '-o -'): the object written, its format (PE for a \
+Windows data library, COFF for a Windows object) and architecture, the payload's offset and size, \
+and with --implib the import library written.
 
 ",
     write_exit_help!(),
-    " (an unknown or unsupported triple is status 1: nothing is written)"
+    " (an unknown or unsupported triple is status 1: nothing is written)
+  With --implib, OUT is OBJECT and IMPLIB: 0 when both hold the new result, 1 when neither was \
+replaced, with one exception that the message states: the import library was renamed into place \
+and then OBJECT's rename failed (say another process created OBJECT meanwhile)"
 );
 
 #[derive(clap::Args)]
@@ -109,8 +123,9 @@ pub struct Args {
     /// The exported data symbol's name, as C spells it
     #[arg(long, value_name = "NAME", requires = "shared", default_value = pkgimg::record::DEFAULT_SYMBOL)]
     pub symbol: String,
-    /// PE only: also write the import library code caches link against
-    #[arg(long, value_name = "OUT", requires = "shared")]
+    /// PE only: also write the import library code caches link against (a regular file or a new
+    /// path, not PAYLOAD or OBJECT; not with '-o -')
+    #[arg(long, value_name = "IMPLIB", requires = "shared")]
     pub implib: Option<PathBuf>,
     /// Store the payload zstd-compressed, at zstd's level LEVEL (default 3),
     /// using every CPU (objects only, not --shared)
