@@ -10,11 +10,12 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use pkgimg::emit::{Compression, DataLibrary};
 use pkgimg::inject::compress_beside;
-use pkgimg::write_path::{open_input, Attributes, Role, TempFile};
+use pkgimg::write_path::{open_input, Attributes, Destination, Role, TempFile, Wait, WriteError};
 use pkgimg::{EmitError, FileRange, Target};
 
 use crate::output::{self, write_exit_help, write_policy_help};
@@ -60,15 +61,24 @@ as the umask allows (a 0600 payload gives a 0600 object); never execute or setui
 With --shared (docs/FORMAT.md, \"Data libraries\"):
   ELF      ET_DYN with DT_SONAME NAME, one exported STT_OBJECT symbol, .jlji not loaded
   Mach-O   MH_DYLIB with LC_ID_DYLIB NAME (e.g. @rpath/libFoo_data.dylib), ad-hoc signed
-  PE       a DLL with no code exporting the symbol, the payload in the overlay; --implib also
+  PE       a DLL with no code exporting the symbol, the payload in the overlay; --implib IMPLIB also
            writes the import library (a short-import archive) that lld-link and GNU ld link with
   The symbol (default jl_pkgimg_data) points at a 32-byte record: magic, version, size, flags,
   the payload's size and CRC-32C, in the library's byte order.
 
+Writing IMPLIB (--implib): a second OUT, under the same rules as OBJECT (above), all checked before \
+any work: a device, FIFO, socket, directory or missing directory is refused, a symbolic link is \
+followed, and IMPLIB may not be the same file as PAYLOAD or OBJECT. Both files are written to \
+temporary files and checked (the data library read back as above, the import library byte for \
+byte) before either is renamed into place; then the import library is renamed, then OBJECT. \
+IMPLIB gets OBJECT's owner, group and mode. Not with '-o -' (status 1, nothing written): write the \
+data library to a file.
+
 Examples:
   jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o && cc -shared foo.o foo_ji.o -o libFoo.so
   jiscan emit --shared --soname libFoo_data.so --target x86_64-linux-gnu Foo.ji -o libFoo_data.so
-  cc -shared -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo.so && jiscan deps libFoo.so
+  cc -shared -fPIC -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo.so
+  jiscan deps libFoo.so
   jiscan emit --shared --soname Foo_data.dll --implib libFoo_data.dll.a \\
       --target x86_64-windows-gnu Foo.ji -o Foo_data.dll
   jiscan emit --target arm64-apple-macos Foo.ji -o foo_ji.o
@@ -80,12 +90,16 @@ temporary file next to OBJECT (so not with '-o -'), then streamed into the objec
 records the uncompressed size. 'jiscan extract' decompresses, and so does 'zstd -d' on the stored \
 bytes. Data libraries (--shared) are written uncompressed: a loader maps their payload in place.
 
-Output: one line on standard output (unless '-o -'): the object written, its format and \
-architecture, and the payload's offset and size.
+Output: one line on standard output (unless '-o -'): the object written, its format (PE for a \
+Windows data library, COFF for a Windows object) and architecture, the payload's offset and size, \
+and with --implib the import library written.
 
 ",
     write_exit_help!(),
-    " (an unknown or unsupported triple is status 1: nothing is written)"
+    " (an unknown or unsupported triple is status 1: nothing is written)
+  With --implib, OUT is OBJECT and IMPLIB: 0 when both hold the new result, 1 when neither was \
+replaced, with one exception that the message states: the import library was renamed into place \
+and then OBJECT's rename failed (say another process created OBJECT meanwhile)"
 );
 
 #[derive(clap::Args)]
@@ -109,8 +123,9 @@ pub struct Args {
     /// The exported data symbol's name, as C spells it
     #[arg(long, value_name = "NAME", requires = "shared", default_value = pkgimg::record::DEFAULT_SYMBOL)]
     pub symbol: String,
-    /// PE only: also write the import library code caches link against
-    #[arg(long, value_name = "OUT", requires = "shared")]
+    /// PE only: also write the import library code caches link against (a regular file or a new
+    /// path, not PAYLOAD or OBJECT; not with '-o -')
+    #[arg(long, value_name = "IMPLIB", requires = "shared")]
     pub implib: Option<PathBuf>,
     /// Store the payload zstd-compressed, at zstd's level LEVEL (default 3),
     /// using every CPU (objects only, not --shared)
@@ -158,15 +173,27 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     let target = Target::from_triple(&args.target).map_err(|e| e.to_string())?;
     let source = &args.payload;
     let at_source = |what: &str, e: &dyn std::fmt::Display| format!("{}: {what}: {e}", source.display());
+    let to_stdout = args.output == Path::new("-");
+    // The import library depends on the names alone: made (a few hundred
+    // bytes) before any file is touched, so that everything --implib can
+    // refuse is refused before any work.
+    let import_library = match (&args.implib, &args.soname) {
+        (Some(path), Some(name)) => {
+            Some(import_library(&target, &DataLibrary { name, symbol: &args.symbol }, path, to_stdout)?)
+        }
+        _ => None,
+    };
     // OBJECT first: a directory or device is refused before the payload is read.
-    let destination = if args.output == Path::new("-") {
-        None
-    } else {
-        Some(output::destination(&args.output).map_err(|e| e.to_string())?)
+    let destination =
+        if to_stdout { None } else { Some(output::destination(&args.output).map_err(|e| e.to_string())?) };
+    // --implib's destination with the same checks, and never OBJECT's file.
+    let implib_destination = match (&import_library, &destination) {
+        (Some(implib), Some(object)) => Some(implib_destination(&implib.path, object).map_err(|e| e.to_string())?),
+        _ => None,
     };
     // Opened without blocking and checked on the descriptor: a FIFO is refused, not waited on.
     let input = open_input(source, Role::Payload).map_err(|e| e.to_string())?;
-    if let Some(destination) = &destination {
+    for destination in destination.iter().chain(&implib_destination) {
         destination.check_input(&input, Role::Payload).map_err(|e| e.to_string())?;
     }
     // With --compress, the stored payload is a zstd frame in a temporary
@@ -200,12 +227,6 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     if !args.shared {
         target.layout(size).map_err(|e| format!("{}: {e}", source.display()))?;
     }
-    if args.implib.is_some() && target.format() != pkgimg::Format::Coff {
-        return Err(format!(
-            "--implib: {} targets need no import library; link against the data library",
-            target.format()
-        ));
-    }
     payload.seek(SeekFrom::Start(0)).map_err(|e| at_source("cannot seek in the payload", &e))?;
 
     let Some(destination) = destination else {
@@ -238,25 +259,42 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
         out.flush().map_err(|e| format!("{}: cannot write to its temporary file: {e}", object.display()))?;
         layout
     };
-    temp.finish(&Attributes::data_from(&input.metadata), None).map_err(|e| e.to_string())?;
+    let attributes = Attributes::data_from(&input.metadata);
+    temp.finish(&attributes, None).map_err(|e| e.to_string())?;
     drop(compressed);
-    verify(&temp, &layout, crc, uncompressed).map_err(|reason| {
+    // The image as the reader sees the file written, for the summary: a data
+    // DLL is a PE image although its triple's objects are COFF.
+    let image = verify(&temp, &layout, crc, uncompressed).map_err(|reason| {
         format!(
             "{}: the written object did not read back as expected ({reason}); the destination was not touched",
             object.display()
         )
     })?;
-    let committed = temp.commit().map_err(|e| e.to_string())?;
+    // Both files are complete and checked before either is renamed into
+    // place, so that any error up to here leaves both destinations as they
+    // were. Then the import library first: if OBJECT's rename fails after
+    // it, OBJECT is untouched (exit status 1 says nothing was written
+    // there) and the message says the import library is in place.
+    let implib = match (import_library, implib_destination) {
+        (Some(implib), Some(destination)) => Some(implib.write(destination, &attributes)?),
+        _ => None,
+    };
+    let committed = temp.commit().map_err(|e| match &implib {
+        Some(written) => format!(
+            "{e}; the import library {} was written before this failure and is in place, the data library \
+             was not written",
+            written.path.display()
+        ),
+        None => e.to_string(),
+    })?;
     output::after_commit(&committed.warnings, &committed.removed);
-    if let (Some(implib), Some(soname)) = (&args.implib, &args.soname) {
-        let attributes = Attributes::data_from(&input.metadata);
-        write_import_library(&target, &DataLibrary { name: soname, symbol: &args.symbol }, implib, &attributes)?;
-    }
-    let image = target.image();
     let what = if args.shared { "data library" } else { "object" };
     let zstd = uncompressed.map_or(String::new(), |n| format!(", zstd of {n} bytes"));
+    let implib = implib.map_or(String::new(), |written| {
+        format!("; import library {}, {} bytes", written.path.display(), written.size)
+    });
     Ok(Some(format!(
-        "{}: {} {} {}-bit {}-endian {what}, payload {} bytes at {:#x} (CRC-32C {crc:#010x}{zstd}); {} bytes written",
+        "{}: {} {} {}-bit {}-endian {what}, payload {} bytes at {:#x} (CRC-32C {crc:#010x}{zstd}); {} bytes written{implib}",
         object.display(),
         image.format,
         image.arch,
@@ -299,25 +337,123 @@ impl From<Streamed> for String {
     }
 }
 
-/// Writes the import library of a data DLL to `path`, through the same
-/// write path as every output.
-fn write_import_library(
+/// The import library of a data DLL (`--implib`), made in memory before
+/// any file is touched: it depends on the target and the names alone.
+struct ImportLibrary {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+/// An import library in place.
+struct WrittenImportLibrary {
+    path: PathBuf,
+    size: usize,
+}
+
+/// Makes the import library for `--implib path`, refusing what cannot have
+/// one: a target whose data libraries are not DLLs, and `-o -` (the two
+/// outputs are checked together before either is renamed into place, which
+/// a data library streamed to standard output cannot be; and exit status 1
+/// must keep meaning that nothing was written).
+fn import_library(
     target: &Target,
     library: &DataLibrary<'_>,
     path: &Path,
-    attributes: &Attributes,
-) -> Result<(), String> {
-    let destination = output::destination(path).map_err(|e| e.to_string())?;
-    let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
-    {
-        let mut out = BufWriter::new(temp.file());
-        target.write_import_library(library, &mut out).map_err(|e| format!("{}: {e}", path.display()))?;
-        out.flush().map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    to_stdout: bool,
+) -> Result<ImportLibrary, String> {
+    if target.format() != pkgimg::Format::Coff {
+        return Err(format!(
+            "--implib: {} targets need no import library; link against the data library",
+            target.format()
+        ));
     }
-    temp.finish(attributes, None).map_err(|e| e.to_string())?;
-    let committed = temp.commit().map_err(|e| e.to_string())?;
-    output::after_commit(&committed.warnings, &committed.removed);
-    Ok(())
+    if to_stdout {
+        return Err(format!(
+            "--implib needs -o OBJECT, not '-o -': the import library and the data library are checked \
+             together before either is put in place, which a data library on standard output cannot be; \
+             nothing was written, {} included",
+            path.display()
+        ));
+    }
+    let mut bytes = Vec::new();
+    target.write_import_library(library, &mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(ImportLibrary { path: path.to_path_buf(), bytes })
+}
+
+impl ImportLibrary {
+    /// Writes the import library to a temporary file at `destination`, with
+    /// OBJECT's owner and mode policy (`attributes`), reads it back, and
+    /// renames it into place.
+    fn write(self, destination: Destination, attributes: &Attributes) -> Result<WrittenImportLibrary, String> {
+        let path = self.path;
+        let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
+        temp.file()
+            .write_all(&self.bytes)
+            .map_err(|e| format!("{}: cannot write to its temporary file: {e}", path.display()))?;
+        temp.finish(attributes, None).map_err(|e| e.to_string())?;
+        let mut written = Vec::new();
+        let mut file = temp.file();
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut written))
+            .map_err(|e| format!("{}: cannot read its temporary file back: {e}", path.display()))?;
+        if written != self.bytes {
+            return Err(format!(
+                "{}: the written import library did not read back as expected ({} bytes, {} were written); \
+                 neither it nor the data library was written",
+                path.display(),
+                written.len(),
+                self.bytes.len()
+            ));
+        }
+        let committed = temp.commit().map_err(|e| e.to_string())?;
+        output::after_commit(&committed.warnings, &committed.removed);
+        Ok(WrittenImportLibrary { path, size: self.bytes.len() })
+    }
+}
+
+/// Checks and locks `--implib`'s destination as OBJECT's is, refusing the
+/// file (or new path) that OBJECT names: the import library would replace
+/// the data library this command writes. Compared before the destination is
+/// prepared, since preparing an existing OBJECT again would wait for the
+/// lock this very process holds on it.
+fn implib_destination(implib: &Path, object: &Destination) -> Result<Destination, WriteError> {
+    let refused = || WriteError::Destination {
+        path: implib.to_path_buf(),
+        reason: format!(
+            "it is the same file as the data library {} (-o), which the import library would replace",
+            object.requested().display()
+        ),
+    };
+    if names_object(implib, object) {
+        return Err(refused());
+    }
+    match Destination::prepare(implib, Wait::Fail) {
+        // Made a link to OBJECT since the comparison: refused, not waited on.
+        Err(WriteError::Busy { .. }) if names_object(implib, object) => Err(refused()),
+        // Another process's lock: wait for it, saying so, as for OBJECT.
+        Err(WriteError::Busy { .. }) => output::destination(implib),
+        other => other,
+    }
+}
+
+/// Whether `path` names the file OBJECT's destination will be: the same
+/// existing file (device and inode, so through links too), or the same
+/// name in the same directory when neither exists yet.
+fn names_object(path: &Path, object: &Destination) -> bool {
+    match std::fs::metadata(path) {
+        Ok(metadata) => object.is(&metadata),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !object.existed() => {
+            // A bare file name is in the current directory.
+            let directory = |path: &Path| {
+                let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                std::fs::metadata(dir).map(|m| (m.dev(), m.ino())).ok()
+            };
+            let same_directory = directory(path).is_some_and(|dir| directory(object.path()) == Some(dir));
+            same_directory && path.file_name() == object.path().file_name()
+        }
+        // A path that cannot be looked up is refused by `Destination::prepare`.
+        Err(_) => false,
+    }
 }
 
 /// Writes the object (or with --shared the data library) to `out`,
@@ -383,14 +519,16 @@ impl<R: Read> Read for Watched<'_, R> {
 
 /// Reads the written object back: its size, and the payload found by the
 /// reader (headers only) where the layout put it, with the frame's size and
-/// CRC, and the bytes' CRC re-read from the file.
-fn verify(temp: &TempFile, layout: &Placed, crc: u32, uncompressed: Option<u64>) -> Result<(), String> {
+/// CRC, and the bytes' CRC re-read from the file. Returns the image the
+/// reader found, which the summary names.
+fn verify(temp: &TempFile, layout: &Placed, crc: u32, uncompressed: Option<u64>) -> Result<pkgimg::Image, String> {
     let len = temp.file().metadata().map_err(|e| e.to_string())?.len();
     if len != layout.size {
         return Err(format!("the file is {len} bytes, the layout says {}", layout.size));
     }
     let map = crate::files::map(temp.path())?;
     let payload = pkgimg::find_ji_payload(&map).map_err(|e| e.to_string())?;
+    let image = payload.image();
     let found = (payload.offset(), payload.size(), payload.frame().payload_crc32c);
     let wanted = (layout.payload.offset, layout.payload.size, crc);
     if payload.uncompressed_size() != uncompressed {
@@ -420,5 +558,5 @@ fn verify(temp: &TempFile, layout: &Placed, crc: u32, uncompressed: Option<u64>)
             layout.payload.size
         ));
     }
-    Ok(())
+    Ok(image)
 }
