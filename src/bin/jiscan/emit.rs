@@ -95,7 +95,7 @@ Windows data library, COFF for a Windows object) and architecture, the payload's
 and with --implib the import library written.
 
 ",
-    write_exit_help!(),
+    write_exit_help!(stdout),
     " (an unknown or unsupported triple is status 1: nothing is written)
   With --implib, OUT is OBJECT and IMPLIB: 0 when both hold the new result, 1 when neither was \
 replaced, with one exception that the message states: the import library was renamed into place \

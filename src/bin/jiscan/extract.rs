@@ -36,7 +36,7 @@ write bits as far as the umask allows (a 0600 library gives a 0600 payload, a 07
 one under umask 022); never execute or setuid bits. Holes in the payload stay holes in OUT.
 
 ",
-    write_exit_help!(),
+    write_exit_help!(stdout),
     "
 
 Examples:

@@ -37,16 +37,27 @@ and install do. The mode is never wider than the source's (see below for which f
 }
 pub(crate) use write_policy_help;
 
-/// The exit status a write subcommand's `--help` states.
+/// The exit status a write subcommand's `--help` states; `(stdout)` for one
+/// that can write to standard output (`-o -`).
 macro_rules! write_exit_help {
     () => {
-        "\
+        write_exit_help!(@ "")
+    };
+    (stdout) => {
+        write_exit_help!(@ "; with '-o -', also when the reader went away before the end (silently, as for scan)")
+    };
+    (@ $stdout:literal) => {
+        concat!(
+            "\
 Exit status:
   0  OUT holds the new result; a warning on standard error may say what could not be kept (an owner, \
 an extended attribute, hard links) or that the summary line could not be printed
   1  nothing was written at OUT and no input changed (the message names the file and what is wrong \
-with it); with '-o -', also when the reader went away before the end (silently, as for scan)
+with it)",
+            $stdout,
+            "
   2  bad usage: unknown option, missing or malformed argument"
+        )
     };
 }
 pub(crate) use write_exit_help;
