@@ -42,7 +42,7 @@ pub(crate) fn find_section<'a, S: Source<'a>>(file: Data<'a, S>, name: &[u8; 8])
 
 /// What the file is, from its headers only: a broken section table does not
 /// hide it.
-pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
+pub(crate) fn identify<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Image, Error> {
     header::parse(image).map(|header| header.image())
 }
 

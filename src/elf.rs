@@ -37,6 +37,6 @@ pub(crate) fn find_section<'a, S: Source<'a>>(image: Data<'a, S>, name: &[u8]) -
 
 /// What `image` is, from its identification and `e_machine` alone: unlike
 /// [`find_section`], it does not fail on a broken section table.
-pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
+pub(crate) fn identify<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Image, Error> {
     Header::parse(image).map(|header| header.image)
 }

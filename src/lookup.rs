@@ -78,6 +78,16 @@ pub(crate) fn format_of(image: &[u8]) -> Result<Format, Error> {
     }
 }
 
+/// What the thin image `image` is, from its fixed header alone (see
+/// [`crate::Slice::image`]).
+pub(crate) fn identify<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<crate::Image, Error> {
+    match format_of(image.bytes)? {
+        Format::Elf => elf::identify(image),
+        Format::MachO => macho::identify(image),
+        Format::Pe | Format::Coff => coff::identify(image),
+    }
+}
+
 /// Finds the section `key` in one thin image (the caller has read the magic
 /// once and made the key): the shared step under [`find_section`],
 /// [`Slice::find_section`] and [`Slice::find_ji_payload`]. The section's range

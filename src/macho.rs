@@ -159,7 +159,7 @@ const _: () = assert!(
 
 /// What the image is, from its magic and `cputype` alone: unlike
 /// [`find_section`], it does not depend on the load commands being sound.
-pub(crate) fn identify(image: Data<'_>) -> Result<Image, Error> {
+pub(crate) fn identify<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Image, Error> {
     let (endian, width) = header::magic(image)?;
     // The magic and cputype: the bytes before cpusubtype.
     let identity = image.with_endian(endian).fixed::<{ mach_header::CPUSUBTYPE as usize }>("Mach-O header", 0)?;

@@ -21,8 +21,9 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::lookup::{absolute, format_of, navigate, Key};
-use crate::read::{Data, Far};
+use crate::lookup::{absolute, format_of, identify, navigate, Key};
+use crate::macho::fat::Cpu;
+use crate::read::{Data, Far, Source};
 use crate::{macho, DependencyKind, Error, FileRange, Format, Frame, Image};
 
 /// The unit every read is rounded to: a page, so that a cold read costs the
@@ -93,10 +94,60 @@ impl Located {
         self.image
     }
 
-    /// For a universal file, the index of the slice that holds the payload.
+    /// For a universal file, the index of the slice that holds the payload
+    /// (the slice the lookup chose: the host's for [`find_ji_payload_path`],
+    /// the one the loader would map for a code cache's data library).
     pub fn slice(&self) -> Option<u32> {
         self.slice
     }
+}
+
+/// What a thin image is, as a loader matches a library against the image
+/// that depends on it: its [`Image`], and for Mach-O its CPU (`cputype` and
+/// `cpusubtype`), which say more than [`Image::arch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Machine {
+    pub image: Image,
+    pub cpu: Option<Cpu>,
+}
+
+impl Machine {
+    /// The machine of the thin image `image`, from its fixed header alone.
+    pub(crate) fn of<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Machine, Error> {
+        let identity = identify(image)?;
+        let cpu = if identity.format == Format::MachO { Some(Cpu::of(image)?) } else { None };
+        Ok(Machine { image: identity, cpu })
+    }
+
+    /// Whether a process running an image of this machine can load an image
+    /// of `other`: dyld matches the CPU type and subtype ([`Cpu::grade`]);
+    /// ld.so the class, byte order and `e_machine` (`elf_machine_matches_host`
+    /// and the checks of `open_verify`); the PE loader the `Machine` field.
+    pub(crate) fn takes(&self, other: &Machine) -> bool {
+        match (self.cpu, other.cpu) {
+            (Some(cpu), Some(other)) => cpu.grade(other).is_some(),
+            _ => self.image == other.image,
+        }
+    }
+}
+
+impl fmt::Display for Machine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cpu.and_then(Cpu::special_name) {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}", self.image.arch),
+        }
+    }
+}
+
+/// Which image of a universal file a lookup walks.
+#[derive(Clone, Copy, Debug)]
+enum Pick {
+    /// The host's slice ([`crate::Arch::HOST`]), as [`crate::find_ji_payload`] picks it.
+    Host,
+    /// The slice a loader would map into a process that runs an image of
+    /// this machine (a code cache's, for its data library).
+    For(Machine),
 }
 
 /// Why [`find_ji_payload_path`] found no payload. Both variants name the file.
@@ -218,12 +269,6 @@ pub fn find_ji_payload_file(file: &File, path: &Path) -> Result<Located, LocateE
     locate(file).map_err(|failure| named(failure, path))
 }
 
-/// [`find_ji_payload_file`] for a regular file whose length the caller has
-/// just read (fstat), so that it is not read again.
-pub(crate) fn find_ji_payload_checked(file: &File, len: u64, path: &Path) -> Result<Located, LocateError> {
-    locate_len(file, len).map_err(|failure| named(failure, path))
-}
-
 #[cold]
 fn named(failure: Failure, path: &Path) -> LocateError {
     let path = path.to_path_buf();
@@ -231,6 +276,32 @@ fn named(failure: Failure, path: &Path) -> LocateError {
         Failure::Io(source) => LocateError::Io { path, source },
         Failure::Format(source) => LocateError::Format { path, source },
     }
+}
+
+/// The payload of the image of `file` (`len` bytes) that a loader running an
+/// image of `machine` would map, for a code cache of that machine looking
+/// for its data library: of a universal file the slice [`Cpu::grade`]
+/// prefers, and a thin file only if it is of that machine; `Ok(Err(found))`
+/// if it is of another machine, `found`. The caller has read the file's
+/// length. A thin file is walked as [`find_ji_payload_file`] walks it, its
+/// fixed header checked first.
+pub(crate) fn find_ji_payload_for(
+    file: &File,
+    len: u64,
+    path: &Path,
+    machine: Machine,
+) -> Result<Result<Located, Machine>, LocateError> {
+    let walk = |image: Data<'_, &Far<'_>>, index: Option<u32>| {
+        // A slice was chosen for `machine` by its universal header entry.
+        if index.is_none() {
+            let found = Machine::of(image)?;
+            if !machine.takes(&found) {
+                return Ok(Err(found));
+            }
+        }
+        payload(image, index).map(Ok)
+    };
+    read_and_walk(file, len, &[], Pick::For(machine), walk).map_err(|failure| named(failure, path))
 }
 
 /// The lookup, run again after each read until it needs nothing more.
@@ -244,13 +315,14 @@ fn locate(file: &File) -> Result<Located, Failure> {
 
 /// [`locate`] in a regular file of `len` bytes.
 fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
-    read_and_walk(file, len, &[], payload)
+    read_and_walk(file, len, &[], Pick::Host, payload)
 }
 
 /// The dependency records of the file `file` of `len` bytes (for a universal
 /// file, of the host's slice), as [`crate::dependencies`] gives them on its
 /// bytes: the same kinds and names (lossily UTF-8), in header order, and the
-/// first `Err` item of that walk, or its error, as the error. `head` is the
+/// first `Err` item of that walk, or its error, as the error; with the
+/// machine of the image they belong to, which picks its data library's slice. `head` is the
 /// file's first bytes as the caller has read them (its first 64 KiB, say):
 /// they are not read again. A large code cache is not mapped: after the
 /// head, the walk reads only what lies outside it (for an ELF file, usually
@@ -259,36 +331,43 @@ pub(crate) fn dependencies_of(
     file: &File,
     len: u64,
     head: &[u8],
-) -> Result<(Format, Vec<(DependencyKind, String)>), Failure> {
-    read_and_walk(file, len, head, |image, _| {
-        let format = format_of(image.bytes)?;
+) -> Result<(Machine, Vec<(DependencyKind, String)>), Failure> {
+    read_and_walk(file, len, head, Pick::Host, |image, _| {
+        let machine = Machine::of(image)?;
         let mut records = Vec::new();
         // Owned: the names borrow buffers that are given back afterwards.
         for record in crate::dependencies::records(image)? {
             let record = record?;
             records.push((record.kind, String::from_utf8_lossy(record.name).into_owned()));
         }
-        Ok((format, records))
+        Ok((machine, records))
     })
 }
 
 /// Runs `walk` on the image of `file` (`len` bytes): the file, or for a
-/// universal file its host slice, with the slice's index. The walk sees a
+/// universal file the slice `pick` chooses, with the slice's index. The walk sees a
 /// view of the blocks read so far; what it misses is read, and it runs
 /// again, until it misses nothing. `head` is the file's first bytes if the
 /// caller has read them (may be empty). `T` is owned: the buffers are given
 /// back when this returns.
-fn read_and_walk<T, W>(file: &File, len: u64, head: &[u8], walk: W) -> Result<T, Failure>
+fn read_and_walk<T, W>(file: &File, len: u64, head: &[u8], pick: Pick, walk: W) -> Result<T, Failure>
 where
     W: for<'a> Fn(Data<'a, &'a Far<'a>>, Option<u32>) -> Result<T, Error>,
 {
     let mut reads = Reads::take();
-    let result = read_until_complete(file, len, head, &mut reads, &walk);
+    let result = read_until_complete(file, len, head, pick, &mut reads, &walk);
     reads.give_back();
     result
 }
 
-fn read_until_complete<T, W>(file: &File, len: u64, head: &[u8], reads: &mut Reads, walk: &W) -> Result<T, Failure>
+fn read_until_complete<T, W>(
+    file: &File,
+    len: u64,
+    head: &[u8],
+    pick: Pick,
+    reads: &mut Reads,
+    walk: &W,
+) -> Result<T, Failure>
 where
     W: for<'a> Fn(Data<'a, &'a Far<'a>>, Option<u32>) -> Result<T, Error>,
 {
@@ -303,7 +382,7 @@ where
     loop {
         let given = Some((0, head)).filter(|(_, head)| !head.is_empty());
         let windows: Vec<(u64, &[u8])> = given.into_iter().chain(reads.windows()).collect();
-        let (result, missing) = attempt(&windows, len, walk);
+        let (result, missing) = attempt(&windows, len, pick, walk);
         match missing {
             Some((at, size)) if windows.len() <= MAX_READS => {
                 let (start, end) = span(at, size, len);
@@ -375,7 +454,7 @@ impl Reads {
 
 /// One run of `walk` over the blocks read so far; with the first range it
 /// needed and did not have, if any (then its result means nothing).
-fn attempt<T, W>(windows: &[(u64, &[u8])], len: u64, walk: &W) -> (Result<T, Error>, Option<(u64, u64)>)
+fn attempt<T, W>(windows: &[(u64, &[u8])], len: u64, pick: Pick, walk: &W) -> (Result<T, Error>, Option<(u64, u64)>)
 where
     W: for<'a> Fn(Data<'a, &'a Far<'a>>, Option<u32>) -> Result<T, Error>,
 {
@@ -386,8 +465,11 @@ where
         let result = walk(file, None);
         return (result, file_far.missing.get());
     }
-    let host = macho::fat::table(file).and_then(|table| table.host(file));
-    let (index, range) = match host {
+    let chosen = macho::fat::table(file).and_then(|table| match pick {
+        Pick::Host => table.host(file),
+        Pick::For(machine) => table.for_cpu(file, machine.cpu, machine.image.arch),
+    });
+    let (index, range) = match chosen {
         Ok((index, _, range)) => (index, range),
         Err(e) => return (Err(e), file_far.missing.get()),
     };
@@ -397,7 +479,7 @@ where
     let first = first.get(..usize::try_from(range.size).unwrap_or(usize::MAX)).unwrap_or(first);
     let wanted = range.size.min(BLOCK);
     if (first.len() as u64) < wanted {
-        // Read next (the slice lies in the file: `host` checked it); the
+        // Read next (the slice lies in the file: the table checked it); the
         // error stands only if the file shrank meanwhile.
         let (offset, size, available) = (range.offset, wanted, first.len() as u64);
         let error = Error::Truncated { what: "the slice", offset, size, count: 1, scope: "the slice", available };
@@ -454,15 +536,16 @@ fn span(at: u64, size: u64, len: u64) -> (u64, u64) {
 mod tests {
     use super::*;
 
-    type Records = Result<(Format, Vec<(DependencyKind, String)>), Error>;
+    type Records = Result<(Machine, Vec<(DependencyKind, String)>), Error>;
 
-    /// What [`dependencies_of`] must give: [`crate::dependencies`] on the bytes.
+    /// What [`dependencies_of`] must give: [`crate::dependencies`] on the
+    /// bytes, and the machine of the image, as `Resolver::find_in` reads them.
     fn in_memory(bytes: &[u8]) -> Records {
         let slice = crate::host_slice(bytes)?;
-        let format = slice.format()?;
+        let machine = Machine::of(slice.image)?;
         let records = slice.dependencies()?;
         let records = records.map(|d| d.map(|d| (d.kind, String::from_utf8_lossy(d.name).into_owned())));
-        Ok((format, records.collect::<Result<_, _>>()?))
+        Ok((machine, records.collect::<Result<_, _>>()?))
     }
 
     /// [`dependencies_of`] on the file at `path`, given its first `head`

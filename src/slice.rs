@@ -1,7 +1,7 @@
 //! The images of a file: the file itself, or each slice of a universal
 //! Mach-O, and the slice a loader on this CPU would pick.
 
-use crate::lookup::{absolute, format_of, navigate, payload_of, Key};
+use crate::lookup::{absolute, format_of, identify, navigate, payload_of, Key};
 use crate::read::Data;
 use crate::{macho, Arch, Error, FileRange, Lookup, Payload};
 
@@ -57,11 +57,7 @@ impl<'a> Slice<'a> {
     /// # Ok::<(), pkgimg::Error>(())
     /// ```
     pub fn image(&self) -> Result<crate::Image, Error> {
-        match format_of(self.image.bytes)? {
-            crate::Format::Elf => crate::elf::identify(self.image),
-            crate::Format::MachO => crate::macho::identify(self.image),
-            crate::Format::Pe | crate::Format::Coff => crate::coff::identify(self.image),
-        }
+        identify(self.image)
     }
 
     /// Finds a section by name in this slice. See [`find_section`](crate::find_section).

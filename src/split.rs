@@ -14,8 +14,8 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::path::{dependencies_of, find_ji_payload_checked, open, with_buffer, Failure};
-use crate::{DependencyKind, Error, Format, Located, MappedFile};
+use crate::path::{dependencies_of, find_ji_payload_for, open, with_buffer, Failure, Machine};
+use crate::{DependencyKind, Error, Format, Located, MappedFile, Payload, Slice};
 
 /// The first read of a code cache. A file up to this size is read whole by
 /// that one `pread` (its length is where the read stops short); of a larger
@@ -46,8 +46,11 @@ pub struct FoundDataLibrary {
 }
 
 impl FoundDataLibrary {
-    /// Where the data library's payload is (for a universal file, in the
-    /// host's slice), and its frame.
+    /// Where the data library's payload is, and its frame. Of a universal
+    /// data library, the payload is that of the slice the loader would map
+    /// with the code cache: the one of the code cache image's architecture
+    /// (Mach-O `cputype` and `cpusubtype`), whatever the host's;
+    /// [`Located::slice`] gives its index.
     pub fn located(&self) -> &Located {
         &self.located
     }
@@ -59,9 +62,33 @@ impl FoundDataLibrary {
     }
 
     /// The data library mapped, for a caller that wants the payload's bytes
-    /// ([`crate::find_ji_payload`] on them gives the [`crate::Payload`], to verify).
+    /// ([`FoundDataLibrary::payload`] on them gives the [`Payload`], to verify).
     pub fn map(&self) -> Result<MappedFile, SplitError> {
         MappedFile::from_file(&self.file).map_err(|source| SplitError::Io { path: self.path.clone(), source })
+    }
+
+    /// The payload in `bytes`, the data library's contents ([`FoundDataLibrary::map`]):
+    /// of a universal file, in the slice [`FoundDataLibrary::located`] names,
+    /// not the host's that [`crate::find_ji_payload`] would take.
+    ///
+    /// ```no_run
+    /// let found = pkgimg::find_data_library("libFoo.dylib".as_ref())?;
+    /// let map = found.map()?;
+    /// found.payload(&map)?.verify()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn payload<'m>(&self, bytes: &'m [u8]) -> Result<Payload<'m>, Error> {
+        let Some(index) = self.located.slice() else { return crate::find_ji_payload(bytes) };
+        let slices = crate::slices(bytes)?;
+        // `located` found the slice in this file; a file that changed since
+        // may have fewer.
+        let mut slices = slices.skip(usize::try_from(index).unwrap_or(usize::MAX));
+        let slice = slices.next().ok_or(Error::NoHostSlice {
+            host: self.located.image().arch,
+            slices: [crate::Arch::Unknown(0); crate::MAX_LISTED_SLICES],
+            count: 0,
+        })??;
+        slice.find_ji_payload()
     }
 }
 
@@ -184,11 +211,11 @@ pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
         // it (fstat, mmap, faults, munmap) made the check of a 5 MiB code
         // cache 4.5 times its floor, against 1.6 now (BENCHMARKS.md §7).
         let len = file.seek(SeekFrom::End(0)).map_err(io_error)?;
-        let (format, found) = dependencies_of(&file, len, head).map_err(|failure| match failure {
+        let (machine, found) = dependencies_of(&file, len, head).map_err(|failure| match failure {
             Failure::Io(source) => SplitError::Io { path: code.to_path_buf(), source },
             Failure::Format(source) => SplitError::Format { path: code.to_path_buf(), source },
         })?;
-        let mut records = Records::new(format);
+        let mut records = Records::new(machine);
         for (kind, name) in found {
             records.push(kind, Cow::Owned(name));
         }
@@ -222,8 +249,10 @@ pub struct Resolver {
 enum Known {
     /// Nothing is there (`ENOENT`, `ENOTDIR`): the loader looks further.
     Missing,
-    /// A file is there, the loader's choice, and it is no data library: why.
-    NotData(String),
+    /// A file is there, the loader's choice, and it is no data library for
+    /// a code cache of `machine`: why. For another machine it may be one
+    /// (a universal file with a slice for it, or a thin one of it).
+    NotData { reason: String, machine: Machine },
 }
 
 /// A dependency resolved to the file the loader would open: the file, open,
@@ -234,12 +263,39 @@ struct Candidate {
 }
 
 impl Resolver {
-    /// [`find_data_library_in`], remembering what it learns.
+    /// [`find_data_library_in`], remembering what it learns. Of a universal
+    /// code cache, the host's slice is followed ([`crate::host_slice`]), as
+    /// by [`find_data_library`]; [`Resolver::find_in_slice`] follows another.
     pub fn find_in(&mut self, code: &Path, bytes: &[u8]) -> Result<FoundDataLibrary, SplitError> {
+        let slice =
+            crate::host_slice(bytes).map_err(|source| SplitError::Format { path: code.to_path_buf(), source })?;
+        self.find_in_slice(code, slice)
+    }
+
+    /// The data library of one image of the code cache at `code`: `slice`,
+    /// one of [`crate::slices`] of its bytes (any slice of a universal file,
+    /// whatever the host's CPU, or a thin file's only image). Its dependency
+    /// records are resolved as for [`find_data_library`], and of a
+    /// universal data library the slice of `slice`'s architecture is taken
+    /// (Mach-O `cputype` and `cpusubtype`, as dyld matches them), the one a
+    /// process running that slice of the code cache would map; a thin data
+    /// library of another architecture is skipped.
+    ///
+    /// ```no_run
+    /// use pkgimg::split::Resolver;
+    /// let bytes = std::fs::read("libFoo.dylib")?;
+    /// let mut resolver = Resolver::default();
+    /// for slice in pkgimg::slices(&bytes)? {
+    ///     let slice = slice?;
+    ///     let found = resolver.find_in_slice("libFoo.dylib".as_ref(), slice)?;
+    ///     println!("{:?}: {} slice {:?}", slice.fat_arch(), found.path.display(), found.located().slice());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn find_in_slice(&mut self, code: &Path, slice: Slice<'_>) -> Result<FoundDataLibrary, SplitError> {
         let format_error = |source| SplitError::Format { path: code.to_path_buf(), source };
-        let slice = crate::host_slice(bytes).map_err(format_error)?;
-        let format = slice.format().map_err(format_error)?;
-        let mut records = Records::new(format);
+        let machine = Machine::of(slice.image).map_err(format_error)?;
+        let mut records = Records::new(machine);
         for record in slice.dependencies().map_err(format_error)? {
             let record = record.map_err(format_error)?;
             records.push(record.kind, String::from_utf8_lossy(record.name));
@@ -252,20 +308,20 @@ impl Resolver {
     /// [`find_data_library`], whose records come from a walk in memory and
     /// one from the file.
     fn resolve(&self, code: &Path, records: Records<'_>) -> Result<FoundDataLibrary, SplitError> {
-        let Records { format, runpath, rpath, libraries } = records;
+        let Records { machine, runpath, rpath, libraries } = records;
         let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let search = Search { dir, runpath, rpath, known: &self.known };
+        let search = Search { dir, runpath, rpath, machine, known: &self.known };
         let (mut found, mut also, mut skipped) = (None, Vec::new(), Vec::new());
         for name in libraries {
-            match search.resolve(format, &name) {
+            match search.resolve(machine.image.format, &name) {
                 Err(reason) => skipped.push(Skipped { name: name.into_owned(), reason }),
-                Ok(Candidate { path, file }) => match file.and_then(|file| carries_payload(file, &path)) {
+                Ok(Candidate { path, file }) => match file.and_then(|file| carries_payload(file, &path, machine)) {
                     Ok(_) if found.is_some() => also.push(path),
                     Ok((file, located)) => found = Some((name.into_owned(), path, file, located)),
                     Err(reason) => {
                         skipped
                             .push(Skipped { name: name.into_owned(), reason: format!("{}: {reason}", path.display()) });
-                        search.known.borrow_mut().insert(path, Known::NotData(reason));
+                        search.known.borrow_mut().insert(path, Known::NotData { reason, machine });
                     }
                 },
             }
@@ -287,7 +343,8 @@ impl Resolver {
 /// records are read before any is resolved: a `DT_RUNPATH` may follow the
 /// `DT_NEEDED` entries it serves.
 struct Records<'n> {
-    format: Format,
+    /// The code cache's image: what its data library's must match.
+    machine: Machine,
     /// ELF `DT_RUNPATH` entries.
     runpath: Vec<Cow<'n, str>>,
     /// ELF `DT_RPATH` entries, or Mach-O `LC_RPATH` ones.
@@ -297,8 +354,8 @@ struct Records<'n> {
 }
 
 impl<'n> Records<'n> {
-    fn new(format: Format) -> Records<'n> {
-        Records { format, runpath: Vec::new(), rpath: Vec::new(), libraries: Vec::new() }
+    fn new(machine: Machine) -> Records<'n> {
+        Records { machine, runpath: Vec::new(), rpath: Vec::new(), libraries: Vec::new() }
     }
 
     /// Files the record `kind` `name`; the code cache's own name is of no use.
@@ -312,13 +369,20 @@ impl<'n> Records<'n> {
     }
 }
 
-/// The file at `path`, and where its payload is, if it carries one (found
-/// by reading its headers, not mapping it); otherwise why not.
-fn carries_payload(mut file: File, path: &Path) -> Result<(File, Located), String> {
+/// The file at `path`, and where its payload is, if it carries one for a
+/// code cache of `machine` (found by reading its headers, not mapping it):
+/// of a universal file, in the slice the loader would map with that code
+/// cache; a thin file must be of that machine, or the loader refuses it.
+/// Otherwise why not.
+fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(File, Located), String> {
     let len = file.seek(SeekFrom::End(0)).map_err(|e| format!("cannot read: {e}"))?;
-    match find_ji_payload_checked(&file, len, path) {
-        Ok(located) => Ok((file, located)),
+    match find_ji_payload_for(&file, len, path, machine) {
+        Ok(Ok(located)) => Ok((file, located)),
+        Ok(Err(other)) => Err(format!("not a data library for {machine}: its only image is {other}")),
         // The caller names the file: the reasons do not.
+        Err(crate::LocateError::Format { source: source @ Error::NoHostSlice { .. }, .. }) => {
+            Err(format!("not a data library for {machine}: {source}"))
+        }
         Err(crate::LocateError::Format { source, .. }) => Err(format!("not a data library: {source}")),
         Err(crate::LocateError::Io { source, .. }) => Err(format!("cannot read: {source}")),
     }
@@ -332,6 +396,8 @@ struct Search<'a, 'r> {
     runpath: Vec<Cow<'a, str>>,
     /// ELF `DT_RPATH` entries, or Mach-O `LC_RPATH` ones.
     rpath: Vec<Cow<'a, str>>,
+    /// The code cache's image, for which the resolver's memory holds.
+    machine: Machine,
     /// The resolver's memory of candidate paths.
     known: &'r RefCell<HashMap<PathBuf, Known>>,
 }
@@ -412,8 +478,10 @@ impl Search<'_, '_> {
     fn existing(&self, path: PathBuf) -> Option<Candidate> {
         match self.known.borrow().get(&path) {
             Some(Known::Missing) => return None,
-            Some(Known::NotData(reason)) => return Some(Candidate { path, file: Err(reason.clone()) }),
-            None => {}
+            Some(Known::NotData { reason, machine }) if *machine == self.machine => {
+                return Some(Candidate { path, file: Err(reason.clone()) })
+            }
+            Some(Known::NotData { .. }) | None => {}
         }
         match open(&path) {
             Ok(file) => Some(Candidate { path, file: Ok(file) }),

@@ -2,6 +2,8 @@
 //! thin Mach-O image at its own file offset (`<mach-o/fat.h>`).
 
 use super::layout::{fat_header, FatArch, FAT_ARCH, FAT_ARCH_64, FAT_MAGIC, FAT_MAGIC_64};
+#[cfg(all(feature = "std", unix))]
+use super::layout::{mach_header, CPU_SUBTYPE_X86_64_ALL, CPU_SUBTYPE_X86_64_H, CPU_TYPE_X86_64};
 use crate::read::{Data, Source};
 use crate::{Arch, Endian, Error, FileRange, MAX_LISTED_SLICES};
 
@@ -37,6 +39,69 @@ fn layout(wide: bool) -> FatArch {
         FAT_ARCH_64
     } else {
         FAT_ARCH
+    }
+}
+
+#[cfg(all(feature = "std", unix))]
+/// The capability bits of a `cpusubtype` (`CPU_SUBTYPE_MASK`,
+/// `<mach/machine.h>`): arm64e's pointer-authentication ABI version lives
+/// there, `CPU_SUBTYPE_LIB64` too. The loader matches the subtype without them.
+const CPU_SUBTYPE_MASK: u32 = 0xff00_0000;
+
+/// A Mach-O image's CPU as the loader matches it: `cputype` and
+/// `cpusubtype` (without its capability bits). [`Arch`] is coarser: arm64,
+/// arm64e and arm64_32 are all [`Arch::Aarch64`], and dyld maps none of
+/// them for another.
+#[cfg(all(feature = "std", unix))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Cpu {
+    pub cputype: u32,
+    pub cpusubtype: u32,
+}
+
+#[cfg(all(feature = "std", unix))]
+impl Cpu {
+    pub(crate) fn new(cputype: u32, cpusubtype: u32) -> Cpu {
+        Cpu { cputype, cpusubtype: cpusubtype & !CPU_SUBTYPE_MASK }
+    }
+
+    /// The CPU in the `mach_header` of the thin image `image`.
+    pub(crate) fn of<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Cpu, Error> {
+        let (endian, _) = super::header::magic(image)?;
+        let fields = image.with_endian(endian).fixed::<{ mach_header::FILETYPE as usize }>("Mach-O header", 0)?;
+        Ok(Cpu::new(fields.u32(mach_header::CPUTYPE), fields.u32(mach_header::CPUSUBTYPE)))
+    }
+
+    /// How well a process running an image of this CPU takes an image of
+    /// CPU `other` (higher is better), or `None` if dyld would refuse it:
+    /// dyld's `GradedArchs` (`MachOFile.cpp`) lists, for each process
+    /// architecture, the slices it maps in order of preference. The CPU
+    /// type must be the same; the subtype too, except that an x86_64h
+    /// process maps plain x86_64 images when there is no x86_64h one.
+    pub(crate) fn grade(self, other: Cpu) -> Option<u8> {
+        match (self, other) {
+            _ if self == other => Some(2),
+            (Cpu { cputype: CPU_TYPE_X86_64, cpusubtype: CPU_SUBTYPE_X86_64_H }, other)
+                if other == Cpu::new(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL) =>
+            {
+                Some(1)
+            }
+            _ => None,
+        }
+    }
+
+    /// The name `lipo` and `-arch` use where it says more than [`Arch`]
+    /// (arm64e, x86_64h, arm64_32); otherwise `None`.
+    pub(crate) fn special_name(self) -> Option<&'static str> {
+        use super::layout::{CPU_TYPE_ARM64, CPU_TYPE_ARM64_32};
+        /// `CPU_SUBTYPE_ARM64E` (`<mach/machine.h>`).
+        const CPU_SUBTYPE_ARM64E: u32 = 2;
+        match (self.cputype, self.cpusubtype) {
+            (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) => Some("arm64e"),
+            (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H) => Some("x86_64h"),
+            (CPU_TYPE_ARM64_32, _) => Some("arm64_32"),
+            _ => None,
+        }
     }
 }
 
@@ -91,6 +156,40 @@ impl<'a> Table<'a> {
             }
         }
         Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
+    }
+
+    /// The slice a loader would map into a process that runs an image of
+    /// `want` (the best graded by [`Cpu::grade`]; the first of equal ones, as
+    /// dyld takes them), or, for an image that is no Mach-O one (`want` is
+    /// `None`), none. Every entry is checked, as [`Table::host`] checks those
+    /// it passes; the error names `arch`, the architecture looked for.
+    #[cfg(all(feature = "std", unix))]
+    pub fn for_cpu<S: Source<'a>>(
+        &self,
+        file: Data<'a, S>,
+        want: Option<Cpu>,
+        arch: Arch,
+    ) -> Result<(u32, Arch, FileRange), Error> {
+        let layout = layout(self.wide);
+        let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
+        let mut best: Option<(u8, u32, Arch, FileRange)> = None;
+        for index in 0..self.count {
+            let (arch, range) = self.range(file, index)?;
+            let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
+            let cpu = Cpu::new(entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)?);
+            if let Some(grade) = want.and_then(|want| want.grade(cpu)) {
+                if best.is_none_or(|(best, ..)| grade > best) {
+                    best = Some((grade, index, arch, range));
+                }
+            }
+            if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
+                *slot = arch;
+            }
+        }
+        match best {
+            Some((_, index, arch, range)) => Ok((index, arch, range)),
+            None => Err(Error::NoHostSlice { host: arch, slices: listed, count: self.count }),
+        }
     }
 
     /// `fat_arch` or `fat_arch_64`.

@@ -209,7 +209,7 @@ fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<DataLib
         true => {
             let map = found.map().map_err(|e| e.to_string())?;
             map.will_read(located.offset(), located.size());
-            Some(pkgimg::find_ji_payload(&map).and_then(|p| p.verify()).is_ok())
+            Some(found.payload(&map).and_then(|p| p.verify()).is_ok())
         }
         false => None,
     };

@@ -294,8 +294,10 @@ fn scan_slice(
         Ok(payload) => payload,
         Err(e) => {
             let (format, image) = identify(slice);
-            if let (Error::NoContainer { .. }, None) = (&e, index) {
-                if let Some(record) = split_record(path, map, slice, verify, resolver) {
+            // Each slice of a universal code cache has its own records, and
+            // its own slice of a universal data library.
+            if let Error::NoContainer { .. } = e {
+                if let Some(record) = split_record(path, slice, verify, resolver) {
                     return record;
                 }
             }
@@ -357,16 +359,18 @@ fn payload_info(
     (info, error)
 }
 
-/// A thin code cache without a payload of its own: its data library's
-/// payload, if one of its dependencies is a data library (headers only, as
-/// `jiscan deps`); `None` otherwise, and the file is reported as it is.
-fn split_record(path: &Path, map: &Bytes, slice: &Slice<'_>, verify: bool, resolver: &mut Resolver) -> Option<Record> {
-    let found = resolver.find_in(path, map).ok()?;
+/// A code cache image (a thin file, or one slice of a universal file)
+/// without a payload of its own: its data library's payload (of a universal
+/// data library, the slice of the image's architecture), if one of its
+/// dependencies is a data library (headers only, as `jiscan deps`); `None`
+/// otherwise, and the image is reported as it is.
+fn split_record(path: &Path, slice: &Slice<'_>, verify: bool, resolver: &mut Resolver) -> Option<Record> {
+    let found = resolver.find_in_slice(path, *slice).ok()?;
     let (info, error) = if verify {
         // Only verifying reads the payload, and so maps the data library.
         let data = Bytes::Mapped(found.map().ok()?);
-        let payload = pkgimg::find_ji_payload(&data).ok()?;
-        payload_info(&payload, &data, verify, &found.path, None)
+        let payload = found.payload(&data).ok()?;
+        payload_info(&payload, &data, verify, &found.path, found.located().slice())
     } else {
         let located = found.located();
         (PayloadInfo::new(located.offset(), located.size(), located.frame()), None)
@@ -374,7 +378,7 @@ fn split_record(path: &Path, map: &Bytes, slice: &Slice<'_>, verify: bool, resol
     let (format, image) = identify(slice);
     Some(Record {
         path: path.to_owned(),
-        slice: None,
+        slice: slice.index(),
         format,
         image,
         payload: None,
