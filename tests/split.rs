@@ -594,3 +594,40 @@ fn inject_refuses_a_data_library_and_names_its_record() {
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}");
     }
 }
+
+/// `jiscan deps --json --verify` names a data library whose payload fails
+/// the CRC check in `error`, as `scan` does, so that the filter the help
+/// suggests (`select(.error != null)`) finds it; the exit status is 1.
+#[test]
+fn deps_reports_a_failed_verify_as_the_error() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(5000);
+    let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    run(Command::new("gcc").current_dir(dir.path()).args([
+        "-shared",
+        "-fPIC",
+        "code.c",
+        "-L.",
+        "-lfoo_data",
+        "-Wl,-rpath,$ORIGIN",
+        "-o",
+        "libcode.so",
+    ]));
+    let offset = pkgimg::find_ji_payload(&std::fs::read(&data).unwrap()).unwrap().offset() as usize;
+    let mut damaged = std::fs::read(&data).unwrap();
+    damaged[offset + 16] ^= 1;
+    std::fs::write(&data, damaged).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jiscan"))
+        .current_dir(dir.path())
+        .args(["deps", "--json", "--verify", "libcode.so"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["data_library"]["payload"]["crc_ok"], false, "{line}");
+    let error = line["error"].as_str().unwrap_or_else(|| panic!("no error: {line}"));
+    assert!(error.contains("libfoo_data.so") && error.contains("CRC-32C"), "{error}");
+}

@@ -35,8 +35,8 @@ Exit status: 0 if every file has exactly one data library (and with --verify a m
 1 otherwise, 2 for bad usage.
 
 Example:
-  jiscan emit --shared --soname libFoo_data.so Foo.ji -o libFoo_data.so
-  cc -shared -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo_O3.so
+  jiscan emit --shared --soname libFoo_data.so --target x86_64-linux-gnu Foo.ji -o libFoo_data.so
+  cc -shared -fPIC -O3 foo.c -L. -lFoo_data -Wl,-rpath,'$ORIGIN' -o libFoo_O3.so
   jiscan deps libFoo_O3.so";
 
 #[derive(clap::Args)]
@@ -183,7 +183,12 @@ fn report(path: &Path, verify: bool) -> Report {
         Ok(found) => {
             report.skipped = found.skipped.iter().map(|s| (s.name.clone(), s.reason.clone())).collect();
             match data_library_report(&found, verify) {
-                Ok(d) => report.data_library = Some(d),
+                Ok((d, failed)) => {
+                    report.data_library = Some(d);
+                    // A payload that fails --verify is this file's error, as
+                    // in scan: a consumer filtering on "error" sees it.
+                    report.error = failed;
+                }
                 Err(e) => report.error = Some(e),
             }
         }
@@ -201,26 +206,32 @@ fn dependencies(file: &MappedFile) -> Result<Vec<(DependencyKind, String)>, Stri
     deps.map(|d| d.map(|d| (d.kind, String::from_utf8_lossy(d.name).into_owned())).map_err(|e| e.to_string())).collect()
 }
 
-fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<DataLibraryReport, String> {
+/// The data library's report, and with `verify` why its payload failed the
+/// check, if it did.
+fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<(DataLibraryReport, Option<String>), String> {
     let located = found.located();
     let frame = located.frame();
-    let crc_ok = match verify {
+    let (crc_ok, failed) = match verify {
         // Verifying reads the payload: only then is the data library mapped.
         true => {
             let map = found.map().map_err(|e| e.to_string())?;
             map.will_read(located.offset(), located.size());
-            Some(found.payload(&map).and_then(|p| p.verify()).is_ok())
+            match found.payload(&map).and_then(|p| p.verify()) {
+                Ok(()) => (Some(true), None),
+                Err(e) => (Some(false), Some(format!("{}: {e}", found.path.display()))),
+            }
         }
-        false => None,
+        false => (None, None),
     };
-    Ok(DataLibraryReport {
+    let report = DataLibraryReport {
         path: found.path.clone(),
         name: found.name.clone(),
         offset: located.offset(),
         size: located.size(),
         crc32c: frame.has_crc32c().then_some(frame.payload_crc32c),
         crc_ok,
-    })
+    };
+    Ok((report, failed))
 }
 
 fn kind_name(kind: DependencyKind) -> &'static str {
