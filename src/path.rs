@@ -322,9 +322,9 @@ fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
 /// file, of the host's slice), as [`crate::dependencies`] gives them on its
 /// bytes: the same kinds and names (lossily UTF-8), in header order, and the
 /// first `Err` item of that walk, or its error, as the error; with the
-/// machine of the image they belong to, which picks its data library's slice. `head` is the
-/// file's first bytes as the caller has read them (its first 64 KiB, say):
-/// they are not read again. A large code cache is not mapped: after the
+/// machine of the image they belong to, which picks its data library's
+/// slice. `head` is the file's first bytes as the caller has read them (its
+/// first 16 KiB, say): they are not read again. A large code cache is not mapped: after the
 /// head, the walk reads only what lies outside it (for an ELF file, usually
 /// one read of `PT_DYNAMIC`, and `DT_STRTAB`'s bytes if they are not in it).
 pub(crate) fn dependencies_of(
