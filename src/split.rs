@@ -253,13 +253,17 @@ enum Known {
     /// a code cache of `machine`: why. For another machine it may be one
     /// (a universal file with a slice for it, or a thin one of it).
     NotData { reason: String, machine: Machine },
+    /// A file is there that a code cache of `machine` cannot load (a thin
+    /// image of another machine, a universal file without a slice for it):
+    /// its loader passes over it and looks further, as for `Missing`.
+    OtherMachine { reason: String, machine: Machine },
 }
 
 /// A dependency resolved to the file the loader would open: the file, open,
-/// or why it cannot be used.
+/// and where its payload is, or why it is no data library.
 struct Candidate {
     path: PathBuf,
-    file: Result<File, String>,
+    library: Result<(File, Located), String>,
 }
 
 impl Resolver {
@@ -310,12 +314,12 @@ impl Resolver {
     fn resolve(&self, code: &Path, records: Records<'_>) -> Result<FoundDataLibrary, SplitError> {
         let Records { machine, runpath, rpath, libraries } = records;
         let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let search = Search { dir, runpath, rpath, machine, known: &self.known };
+        let search = Search { dir, runpath, rpath, machine, known: &self.known, passed: RefCell::default() };
         let (mut found, mut also, mut skipped) = (None, Vec::new(), Vec::new());
         for name in libraries {
             match search.resolve(machine.image.format, &name) {
                 Err(reason) => skipped.push(Skipped { name: name.into_owned(), reason }),
-                Ok(Candidate { path, file }) => match file.and_then(|file| carries_payload(file, &path, machine)) {
+                Ok(Candidate { path, library }) => match library {
                     Ok(_) if found.is_some() => also.push(path),
                     Ok((file, located)) => found = Some((name.into_owned(), path, file, located)),
                     Err(reason) => {
@@ -374,18 +378,32 @@ impl<'n> Records<'n> {
 /// of a universal file, in the slice the loader would map with that code
 /// cache; a thin file must be of that machine, or the loader refuses it.
 /// Otherwise why not.
-fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(File, Located), String> {
-    let len = file.seek(SeekFrom::End(0)).map_err(|e| format!("cannot read: {e}"))?;
+fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(File, Located), Refusal> {
+    let len = file.seek(SeekFrom::End(0)).map_err(|e| Refusal::NotData(format!("cannot read: {e}")))?;
     match find_ji_payload_for(&file, len, path, machine) {
         Ok(Ok(located)) => Ok((file, located)),
-        Ok(Err(other)) => Err(format!("not a data library for {machine}: its only image is {other}")),
+        Ok(Err(other)) => {
+            Err(Refusal::OtherMachine(format!("not a data library for {machine}: its only image is {other}")))
+        }
         // The caller names the file: the reasons do not.
         Err(crate::LocateError::Format { source: source @ Error::NoHostSlice { .. }, .. }) => {
-            Err(format!("not a data library for {machine}: {source}"))
+            Err(Refusal::OtherMachine(format!("not a data library for {machine}: {source}")))
         }
-        Err(crate::LocateError::Format { source, .. }) => Err(format!("not a data library: {source}")),
-        Err(crate::LocateError::Io { source, .. }) => Err(format!("cannot read: {source}")),
+        Err(crate::LocateError::Format { source, .. }) => {
+            Err(Refusal::NotData(format!("not a data library: {source}")))
+        }
+        Err(crate::LocateError::Io { source, .. }) => Err(Refusal::NotData(format!("cannot read: {source}"))),
     }
+}
+
+/// Why a file is not the data library a code cache needs.
+enum Refusal {
+    /// The loader would take the file and fail, or find no payload in it.
+    NotData(String),
+    /// The loader cannot load the file with this code cache (ld.so's
+    /// `open_verify` on another class or machine, dyld on an incompatible
+    /// architecture), and looks further along its search path.
+    OtherMachine(String),
 }
 
 /// Where a code cache's loader would look, as far as the file tells.
@@ -400,19 +418,27 @@ struct Search<'a, 'r> {
     machine: Machine,
     /// The resolver's memory of candidate paths.
     known: &'r RefCell<HashMap<PathBuf, Known>>,
+    /// The files of another machine the search for the current name passed
+    /// over, and why, for its message if it finds nothing.
+    passed: RefCell<Vec<String>>,
 }
 
 impl Search<'_, '_> {
     /// The file the loader would open for the dependency `name`, or why it
     /// is not followed.
     fn resolve(&self, format: Format, name: &str) -> Result<Candidate, String> {
-        match format {
+        self.passed.borrow_mut().clear();
+        let found = match format {
             Format::Elf => self.elf(name),
             Format::MachO => self.macho(name),
             Format::Pe | Format::Coff => self
                 .existing(self.dir.join(name))
                 .ok_or_else(|| "not in the code cache's directory (system DLLs are not searched)".to_owned()),
-        }
+        };
+        found.map_err(|reason| {
+            let passed = self.passed.borrow();
+            passed.iter().fold(reason, |reason, file| format!("{reason}; passed over {file}"))
+        })
     }
 
     /// ld.so: a name with a slash is a path; otherwise `DT_RPATH` (ignored
@@ -476,20 +502,36 @@ impl Search<'_, '_> {
     /// `statx` of the path costs about as much as the open), and the open
     /// file is what the caller reads next.
     fn existing(&self, path: PathBuf) -> Option<Candidate> {
+        let pass_over = |path: &Path, reason: &str| {
+            self.passed.borrow_mut().push(format!("{}: {reason}", path.display()));
+            None
+        };
         match self.known.borrow().get(&path) {
             Some(Known::Missing) => return None,
             Some(Known::NotData { reason, machine }) if *machine == self.machine => {
-                return Some(Candidate { path, file: Err(reason.clone()) })
+                return Some(Candidate { library: Err(reason.clone()), path })
             }
-            Some(Known::NotData { .. }) | None => {}
+            Some(Known::OtherMachine { reason, machine }) if *machine == self.machine => {
+                return pass_over(&path, reason)
+            }
+            Some(Known::NotData { .. } | Known::OtherMachine { .. }) | None => {}
         }
-        match open(&path) {
-            Ok(file) => Some(Candidate { path, file: Ok(file) }),
+        let file = match open(&path) {
+            Ok(file) => file,
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
                 self.known.borrow_mut().insert(path, Known::Missing);
-                None
+                return None;
             }
-            Err(e) => Some(Candidate { path, file: Err(format!("cannot open: {e}")) }),
+            Err(e) => return Some(Candidate { path, library: Err(format!("cannot open: {e}")) }),
+        };
+        match carries_payload(file, &path, self.machine) {
+            Ok(library) => Some(Candidate { path, library: Ok(library) }),
+            Err(Refusal::NotData(reason)) => Some(Candidate { path, library: Err(reason) }),
+            Err(Refusal::OtherMachine(reason)) => {
+                let passed = pass_over(&path, &reason);
+                self.known.borrow_mut().insert(path, Known::OtherMachine { reason, machine: self.machine });
+                passed
+            }
         }
     }
 }

@@ -631,3 +631,48 @@ fn deps_reports_a_failed_verify_as_the_error() {
     let error = line["error"].as_str().unwrap_or_else(|| panic!("no error: {line}"));
     assert!(error.contains("libfoo_data.so") && error.contains("CRC-32C"), "{error}");
 }
+
+/// A data library of another machine on the search path is passed over, as
+/// ld.so's `open_verify` passes over a library of another class or machine
+/// and looks further: with glibc as the oracle, an x86_64 code cache whose
+/// `DT_RUNPATH` lists an aarch64 data library first loads the x86_64 one
+/// after it, and `find_data_library` finds that one. With only the aarch64
+/// one, both refuse, and the reason names the file passed over.
+#[test]
+fn a_data_library_of_another_machine_is_passed_over_as_ld_so_does() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(6000);
+    for (sub, triple) in [("a", "aarch64-linux-gnu"), ("b", "x86_64-linux-gnu")] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        let library =
+            Target::from_triple(triple).unwrap().data_library_to_vec(&DataLibrary::new("libfoo_data.so"), &bytes);
+        std::fs::write(dir.path().join(sub).join("libfoo_data.so"), library.unwrap()).unwrap();
+    }
+    std::fs::write(dir.path().join("code.c"), CODE).unwrap();
+    run(Command::new("gcc").current_dir(dir.path()).args([
+        "-shared",
+        "-fPIC",
+        "code.c",
+        "-Lb",
+        "-lfoo_data",
+        "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b",
+        "-o",
+        "libcode.so",
+    ]));
+    let code = dir.path().join("libcode.so");
+    assert_eq!(dlopen_error(&code), None, "glibc passes over a/ and loads b/'s");
+    assert_finds(&code, &dir.path().join("b/libfoo_data.so"), &bytes);
+    std::fs::remove_file(dir.path().join("b/libfoo_data.so")).unwrap();
+    let refused = dlopen_error(&code).expect("glibc finds none it can load");
+    assert!(refused.contains("libfoo_data.so"), "{refused}");
+    match find_data_library(&code) {
+        Err(SplitError::NoDataLibrary { candidates, .. }) => {
+            let reason = &candidates[0].reason;
+            assert!(reason.contains("passed over") && reason.contains("a/libfoo_data.so"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
