@@ -219,3 +219,39 @@ fn the_summary_calls_a_data_dll_pe_and_an_object_coff() {
         assert!(object.starts_with("o.obj: COFF ") && object.contains(" object, "), "{triple}: {object}");
     }
 }
+
+/// An IMPLIB that another process is writing (holding its lock) is not
+/// waited for while this process holds OBJECT's: two runs writing each
+/// other's files (`-o X --implib Y` and `-o Y --implib X`) would each wait
+/// for the other for ever. The run stops at once with status 1, nothing
+/// written; the test gives it 20 seconds before calling it a hang.
+#[test]
+fn an_implib_another_process_is_writing_is_not_waited_for() {
+    let (dir, payload) = with_payload(7);
+    fs::write(dir.path().join("x.a"), b"old").unwrap();
+    let before = names(dir.path());
+    // The lock a writer holds: flock(2), exclusive, on the existing file.
+    let held = fs::File::open(dir.path().join("x.a")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) }, 0);
+    let mut child = Command::new(JISCAN)
+        .current_dir(dir.path())
+        .args(["emit", "--shared", "--soname", SONAME, "--target", TRIPLE, "--implib", "x.a", "pay.bin", "-o"])
+        .arg("X.dll")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("jiscan emit waited for the import library's lock while holding the data library's");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    drop(held);
+    assert_refused(&out, dir.path(), &before, &payload, "x.a", "another process is writing it");
+    assert_eq!(fs::read(dir.path().join("x.a")).unwrap(), b"old");
+}

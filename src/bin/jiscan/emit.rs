@@ -72,7 +72,9 @@ followed, and IMPLIB may not be the same file as PAYLOAD or OBJECT. Both files a
 temporary files and checked (the data library read back as above, the import library byte for \
 byte) before either is renamed into place; then the import library is renamed, then OBJECT. \
 IMPLIB gets OBJECT's owner, group and mode. Not with '-o -' (status 1, nothing written): write the \
-data library to a file.
+data library to a file. If another process is writing IMPLIB, emit does not wait for it, as it \
+waits for OBJECT's writer: it stops with status 1 (two runs writing each other's files would \
+wait on each other for ever).
 
 Examples:
   jiscan emit --target x86_64-linux-gnu Foo.ji -o foo_ji.o && cc -shared foo.o foo_ji.o -o libFoo.so
@@ -430,8 +432,17 @@ fn implib_destination(implib: &Path, object: &Destination) -> Result<Destination
     match Destination::prepare(implib, Wait::Fail) {
         // Made a link to OBJECT since the comparison: refused, not waited on.
         Err(WriteError::Busy { .. }) if names_object(implib, object) => Err(refused()),
-        // Another process's lock: wait for it, saying so, as for OBJECT.
-        Err(WriteError::Busy { .. }) => output::destination(implib),
+        // Another process's lock: not waited for while this process holds
+        // OBJECT's, since a writer of `-o IMPLIB --implib OBJECT` would wait
+        // for ours in turn, and neither would ever finish.
+        Err(WriteError::Busy { path }) => Err(WriteError::Destination {
+            path,
+            reason: format!(
+                "another process is writing it; not waiting for it while holding the lock on {} (-o), \
+                 which that process may be waiting for: run again when it is done",
+                object.requested().display()
+            ),
+        }),
         other => other,
     }
 }
