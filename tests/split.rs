@@ -676,3 +676,23 @@ fn a_data_library_of_another_machine_is_passed_over_as_ld_so_does() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A target with no data-library writer (32-bit Arm PE) is refused by its
+/// triple before the payload is opened: the payload here does not exist,
+/// and the message is about the target, not the payload or a machine number.
+#[test]
+fn jiscan_emit_shared_refuses_a_target_without_a_writer_by_its_triple() {
+    let dir = tempdir();
+    let out = Command::new(env!("CARGO_BIN_EXE_jiscan"))
+        .current_dir(dir.path())
+        .args(["emit", "--shared", "--soname", "x.dll", "--target", "armv7-windows-gnu", "missing.ji", "-o", "x.dll"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("--target armv7-windows-gnu: no data library can be written for this target"),
+        "{message}"
+    );
+    assert!(!dir.path().join("x.dll").exists());
+}

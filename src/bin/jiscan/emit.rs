@@ -173,6 +173,16 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
 fn emit(args: &Args) -> Result<Option<String>, String> {
     // The triple first: an unknown one must fail before any file is touched.
     let target = Target::from_triple(&args.target).map_err(|e| e.to_string())?;
+    if args.shared {
+        // A target with no data-library writer (32-bit Arm PE, say) fails
+        // here, named by its triple, not after the payload was read and
+        // named by the machine number the writer sees. An empty data
+        // library costs a few KiB of memory.
+        let library = DataLibrary { name: args.soname.as_deref().unwrap_or("lib"), symbol: &args.symbol };
+        if let Err(pkgimg::emit::EmitError::Unsupported { reason, .. }) = target.data_library_to_vec(&library, &[]) {
+            return Err(format!("--target {}: no data library can be written for this target: {reason}", args.target));
+        }
+    }
     let source = &args.payload;
     let at_source = |what: &str, e: &dyn std::fmt::Display| format!("{}: {what}: {e}", source.display());
     let to_stdout = args.output == Path::new("-");
