@@ -53,15 +53,7 @@ const BATCH: Duration = Duration::from_micros(200);
 
 /// tests/split.rs's code cache: it references the data record, so the
 /// linker keeps the dependency under `--as-needed`.
-const CODE: &str = r#"
-#include <stdint.h>
-struct pkgimg_data_record {
-    unsigned char magic[8]; uint16_t version, record_size; uint32_t flags;
-    uint64_t payload_size; uint32_t payload_crc32c, reserved;
-};
-extern const struct pkgimg_data_record jl_pkgimg_data;
-uint64_t code_payload_size(void) { return jl_pkgimg_data.payload_size; }
-"#;
+const CODE: &str = include_str!("../tests/fixtures/split/code.c");
 
 /// What makes the large code cache large: 5 MiB of read-only data between
 /// the headers and the dynamic table, as a package's compiled code would be.

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::model;
+use common::{code, model, stderr};
 use serde_json::Value;
 
 const JISCAN: &str = env!("CARGO_BIN_EXE_jiscan");
@@ -42,16 +42,8 @@ fn jiscan_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(JISCAN).args(args).current_dir(dir).output().expect("run jiscan")
 }
 
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("jiscan exited by a signal (a crash)")
-}
-
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Parses JSON Lines, checking each has exactly the contract's keys in order.

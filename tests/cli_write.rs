@@ -14,6 +14,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::{code, stderr, stdout};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -30,18 +32,6 @@ const NOPAYLOAD: [(&str, u64); 3] =
 
 fn jiscan(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     Command::new(JISCAN).args(args.iter().map(|a| a.as_ref())).output().expect("run jiscan")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("jiscan exited by a signal (a crash)")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn nopayload(name: &str) -> PathBuf {

@@ -16,6 +16,11 @@
     clippy::panic
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{code, stderr, stdout};
+
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -40,18 +45,6 @@ fn emit(dir: &Path, implib: &dyn AsRef<OsStr>, payload: &dyn AsRef<OsStr>, out: 
         .arg(out)
         .output()
         .expect("run jiscan")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("jiscan was killed by a signal: {:?}", out.status))
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Payload bytes, different for each seed; only compared, never parsed.

@@ -21,6 +21,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::{code, stderr, stdout};
+
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -37,18 +39,6 @@ const ELF_TARGET: &str = "x86_64-linux-gnu";
 
 fn jiscan(args: &[&dyn AsRef<OsStr>]) -> Output {
     Command::new(JISCAN).args(args.iter().map(|a| a.as_ref())).output().expect("run jiscan")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("jiscan was killed by a signal: {:?}", out.status))
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A corpus library without a payload (ELF x86_64).

@@ -24,7 +24,7 @@ mod ji_writer;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::model;
+use common::{code, model};
 use ji_expected::expected_json;
 use ji_samples::{realistic, RELEASES};
 use ji_writer::{Cache, Dep, Release};
@@ -34,10 +34,6 @@ const JISCAN: &str = env!("CARGO_BIN_EXE_jiscan");
 
 fn jiscan(args: &[&str]) -> Output {
     Command::new(JISCAN).args(args).output().expect("run jiscan")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("jiscan exited by a signal (a crash)")
 }
 
 fn stdout(out: &Output) -> String {

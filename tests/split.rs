@@ -15,6 +15,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::run;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -24,33 +26,10 @@ use pkgimg::DependencyKind;
 
 /// A code cache's source: a function that reads the data record through the
 /// exported symbol, so every linker keeps the dependency.
-const CODE: &str = r#"
-#include <stdint.h>
-struct pkgimg_data_record {
-    unsigned char magic[8]; uint16_t version, record_size; uint32_t flags;
-    uint64_t payload_size; uint32_t payload_crc32c, reserved;
-};
-#ifdef _WIN32
-__declspec(dllimport) extern const struct pkgimg_data_record jl_pkgimg_data;
-__declspec(dllexport)
-#else
-extern const struct pkgimg_data_record jl_pkgimg_data;
-#endif
-uint64_t code_payload_size(void) { return jl_pkgimg_data.payload_size; }
-"#;
+const CODE: &str = include_str!("fixtures/split/code.c");
 
 fn payload(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn tempdir() -> tempfile::TempDir {

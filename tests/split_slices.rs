@@ -18,6 +18,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::run;
+
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,33 +28,15 @@ use pkgimg::emit::{DataLibrary, Target};
 use pkgimg::split::{find_data_library, find_data_library_in, Resolver, SplitError};
 use pkgimg::Arch;
 
-/// A code cache's source (tests/split.rs): it reads the data record through
-/// the exported symbol, so the linker keeps the dependency.
-const CODE: &str = r#"
-#include <stdint.h>
-struct pkgimg_data_record {
-    unsigned char magic[8]; uint16_t version, record_size; uint32_t flags;
-    uint64_t payload_size; uint32_t payload_crc32c, reserved;
-};
-extern const struct pkgimg_data_record jl_pkgimg_data;
-uint64_t code_payload_size(void) { return jl_pkgimg_data.payload_size; }
-"#;
+/// A code cache's source (tests/split.rs's): it reads the data record
+/// through the exported symbol, so the linker keeps the dependency.
+const CODE: &str = include_str!("fixtures/split/code.c");
 
 const NAME: &str = "@rpath/libFoo_data.dylib";
 
 /// A payload of `len` bytes that differs with `seed`.
 fn payload(len: usize, seed: u32) -> Vec<u8> {
     (0..len).map(|i| ((i as u32).wrapping_add(seed).wrapping_mul(2_654_435_761) >> 13) as u8).collect()
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn tools() -> bool {

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The repository root (where Cargo.toml is).
 pub fn root() -> PathBuf {
@@ -133,3 +133,30 @@ pub fn invariants(bytes: &[u8]) {
 }
 
 pub mod model;
+
+/// Runs `cmd` and fails the test, with its output, unless it succeeds.
+pub fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The exit status of a finished `jiscan` run; a run killed by a signal (a
+/// crash) fails the test.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or_else(|| panic!("jiscan was killed by a signal: {:?}", out.status))
+}
+
+/// A run's standard error, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A run's standard output, as text (invalid UTF-8 replaced).
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
