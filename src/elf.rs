@@ -17,7 +17,7 @@ pub(crate) mod sections;
 mod segments;
 pub(crate) mod symbols;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 use header::Header;
 
