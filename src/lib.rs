@@ -22,7 +22,7 @@
 //! - **Locate:** [`find_ji_payload`] returns a [`Payload`] after reading the
 //!   headers and the frame. [`find_section`] gives the file range of any named
 //!   section the same way, and [`ji::Header`] decodes a Julia `.ji` payload.
-//!   [`Slice::sections`], [`dependencies`] and [`find_symbol`] walk the same
+//!   [`Slice::sections`], [`dependencies()`] and [`find_symbol`] walk the same
 //!   headers for every section, dependency record and exported symbol.
 //! - **Verify:** [`Payload::verify`] checks the CRC-32C. It reads every payload
 //!   byte, so it is a separate call: a loader can locate on every start and

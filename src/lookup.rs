@@ -89,8 +89,9 @@ pub(crate) fn identify<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<crate::I
 }
 
 /// Finds the section `key` in one thin image (the caller has read the magic
-/// once and made the key): the shared step under [`find_section`],
-/// [`Slice::find_section`] and [`Slice::find_ji_payload`]. The section's range
+/// once and made the key): the shared step under [`find_section`](crate::find_section),
+/// [`Slice::find_section`](crate::Slice::find_section) and
+/// [`Slice::find_ji_payload`](crate::Slice::find_ji_payload). The section's range
 /// is relative to the image, and checked to lie inside it.
 #[inline]
 pub(crate) fn navigate<'a, S: Source<'a>>(image: Data<'a, S>, key: &Key<'_>) -> Result<Lookup, Error> {

@@ -319,7 +319,7 @@ fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
 }
 
 /// The dependency records of the file `file` of `len` bytes (for a universal
-/// file, of the host's slice), as [`crate::dependencies`] gives them on its
+/// file, of the host's slice), as [`crate::dependencies()`] gives them on its
 /// bytes: the same kinds and names (lossily UTF-8), in header order, and the
 /// first `Err` item of that walk, or its error, as the error; with the
 /// machine of the image they belong to, which picks its data library's

@@ -21,7 +21,7 @@
 //!   it. Section data need not be contiguous or in section order in the file.
 //! - `NumberOfSections`, `SizeOfImage` and `SizeOfInitializedData` are
 //!   updated, and `CheckSum` is recomputed over the finished file
-//!   ([`checksum`]).
+//!   ([`checksum()`]).
 //! - An Authenticode signature (data directory 4, whose address is a file
 //!   offset) covers every byte but the checksum, that directory entry and the
 //!   certificate table itself, so any injection breaks it: such a file is

@@ -186,7 +186,7 @@ impl Target {
 
     /// [`Target::write_from_reader`] for a payload stored compressed: the
     /// `stored_size` bytes read from `payload` are one zstd frame (made by
-    /// [`compress`], say) that decodes to `uncompressed_size` bytes, and the
+    /// [`compress()`], say) that decodes to `uncompressed_size` bytes, and the
     /// frame says so (flags bit 1, docs/FORMAT.md "The frame"). The CRC-32C
     /// is that of the stored bytes, checked as they stream by.
     ///

@@ -28,7 +28,7 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
     find(image, Name { underscore: false, name })
 }
 
-/// [`find_symbol`] of the C name `c_name` (`jl_pkgimg_data`), stored with
+/// [`find_symbol`](crate::find_symbol) of the C name `c_name` (`jl_pkgimg_data`), stored with
 /// the leading `_` C compilers add on Apple platforms, without allocating
 /// the stored name.
 pub(crate) fn find_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<Option<Symbol>, Error> {

@@ -26,7 +26,7 @@
 //!   `n_sect`).
 //! - Every load command that holds a file offset into `__LINKEDIT` is
 //!   updated ([`linkedit`]); a command this module does not know is refused
-//!   ([`parse`]), since it could hold an offset that would go stale.
+//!   ([`parse`](mod@parse)), since it could hold an offset that would go stale.
 //! - Chained fixups (`LC_DYLD_CHAINED_FIXUPS`) index their per-segment table
 //!   by segment number, and dyld refuses an image whose `seg_count` differs
 //!   from the number of segments (dyld's `validChainedFixupsInfo`; only a
