@@ -139,6 +139,8 @@ mod slice;
 #[cfg(all(feature = "std", unix))]
 pub mod split;
 mod symbols;
+#[cfg(test)]
+mod testing;
 mod walk;
 #[cfg(feature = "std")]
 mod write;

@@ -1,6 +1,6 @@
 //! What the PE unit tests share: the corpus, the external tools (zig's
-//! lld-link, LLVM's readers, GNU ld for MinGW, Wine) found or skipped as
-//! `tests/common/mod.rs` does it, and Wine's own Windows DLLs as inputs.
+//! lld-link, LLVM's readers, GNU ld for MinGW, Wine) found or skipped by
+//! [`crate::testing`]'s rule, and Wine's own Windows DLLs as inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
@@ -27,25 +27,7 @@ pub(crate) fn corpus_files() -> Vec<PathBuf> {
     files
 }
 
-/// Whether CI is running the tests: there, a missing tool is a failure.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Whether `probe` runs and succeeds. Under `CI=true` a missing tool fails
-/// the test; elsewhere the test says loudly that it skipped, and returns false.
-pub(crate) fn require(probe: &[&str]) -> bool {
-    let (program, args) = probe.split_first().unwrap();
-    let ok = Command::new(program).args(args).output().is_ok_and(|o| o.status.success());
-    if !ok {
-        let what = probe.join(" ");
-        if in_ci() {
-            panic!("required tool missing under CI=true: `{what}` failed; .ci/run should have installed it");
-        }
-        eprintln!("SKIPPED: `{what}` is not available on this machine (under CI=true this would fail)");
-    }
-    ok
-}
+pub(crate) use crate::testing::{have_zig, require};
 
 /// [`require`] for a program with no probe that succeeds (`llvm-dlltool`
 /// exits 1 even for `--help`): it must be on `PATH`.
@@ -54,10 +36,6 @@ pub(crate) fn require_program(name: &str) -> bool {
 }
 
 pub(crate) const ZIG: [&str; 3] = ["python3", "-m", "ziglang"];
-
-pub(crate) fn have_zig() -> bool {
-    require(&["python3", "-m", "ziglang", "version"])
-}
 
 /// A command that runs `tool` through zig (`cc`, `lld-link`, ...).
 pub(crate) fn zig(tool: &str) -> Command {

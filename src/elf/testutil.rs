@@ -1,7 +1,6 @@
-//! What the ELF unit tests share: the rule for external tools (as
-//! `tests/common/mod.rs` has it, which unit tests cannot import), the ELF
-//! files of the corpus and of this machine, the ELF header a triple gets,
-//! and running tools.
+//! What the ELF unit tests share: the rule for external tools
+//! ([`crate::testing`]), the ELF files of the corpus and of this machine, the
+//! ELF header a triple gets, and running tools.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![allow(clippy::arithmetic_side_effects, dead_code)]
 
@@ -11,28 +10,7 @@ use std::process::{Command, Output};
 use super::emit::ElfHeader;
 use super::layout::{EI_CLASS, EI_DATA, EI_OSABI, ELF32, ELF64, ELFCLASS64, ELFDATA2MSB, ELFMAG};
 
-/// Whether CI is running this test: there, a missing tool is a failure.
-pub(crate) fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
-/// Whether `probe` (a full command) succeeds. Under `CI=true` a missing tool
-/// fails the test; elsewhere the test says loudly that it skipped.
-pub(crate) fn require(probe: &[&str]) -> bool {
-    let (program, args) = probe.split_first().expect("probe names a program");
-    let ok = Command::new(program).args(args).output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok {
-        let what = probe.join(" ");
-        assert!(!in_ci(), "required tool missing under CI=true: `{what}` failed");
-        eprintln!("SKIPPED: `{what}` is not available on this machine (under CI=true this would fail)");
-    }
-    ok
-}
-
-/// `python3 -m ziglang cc`, the cross compiler with lld.
-pub(crate) fn zig() -> bool {
-    require(&["python3", "-m", "ziglang", "version"])
-}
+pub(crate) use crate::testing::{have_zig, in_ci, require};
 
 /// Runs `program` with `args`; panics with its output if it fails.
 pub(crate) fn run(program: &str, args: &[&str]) -> Output {

@@ -1,7 +1,6 @@
-//! What the Mach-O unit tests share: the external tools (found as
-//! tests/common's `require` finds them: under `CI=true` a missing tool fails
-//! the test, elsewhere the test says loudly that it skipped), scratch
-//! directories, zig's C compiler, and the Mach-O files to compare readers on.
+//! What the Mach-O unit tests share: the external tools (under
+//! [`crate::testing`]'s rule), scratch directories, zig's C compiler, and the
+//! Mach-O files to compare readers on.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,28 +16,7 @@ use crate::macho::emit::MachOHeader;
 use crate::macho::layout::PLATFORM_MACOS;
 use crate::macho::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_X86_64_ALL, CPU_TYPE_ARM64, CPU_TYPE_X86_64};
 
-/// Whether CI is running the tests: there, a missing tool is a failure.
-pub(crate) fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
-/// Whether the command `probe` runs and succeeds (tests/common/mod.rs's rule).
-pub(crate) fn require(probe: &[&str]) -> bool {
-    let (program, args) = probe.split_first().expect("probe names a program");
-    let ok = Command::new(program).args(args).output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok {
-        let what = probe.join(" ");
-        if in_ci() {
-            panic!("required tool missing under CI=true: `{what}` failed; .ci/run should have installed it");
-        }
-        eprintln!("SKIPPED: `{what}` is not available on this machine (under CI=true this would fail)");
-    }
-    ok
-}
-
-pub(crate) fn zig() -> bool {
-    require(&["python3", "-m", "ziglang", "version"])
-}
+pub(crate) use crate::testing::{have_zig, require};
 
 pub(crate) fn lief() -> bool {
     require(&["python3", "-c", "import lief"])
@@ -168,7 +146,7 @@ pub(crate) struct Fixtures {
 /// The fixtures, or `None` (reported) if zig is missing.
 pub(crate) fn fixtures() -> Option<&'static Fixtures> {
     static FIXTURES: std::sync::OnceLock<Option<Fixtures>> = std::sync::OnceLock::new();
-    FIXTURES.get_or_init(|| zig().then(build_fixtures)).as_ref()
+    FIXTURES.get_or_init(|| have_zig().then(build_fixtures)).as_ref()
 }
 
 /// ld64.lld: the `rust-lld` of the toolchain running the tests.

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::*;
 use crate::elf::dependencies::tests::{same_as_peers, walk};
 use crate::elf::symbols::find_symbol;
-use crate::elf::testutil::{elf_header, require, run, scratch, zig};
+use crate::elf::testutil::{elf_header, have_zig, require, run, scratch};
 use crate::read::Data;
 use crate::record::DEFAULT_SYMBOL;
 use crate::DependencyKind;

@@ -11,7 +11,7 @@ use object::read::elf::{ElfFile, FileHeader, ProgramHeader as _, Sym as _};
 use object::{elf, Endianness};
 
 use super::super::layout::{ELF32, ELF64, ELFCLASS64, ELFDATA2MSB};
-use super::super::testutil::{corpus_elf, require, run, scratch, system_libraries, zig};
+use super::super::testutil::{corpus_elf, have_zig, require, run, scratch, system_libraries};
 use super::*;
 
 fn lookup(bytes: &[u8], name: &[u8]) -> Result<Option<Symbol>, Error> {
@@ -173,7 +173,7 @@ fn checksum_libraries_built_by_gcc_and_zig() {
             check_checksum_library(&out);
         }
     }
-    if !zig() {
+    if !have_zig() {
         return;
     }
     // (zig target, hash styles lld writes there)

@@ -15,7 +15,9 @@ use object::{Object, ObjectSection};
 use super::tests::{build, payload_bytes, spec};
 use super::write_universal;
 use crate::macho::dependencies::dependencies;
-use crate::macho::test_tools::{clean, fixtures, lief, require, run, scratch, targets, zig, zig_cc, CODE_C, DATA_NAME};
+use crate::macho::test_tools::{
+    clean, fixtures, have_zig, lief, require, run, scratch, targets, zig_cc, CODE_C, DATA_NAME,
+};
 use crate::read::Data;
 use crate::DependencyKind;
 
@@ -211,7 +213,7 @@ for path in sys.argv[1:]:
 #[test]
 fn without_a_reference_dead_strip_dylibs_drops_it() {
     let Some(fixtures) = fixtures() else { return };
-    if !zig() {
+    if !have_zig() {
         return;
     }
     let dir = scratch("control");

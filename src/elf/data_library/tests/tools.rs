@@ -95,7 +95,7 @@ fn x86_64_code_caches_link_with_gnu_ld_and_lld_and_load() {
     if !(require(&["gcc", "--version"])
         && require(&["readelf", "--version"])
         && require(&["llvm-readobj", "--version"])
-        && zig())
+        && have_zig())
     {
         return;
     }
@@ -155,7 +155,7 @@ fn loaded(out: &str, data: &[u8], what: &str) {
 
 #[test]
 fn every_target_links_with_lld_and_dumps_cleanly() {
-    if !(require(&["readelf", "--version"]) && require(&["llvm-readobj", "--version"]) && zig()) {
+    if !(require(&["readelf", "--version"]) && require(&["llvm-readobj", "--version"]) && have_zig()) {
         return;
     }
     for (triple, zig_target) in TARGETS {
