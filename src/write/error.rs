@@ -24,7 +24,9 @@ pub enum EmitError {
     },
     /// The triple is understood, but this writer makes no object for it.
     Unsupported {
-        /// The whole triple as given.
+        /// The whole triple as given, when parsing refused it; a writer
+        /// handed a parsed [`Target`](crate::Target), which keeps no text,
+        /// names what it saw instead (`PE machine 0x01c4`, `ELF`).
         triple: String,
         /// Why not.
         reason: &'static str,
