@@ -71,7 +71,7 @@ use Endian::{Big as BE, Little as LE};
 
 /// Triples as rustc, clang, GCC and zig spell them. e_machine values are the
 /// gABI's EM_* numbers; e_flags equal `zig cc -c`'s for the same target except
-/// where noted (ISA level, ppc64 ABI version: see src/emit.rs).
+/// where noted (ISA level, ppc64 ABI version: see src/emit/abi.rs).
 const CASES: &[Case] = &[
     elf("x86_64-unknown-linux-gnu", 62, 64, LE, 0),
     elf("x86_64-linux-gnu", 62, 64, LE, 0),

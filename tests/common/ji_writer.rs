@@ -9,7 +9,7 @@
 //! `jl_write_compiler_output` in src/precompile.c; `compilecache`'s trailer in
 //! base/loading.jl.
 //!
-//! Used by tests/ji_fixtures.rs, tests/ji_check.rs, tests/cli.rs and
+//! Used by tests/ji_fixtures.rs, tests/ji_show_check.rs, tests/cli.rs and
 //! examples/ji_corpus_payloads.rs.
 #![allow(dead_code, clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used)]
 
