@@ -6,7 +6,7 @@
 //!
 //! Each format's writer (`src/<format>/data_library.rs`) has the signature
 //!
-//! ```ignore
+//! ```text
 //! pub(crate) fn write(
 //!     header: &XHeader,                 // the target's ElfHeader / MachOHeader / CoffHeader
 //!     spec: &DataLibrarySpec<'_>,
