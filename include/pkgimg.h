@@ -44,6 +44,9 @@ extern "C" {
 #define PKGIMG_E_INTERNAL          -15  /* a bug in pkgimg; please report it */
 #define PKGIMG_E_LENGTH            -16  /* len above PTRDIFF_MAX: no buffer is that long */
 #define PKGIMG_E_IO                -17  /* path: cannot open or read it, or not a regular file; errno says why */
+#define PKGIMG_E_NO_DATA_LIBRARY   -18  /* split image: no dependency within reach carries a payload */
+#define PKGIMG_E_DATA_LIBRARIES    -19  /* split image: more than one dependency carries a payload */
+#define PKGIMG_E_PATH_SIZE         -20  /* split image: the data library's path does not fit the buffer */
 
 /* Frame flags (docs/FORMAT.md, "The frame"), as pkgimg_payload_info reports them. */
 #define PKGIMG_FLAG_CRC32C  0x1u  /* the frame carries the stored bytes' CRC-32C */
@@ -91,6 +94,34 @@ int pkgimg_payload_info(const uint8_t *file, size_t len, uint64_t *offset, uint6
  * the CRC covers the stored bytes: nothing is decompressed.
  */
 int pkgimg_verify(const uint8_t *file, size_t len);
+
+/*
+ * Split images (docs/FORMAT.md, "Data libraries"): one data library carries
+ * the payload, and code caches depend on it through the platform's own
+ * record (DT_NEEDED, LC_LOAD_DYLIB, a PE import). Find the data library of
+ * the code cache at `code_cache` (Unix) without loading or mapping anything:
+ * the one dependency that carries a payload, resolved as its loader would
+ * from what the file and the file system tell ($ORIGIN entries of
+ * DT_RUNPATH or DT_RPATH, then the code cache's directory; @loader_path,
+ * @rpath through LC_RPATH, absolute install names; the DLL's directory).
+ * System libraries outside the code cache's reach are never opened. On
+ * success returns PKGIMG_OK, copies the data library's path with its NUL
+ * into the `path_size` bytes at `path`, and stores the absolute offset and
+ * the size of its payload (of a universal data library, in the slice of the
+ * code cache's architecture; of a universal code cache, the slice of the
+ * CPU pkgimg was compiled for is followed); read the payload with pread,
+ * or map it and call pkgimg_verify. On failure nothing is stored, and it
+ * returns PKGIMG_E_IO with errno set when the code cache cannot be opened
+ * or read; the format codes for its malformed headers;
+ * PKGIMG_E_NO_DATA_LIBRARY when no dependency within reach carries a
+ * payload (a data library that is malformed does not); PKGIMG_E_DATA_LIBRARIES
+ * when more than one does; PKGIMG_E_PATH_SIZE when the path and its NUL
+ * need more than `path_size` bytes. It allocates the paths it tries and
+ * frees them before it returns. `jiscan deps CODE_CACHE` says the same in
+ * words, naming every dependency and why it was not taken.
+ */
+int pkgimg_find_data_library(const char *code_cache, char *path, size_t path_size, uint64_t *offset,
+                             uint64_t *size);
 
 /* A static, NUL-terminated description of a status code; never NULL. */
 const char *pkgimg_strerror(int code);

@@ -1,9 +1,12 @@
 //! The C interface (`include/pkgimg.h`), for runtimes written in C such as
 //! Julia's cache loader.
 //!
-//! Every function takes a pointer and a length, never allocates, returns a
-//! status code, and catches panics so none can unwind into C (the lookup path
-//! has none by construction; this is the second line of defence).
+//! Every function returns a status code and catches panics so none can
+//! unwind into C (the lookup path has none by construction; this is the
+//! second line of defence). Those that take a pointer and a length never
+//! allocate; the two that take a path read the file themselves
+//! (`pkgimg_find_ji_payload_path`, and `pkgimg_find_data_library`, which
+//! follows a code cache of a split image to its data library).
 //!
 //! The status codes are the `PKGIMG_*` macros of the header: 0 for success, a
 //! distinct negative value for each [`Error`] variant, so C code can branch on
@@ -45,9 +48,12 @@ const E_BAD_NAME: i32 = -14;
 const E_INTERNAL: i32 = -15;
 const E_LENGTH: i32 = -16;
 const E_IO: i32 = -17;
+const E_NO_DATA_LIBRARY: i32 = -18;
+const E_DATA_LIBRARIES: i32 = -19;
+const E_PATH_SIZE: i32 = -20;
 
 /// The static message of each code, NUL-terminated for C.
-const MESSAGES: [(i32, &str); 18] = [
+const MESSAGES: [(i32, &str); 21] = [
     (OK, "success\0"),
     (E_NULL, "null pointer argument\0"),
     (E_UNKNOWN_FORMAT, "not an ELF, Mach-O, PE or COFF file\0"),
@@ -66,6 +72,9 @@ const MESSAGES: [(i32, &str); 18] = [
     (E_INTERNAL, "internal error (a bug in pkgimg)\0"),
     (E_LENGTH, "length above PTRDIFF_MAX: no buffer is that long\0"),
     (E_IO, "the file could not be opened or read, or is not a regular file (see errno)\0"),
+    (E_NO_DATA_LIBRARY, "no dependency of the code cache within its reach carries a payload\0"),
+    (E_DATA_LIBRARIES, "more than one dependency of the code cache carries a payload\0"),
+    (E_PATH_SIZE, "the data library's path does not fit in the buffer given\0"),
 ];
 
 fn code(error: &Error) -> i32 {
@@ -252,6 +261,69 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload_path(path: *const c_char, offset
         }
         Err(_) => E_INTERNAL,
     }
+}
+
+/// Finds the data library of the code cache at `code_cache` (a split
+/// image); see `include/pkgimg.h` and [`crate::find_data_library`].
+///
+/// ```no_run
+/// use pkgimg::capi::pkgimg_find_data_library;
+/// let (mut path, mut offset, mut size) = ([0u8; 4096], 0u64, 0u64);
+/// // SAFETY: a NUL-terminated path, a buffer of the length given, locals.
+/// let status = unsafe {
+///     pkgimg_find_data_library(c"libFoo_O3.so".as_ptr(), path.as_mut_ptr().cast(), path.len(), &mut offset, &mut size)
+/// };
+/// assert_eq!(status, 0);
+/// ```
+///
+/// # Safety
+/// `code_cache` must be null or a NUL-terminated string; `path` must be null
+/// or point to `path_size` writable bytes; `offset` and `size` must be null
+/// or point to writable `uint64_t`s.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn pkgimg_find_data_library(
+    code_cache: *const c_char,
+    path: *mut c_char,
+    path_size: usize,
+    offset: *mut u64,
+    size: *mut u64,
+) -> i32 {
+    use std::os::unix::ffi::OsStrExt;
+    if code_cache.is_null() || path.is_null() || offset.is_null() || size.is_null() {
+        return E_NULL;
+    }
+    if path_size > isize::MAX as usize {
+        return E_LENGTH;
+    }
+    // SAFETY: non-null, and the caller promises a NUL-terminated string.
+    let code_cache = unsafe { std::ffi::CStr::from_ptr(code_cache) }.to_bytes();
+    let code_cache = std::path::Path::new(std::ffi::OsStr::from_bytes(code_cache));
+    let found = match catch_unwind(|| crate::find_data_library(code_cache)) {
+        Ok(Ok(found)) => found,
+        Ok(Err(crate::split::SplitError::Io { source, .. })) => {
+            set_errno(source.raw_os_error().unwrap_or(libc::EIO));
+            return E_IO;
+        }
+        Ok(Err(crate::split::SplitError::Format { source, .. })) => return code(&source),
+        Ok(Err(crate::split::SplitError::NoDataLibrary { .. })) => return E_NO_DATA_LIBRARY,
+        Ok(Err(crate::split::SplitError::Ambiguous { .. })) => return E_DATA_LIBRARIES,
+        Err(_) => return E_INTERNAL,
+    };
+    let name = found.path.as_os_str().as_bytes();
+    // The name and its NUL (a path holds none inside).
+    if name.len() >= path_size {
+        return E_PATH_SIZE;
+    }
+    // SAFETY: `path` is non-null and the caller promises `path_size` writable
+    // bytes, more than the name's length; the outputs were checked non-null.
+    unsafe {
+        core::ptr::copy_nonoverlapping(name.as_ptr(), path.cast::<u8>(), name.len());
+        *path.add(name.len()) = 0;
+        *offset = found.located().offset();
+        *size = found.located().size();
+    }
+    OK
 }
 
 /// Sets `errno` for the C caller (the system call that failed set it, but

@@ -13,7 +13,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Builds the static library the way a C user would get it. `cargo test`
@@ -122,4 +122,70 @@ fn c_program_agrees_with_expected_json() {
     assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.contains(" 0 failed"), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `pkgimg_find_data_library`, from a C program built against the static
+/// library: code caches linked by gcc against data libraries, and every
+/// failure code. The payload's place is found by searching the data
+/// library's bytes for the payload, not by pkgimg.
+#[test]
+fn c_program_finds_a_code_caches_data_library() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let lib = static_library();
+    let dir = tempfile::Builder::new().prefix("capi-split-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let d = dir.path();
+    let gcc = |args: &[&str]| common::run(Command::new("gcc").current_dir(d).args(args));
+
+    let exe = d.join("split_test");
+    let root = common::root();
+    let include = root.join("include");
+    let source = root.join("tests/c/split_test.c");
+    let mut link = vec!["-Wall", "-Werror", "-I", include.to_str().unwrap(), source.to_str().unwrap()];
+    link.extend([lib.to_str().unwrap(), "-lpthread", "-ldl", "-lm", "-o", exe.to_str().unwrap()]);
+    gcc(&link);
+    // (status, errno, offset, size, path) for `code` and a path buffer of `path_size` bytes.
+    let find = |code: &Path, path_size: usize| -> (i32, i32, u64, u64, String) {
+        let out = Command::new(&exe).arg(code).arg(path_size.to_string()).output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        let mut fields = stdout.trim_end().splitn(5, ' ');
+        let mut next = || fields.next().unwrap().to_owned();
+        (next().parse().unwrap(), next().parse().unwrap(), next().parse().unwrap(), next().parse().unwrap(), next())
+    };
+
+    // Two data libraries, from pkgimg's writer, and code caches against them.
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let target = pkgimg::Target::from_triple("x86_64-linux-gnu").unwrap();
+    for name in ["libfoo_data.so", "libbar_data.so"] {
+        let library = target.data_library_to_vec(&pkgimg::emit::DataLibrary::new(name), &payload).unwrap();
+        std::fs::write(d.join(name), library).unwrap();
+    }
+    std::fs::write(d.join("code.c"), include_str!("fixtures/split/code.c")).unwrap();
+    std::fs::write(d.join("plain.c"), "int plain(void) { return 1; }\n").unwrap();
+    let shared = ["-shared", "-fPIC", "-O2", "-Wl,-rpath,$ORIGIN", "-L."];
+    gcc(&[&shared[..], &["code.c", "-lfoo_data", "-o", "libcode.so"]].concat());
+    gcc(&[&shared[..], &["plain.c", "-o", "libplain.so"]].concat());
+    gcc(&[&shared[..], &["code.c", "-Wl,--no-as-needed", "-lfoo_data", "-lbar_data", "-o", "libtwo.so"]].concat());
+    std::fs::write(d.join("notes.txt"), "not an object file\n").unwrap();
+
+    // Found: the path, and the payload where its bytes are in the file.
+    let data = std::fs::read(d.join("libfoo_data.so")).unwrap();
+    let at = data.windows(payload.len()).position(|w| w == payload).unwrap() as u64;
+    let (status, _, offset, size, path) = find(&d.join("libcode.so"), 4096);
+    assert_eq!((status, offset, size), (0, at, payload.len() as u64), "{path}");
+    let canonical = |p: &Path| p.canonicalize().unwrap();
+    assert_eq!(canonical(Path::new(&path)), canonical(&d.join("libfoo_data.so")));
+    // The path and its NUL fit exactly; one byte less is PKGIMG_E_PATH_SIZE (-20).
+    assert_eq!(find(&d.join("libcode.so"), path.len() + 1), (0, 0, at, payload.len() as u64, path.clone()));
+    assert_eq!(find(&d.join("libcode.so"), path.len()), (-20, 0, 7, 7, "-".into()));
+    assert_eq!(find(&d.join("libcode.so"), 0).0, -20);
+    // PKGIMG_E_NO_DATA_LIBRARY (-18), PKGIMG_E_DATA_LIBRARIES (-19).
+    assert_eq!(find(&d.join("libplain.so"), 4096), (-18, 0, 7, 7, "-".into()));
+    assert_eq!(find(&d.join("libtwo.so"), 4096), (-19, 0, 7, 7, "-".into()));
+    // The code cache's own failures: PKGIMG_E_UNKNOWN_FORMAT (-2), and
+    // PKGIMG_E_IO (-17) with errno ENOENT (2).
+    assert_eq!(find(&d.join("notes.txt"), 4096), (-2, 0, 7, 7, "-".into()));
+    assert_eq!(find(&d.join("missing.so"), 4096), (-17, 2, 7, 7, "-".into()));
 }
