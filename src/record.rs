@@ -19,7 +19,7 @@
 //! };
 //! ```
 
-use crate::frame::FLAG_CRC32C;
+use crate::frame::{Frame, FLAG_CRC32C};
 use crate::Endian;
 
 /// `"\x89JLDATA\x1a"`: the frame's high byte and end-of-file guard around a
@@ -115,4 +115,25 @@ impl DataRecord {
             payload_crc32c: u32_at(field::PAYLOAD_CRC32C)?,
         })
     }
+}
+
+/// How far into an image a reader looks for the data record: pkgimg's
+/// writers put it in the first pages (ELF `.rodata`, the end of Mach-O's
+/// `__TEXT` page, PE `.rdata`; docs/FORMAT.md §8.2).
+pub const SEARCH: usize = 64 << 10;
+
+/// Where the data record of a data library is: the offset in `image` (one
+/// thin image, in byte order `endian`) of the first 8-aligned record in its
+/// first [`SEARCH`] bytes that names `frame`'s payload size and CRC-32C;
+/// `None` if `image` is no data library (docs/FORMAT.md §8.1). Bytes that
+/// merely start like a record, or a record of another payload, do not count.
+pub fn find(image: &[u8], endian: Endian, frame: &Frame) -> Option<usize> {
+    // Records are 8-aligned in memory, and segments keep file offsets
+    // congruent to addresses, so they are 8-aligned in the file too.
+    (0..image.len().min(SEARCH)).step_by(8).find(|&at| {
+        let Some(bytes) = image.get(at..).and_then(|rest| rest.first_chunk::<32>()) else { return false };
+        DataRecord::decode(bytes, endian).is_some_and(|record| {
+            record.payload_size == frame.payload_size && record.payload_crc32c == frame.payload_crc32c
+        })
+    })
 }

@@ -338,6 +338,133 @@ fn check_rejects_a_v15_split_pair_whose_checksum_symbol_differs() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Writes `lib<stem>_data.so`, a data library holding `ji`, with `jiscan
+/// emit --shared`.
+fn data_library(dir: &Path, stem: &str, ji: &[u8]) -> PathBuf {
+    let source = dir.join(format!("{stem}.ji.in"));
+    std::fs::write(&source, ji).unwrap();
+    let name = format!("lib{stem}_data.so");
+    let out = dir.join(&name);
+    let args = ["emit", "--shared", "--soname", &name, "--target", "x86_64-linux-gnu"];
+    let status = jiscan(&[&args[..], &[source.to_str().unwrap(), "-o", out.to_str().unwrap()]].concat());
+    assert_eq!(code(&status), 0, "{}", String::from_utf8_lossy(&status.stderr));
+    std::fs::remove_file(&source).unwrap();
+    out
+}
+
+/// A code cache `name` in `dir` built by gcc against the data libraries
+/// `data` (sonames without `lib` and `.so`), found through `$ORIGIN`: it
+/// reads the data record through the exported symbol, and exports
+/// `jl_system_image_checksum` = `checksum` if given. Sources go to `src`.
+fn code_cache(dir: &Path, src: &Path, name: &str, data: &[&str], checksum: Option<u32>) -> PathBuf {
+    let mut c = include_str!("fixtures/split/code.c").to_owned();
+    if let Some(value) = checksum {
+        c.push_str(&format!("const unsigned int jl_system_image_checksum = {value:#x}u;\n"));
+    }
+    let source = src.join(format!("{name}.c"));
+    std::fs::write(&source, c).unwrap();
+    let out = dir.join(name);
+    let mut gcc = Command::new("gcc");
+    gcc.current_dir(dir).args(["-shared", "-fPIC", "-O2", "-Wl,-rpath,$ORIGIN", "-Wl,--no-as-needed", "-L."]);
+    gcc.arg(&source).args(data.iter().map(|d| format!("-l{d}"))).arg("-o").arg(&out);
+    let built = gcc.output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    out
+}
+
+/// Split images (docs/FORMAT.md 8.4): a code cache is checked with the `.ji`
+/// of its data library, a data library on its own for the `.ji` it holds. A
+/// v12 `.ji` and a v15 split one, each in a data library written by `jiscan
+/// emit --shared`, and code caches linked against them by gcc.
+#[test]
+fn check_follows_a_code_cache_to_its_data_library() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = temp_dir("split-images");
+    let (caches, src) = (dir.join("caches"), dir.join("src"));
+    std::fs::create_dir_all(&caches).unwrap();
+    std::fs::create_dir_all(&src).unwrap();
+    let v12 = realistic(Release::V1_11, true).write().ji(0, false);
+    let v15 = realistic(Release::Master15, true).write();
+    let v12_data = data_library(&caches, "Ex", &v12);
+    let v15_data = data_library(&caches, "Sp", &v15.ji(0, false));
+    let checksum = v15.checksum as u32;
+    let o2 = code_cache(&caches, &src, "libEx_O2.so", &["Ex_data"], None);
+    let o0 = code_cache(&caches, &src, "libEx_O0.so", &["Ex_data"], None);
+    let good = code_cache(&caches, &src, "libSp_good.so", &["Sp_data"], Some(checksum));
+    let stale = code_cache(&caches, &src, "libSp_stale.so", &["Sp_data"], Some(checksum ^ 0x0100_0000));
+    let bare = code_cache(&caches, &src, "libSp_bare.so", &["Sp_data"], None);
+    let two = code_cache(&caches, &src, "libTwo.so", &["Ex_data", "Sp_data"], None);
+    let plain = src.join("plain.c");
+    std::fs::write(&plain, "int plain(void) { return 1; }\n").unwrap();
+    common::run(Command::new("gcc").args(["-shared", "-fPIC", "-o"]).arg(caches.join("libplain.so")).arg(&plain));
+
+    let line = |path: &Path| -> Value {
+        let (_, lines) = check(&[path], &[]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        lines.into_iter().next().unwrap()
+    };
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let same_file =
+        |a: &Value, b: &Path| Path::new(a.as_str().unwrap()).canonicalize().unwrap() == b.canonicalize().unwrap();
+
+    // A v12 split image: every point of the .ji holds, and the library CRC is not Julia's to check.
+    for code_cache in [&o2, &o0] {
+        let l = line(code_cache);
+        assert_eq!(
+            (&l["kind"], &l["verdict"], &l["package"]),
+            (&json!("split"), &json!("ok"), &json!("Example")),
+            "{l}"
+        );
+        assert_eq!(l["library"], s(code_cache));
+        assert!(same_file(&l["data_library"], &v12_data), "{l}");
+        assert_eq!(point(&l, "frame_crc")["status"], "ok");
+        assert_eq!(point(&l, "ji_crc")["status"], "ok");
+        assert_eq!(point(&l, "library_crc")["status"], "not applicable");
+        assert_eq!(point(&l, "image_checksum")["status"], "not applicable");
+    }
+    let l = line(&v12_data);
+    assert_eq!((&l["kind"], &l["verdict"], &l["library"]), (&json!("data library"), &json!("ok"), &Value::Null));
+
+    // v15: each code cache must export the .ji's checksum; the data library need not.
+    let l = line(&good);
+    assert_eq!((&l["verdict"], &point(&l, "image_checksum")["status"]), (&json!("ok"), &json!("ok")), "{l}");
+    let reason = line(&stale)["reason"].as_str().unwrap().to_owned();
+    assert!(reason.starts_with("image_checksum: jl_system_image_checksum is 0x"), "{reason}");
+    assert_eq!(line(&bare)["reason"], "image_checksum: the library exports no jl_system_image_checksum");
+    let l = line(&v15_data);
+    assert_eq!((&l["kind"], &l["verdict"]), (&json!("data library"), &json!("ok")), "{l}");
+    assert_eq!(point(&l, "image_checksum")["status"], "not applicable");
+
+    // Two data libraries: no single .ji.
+    let reason = line(&two)["reason"].as_str().unwrap().to_owned();
+    assert!(reason.starts_with("data_library: more than one dependency carries a payload: "), "{reason}");
+
+    // The whole directory: a line per code cache and data library; the
+    // library that depends on no data library is another file.
+    let (status, lines) = check(&[&caches], &[]);
+    assert_eq!(status, 1, "two code caches are rejected");
+    let mut kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["data library", "data library", "split", "split", "split", "split", "split", "split"]);
+    let text = stdout(&jiscan(&["check", caches.to_str().unwrap()]));
+    assert!(text.contains("8 caches: 5 ok, 0 unchecked, 3 rejected, 0 unreadable; 1 other files ignored"), "{text}");
+
+    // A changed payload: the code cache's line names the data library's frame CRC.
+    let damaged = dir.join("damaged");
+    std::fs::create_dir_all(&damaged).unwrap();
+    let mut bytes = std::fs::read(&v12_data).unwrap();
+    let at = bytes.windows(v12.len()).position(|w| w == v12).unwrap() + 100;
+    bytes[at] ^= 1;
+    std::fs::write(damaged.join("libEx_data.so"), bytes).unwrap();
+    std::fs::copy(&o2, damaged.join("libEx_O2.so")).unwrap();
+    let l = line(&damaged.join("libEx_O2.so"));
+    let reason = l["reason"].as_str().unwrap();
+    assert!(reason.starts_with("frame_crc: ") && reason.contains("libEx_data.so"), "{reason}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Damaged copies of a v12 and a v15 `.ji` (cut at every field the writer
 /// recorded and at random lengths, bytes changed): `show` reports each with
 /// a stop that names the file offset or a CRC mismatch, and `check` rejects

@@ -364,32 +364,14 @@ fn inspect(bytes: &[u8], library: &Path, options: &InjectOptions) -> Result<(For
 }
 
 /// Where a data library's record is, if `bytes` is one: an image whose
-/// payload is described by a data record (FORMAT.md §8.1) in its first
-/// [`RECORD_SEARCH`] bytes, where pkgimg's data library writers put it
-/// (§8.2). The record must name the payload's size and CRC-32C, so that
-/// bytes that merely start like one do not count.
+/// payload is described by a data record ([`crate::record::find`]).
 fn data_record(bytes: &[u8]) -> Option<u64> {
     crate::slices(bytes).ok()?.filter_map(Result::ok).find_map(|slice| {
         let payload = slice.find_ji_payload().ok()?;
-        let endian = slice.image().ok()?.endian;
-        let image = slice.bytes();
-        let frame = payload.frame();
-        // Records are 8-aligned in memory, and segments keep file offsets
-        // congruent to addresses, so they are 8-aligned in the file too.
-        let at = (0..image.len().min(RECORD_SEARCH)).step_by(8).find(|&at| {
-            let Some(record) = image.get(at..).and_then(|rest| rest.first_chunk::<32>()) else { return false };
-            crate::record::DataRecord::decode(record, endian).is_some_and(|record| {
-                record.payload_size == frame.payload_size && record.payload_crc32c == frame.payload_crc32c
-            })
-        })?;
+        let at = crate::record::find(slice.bytes(), slice.image().ok()?.endian, payload.frame())?;
         Some(slice.image.base.saturating_add(at as u64))
     })
 }
-
-/// How far into an image a data record is looked for: pkgimg writes it in
-/// the first pages (ELF `.rodata`, the end of Mach-O's `__TEXT` page, PE
-/// `.rdata`).
-const RECORD_SEARCH: usize = 64 << 10;
 
 /// The input's format and, if it already has a container (in any slice), where.
 fn existing_container(bytes: &[u8]) -> Result<(Format, Option<u64>), Error> {

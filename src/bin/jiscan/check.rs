@@ -1,5 +1,6 @@
 //! `jiscan check`: for each Julia cache (a `.ji` with the code library beside
-//! it, or a library that carries its `.ji` as its payload), whether Julia's
+//! it, a library that carries its `.ji` as its payload, or a split image: a
+//! code cache and the data library holding its `.ji`), whether Julia's
 //! loader would accept it on the points that need no running Julia, and why
 //! not.
 
@@ -7,6 +8,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use pkgimg::ji::{Header, Kind, Reason, Stop};
+use pkgimg::split::{FoundDataLibrary, Resolver, SplitError};
 use pkgimg::MappedFile;
 
 use crate::files::{self, Found};
@@ -18,7 +20,9 @@ const AFTER_HELP: &str = "\
 Each PATH is a cache file (Foo_xyz.ji), a code library, or a directory searched recursively (a \
 depot's compiled/v1.11, say). A .ji is checked together with the library beside it (same name, \
 .so, .dylib or .dll); a library that carries a .ji as its payload (a combined file) is checked on \
-its own. In a directory, other files are counted and ignored.
+its own. Split images: a code cache without a payload is checked with the .ji of its data library \
+(the dependency that carries one, found as `jiscan deps` finds it), and a data library on its own \
+for the .ji it holds. In a directory, other files are counted and ignored.
 
 What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   magic, byte_order, format_version, pointer_size
@@ -30,20 +34,23 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   cache_header  the whole cache header decodes (parse_cache_header)
   ji_crc      the trailer's CRC-32C of the .ji matches its bytes (isvalid_file_crc)
   library_crc if the .ji has clone targets (native code), the library beside it exists and its
-              whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc)
+              whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc); not
+              applicable to combined files and split images (docs/FORMAT.md 7.6, 8.4)
   image_checksum  (14, 15, split) the library's jl_system_image_checksum equals the header's
-              checksum, read from the library's file with pkgimg::find_symbol (no dlopen)
-  frame_crc   (combined file) the payload frame's CRC-32C holds
+              checksum, read from the library's file with pkgimg::find_symbol (no dlopen); of a
+              split image, the code cache's
+  frame_crc   (combined file, split image, data library) the payload frame's CRC-32C holds
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
 
 Verdicts: ok (every point holds), unchecked (none fails, but one could not be checked: the reason \
 says which), rejected (the reason is the first point that fails), unreadable.
 
-Each --json line has these keys: path, library (the library checked with it, or null), kind \
-(\"ji\" or \"combined\"), package (the first worklist module), format_version, verdict, reason \
-(null when ok), checks (a list of {name, status: \"ok\" | \"failed\" | \"not checked\" | \
-\"not applicable\", detail}).
+Each --json line has these keys: path, library (the code library checked with it, or null), \
+data_library (a split image's data library, or null), kind (\"ji\", \"combined\", \"split\" or \
+\"data library\"), package (the first worklist module), format_version, verdict, reason (null when \
+ok), checks (a list of {name, status: \"ok\" | \"failed\" | \"not checked\" | \"not applicable\", \
+detail}).
 
 Exit status: 0 if no cache is rejected or unreadable (with --strict: and none is unchecked) and at \
 least one cache was found, 1 otherwise, 2 for bad usage.
@@ -69,6 +76,30 @@ pub struct Args {
 
 /// The code library extensions Julia uses (`Libc.dlext`), in the order they are looked for.
 const LIBRARY_EXTENSIONS: [&str; 3] = ["so", "dylib", "dll"];
+
+/// What a line checks: where the `.ji` is, and where the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CacheKind {
+    /// A `.ji` file, with the library beside it.
+    Ji,
+    /// A library carrying its own `.ji` as its payload.
+    Combined,
+    /// A code cache, whose `.ji` is its data library's payload.
+    Split,
+    /// A data library: a `.ji` payload, no code.
+    DataLibrary,
+}
+
+impl CacheKind {
+    fn name(self) -> &'static str {
+        match self {
+            CacheKind::Ji => "ji",
+            CacheKind::Combined => "combined",
+            CacheKind::Split => "split",
+            CacheKind::DataLibrary => "data library",
+        }
+    }
+}
 
 /// The result of one point.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +133,8 @@ struct Point {
 struct Report {
     path: PathBuf,
     library: Option<PathBuf>,
-    combined: bool,
+    data_library: Option<PathBuf>,
+    kind: CacheKind,
     package: Option<String>,
     version: Option<u16>,
     points: Vec<Point>,
@@ -111,11 +143,12 @@ struct Report {
 }
 
 impl Report {
-    fn new(path: &Path, combined: bool) -> Report {
+    fn new(path: &Path, kind: CacheKind) -> Report {
         Report {
             path: path.to_owned(),
             library: None,
-            combined,
+            data_library: None,
+            kind,
             package: None,
             version: None,
             points: Vec::new(),
@@ -172,17 +205,19 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
 /// Every cache under the paths, checked, and how many other files were ignored.
 fn collect(paths: &[PathBuf]) -> io::Result<(Vec<Report>, u64)> {
     let (mut reports, mut ignored) = (Vec::new(), 0u64);
+    // One resolver for the run: the libraries code caches share are read once.
+    let mut resolver = Resolver::default();
     for root in paths {
         let explicit = !root.is_dir();
         files::walk(std::slice::from_ref(root), &mut |found| {
             match found {
-                Found::File(path) => match classify(&path, explicit) {
+                Found::File(path) => match classify(&path, explicit, &mut resolver) {
                     Class::Cache(report) => reports.push(report),
                     Class::Companion => {}
                     Class::Other => ignored = ignored.saturating_add(1),
                 },
                 Found::Problem(path, why) => {
-                    let mut r = Report::new(&path, false);
+                    let mut r = Report::new(&path, CacheKind::Ji);
                     r.unreadable = Some(why);
                     reports.push(r);
                 }
@@ -231,10 +266,11 @@ fn starts_with_ji(payload: &pkgimg::Payload<'_>) -> bool {
     pkgimg::ji::is_ji(&head.0)
 }
 
-/// A report for `path` if it is a cache: a `.ji`, or a file carrying a
-/// `.ji` payload. Any other file named on the command line gets a report
-/// that says so; in a directory it is ignored.
-fn classify(path: &Path, explicit: bool) -> Class {
+/// A report for `path` if it is a cache: a `.ji`, a file carrying a `.ji`
+/// payload, or a code cache whose data library carries one. Any other file
+/// named on the command line gets a report that says so; in a directory it
+/// is ignored.
+fn classify(path: &Path, explicit: bool, resolver: &mut Resolver) -> Class {
     if extension(path) == Some("ji") {
         return Class::Cache(check_ji(path));
     }
@@ -244,7 +280,7 @@ fn classify(path: &Path, explicit: bool) -> Class {
         Ok(map) => map,
         Err(_) if companion => return Class::Companion,
         Err(why) if explicit => {
-            let mut r = Report::new(path, true);
+            let mut r = Report::new(path, CacheKind::Combined);
             r.unreadable = Some(why);
             return Class::Cache(r);
         }
@@ -254,7 +290,7 @@ fn classify(path: &Path, explicit: bool) -> Class {
     if let Some(p) = payload.as_ref().ok().filter(|p| p.compressed() && starts_with_ji(p)) {
         // A compressed cache is checked once decompressed: say so, rather
         // than calling it "no .ji payload" (or, in a directory, nothing).
-        let mut r = Report::new(path, true);
+        let mut r = Report::new(path, CacheKind::Combined);
         let detail = format!(
             "the .ji is zstd-compressed ({} bytes stored, {} decompressed): `jiscan extract` \
              decompresses it, and `jiscan check` checks the result",
@@ -264,8 +300,35 @@ fn classify(path: &Path, explicit: bool) -> Class {
         r.point("payload", Status::NotChecked, detail);
         return Class::Cache(r);
     }
-    if payload.is_ok_and(|p| pkgimg::ji::is_ji(p.data())) {
-        return Class::Cache(check_combined(path, &map));
+    match payload {
+        Ok(p) if pkgimg::ji::is_ji(p.data()) && is_data_library(&map) => {
+            return Class::Cache(check_data_library(path, &p))
+        }
+        Ok(p) if pkgimg::ji::is_ji(p.data()) => return Class::Cache(check_combined(path, &map)),
+        Ok(_) => {}
+        // No payload of its own: a split image's code cache, if a dependency
+        // is a data library holding a .ji.
+        Err(_) if companion => {}
+        Err(_) => match resolver.find_in(path, &map) {
+            Ok(found) => match check_split(path, &map, &found) {
+                Some(report) => return Class::Cache(report),
+                None if !explicit => return Class::Other,
+                None => {
+                    let mut r = Report::new(path, CacheKind::Split);
+                    r.data_library = Some(found.path.clone());
+                    let why =
+                        format!("it carries no payload, and its data library {} holds no .ji", found.path.display());
+                    r.point("magic", Status::Failed, why);
+                    return Class::Cache(r);
+                }
+            },
+            Err(e @ SplitError::Ambiguous { .. }) => {
+                let mut r = Report::new(path, CacheKind::Split);
+                r.point("data_library", Status::Failed, ambiguous(&e));
+                return Class::Cache(r);
+            }
+            Err(_) => {}
+        },
     }
     if companion {
         return Class::Companion;
@@ -273,9 +336,29 @@ fn classify(path: &Path, explicit: bool) -> Class {
     if !explicit {
         return Class::Other;
     }
-    let mut r = Report::new(path, true);
-    r.point("magic", Status::Failed, "not a .ji file, and it carries no .ji payload");
+    let mut r = Report::new(path, CacheKind::Combined);
+    r.point("magic", Status::Failed, "not a .ji file, and neither it nor a dependency carries a .ji payload");
     Class::Cache(r)
+}
+
+/// The reason of an ambiguous split image, without the code cache's name
+/// (the line names it).
+fn ambiguous(error: &SplitError) -> String {
+    match error {
+        SplitError::Ambiguous { found, .. } => {
+            let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
+            format!("more than one dependency carries a payload: {}", found.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Whether `library` (its host image) is a data library: its payload is
+/// described by a data record (docs/FORMAT.md §8.1).
+fn is_data_library(library: &[u8]) -> bool {
+    let Ok(slice) = pkgimg::host_slice(library) else { return false };
+    let (Ok(image), Ok(payload)) = (slice.image(), slice.find_ji_payload()) else { return false };
+    pkgimg::record::find(slice.bytes(), image.endian, payload.frame()).is_some()
 }
 
 /// The code library beside a `.ji`: the same path with a library extension
@@ -285,7 +368,7 @@ fn library_beside(ji: &Path) -> Option<PathBuf> {
 }
 
 fn check_ji(path: &Path) -> Report {
-    let mut r = Report::new(path, false);
+    let mut r = Report::new(path, CacheKind::Ji);
     let map = match files::map(path) {
         Ok(map) => map,
         Err(why) => {
@@ -329,7 +412,7 @@ fn check_ji(path: &Path) -> Report {
 }
 
 fn check_combined(path: &Path, map: &MappedFile) -> Report {
-    let mut r = Report::new(path, true);
+    let mut r = Report::new(path, CacheKind::Combined);
     r.library = Some(path.to_owned());
     let payload = match pkgimg::find_ji_payload(map) {
         Ok(payload) => payload,
@@ -338,12 +421,7 @@ fn check_combined(path: &Path, map: &MappedFile) -> Report {
             return r;
         }
     };
-    match payload.verify() {
-        Ok(()) => {
-            r.point("frame_crc", Status::Ok, format!("payload CRC-32C {:#010x} matches the frame", payload.crc32c()))
-        }
-        Err(e) => r.point("frame_crc", Status::Failed, e.to_string()),
-    }
+    frame_crc_point(&mut r, &payload, None);
     let h = Header::decode(payload.data());
     header_points(&mut r, &h, payload.bits().checked_div(8), payload.offset());
     let word = h.trailer.map_or(0, |t| t.library_crc32c);
@@ -354,6 +432,85 @@ fn check_combined(path: &Path, map: &MappedFile) -> Report {
     r.point("library_crc", Status::NotApplicable, detail);
     image_checksum_point(&mut r, &h, map);
     r
+}
+
+/// A split image: the code cache at `path` (`code`, its bytes) and the
+/// `.ji` of its data library. `None` if the data library's payload is no
+/// `.ji` (the file is then not a Julia cache).
+fn check_split(path: &Path, code: &[u8], found: &FoundDataLibrary) -> Option<Report> {
+    let mut r = Report::new(path, CacheKind::Split);
+    r.library = Some(path.to_owned());
+    r.data_library = Some(found.path.clone());
+    let data = found.path.display();
+    let map = match found.map() {
+        Ok(map) => map,
+        Err(e) => {
+            r.unreadable = Some(e.to_string());
+            return Some(r);
+        }
+    };
+    let payload = match found.payload(&map) {
+        Ok(payload) => payload,
+        Err(e) => {
+            // The lookup found this payload moments ago: the file changed.
+            r.point("frame_crc", Status::Failed, format!("{data}: {e}"));
+            return Some(r);
+        }
+    };
+    if !pkgimg::ji::is_ji(payload.data()) {
+        return None;
+    }
+    frame_crc_point(&mut r, &payload, Some(&found.path));
+    let h = Header::decode(payload.data());
+    let first = r.points.len();
+    header_points(&mut r, &h, bits(code), payload.offset());
+    // Those points' offsets are in the data library's file: say which file.
+    for point in r.points.iter_mut().skip(first).filter(|p| p.status != Status::Ok) {
+        point.detail = format!("{data}: {}", point.detail);
+    }
+    let word = h.trailer.map_or(0, |t| t.library_crc32c);
+    let detail = format!(
+        "a split image: the .ji in {data} serves every code cache linked against it, so the trailer's library \
+         CRC-32C word ({word:#010x}) is not checked; the frame CRC covers the .ji (docs/FORMAT.md 8.4)"
+    );
+    r.point("library_crc", Status::NotApplicable, detail);
+    image_checksum_point(&mut r, &h, code);
+    Some(r)
+}
+
+/// A data library on its own: the `.ji` it holds. The code is in the code
+/// caches that link against it, each checked on its own line.
+fn check_data_library(path: &Path, payload: &pkgimg::Payload<'_>) -> Report {
+    let mut r = Report::new(path, CacheKind::DataLibrary);
+    frame_crc_point(&mut r, payload, None);
+    let h = Header::decode(payload.data());
+    header_points(&mut r, &h, payload.bits().checked_div(8), payload.offset());
+    let word = h.trailer.map_or(0, |t| t.library_crc32c);
+    let detail = format!(
+        "a data library holds no code: the trailer's library CRC-32C word ({word:#010x}) is not checked \
+         (docs/FORMAT.md 8.4)"
+    );
+    r.point("library_crc", Status::NotApplicable, detail);
+    r.point(
+        "image_checksum",
+        Status::NotApplicable,
+        "a data library holds no code: each code cache linked against it is checked for its symbol",
+    );
+    r
+}
+
+/// The frame's CRC-32C over the payload, in the file `data` (a data
+/// library's) or the line's own.
+fn frame_crc_point(r: &mut Report, payload: &pkgimg::Payload<'_>, data: Option<&Path>) {
+    let file = data.map_or(String::new(), |p| format!("{}: ", p.display()));
+    match payload.verify() {
+        Ok(()) => r.point(
+            "frame_crc",
+            Status::Ok,
+            format!("{file}payload CRC-32C {:#010x} matches the frame", payload.crc32c()),
+        ),
+        Err(e) => r.point("frame_crc", Status::Failed, format!("{file}{e}")),
+    }
 }
 
 /// The library's pointer width in bytes, from its host image.
@@ -532,7 +689,8 @@ fn to_json(r: &Report) -> Json {
     Json::Obj(vec![
         ("path", r.path.display().to_string().into()),
         ("library", path_json(&r.library)),
-        ("kind", if r.combined { "combined" } else { "ji" }.into()),
+        ("data_library", path_json(&r.data_library)),
+        ("kind", r.kind.name().into()),
         ("package", r.package.clone().into()),
         ("format_version", r.version.into()),
         ("verdict", r.verdict().into()),
