@@ -257,6 +257,18 @@ fn jiscan_deps_reports_the_data_library() {
     // A library with no data library among its dependencies: exit 1.
     let out = Command::new(&jiscan).current_dir(dir.path()).args(["deps", "libfoo_data.so"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // show and extract act on a file's own payload: of a code cache, they
+    // say that it has none and which file to give them instead.
+    let hint =
+        |command: &str| format!("its data library ./libfoo_data.so carries one: jiscan {command} ./libfoo_data.so");
+    let out =
+        Command::new(&jiscan).current_dir(dir.path()).args(["extract", "libcode.so", "-o", "x.ji"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains(&hint("extract")), "{}", common::stderr(&out));
+    assert!(!dir.path().join("x.ji").exists());
+    let out = Command::new(&jiscan).current_dir(dir.path()).args(["show", "libcode.so"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains(&hint("show")), "{}", common::stderr(&out));
 }
 
 /// Not a test on its own: run by

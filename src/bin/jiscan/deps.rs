@@ -234,6 +234,15 @@ fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<(DataLi
     Ok((report, failed))
 }
 
+/// For an image with no payload of its own (`slice`, of the file at
+/// `path`): a hint to run `command` on its data library instead, if the
+/// image is a split image's code cache.
+pub fn data_library_hint(path: &Path, slice: pkgimg::Slice<'_>, command: &str) -> Option<String> {
+    let found = pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()?;
+    let data = found.path.display();
+    Some(format!("; it is a code cache, and its data library {data} carries one: jiscan {command} {data}"))
+}
+
 fn kind_name(kind: DependencyKind) -> &'static str {
     match kind {
         DependencyKind::Needed => "needed",

@@ -148,9 +148,16 @@ fn extract(args: &Args) -> Result<(), Failure> {
 }
 
 /// The payload of the slice that `--slice`, `--arch` or the host CPU picks.
+/// A split image's code cache has none: the message says where it is.
 fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
     let slice = choose(map, args)?;
-    slice.find_ji_payload().map_err(|e| e.to_string())
+    slice.find_ji_payload().map_err(|e| match e {
+        pkgimg::Error::NoContainer { .. } => {
+            let hint = crate::deps::data_library_hint(&args.file, slice, "extract");
+            format!("{e}{}", hint.unwrap_or_default())
+        }
+        e => e.to_string(),
+    })
 }
 
 /// The CRC-32C of the payload's bytes, read from the file with pread (not

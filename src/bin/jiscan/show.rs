@@ -205,6 +205,12 @@ fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u
     };
     let payload = match slice.find_ji_payload() {
         Ok(payload) => payload,
+        Err(e @ Error::NoContainer { .. }) => {
+            // A split image's code cache: its payload is in its data library.
+            let hint = crate::deps::data_library_hint(path, *slice, "show").unwrap_or_default();
+            report.error = Some(format!("{prefix}: {e}{hint}"));
+            return report;
+        }
         Err(e) => {
             report.error = Some(format!("{prefix}: {e}"));
             return report;
