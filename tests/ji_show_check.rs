@@ -465,6 +465,72 @@ fn check_follows_a_code_cache_to_its_data_library() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The checksum symbol a version 14/15 code library exports, in C, for
+/// ELF, Mach-O and PE alike.
+fn checksum_symbol(value: u32) -> String {
+    format!(
+        "#ifdef _WIN32\n__declspec(dllexport)\n#endif\nconst unsigned int jl_system_image_checksum = {value:#x}u;\n"
+    )
+}
+
+/// A v15 split image for macOS (arm64, zig's Mach-O linker, `@rpath`
+/// through `LC_RPATH`) and one for Windows (x86_64, zig's lld-link through
+/// pkgimg's import library): `jiscan check` finds each code cache's data
+/// library and reads its `jl_system_image_checksum` from the Mach-O export
+/// trie and the PE export directory.
+#[test]
+fn check_a_split_image_for_macos_and_windows() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    let dir = temp_dir("split-macos-windows");
+    let v15 = realistic(Release::Master15, true).write();
+    let (ji, checksum) = (dir.join("Sp.ji.in"), v15.checksum as u32);
+    std::fs::write(&ji, v15.ji(0, false)).unwrap();
+    let cases = [
+        ("arm64-apple-macos", "aarch64-macos", "@rpath/libSp_data.dylib", "libSp_data.dylib", "dylib"),
+        ("x86_64-windows-gnu", "x86_64-windows-gnu", "Sp_data.dll", "Sp_data.dll", "dll"),
+    ];
+    for (triple, zig_target, soname, file, ext) in cases {
+        let data = dir.join(file);
+        let mut emit = vec!["emit", "--shared", "--soname", soname, "--target", triple];
+        let implib = dir.join("libSp_data.dll.a");
+        if ext == "dll" {
+            emit.extend(["--implib", implib.to_str().unwrap()]);
+        }
+        let out = jiscan(&[&emit[..], &[ji.to_str().unwrap(), "-o", data.to_str().unwrap()]].concat());
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        let link = |name: &str, value: u32| -> PathBuf {
+            let source = dir.join(format!("{name}.c"));
+            std::fs::write(&source, format!("{}{}", include_str!("fixtures/split/code.c"), checksum_symbol(value)))
+                .unwrap();
+            let out = dir.join(format!("{name}.{ext}"));
+            let mut zig = Command::new("python3");
+            zig.current_dir(&dir).args(["-m", "ziglang", "cc", "-target", zig_target, "-shared", "-O2"]);
+            zig.arg(&source).args(["-L.", "-lSp_data"]);
+            if ext == "dylib" {
+                zig.arg("-Wl,-rpath,@loader_path");
+            }
+            common::run(zig.arg("-o").arg(&out));
+            out
+        };
+        let good = link(&format!("good_{ext}"), checksum);
+        let stale = link(&format!("stale_{ext}"), checksum ^ 0x0100_0000);
+        let (status, lines) = check(&[&good], &[]);
+        let l = &lines[0];
+        assert_eq!((status, &l["kind"], &l["verdict"]), (0, &json!("split"), &json!("ok")), "{triple}: {l}");
+        assert_eq!(point(l, "image_checksum")["status"], "ok", "{triple}: {l}");
+        assert!(l["data_library"].as_str().unwrap().ends_with(file), "{triple}: {l}");
+        let (status, lines) = check(&[&stale], &[]);
+        let reason = lines[0]["reason"].as_str().unwrap();
+        assert_eq!(status, 1, "{triple}: {reason}");
+        assert!(reason.starts_with("image_checksum: jl_system_image_checksum is 0x"), "{triple}: {reason}");
+        let (status, lines) = check(&[&data], &[]);
+        assert_eq!((status, &lines[0]["kind"]), (0, &json!("data library")), "{triple}: {}", lines[0]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Damaged copies of a v12 and a v15 `.ji` (cut at every field the writer
 /// recorded and at random lengths, bytes changed): `show` reports each with
 /// a stop that names the file offset or a CRC mismatch, and `check` rejects
