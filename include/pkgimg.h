@@ -4,8 +4,10 @@
  *
  * The functions taking a buffer read only the bytes you pass (typically an
  * mmap of the file), never allocate, never call back, and are safe to call
- * from any thread. pkgimg_find_ji_payload_path reads the file itself: it
- * allocates only the blocks it reads, and frees them before it returns.
+ * from any thread. pkgimg_find_ji_payload_path and pkgimg_find_data_library
+ * read files themselves, into buffers that each calling thread keeps for
+ * its next call (those up to 1 MiB); what else they allocate is freed
+ * before they return.
  * Locating reads headers only; pkgimg_verify also reads the payload.
  * A payload may be stored zstd-compressed (docs/FORMAT.md, "The frame",
  * flags bit 1): pkgimg_payload_info says so; offsets, sizes and CRCs
@@ -100,25 +102,29 @@ int pkgimg_verify(const uint8_t *file, size_t len);
  * the payload, and code caches depend on it through the platform's own
  * record (DT_NEEDED, LC_LOAD_DYLIB, a PE import). Find the data library of
  * the code cache at `code_cache` (Unix) without loading or mapping anything:
- * the one dependency that carries a payload, resolved as its loader would
- * from what the file and the file system tell ($ORIGIN entries of
- * DT_RUNPATH or DT_RPATH, then the code cache's directory; @loader_path,
- * @rpath through LC_RPATH, absolute install names; the DLL's directory).
- * System libraries outside the code cache's reach are never opened. On
+ * the one dependency that carries a payload, resolved as its loader would,
+ * limited to the code cache's reach, plus its own directory
+ * (docs/FORMAT.md 8.3: $ORIGIN entries of DT_RUNPATH or DT_RPATH, then the
+ * code cache's directory; @loader_path, @rpath through LC_RPATH, absolute
+ * install names; the DLL's directory). System libraries are never opened. On
  * success returns PKGIMG_OK, copies the data library's path with its NUL
  * into the `path_size` bytes at `path`, and stores the absolute offset and
  * the size of its payload (of a universal data library, in the slice of the
  * code cache's architecture; of a universal code cache, the slice of the
- * CPU pkgimg was compiled for is followed); read the payload with pread,
- * or map it and call pkgimg_verify. On failure nothing is stored, and it
- * returns PKGIMG_E_IO with errno set when the code cache cannot be opened
- * or read; the format codes for its malformed headers;
+ * CPU pkgimg was compiled for is followed); read the payload from that file
+ * with pread at *offset. (pkgimg_verify checks a mapped file's host slice:
+ * of a universal data library, the code cache's slice when the code cache
+ * is of the host's architecture, as when the runtime loads it itself.) On
+ * failure nothing is stored, and it returns PKGIMG_E_NULL for a null
+ * pointer, PKGIMG_E_LENGTH for a `path_size` above PTRDIFF_MAX,
+ * PKGIMG_E_IO with errno set when the code cache cannot be opened or read,
+ * the format codes for its malformed headers,
  * PKGIMG_E_NO_DATA_LIBRARY when no dependency within reach carries a
- * payload (a data library that is malformed does not); PKGIMG_E_DATA_LIBRARIES
- * when more than one does; PKGIMG_E_PATH_SIZE when the path and its NUL
- * need more than `path_size` bytes. It allocates the paths it tries and
- * frees them before it returns. `jiscan deps CODE_CACHE` says the same in
- * words, naming every dependency and why it was not taken.
+ * payload (a data library that is malformed does not),
+ * PKGIMG_E_DATA_LIBRARIES when more than one does, PKGIMG_E_PATH_SIZE when
+ * the path and its NUL need more than `path_size` bytes. `jiscan deps
+ * CODE_CACHE` says the same in words, naming every dependency and why it
+ * was not taken.
  */
 int pkgimg_find_data_library(const char *code_cache, char *path, size_t path_size, uint64_t *offset,
                              uint64_t *size);

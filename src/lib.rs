@@ -95,8 +95,9 @@
 //! # From C
 //!
 //! With `std`, the `staticlib` and `cdylib` export [`capi`]'s functions,
-//! declared in `include/pkgimg.h`: `pkgimg_find_ji_payload`, `pkgimg_verify`
-//! and `pkgimg_strerror`.
+//! declared in `include/pkgimg.h`: `pkgimg_find_ji_payload`,
+//! `pkgimg_find_ji_payload_path`, `pkgimg_payload_info`, `pkgimg_verify`,
+//! `pkgimg_find_data_library` and `pkgimg_strerror`.
 #![cfg_attr(not(feature = "std"), no_std)]
 // The guide above links to the writers and the C interface, which exist only with `std`.
 #![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]

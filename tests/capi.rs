@@ -145,8 +145,9 @@ fn c_program_finds_a_code_caches_data_library() {
     let mut link = vec!["-Wall", "-Werror", "-I", include.to_str().unwrap(), source.to_str().unwrap()];
     link.extend([lib.to_str().unwrap(), "-lpthread", "-ldl", "-lm", "-o", exe.to_str().unwrap()]);
     gcc(&link);
-    // (status, errno, offset, size, path) for `code` and a path buffer of `path_size` bytes.
-    let find = |code: &Path, path_size: usize| -> (i32, i32, u64, u64, String) {
+    // (status as pkgimg.h names it, errno, offset, size, path) for `code` and
+    // a path buffer of `path_size` bytes.
+    let find = |code: &Path, path_size: usize| -> (String, i32, u64, u64, String) {
         let out = Command::new(&exe).arg(code).arg(path_size.to_string()).output().unwrap();
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
@@ -174,18 +175,18 @@ fn c_program_finds_a_code_caches_data_library() {
     let data = std::fs::read(d.join("libfoo_data.so")).unwrap();
     let at = data.windows(payload.len()).position(|w| w == payload).unwrap() as u64;
     let (status, _, offset, size, path) = find(&d.join("libcode.so"), 4096);
-    assert_eq!((status, offset, size), (0, at, payload.len() as u64), "{path}");
+    assert_eq!((status.as_str(), offset, size), ("PKGIMG_OK", at, payload.len() as u64), "{path}");
     let canonical = |p: &Path| p.canonicalize().unwrap();
     assert_eq!(canonical(Path::new(&path)), canonical(&d.join("libfoo_data.so")));
-    // The path and its NUL fit exactly; one byte less is PKGIMG_E_PATH_SIZE (-20).
-    assert_eq!(find(&d.join("libcode.so"), path.len() + 1), (0, 0, at, payload.len() as u64, path.clone()));
-    assert_eq!(find(&d.join("libcode.so"), path.len()), (-20, 0, 7, 7, "-".into()));
-    assert_eq!(find(&d.join("libcode.so"), 0).0, -20);
-    // PKGIMG_E_NO_DATA_LIBRARY (-18), PKGIMG_E_DATA_LIBRARIES (-19).
-    assert_eq!(find(&d.join("libplain.so"), 4096), (-18, 0, 7, 7, "-".into()));
-    assert_eq!(find(&d.join("libtwo.so"), 4096), (-19, 0, 7, 7, "-".into()));
-    // The code cache's own failures: PKGIMG_E_UNKNOWN_FORMAT (-2), and
-    // PKGIMG_E_IO (-17) with errno ENOENT (2).
-    assert_eq!(find(&d.join("notes.txt"), 4096), (-2, 0, 7, 7, "-".into()));
-    assert_eq!(find(&d.join("missing.so"), 4096), (-17, 2, 7, 7, "-".into()));
+    // The path and its NUL fit exactly; one byte less does not.
+    let ok = ("PKGIMG_OK".to_owned(), 0, at, payload.len() as u64, path.clone());
+    assert_eq!(find(&d.join("libcode.so"), path.len() + 1), ok);
+    let failed = |status: &str, errno: i32| (status.to_owned(), errno, 7, 7, "-".to_owned());
+    assert_eq!(find(&d.join("libcode.so"), path.len()), failed("PKGIMG_E_PATH_SIZE", 0));
+    assert_eq!(find(&d.join("libcode.so"), 0), failed("PKGIMG_E_PATH_SIZE", 0));
+    assert_eq!(find(&d.join("libplain.so"), 4096), failed("PKGIMG_E_NO_DATA_LIBRARY", 0));
+    assert_eq!(find(&d.join("libtwo.so"), 4096), failed("PKGIMG_E_DATA_LIBRARIES", 0));
+    // The code cache's own failures; errno ENOENT (2) for a missing one.
+    assert_eq!(find(&d.join("notes.txt"), 4096), failed("PKGIMG_E_UNKNOWN_FORMAT", 0));
+    assert_eq!(find(&d.join("missing.so"), 4096), failed("PKGIMG_E_IO", 2));
 }

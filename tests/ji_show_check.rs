@@ -385,7 +385,8 @@ fn check_follows_a_code_cache_to_its_data_library() {
     let (caches, src) = (dir.join("caches"), dir.join("src"));
     std::fs::create_dir_all(&caches).unwrap();
     std::fs::create_dir_all(&src).unwrap();
-    let v12 = realistic(Release::V1_11, true).write().ji(0, false);
+    // A library word that is no CRC of anything: a split image ignores it.
+    let v12 = realistic(Release::V1_11, true).write().ji(0xdead_beef, false);
     let v15 = realistic(Release::Master15, true).write();
     let v12_data = data_library(&caches, "Ex", &v12);
     let v15_data = data_library(&caches, "Sp", &v15.ji(0, false));
@@ -422,6 +423,7 @@ fn check_follows_a_code_cache_to_its_data_library() {
         assert_eq!(point(&l, "frame_crc")["status"], "ok");
         assert_eq!(point(&l, "ji_crc")["status"], "ok");
         assert_eq!(point(&l, "library_crc")["status"], "not applicable");
+        assert!(point(&l, "library_crc")["detail"].as_str().unwrap().contains("0xdeadbeef"), "{l}");
         assert_eq!(point(&l, "image_checksum")["status"], "not applicable");
     }
     let l = line(&v12_data);
@@ -462,6 +464,61 @@ fn check_follows_a_code_cache_to_its_data_library() {
     let l = line(&damaged.join("libEx_O2.so"));
     let reason = l["reason"].as_str().unwrap();
     assert!(reason.starts_with("frame_crc: ") && reason.contains("libEx_data.so"), "{reason}");
+
+    // A v15 .ji without native code is standalone: Julia loads no code
+    // library with it, so its code caches are not used (and not wrong).
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    data_library(&alone, "St", &realistic(Release::Master15, false).write().ji(0, false));
+    let l = line(&code_cache(&alone, &src, "libSt.so", &["St_data"], None));
+    assert_eq!(l["verdict"], "ok", "{l}");
+    assert!(point(&l, "library_crc")["detail"].as_str().unwrap().contains("no clone targets"), "{l}");
+    // With native code but JI_FLAG_SPLIT cleared, Julia stops loading it.
+    let mut standalone = realistic(Release::Master15, true).write();
+    let gc_abi = standalone.fields.iter().find(|(name, _)| *name == "GC ABI string").unwrap().1 as usize;
+    let flags = gc_abi + standalone.body[gc_abi..].iter().position(|&b| b == 0).unwrap() + 1;
+    standalone.body[flags] &= !2; // JI_FLAG_SPLIT, little-endian
+    data_library(&alone, "Fl", &standalone.ji(0, false));
+    let l = line(&code_cache(&alone, &src, "libFl.so", &["Fl_data"], Some(standalone.checksum as u32)));
+    let image = point(&l, "image_checksum");
+    assert_eq!(image["status"], "failed", "{l}");
+    assert!(image["detail"].as_str().unwrap().contains("Expected split image, but got standalone"), "{l}");
+
+    // Not split images: a library depending on a combined file (no data
+    // record), and one depending on two data libraries that hold no .ji.
+    // In a directory they are other files; named, each says why.
+    let others = dir.join("others");
+    std::fs::create_dir_all(&others).unwrap();
+    let plain = src.join("plain.c");
+    common::run(
+        Command::new("gcc")
+            .current_dir(&others)
+            .args(["-shared", "-fPIC", "-Wl,-soname,libcomb.so", "-o"])
+            .arg("plain.so")
+            .arg(&plain),
+    );
+    let ji = src.join("v12.ji");
+    std::fs::write(&ji, &v12).unwrap();
+    let injected = jiscan(&[
+        "inject",
+        others.join("plain.so").to_str().unwrap(),
+        ji.to_str().unwrap(),
+        "-o",
+        others.join("libcomb.so").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&injected), 0, "{}", String::from_utf8_lossy(&injected.stderr));
+    std::fs::remove_file(others.join("plain.so")).unwrap();
+    let uses_combined = code_cache(&others, &src, "libUsesComb.so", &["comb"], None);
+    for name in ["N1", "N2"] {
+        data_library(&others, name, b"not a .ji, just bytes");
+    }
+    let two_plain = code_cache(&others, &src, "libTwoPlain.so", &["N1_data", "N2_data"], None);
+    let text = stdout(&jiscan(&["check", others.to_str().unwrap()]));
+    assert!(text.contains("1 caches: 1 ok, 0 unchecked, 0 rejected, 0 unreadable; 4 other files ignored"), "{text}");
+    let reason = line(&uses_combined)["reason"].as_str().unwrap().to_owned();
+    assert!(reason.contains("libcomb.so carries a payload, but no data record names it"), "{reason}");
+    let reason = line(&two_plain)["reason"].as_str().unwrap().to_owned();
+    assert!(reason.starts_with("data_library: more than one dependency carries a payload"), "{reason}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

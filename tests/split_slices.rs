@@ -304,3 +304,31 @@ fn jiscan_scan_reports_each_slice_of_a_universal_code_cache_with_its_data_librar
     );
     assert_eq!(payload["crc_ok"], true, "{report:?}");
 }
+
+/// `jiscan extract` of a thin code cache has no payload to give, and names
+/// the command that gives its data library's: of the universal data
+/// library, the slice of the code cache's architecture (`--slice N`), not
+/// the host's. The command runs and gives that slice's payload.
+#[test]
+fn extract_of_a_code_cache_suggests_its_data_library_slice() {
+    if !tools() {
+        return;
+    }
+    let fixture = fixture();
+    let dir = fixture.dir.path();
+    let jiscan = env!("CARGO_BIN_EXE_jiscan");
+    for (code, arch) in [("c_arm.dylib", Arch::Aarch64), ("c_x86.dylib", Arch::X86_64)] {
+        let out = Command::new(jiscan).current_dir(dir).args(["extract", code, "-o", "out.ji"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{code}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let (index, ..) = slice_payload(&fixture.path("libFoo_data.dylib"), arch);
+        let expected = format!("jiscan extract --slice {index} ./libFoo_data.dylib -o out.ji");
+        assert!(stderr.trim_end().ends_with(&expected), "{code}: {stderr}");
+        let suggested = stderr.trim_end().rsplit_once(": jiscan ").unwrap().1;
+        let out =
+            Command::new("sh").current_dir(dir).arg("-c").arg(format!("'{jiscan}' {suggested}")).output().unwrap();
+        assert!(out.status.success(), "{code}: {suggested}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::read(dir.join("out.ji")).unwrap() == fixture.payload(arch), "{code}: not the {arch} payload");
+        std::fs::remove_file(dir.join("out.ji")).unwrap();
+    }
+}

@@ -2,10 +2,11 @@
  * pkgimg_find_data_library from C: for the code cache argv[1] and a path
  * buffer of argv[2] bytes, prints one line
  *   status errno offset size path
- * (errno only for PKGIMG_E_IO, else 0; on failure offset and size are what
- * they were before the call, 7 and 7, and the path is "-"). Fails if a null
- * argument does not give PKGIMG_E_NULL, if a failure stores anything, or if
- * a byte past the buffer is written.
+ * (the status by its name in pkgimg.h; errno only for PKGIMG_E_IO, else 0;
+ * on failure offset and size are what they were before the call, 7 and 7,
+ * and the path is "-"). Fails if a null argument does not give
+ * PKGIMG_E_NULL, a buffer size above PTRDIFF_MAX PKGIMG_E_LENGTH, if a
+ * failure stores anything, or if a byte past the buffer is written.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +15,19 @@
 #include <string.h>
 
 #include "pkgimg.h"
+
+/* The name pkgimg.h gives `status`, for the statuses this function returns. */
+static const char *name(int status) {
+    switch (status) {
+    case PKGIMG_OK: return "PKGIMG_OK";
+    case PKGIMG_E_UNKNOWN_FORMAT: return "PKGIMG_E_UNKNOWN_FORMAT";
+    case PKGIMG_E_IO: return "PKGIMG_E_IO";
+    case PKGIMG_E_NO_DATA_LIBRARY: return "PKGIMG_E_NO_DATA_LIBRARY";
+    case PKGIMG_E_DATA_LIBRARIES: return "PKGIMG_E_DATA_LIBRARIES";
+    case PKGIMG_E_PATH_SIZE: return "PKGIMG_E_PATH_SIZE";
+    default: return "other";
+    }
+}
 
 int main(int argc, char **argv) {
     if (argc != 3) {
@@ -34,6 +48,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "a null argument did not give PKGIMG_E_NULL\n");
         return 1;
     }
+    if (pkgimg_find_data_library(argv[1], path, (size_t)PTRDIFF_MAX + 1, &offset, &size) != PKGIMG_E_LENGTH ||
+        offset != 7 || size != 7 || memcmp(path, before, path_size + 1) != 0) {
+        fprintf(stderr, "a buffer size above PTRDIFF_MAX did not give PKGIMG_E_LENGTH, or something was stored\n");
+        return 1;
+    }
     errno = 0;
     int status = pkgimg_find_data_library(argv[1], path, path_size, &offset, &size);
     int error = errno;
@@ -49,7 +68,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "no message for %d\n", status);
         return 1;
     }
-    printf("%d %d %" PRIu64 " %" PRIu64 " %s\n", status, status == PKGIMG_E_IO ? error : 0, offset, size,
+    printf("%s %d %" PRIu64 " %" PRIu64 " %s\n", name(status), status == PKGIMG_E_IO ? error : 0, offset, size,
            status == PKGIMG_OK ? path : "-");
     free(path);
     free(before);

@@ -7,8 +7,9 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+mod split;
+
 use pkgimg::ji::{Header, Kind, Reason, Stop};
-use pkgimg::split::{FoundDataLibrary, Resolver, SplitError};
 use pkgimg::MappedFile;
 
 use crate::files::{self, Found};
@@ -36,9 +37,9 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   library_crc if the .ji has clone targets (native code), the library beside it exists and its
               whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc); not
               applicable to combined files and split images (docs/FORMAT.md 7.6, 8.4)
-  image_checksum  (14, 15, split) the library's jl_system_image_checksum equals the header's
-              checksum, read from the library's file with pkgimg::find_symbol (no dlopen); of a
-              split image, the code cache's
+  image_checksum  (14, 15, JI_FLAG_SPLIT set) the library's jl_system_image_checksum equals the
+              header's checksum, read from the library's file with pkgimg::find_symbol (no
+              dlopen); of a split image, the code cache's
   frame_crc   (combined file, split image, data library) the payload frame's CRC-32C holds
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
@@ -205,13 +206,13 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
 /// Every cache under the paths, checked, and how many other files were ignored.
 fn collect(paths: &[PathBuf]) -> io::Result<(Vec<Report>, u64)> {
     let (mut reports, mut ignored) = (Vec::new(), 0u64);
-    // One resolver for the run: the libraries code caches share are read once.
-    let mut resolver = Resolver::default();
+    // One for the run: what code caches share is read and checked once.
+    let mut run = split::Run::default();
     for root in paths {
         let explicit = !root.is_dir();
         files::walk(std::slice::from_ref(root), &mut |found| {
             match found {
-                Found::File(path) => match classify(&path, explicit, &mut resolver) {
+                Found::File(path) => match classify(&path, explicit, &mut run) {
                     Class::Cache(report) => reports.push(report),
                     Class::Companion => {}
                     Class::Other => ignored = ignored.saturating_add(1),
@@ -270,7 +271,7 @@ fn starts_with_ji(payload: &pkgimg::Payload<'_>) -> bool {
 /// payload, or a code cache whose data library carries one. Any other file
 /// named on the command line gets a report that says so; in a directory it
 /// is ignored.
-fn classify(path: &Path, explicit: bool, resolver: &mut Resolver) -> Class {
+fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
     if extension(path) == Some("ji") {
         return Class::Cache(check_ji(path));
     }
@@ -300,36 +301,20 @@ fn classify(path: &Path, explicit: bool, resolver: &mut Resolver) -> Class {
         r.point("payload", Status::NotChecked, detail);
         return Class::Cache(r);
     }
-    match payload {
-        Ok(p) if pkgimg::ji::is_ji(p.data()) && is_data_library(&map) => {
-            return Class::Cache(check_data_library(path, &p))
+    let why = match payload {
+        Ok(p) if pkgimg::ji::is_ji(p.data()) && split::is_data_library(&map) => {
+            return Class::Cache(run.data_library_line(path, &map, &p))
         }
         Ok(p) if pkgimg::ji::is_ji(p.data()) => return Class::Cache(check_combined(path, &map)),
-        Ok(_) => {}
+        Ok(_) => "it carries a payload, but not a .ji".to_owned(),
+        Err(_) if companion => return Class::Companion,
         // No payload of its own: a split image's code cache, if a dependency
         // is a data library holding a .ji.
-        Err(_) if companion => {}
-        Err(_) => match resolver.find_in(path, &map) {
-            Ok(found) => match check_split(path, &map, &found) {
-                Some(report) => return Class::Cache(report),
-                None if !explicit => return Class::Other,
-                None => {
-                    let mut r = Report::new(path, CacheKind::Split);
-                    r.data_library = Some(found.path.clone());
-                    let why =
-                        format!("it carries no payload, and its data library {} holds no .ji", found.path.display());
-                    r.point("magic", Status::Failed, why);
-                    return Class::Cache(r);
-                }
-            },
-            Err(e @ SplitError::Ambiguous { .. }) => {
-                let mut r = Report::new(path, CacheKind::Split);
-                r.point("data_library", Status::Failed, ambiguous(&e));
-                return Class::Cache(r);
-            }
-            Err(_) => {}
+        Err(_) => match run.code_cache(path, &map, explicit) {
+            split::CodeCache::Report(report) => return Class::Cache(report),
+            split::CodeCache::None { why } => why.unwrap_or_default(),
         },
-    }
+    };
     if companion {
         return Class::Companion;
     }
@@ -337,28 +322,8 @@ fn classify(path: &Path, explicit: bool, resolver: &mut Resolver) -> Class {
         return Class::Other;
     }
     let mut r = Report::new(path, CacheKind::Combined);
-    r.point("magic", Status::Failed, "not a .ji file, and neither it nor a dependency carries a .ji payload");
+    r.point("magic", Status::Failed, format!("not a .ji file, and it carries no .ji payload: {why}"));
     Class::Cache(r)
-}
-
-/// The reason of an ambiguous split image, without the code cache's name
-/// (the line names it).
-fn ambiguous(error: &SplitError) -> String {
-    match error {
-        SplitError::Ambiguous { found, .. } => {
-            let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
-            format!("more than one dependency carries a payload: {}", found.join(", "))
-        }
-        other => other.to_string(),
-    }
-}
-
-/// Whether `library` (its host image) is a data library: its payload is
-/// described by a data record (docs/FORMAT.md §8.1).
-fn is_data_library(library: &[u8]) -> bool {
-    let Ok(slice) = pkgimg::host_slice(library) else { return false };
-    let (Ok(image), Ok(payload)) = (slice.image(), slice.find_ji_payload()) else { return false };
-    pkgimg::record::find(slice.bytes(), image.endian, payload.frame()).is_some()
 }
 
 /// The code library beside a `.ji`: the same path with a library extension
@@ -405,8 +370,8 @@ fn check_ji(path: &Path) -> Report {
         },
     }
     match &library_map {
-        Some(Ok(map)) => image_checksum_point(&mut r, &h, map),
-        _ => image_checksum_point(&mut r, &h, &[]),
+        Some(Ok(map)) => image_checksum_point(&mut r, Binding::of(&h), map),
+        _ => image_checksum_point(&mut r, Binding::of(&h), &[]),
     }
     r
 }
@@ -430,72 +395,7 @@ fn check_combined(path: &Path, map: &MappedFile) -> Report {
          covers the payload, and code and data are one file"
     );
     r.point("library_crc", Status::NotApplicable, detail);
-    image_checksum_point(&mut r, &h, map);
-    r
-}
-
-/// A split image: the code cache at `path` (`code`, its bytes) and the
-/// `.ji` of its data library. `None` if the data library's payload is no
-/// `.ji` (the file is then not a Julia cache).
-fn check_split(path: &Path, code: &[u8], found: &FoundDataLibrary) -> Option<Report> {
-    let mut r = Report::new(path, CacheKind::Split);
-    r.library = Some(path.to_owned());
-    r.data_library = Some(found.path.clone());
-    let data = found.path.display();
-    let map = match found.map() {
-        Ok(map) => map,
-        Err(e) => {
-            r.unreadable = Some(e.to_string());
-            return Some(r);
-        }
-    };
-    let payload = match found.payload(&map) {
-        Ok(payload) => payload,
-        Err(e) => {
-            // The lookup found this payload moments ago: the file changed.
-            r.point("frame_crc", Status::Failed, format!("{data}: {e}"));
-            return Some(r);
-        }
-    };
-    if !pkgimg::ji::is_ji(payload.data()) {
-        return None;
-    }
-    frame_crc_point(&mut r, &payload, Some(&found.path));
-    let h = Header::decode(payload.data());
-    let first = r.points.len();
-    header_points(&mut r, &h, bits(code), payload.offset());
-    // Those points' offsets are in the data library's file: say which file.
-    for point in r.points.iter_mut().skip(first).filter(|p| p.status != Status::Ok) {
-        point.detail = format!("{data}: {}", point.detail);
-    }
-    let word = h.trailer.map_or(0, |t| t.library_crc32c);
-    let detail = format!(
-        "a split image: the .ji in {data} serves every code cache linked against it, so the trailer's library \
-         CRC-32C word ({word:#010x}) is not checked; the frame CRC covers the .ji (docs/FORMAT.md 8.4)"
-    );
-    r.point("library_crc", Status::NotApplicable, detail);
-    image_checksum_point(&mut r, &h, code);
-    Some(r)
-}
-
-/// A data library on its own: the `.ji` it holds. The code is in the code
-/// caches that link against it, each checked on its own line.
-fn check_data_library(path: &Path, payload: &pkgimg::Payload<'_>) -> Report {
-    let mut r = Report::new(path, CacheKind::DataLibrary);
-    frame_crc_point(&mut r, payload, None);
-    let h = Header::decode(payload.data());
-    header_points(&mut r, &h, payload.bits().checked_div(8), payload.offset());
-    let word = h.trailer.map_or(0, |t| t.library_crc32c);
-    let detail = format!(
-        "a data library holds no code: the trailer's library CRC-32C word ({word:#010x}) is not checked \
-         (docs/FORMAT.md 8.4)"
-    );
-    r.point("library_crc", Status::NotApplicable, detail);
-    r.point(
-        "image_checksum",
-        Status::NotApplicable,
-        "a data library holds no code: each code cache linked against it is checked for its symbol",
-    );
+    image_checksum_point(&mut r, Binding::of(&h), map);
     r
 }
 
@@ -629,13 +529,27 @@ fn library_crc_point(r: &mut Report, h: &Header<'_>, library: &Path, map: &Mappe
     }
 }
 
+/// What a `.ji` says that binds a code library to it.
+#[derive(Clone, Copy, Debug)]
+struct Binding {
+    /// `JI_FLAG_SPLIT`, from version 14; `None` before (or unread).
+    split: Option<bool>,
+    /// The header's checksum.
+    checksum: Option<u64>,
+}
+
+impl Binding {
+    fn of(h: &Header<'_>) -> Binding {
+        Binding { split: h.image_flags.map(|f| f.split()), checksum: h.checksum }
+    }
+}
+
 /// Versions 14+, split: the library's `jl_system_image_checksum` against the
 /// header's checksum (master src/staticdata.c:4566).
-fn image_checksum_point(r: &mut Report, h: &Header<'_>, library: &[u8]) {
-    let split = h.image_flags.is_some_and(|f| f.split());
-    let Some(checksum) = h.checksum.filter(|_| split) else {
+fn image_checksum_point(r: &mut Report, binding: Binding, library: &[u8]) {
+    let Some(checksum) = binding.checksum.filter(|_| binding.split == Some(true)) else {
         let why =
-            if h.image_flags.is_some() { "not a split image" } else { "versions 12 and 13 have no such symbol check" };
+            if binding.split.is_some() { "not a split image" } else { "versions 12 and 13 have no such symbol check" };
         return r.point("image_checksum", Status::NotApplicable, why);
     };
     if library.is_empty() {

@@ -235,12 +235,22 @@ fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<(DataLi
 }
 
 /// For an image with no payload of its own (`slice`, of the file at
-/// `path`): a hint to run `command` on its data library instead, if the
-/// image is a split image's code cache.
-pub fn data_library_hint(path: &Path, slice: pkgimg::Slice<'_>, command: &str) -> Option<String> {
-    let found = pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()?;
-    let data = found.path.display();
-    Some(format!("; it is a code cache, and its data library {data} carries one: jiscan {command} {data}"))
+/// `path`): its data library, if the image is a split image's code cache,
+/// to name in a hint.
+pub fn data_library_of(path: &Path, slice: pkgimg::Slice<'_>) -> Option<FoundDataLibrary> {
+    pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()
+}
+
+/// `path` as one shell word: as it is if it holds only characters no shell
+/// treats specially, else in single quotes.
+pub fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./@%+=:,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 fn kind_name(kind: DependencyKind) -> &'static str {

@@ -152,10 +152,15 @@ fn extract(args: &Args) -> Result<(), Failure> {
 fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
     let slice = choose(map, args)?;
     slice.find_ji_payload().map_err(|e| match e {
-        pkgimg::Error::NoContainer { .. } => {
-            let hint = crate::deps::data_library_hint(&args.file, slice, "extract");
-            format!("{e}{}", hint.unwrap_or_default())
-        }
+        pkgimg::Error::NoContainer { .. } => match crate::deps::data_library_of(&args.file, slice) {
+            Some(found) => {
+                // Of a universal data library, the code cache's slice.
+                let pick = found.located().slice().map_or(String::new(), |i| format!("--slice {i} "));
+                let (data, out) = (crate::deps::shell_word(&found.path), crate::deps::shell_word(&args.output));
+                format!("{e}; it is a code cache, and its data library carries one: jiscan extract {pick}{data} -o {out}")
+            }
+            None => e.to_string(),
+        },
         e => e.to_string(),
     })
 }

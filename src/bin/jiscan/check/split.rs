@@ -1,0 +1,224 @@
+//! Split images (docs/FORMAT.md §8.4): a code cache is checked with the
+//! `.ji` of its data library, and a data library on its own for the `.ji`
+//! it holds. A data library's `.ji` is checked once per run, however many
+//! code caches link against it.
+
+use std::collections::hash_map::{Entry, HashMap};
+use std::path::{Path, PathBuf};
+
+use pkgimg::ji::Header;
+use pkgimg::split::{FoundDataLibrary, Resolver, SplitError};
+use pkgimg::Payload;
+
+use super::{bits, frame_crc_point, header_points, image_checksum_point, Binding, CacheKind, Point, Report, Status};
+use crate::files;
+
+/// What one run of `check` remembers across files.
+#[derive(Default)]
+pub struct Run {
+    /// Follows code caches to their data libraries; remembers the
+    /// libraries they share.
+    resolver: Resolver,
+    /// Each data library's `.ji`, checked, by its path and the code's
+    /// pointer width; `None` if the file holds no data library with a `.ji`.
+    checked: HashMap<(PathBuf, Option<u8>), Result<Option<DataChecked>, String>>,
+}
+
+/// The points of a data library's `.ji`, as the code caches' lines share them.
+#[derive(Clone)]
+struct DataChecked {
+    /// `frame_crc`, then the `.ji`'s own points, their details unprefixed.
+    points: Vec<Point>,
+    package: Option<String>,
+    version: Option<u16>,
+    /// The trailer's library CRC-32C word, which a split image ignores.
+    word: u32,
+    binding: Binding,
+    /// Whether the `.ji` has clone targets, the mark of native code
+    /// (`None` if its cache header does not decode that far).
+    native: Option<bool>,
+}
+
+/// What a library without a `.ji` payload of its own is, as a split image's
+/// code cache: a report, or `None` if it is none (in a directory, another
+/// file; named on the command line, the caller says so with `why`).
+pub enum CodeCache {
+    Report(Report),
+    None { why: Option<String> },
+}
+
+impl Run {
+    /// The library at `path` (`code`, its bytes), which carries no payload:
+    /// checked with its data library's `.ji` if it is a split image's code
+    /// cache. `explicit`: named on the command line, where a file that is
+    /// none gets the reason.
+    pub fn code_cache(&mut self, path: &Path, code: &[u8], explicit: bool) -> CodeCache {
+        let found = match self.resolver.find_in(path, code) {
+            Ok(found) => found,
+            Err(SplitError::Ambiguous { found, .. }) => {
+                // In a directory, only a split image gone wrong is a cache.
+                if !explicit && !found.iter().any(|p| holds_ji(p)) {
+                    return CodeCache::None { why: None };
+                }
+                let mut r = Report::new(path, CacheKind::Split);
+                let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
+                let why = format!("more than one dependency carries a payload: {}", found.join(", "));
+                r.point("data_library", Status::Failed, why);
+                return CodeCache::Report(r);
+            }
+            Err(SplitError::NoDataLibrary { candidates, .. }) if !candidates.is_empty() => {
+                let each: Vec<String> = candidates.iter().map(|c| format!("{} ({})", c.name, c.reason)).collect();
+                return CodeCache::None { why: Some(format!("no dependency is a data library: {}", each.join("; "))) };
+            }
+            Err(SplitError::NoDataLibrary { .. }) => {
+                return CodeCache::None { why: Some("it has no dependencies".into()) }
+            }
+            Err(e) => return CodeCache::None { why: Some(format!("its dependencies cannot be read: {e}")) },
+        };
+        let bits = bits(code);
+        let data = self.data_library(&found, bits);
+        let shown = found.path.display();
+        let data = match data {
+            Err(why) => {
+                let mut r = Report::new(path, CacheKind::Split);
+                r.data_library = Some(found.path.clone());
+                r.unreadable = Some(format!("{shown}: {why}"));
+                return CodeCache::Report(r);
+            }
+            Ok(None) => {
+                let why =
+                    format!("its dependency {shown} carries a payload, but no data record names it or it is no .ji");
+                return CodeCache::None { why: Some(why) };
+            }
+            Ok(Some(data)) => data,
+        };
+        let mut r = Report::new(path, CacheKind::Split);
+        r.library = Some(path.to_owned());
+        r.data_library = Some(found.path.clone());
+        (r.package, r.version) = (data.package, data.version);
+        // The .ji's offsets are in the data library's file: say which file.
+        r.points = data.points;
+        for point in r.points.iter_mut().filter(|p| p.status != Status::Ok || p.name == "frame_crc") {
+            point.detail = format!("{shown}: {}", point.detail);
+        }
+        if data.native == Some(false) {
+            // No clone targets: Julia loads the .ji alone (base/loading.jl
+            // `pkgimage = !isempty(clone_targets)`), as for a .ji beside a library.
+            let unused = format!("the .ji in {shown} has no clone targets: Julia loads no code library with it");
+            r.point("library_crc", Status::NotApplicable, format!("{unused}, so this code cache is not used"));
+            r.point("image_checksum", Status::NotApplicable, unused);
+            return CodeCache::Report(r);
+        }
+        let detail = format!(
+            "a split image: the .ji in {shown} serves every code cache linked against it, so the trailer's \
+             library CRC-32C word ({:#010x}) is not checked; the frame CRC covers the .ji (docs/FORMAT.md 8.4)",
+            data.word
+        );
+        r.point("library_crc", Status::NotApplicable, detail);
+        if data.binding.split == Some(false) {
+            // Native code, but a standalone .ji: Julia loads it with the code
+            // library and stops (master src/staticdata.c:4555-4558).
+            let why = format!(
+                "the .ji in {shown} has clone targets but is standalone (JI_FLAG_SPLIT is clear): Julia loading it \
+                 with this code cache stops with \"Expected split image, but got standalone\""
+            );
+            r.point("image_checksum", Status::Failed, why);
+        } else {
+            image_checksum_point(&mut r, data.binding, code);
+        }
+        CodeCache::Report(r)
+    }
+
+    /// The line of the data library at `path` (`map`, its bytes; `payload`,
+    /// its host image's `.ji` payload), which [`is_data_library`] said it is.
+    pub fn data_library_line(&mut self, path: &Path, map: &[u8], payload: &Payload<'_>) -> Report {
+        let mut r = Report::new(path, CacheKind::DataLibrary);
+        let bits = payload.bits().checked_div(8);
+        let data = self.memo(path, bits, || check_data(map, None, bits));
+        let data = match data {
+            Ok(Some(data)) => data,
+            // Its bytes were read and judged moments ago: the file changed.
+            Ok(None) | Err(_) => {
+                r.unreadable = Some("the file changed while it was read".into());
+                return r;
+            }
+        };
+        (r.package, r.version, r.points) = (data.package, data.version, data.points);
+        let detail = format!(
+            "a data library holds no code: the trailer's library CRC-32C word ({:#010x}) is not checked \
+             (docs/FORMAT.md 8.4)",
+            data.word
+        );
+        r.point("library_crc", Status::NotApplicable, detail);
+        let detail = "a data library holds no code: each code cache linked against it is checked for its symbol";
+        r.point("image_checksum", Status::NotApplicable, detail);
+        r
+    }
+
+    /// The found data library's `.ji`, checked for code of `bits`.
+    fn data_library(&mut self, found: &FoundDataLibrary, bits: Option<u8>) -> Result<Option<DataChecked>, String> {
+        self.memo(&found.path, bits, || {
+            let map = found.map().map_err(|e| e.to_string())?;
+            check_data(&map, found.located().slice(), bits)
+        })
+    }
+
+    /// `check()`'s result for the file at `path`, computed once per run.
+    fn memo(
+        &mut self,
+        path: &Path,
+        bits: Option<u8>,
+        check: impl FnOnce() -> Result<Option<DataChecked>, String>,
+    ) -> Result<Option<DataChecked>, String> {
+        // One key however the path is spelt (a walk's, a dependency's).
+        let key = (path.canonicalize().unwrap_or_else(|_| path.to_owned()), bits);
+        match self.checked.entry(key) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => slot.insert(check()).clone(),
+        }
+    }
+}
+
+/// The `.ji` points of the data library `file` (its slice `slice`, or the
+/// host's), for code of `bits`; `None` if it holds no data library with a
+/// `.ji`.
+fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Option<DataChecked>, String> {
+    let image = match slice {
+        None => pkgimg::host_slice(file).map_err(|e| e.to_string())?,
+        Some(i) => {
+            let mut slices = pkgimg::slices(file).map_err(|e| e.to_string())?;
+            let nth = slices.nth(usize::try_from(i).unwrap_or(usize::MAX));
+            nth.ok_or("the file has fewer slices than when it was looked up")?.map_err(|e| e.to_string())?
+        }
+    };
+    let payload = image.find_ji_payload().map_err(|e| e.to_string())?;
+    if !pkgimg::ji::is_ji(payload.data()) || !record_of(&image, &payload) {
+        return Ok(None);
+    }
+    let mut r = Report::new(Path::new(""), CacheKind::DataLibrary);
+    frame_crc_point(&mut r, &payload, None);
+    let h = Header::decode(payload.data());
+    header_points(&mut r, &h, bits, payload.offset());
+    let word = h.trailer.map_or(0, |t| t.library_crc32c);
+    let (binding, native) = (Binding::of(&h), h.native_code());
+    Ok(Some(DataChecked { points: r.points, package: r.package, version: r.version, word, binding, native }))
+}
+
+/// Whether `payload`, in `image`, is described by a data record: the image
+/// is a data library (docs/FORMAT.md §8.1).
+fn record_of(image: &pkgimg::Slice<'_>, payload: &Payload<'_>) -> bool {
+    image.image().is_ok_and(|i| pkgimg::record::find(image.bytes(), i.endian, payload.frame()).is_some())
+}
+
+/// Whether the file `library` (its host image) is a data library holding a
+/// `.ji`.
+pub fn is_data_library(library: &[u8]) -> bool {
+    let Ok(image) = pkgimg::host_slice(library) else { return false };
+    let Ok(payload) = image.find_ji_payload() else { return false };
+    pkgimg::ji::is_ji(payload.data()) && record_of(&image, &payload)
+}
+
+/// Whether the file at `path` is a data library holding a `.ji`.
+fn holds_ji(path: &Path) -> bool {
+    files::map(path).is_ok_and(|map| is_data_library(&map))
+}
