@@ -22,8 +22,9 @@ Each PATH is a cache file (Foo_xyz.ji), a code library, or a directory searched 
 depot's compiled/v1.11, say). A .ji is checked together with the library beside it (same name, \
 .so, .dylib or .dll); a library that carries a .ji as its payload (a combined file) is checked on \
 its own. Split images: a code cache without a payload is checked with the .ji of its data library \
-(the dependency that carries one, found as `jiscan deps` finds it), and a data library on its own \
-for the .ji it holds. In a directory, other files are counted and ignored.
+(the dependency that carries it, found as `jiscan deps` finds it, with the data record that names \
+it), and a data library on its own for the .ji it holds. In a directory, other files are counted \
+and ignored.
 
 What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   magic, byte_order, format_version, pointer_size
@@ -39,7 +40,8 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
               applicable to combined files and split images (docs/FORMAT.md 7.6, 8.4)
   image_checksum  (14, 15, JI_FLAG_SPLIT set) the library's jl_system_image_checksum equals the
               header's checksum, read from the library's file with pkgimg::find_symbol (no
-              dlopen); of a split image, the code cache's
+              dlopen); of a split image, the code cache's, and (14, 15) a .ji with clone targets
+              must have JI_FLAG_SPLIT
   frame_crc   (combined file, split image, data library) the payload frame's CRC-32C holds
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
