@@ -519,6 +519,16 @@ fn check_follows_a_code_cache_to_its_data_library() {
     assert!(reason.contains("libcomb.so carries a payload, but no data record names it"), "{reason}");
     let reason = line(&two_plain)["reason"].as_str().unwrap().to_owned();
     assert!(reason.starts_with("data_library: more than one dependency carries a payload"), "{reason}");
+    // Named on the command line: a code cache copied without its data
+    // library says which dependency was not found, and a library with no
+    // dependencies says that.
+    let lonely = dir.join("lonely");
+    std::fs::create_dir_all(&lonely).unwrap();
+    std::fs::copy(&o2, lonely.join("libEx_O2.so")).unwrap();
+    let reason = line(&lonely.join("libEx_O2.so"))["reason"].as_str().unwrap().to_owned();
+    assert!(reason.contains("no dependency is a data library: libEx_data.so (not found through $ORIGIN"), "{reason}");
+    let reason = line(&caches.join("libplain.so"))["reason"].as_str().unwrap().to_owned();
+    assert!(reason.ends_with("it carries no .ji payload: it has no dependencies"), "{reason}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
