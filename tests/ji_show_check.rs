@@ -598,6 +598,59 @@ fn check_a_split_image_for_macos_and_windows() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A universal data library whose arm64 and x86_64 slices hold different
+/// `.ji`s (a v12 and a v15 one), and a thin code cache of each
+/// architecture: each code cache's line is its own slice's `.ji`, and the
+/// data library's own line the host's, in one run over the directory, in
+/// which a data library's checks are remembered.
+#[test]
+fn check_takes_each_code_caches_slice_of_a_universal_data_library() {
+    if !(common::require(&["python3", "-m", "ziglang", "version"]) && common::require(&["llvm-lipo-14", "-version"])) {
+        return;
+    }
+    let dir = temp_dir("split-universal");
+    let (caches, src) = (dir.join("caches"), dir.join("src"));
+    std::fs::create_dir_all(&caches).unwrap();
+    std::fs::create_dir_all(&src).unwrap();
+    let v15 = realistic(Release::Master15, true).write();
+    let slices = [
+        ("arm64-apple-macos", "aarch64-macos", realistic(Release::V1_11, true).write().ji(0, false), 12, None),
+        ("x86_64-apple-macos", "x86_64-macos", v15.ji(0, false), 15, Some(v15.checksum as u32)),
+    ];
+    let mut thin = Vec::new();
+    for (triple, _, ji, ..) in &slices {
+        let (source, out) = (src.join(format!("{triple}.ji")), src.join(format!("{triple}.dylib")));
+        std::fs::write(&source, ji).unwrap();
+        let args = ["emit", "--shared", "--soname", "@rpath/libU_data.dylib", "--target", triple];
+        let emitted = jiscan(&[&args[..], &[source.to_str().unwrap(), "-o", out.to_str().unwrap()]].concat());
+        assert_eq!(code(&emitted), 0, "{}", String::from_utf8_lossy(&emitted.stderr));
+        thin.push(out);
+    }
+    let data = caches.join("libU_data.dylib");
+    common::run(Command::new("llvm-lipo-14").arg("-create").args(&thin).arg("-output").arg(&data));
+    for (_, zig_target, _, version, checksum) in &slices {
+        let source = src.join(format!("{zig_target}.c"));
+        let symbol = checksum.map_or(String::new(), checksum_symbol);
+        std::fs::write(&source, format!("{}{symbol}", include_str!("fixtures/split/code.c"))).unwrap();
+        let out = caches.join(format!("code_{zig_target}.dylib"));
+        let mut zig = Command::new("python3");
+        zig.current_dir(&caches).args(["-m", "ziglang", "cc", "-target", zig_target, "-shared", "-O2"]);
+        common::run(zig.arg(&source).args(["-L.", "-lU_data", "-Wl,-rpath,@loader_path", "-o"]).arg(&out));
+        let (status, lines) = check(&[&out], &[]);
+        let l = &lines[0];
+        assert_eq!((status, &l["format_version"]), (0, &json!(version)), "{zig_target}: {l}");
+    }
+    // One run over the directory: the same answers.
+    let (_, lines) = check(&[&caches], &[]);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (_, zig_target, _, version, _) in &slices {
+        let path = caches.join(format!("code_{zig_target}.dylib"));
+        let l = lines.iter().find(|l| l["path"] == path.to_str().unwrap()).unwrap();
+        assert_eq!((&l["verdict"], &l["format_version"]), (&json!("ok"), &json!(version)), "{zig_target}: {l}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Damaged copies of a v12 and a v15 `.ji` (cut at every field the writer
 /// recorded and at random lengths, bytes changed): `show` reports each with
 /// a stop that names the file offset or a CRC mismatch, and `check` rejects

@@ -19,9 +19,10 @@ pub struct Run {
     /// Follows code caches to their data libraries; remembers the
     /// libraries they share.
     resolver: Resolver,
-    /// Each data library's `.ji`, checked, by its path and the code's
-    /// pointer width; `None` if the file holds no data library with a `.ji`.
-    checked: HashMap<(PathBuf, Option<u8>), Result<Option<DataChecked>, String>>,
+    /// Each data library's `.ji`, checked, by its path, its slice (`None`:
+    /// the host's) and the code's pointer width; `None` if the file holds no
+    /// data library with a `.ji`.
+    checked: HashMap<(PathBuf, Option<u32>, Option<u8>), Result<Option<DataChecked>, String>>,
 }
 
 /// The points of a data library's `.ji`, as the code caches' lines share them.
@@ -134,7 +135,7 @@ impl Run {
     pub fn data_library_line(&mut self, path: &Path, map: &[u8], payload: &Payload<'_>) -> Report {
         let mut r = Report::new(path, CacheKind::DataLibrary);
         let bits = payload.bits().checked_div(8);
-        let data = self.memo(path, bits, || check_data(map, None, bits));
+        let data = self.memo(path, None, bits, || check_data(map, None, bits));
         let data = match data {
             Ok(Some(data)) => data,
             // Its bytes were read and judged moments ago: the file changed.
@@ -157,21 +158,24 @@ impl Run {
 
     /// The found data library's `.ji`, checked for code of `bits`.
     fn data_library(&mut self, found: &FoundDataLibrary, bits: Option<u8>) -> Result<Option<DataChecked>, String> {
-        self.memo(&found.path, bits, || {
+        let slice = found.located().slice();
+        self.memo(&found.path, slice, bits, || {
             let map = found.map().map_err(|e| e.to_string())?;
-            check_data(&map, found.located().slice(), bits)
+            check_data(&map, slice, bits)
         })
     }
 
-    /// `check()`'s result for the file at `path`, computed once per run.
+    /// `check()`'s result for the file at `path` (its slice `slice`, or the
+    /// host's), for code of `bits`, computed once per run.
     fn memo(
         &mut self,
         path: &Path,
+        slice: Option<u32>,
         bits: Option<u8>,
         check: impl FnOnce() -> Result<Option<DataChecked>, String>,
     ) -> Result<Option<DataChecked>, String> {
         // One key however the path is spelt (a walk's, a dependency's).
-        let key = (path.canonicalize().unwrap_or_else(|_| path.to_owned()), bits);
+        let key = (path.canonicalize().unwrap_or_else(|_| path.to_owned()), slice, bits);
         match self.checked.entry(key) {
             Entry::Occupied(known) => known.get().clone(),
             Entry::Vacant(slot) => slot.insert(check()).clone(),
