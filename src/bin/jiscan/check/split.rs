@@ -22,8 +22,12 @@ pub struct Run {
     /// Each data library's `.ji`, checked, by its path, its slice (`None`:
     /// the host's) and the code's pointer width; `None` if the file holds no
     /// data library with a `.ji`.
-    checked: HashMap<(PathBuf, Option<u32>, Option<u8>), Result<Option<DataChecked>, String>>,
+    checked: HashMap<DataKey, Result<Option<DataChecked>, String>>,
 }
+
+/// A data library's file, its slice (`None`: the host's) and the pointer
+/// width of the code its `.ji` is checked for.
+type DataKey = (PathBuf, Option<u32>, Option<u8>);
 
 /// The points of a data library's `.ji`, as the code caches' lines share them.
 #[derive(Clone)]
