@@ -106,15 +106,15 @@ int pkgimg_verify(const uint8_t *file, size_t len);
  * limited to the code cache's reach, plus its own directory
  * (docs/FORMAT.md 8.3: $ORIGIN entries of DT_RUNPATH or DT_RPATH, then the
  * code cache's directory; @loader_path, @rpath through LC_RPATH, absolute
- * install names; the DLL's directory). System libraries are never opened. On
+ * install names; the DLL's directory). System libraries outside the code
+ * cache's reach are never opened. On
  * success returns PKGIMG_OK, copies the data library's path with its NUL
  * into the `path_size` bytes at `path`, and stores the absolute offset and
  * the size of its payload (of a universal data library, in the slice of the
  * code cache's architecture; of a universal code cache, the slice of the
  * CPU pkgimg was compiled for is followed); read the payload from that file
- * with pread at *offset. (pkgimg_verify checks a mapped file's host slice:
- * of a universal data library, the code cache's slice when the code cache
- * is of the host's architecture, as when the runtime loads it itself.) On
+ * with pread at *offset (pkgimg_verify, which takes the host's slice of a
+ * mapped file, may check another slice of a universal data library). On
  * failure nothing is stored, and it returns PKGIMG_E_NULL for a null
  * pointer, PKGIMG_E_LENGTH for a `path_size` above PTRDIFF_MAX,
  * PKGIMG_E_IO with errno set when the code cache cannot be opened or read,

@@ -399,7 +399,10 @@ fn check_follows_a_code_cache_to_its_data_library() {
     let two = code_cache(&caches, &src, "libTwo.so", &["Ex_data", "Sp_data"], None);
     let plain = src.join("plain.c");
     std::fs::write(&plain, "int plain(void) { return 1; }\n").unwrap();
-    common::run(Command::new("gcc").args(["-shared", "-fPIC", "-o"]).arg(caches.join("libplain.so")).arg(&plain));
+    // -nostdlib: no DT_NEEDED at all, whether or not gcc passes --as-needed.
+    common::run(
+        Command::new("gcc").args(["-shared", "-fPIC", "-nostdlib", "-o"]).arg(caches.join("libplain.so")).arg(&plain),
+    );
 
     let line = |path: &Path| -> Value {
         let (_, lines) = check(&[path], &[]);
@@ -473,16 +476,42 @@ fn check_follows_a_code_cache_to_its_data_library() {
     let l = line(&code_cache(&alone, &src, "libSt.so", &["St_data"], None));
     assert_eq!(l["verdict"], "ok", "{l}");
     assert!(point(&l, "library_crc")["detail"].as_str().unwrap().contains("no clone targets"), "{l}");
-    // With native code but JI_FLAG_SPLIT cleared, Julia stops loading it.
-    let mut standalone = realistic(Release::Master15, true).write();
-    let gc_abi = standalone.fields.iter().find(|(name, _)| *name == "GC ABI string").unwrap().1 as usize;
-    let flags = gc_abi + standalone.body[gc_abi..].iter().position(|&b| b == 0).unwrap() + 1;
-    standalone.body[flags] &= !2; // JI_FLAG_SPLIT, little-endian
-    data_library(&alone, "Fl", &standalone.ji(0, false));
-    let l = line(&code_cache(&alone, &src, "libFl.so", &["Fl_data"], Some(standalone.checksum as u32)));
-    let image = point(&l, "image_checksum");
-    assert_eq!(image["status"], "failed", "{l}");
-    assert!(image["detail"].as_str().unwrap().contains("Expected split image, but got standalone"), "{l}");
+    // JI_FLAG_SPLIT must say whether there are clone targets, or Julia stops
+    // loading the .ji: cleared with native code, set without. Both lines,
+    // the code cache's and the data library's, say so.
+    let flip = |native: bool, set: bool| {
+        let mut w = realistic(Release::Master15, native).write();
+        let gc_abi = w.fields.iter().find(|(name, _)| *name == "GC ABI string").unwrap().1 as usize;
+        let flags = gc_abi + w.body[gc_abi..].iter().position(|&b| b == 0).unwrap() + 1;
+        // JI_FLAG_SPLIT, 1 << 1, in the little-endian flags word.
+        w.body[flags] = if set { w.body[flags] | 2 } else { w.body[flags] & !2 };
+        w
+    };
+    for (stem, w, said) in [
+        ("Fl", flip(true, false), "Expected split image, but got standalone"),
+        ("Sf", flip(false, true), "Expected standalone image, but got split"),
+    ] {
+        let data = data_library(&alone, stem, &w.ji(0, false));
+        let code =
+            code_cache(&alone, &src, &format!("lib{stem}.so"), &[&format!("{stem}_data")], Some(w.checksum as u32));
+        for l in [line(&code), line(&data)] {
+            let flag = point(&l, "split_flag");
+            assert_eq!((&l["verdict"], &flag["status"]), (&json!("rejected"), &json!("failed")), "{l}");
+            assert!(flag["detail"].as_str().unwrap().contains(said), "{l}");
+        }
+    }
+
+    // A data library cut short: its container holds no sound payload. In a
+    // directory it is a rejected line, not another file.
+    let cut = dir.join("cut");
+    std::fs::create_dir_all(&cut).unwrap();
+    let bytes = std::fs::read(&v12_data).unwrap();
+    std::fs::write(cut.join("libEx_data.so"), &bytes[..bytes.len() - 1000]).unwrap();
+    std::fs::copy(&o2, cut.join("libEx_O2.so")).unwrap();
+    let (status, lines) = check(&[&cut], &[]);
+    let l = lines.iter().find(|l| l["path"] == s(&cut.join("libEx_data.so"))).unwrap_or_else(|| panic!("{lines:?}"));
+    assert_eq!((status, &l["verdict"]), (1, &json!("rejected")), "{l}");
+    assert!(l["reason"].as_str().unwrap().starts_with("payload: "), "{l}");
 
     // Not split images: a library depending on a combined file (no data
     // record), and one depending on two data libraries that hold no .ji.
@@ -516,7 +545,12 @@ fn check_follows_a_code_cache_to_its_data_library() {
     let text = stdout(&jiscan(&["check", others.to_str().unwrap()]));
     assert!(text.contains("1 caches: 1 ok, 0 unchecked, 0 rejected, 0 unreadable; 4 other files ignored"), "{text}");
     let reason = line(&uses_combined)["reason"].as_str().unwrap().to_owned();
-    assert!(reason.contains("libcomb.so carries a payload, but no data record names it"), "{reason}");
+    assert!(
+        reason.contains(
+            "libcomb.so carries a payload but is no data library holding a .ji: no data record names its payload"
+        ),
+        "{reason}"
+    );
     let reason = line(&two_plain)["reason"].as_str().unwrap().to_owned();
     assert!(reason.starts_with("data_library: more than one dependency carries a payload"), "{reason}");
     // Named on the command line: a code cache copied without its data
@@ -640,9 +674,13 @@ fn check_takes_each_code_caches_slice_of_a_universal_data_library() {
         let l = &lines[0];
         assert_eq!((status, &l["format_version"]), (0, &json!(version)), "{zig_target}: {l}");
     }
-    // One run over the directory: the same answers.
+    // One run over the directory: the same answers, and the data library's
+    // own line is its host slice's (x86_64 here: the v15 .ji).
     let (_, lines) = check(&[&caches], &[]);
     assert_eq!(lines.len(), 3, "{lines:?}");
+    let l = lines.iter().find(|l| l["path"] == data.to_str().unwrap()).unwrap();
+    let host = if cfg!(target_arch = "aarch64") { 12 } else { 15 };
+    assert_eq!((&l["kind"], &l["format_version"]), (&json!("data library"), &json!(host)), "{l}");
     for (_, zig_target, _, version, _) in &slices {
         let path = caches.join(format!("code_{zig_target}.dylib"));
         let l = lines.iter().find(|l| l["path"] == path.to_str().unwrap()).unwrap();

@@ -259,13 +259,18 @@ fn jiscan_deps_reports_the_data_library() {
     assert_eq!(out.status.code(), Some(1));
     // show and extract act on a file's own payload: of a code cache, they
     // say that it has none and which file to give them instead.
-    let hint = |command: &str| format!("its data library carries one: jiscan {command} ./libfoo_data.so");
-    let out =
-        Command::new(&jiscan).current_dir(dir.path()).args(["extract", "libcode.so", "-o", "x.ji"]).output().unwrap();
+    let hint =
+        |command: &str| format!("its data library ./libfoo_data.so carries one: jiscan {command} ./libfoo_data.so");
+    let out = Command::new(&jiscan)
+        .current_dir(dir.path())
+        .args(["extract", "libcode.so", "-o", "it's x.ji"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = common::stderr(&out);
-    assert!(stderr.contains(&format!("{} -o x.ji", hint("extract"))), "{stderr}");
-    assert!(!dir.path().join("x.ji").exists());
+    // The output's name, quoted for a shell.
+    assert!(stderr.contains(&format!("{} -o \"it's x.ji\"", hint("extract"))), "{stderr}");
+    assert!(!dir.path().join("it's x.ji").exists());
     // The command it suggests works, and gives the payload.
     let suggested = stderr.trim_end().rsplit_once(": jiscan ").unwrap().1;
     let out = Command::new("sh")
@@ -275,7 +280,7 @@ fn jiscan_deps_reports_the_data_library() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{suggested}: {}", common::stderr(&out));
-    assert_eq!(std::fs::read(dir.path().join("x.ji")).unwrap(), bytes);
+    assert_eq!(std::fs::read(dir.path().join("it's x.ji")).unwrap(), bytes);
     let out = Command::new(&jiscan).current_dir(dir.path()).args(["show", "libcode.so"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(common::stderr(&out).contains(&hint("show")), "{}", common::stderr(&out));

@@ -40,8 +40,9 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
               applicable to combined files and split images (docs/FORMAT.md 7.6, 8.4)
   image_checksum  (14, 15, JI_FLAG_SPLIT set) the library's jl_system_image_checksum equals the
               header's checksum, read from the library's file with pkgimg::find_symbol (no
-              dlopen); of a split image, the code cache's, and (14, 15) a .ji with clone targets
-              must have JI_FLAG_SPLIT
+              dlopen); of a split image, the code cache's
+  split_flag  (14, 15) JI_FLAG_SPLIT is set exactly when the .ji has clone targets: Julia loads
+              a code library with it then, and refuses a .ji whose flag says otherwise
   frame_crc   (combined file, split image, data library) the payload frame's CRC-32C holds
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
@@ -303,18 +304,33 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
         r.point("payload", Status::NotChecked, detail);
         return Class::Cache(r);
     }
-    let why = match payload {
+    let (why, kind) = match payload {
         Ok(p) if pkgimg::ji::is_ji(p.data()) && split::is_data_library(&map) => {
             return Class::Cache(run.data_library_line(path, &map, &p))
         }
         Ok(p) if pkgimg::ji::is_ji(p.data()) => return Class::Cache(check_combined(path, &map)),
-        Ok(_) => "it carries a payload, but not a .ji".to_owned(),
+        Ok(_) => ("it carries a payload, but not a .ji".to_owned(), CacheKind::Combined),
         Err(_) if companion => return Class::Companion,
+        // A container that holds no sound payload: a broken cache (a combined
+        // file or a data library), in a directory too.
+        Err(e) if !matches!(e, pkgimg::Error::NoContainer { .. }) && has_container(&map) => {
+            let mut r = Report::new(path, CacheKind::Combined);
+            r.point("payload", Status::Failed, e.to_string());
+            return Class::Cache(r);
+        }
         // No payload of its own: a split image's code cache, if a dependency
         // is a data library holding a .ji.
-        Err(_) => match run.code_cache(path, &map, explicit) {
+        Err(e) => match run.code_cache(path, &map, explicit) {
             split::CodeCache::Report(report) => return Class::Cache(report),
-            split::CodeCache::None { why } => why.unwrap_or_default(),
+            // Its dependencies were read: it is a code library, whose data is
+            // not where a split image's would be.
+            split::CodeCache::None { why: Some(why), dependencies: true } => (why, CacheKind::Split),
+            // No container: what its dependencies are is the news.
+            split::CodeCache::None { why: Some(why), .. } if matches!(e, pkgimg::Error::NoContainer { .. }) => {
+                (why, CacheKind::Combined)
+            }
+            // Otherwise its own error says more than its dependencies can.
+            split::CodeCache::None { .. } => (e.to_string(), CacheKind::Combined),
         },
     };
     if companion {
@@ -323,9 +339,26 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
     if !explicit {
         return Class::Other;
     }
-    let mut r = Report::new(path, CacheKind::Combined);
+    let mut r = Report::new(path, kind);
     r.point("magic", Status::Failed, format!("not a .ji file, and it carries no .ji payload: {why}"));
     Class::Cache(r)
+}
+
+/// Whether `file`'s host image has a container section (docs/FORMAT.md §2),
+/// whatever it holds.
+fn has_container(file: &[u8]) -> bool {
+    let Ok(image) = pkgimg::host_slice(file) else { return false };
+    let Ok(format) = image.format() else { return false };
+    match image.find_section(pkgimg::container_name(format)) {
+        Ok(lookup) => lookup.section.is_some(),
+        // Two containers, or one whose bytes are not all in the file (the
+        // check `find_section` makes of the range it found).
+        Err(pkgimg::Error::Ambiguous { .. }) => true,
+        Err(pkgimg::Error::Truncated { what, .. } | pkgimg::Error::Overflow { what, .. }) => {
+            what == "container section data"
+        }
+        Err(_) => false,
+    }
 }
 
 /// The code library beside a `.ji`: the same path with a library extension
@@ -511,6 +544,35 @@ fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
         (None, Some(stop)) => r.point("ji_crc", Status::Failed, message(&stop, base)),
         (None, None) => r.point("ji_crc", Status::NotChecked, "the cache header does not decode"),
     }
+    split_flag_point(r, h);
+}
+
+/// Versions 14+: `JI_FLAG_SPLIT` says whether the `.ji` is loaded with a
+/// code library, which Julia does exactly when it has clone targets
+/// (base/loading.jl `pkgimage = !isempty(clone_targets)`); a mismatch stops
+/// it (master src/staticdata.c:4555-4558).
+fn split_flag_point(r: &mut Report, h: &Header<'_>) {
+    let Some(split) = h.image_flags.map(|f| f.split()) else {
+        return r.point("split_flag", Status::NotApplicable, "versions 12 and 13 have no JI_FLAG_SPLIT");
+    };
+    let Some(native) = h.native_code() else {
+        return r.point("split_flag", Status::NotChecked, "the cache header does not decode to its clone targets");
+    };
+    let (status, detail) = match (split, native) {
+        (true, true) => (Status::Ok, "split, with clone targets: loaded with its code library"),
+        (false, false) => (Status::Ok, "standalone, without clone targets: loaded without a code library"),
+        (false, true) => (
+            Status::Failed,
+            "JI_FLAG_SPLIT is clear, but the .ji has clone targets: Julia loads it with its code library and stops \
+             with \"Expected split image, but got standalone\"",
+        ),
+        (true, false) => (
+            Status::Failed,
+            "JI_FLAG_SPLIT is set, but the .ji has no clone targets: Julia loads it without a code library and \
+             stops with \"Expected standalone image, but got split\"",
+        ),
+    };
+    r.point("split_flag", status, detail);
 }
 
 fn library_crc_point(r: &mut Report, h: &Header<'_>, library: &Path, map: &MappedFile) {

@@ -241,15 +241,26 @@ pub fn data_library_of(path: &Path, slice: pkgimg::Slice<'_>) -> Option<FoundDat
     pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()
 }
 
-/// `path` as one shell word: as it is if it holds only characters no shell
-/// treats specially, else in single quotes.
-pub fn shell_word(path: &Path) -> String {
-    let text = path.display().to_string();
+/// `path` as one shell word, for a command in a message: as it is if it
+/// holds only characters no shell treats specially, else in single quotes,
+/// else (it holds one) in double quotes. `None` if no quoting spells it in
+/// a message: not UTF-8, or a backslash or control character (which the
+/// terminal escaping of messages, `text::escape`, would change), or both a
+/// single quote and a character special in double quotes.
+pub fn shell_word(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    if text.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./@%+=:,".contains(c);
     if !text.is_empty() && text.chars().all(plain) {
-        text
+        Some(text.to_owned())
+    } else if !text.contains('\'') {
+        Some(format!("'{text}'"))
+    } else if !text.contains(['$', '`', '"', '!']) {
+        Some(format!("\"{text}\""))
     } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+        None
     }
 }
 
@@ -268,5 +279,28 @@ fn kind_name(kind: DependencyKind) -> &'static str {
         DependencyKind::Import => "import",
         DependencyKind::DelayImport => "delay_import",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::shell_word;
+    use std::path::Path;
+
+    /// What `shell_word` spells, a shell reads back as the path; what it
+    /// cannot spell in a message, it refuses.
+    #[test]
+    fn shell_words_read_back_as_the_path() {
+        let spelt = ["./libFoo_data.so", "a b/c d.so", "it's.so", "$HOME `x`.so", "-o.so", "ünï.so", ""];
+        for path in spelt {
+            let Some(word) = shell_word(Path::new(path)) else { panic!("{path:?} not spelt") };
+            let out = std::process::Command::new("sh").arg("-c").arg(format!("printf %s {word}")).output();
+            let out = out.map(|o| o.stdout).unwrap_or_default();
+            assert_eq!(String::from_utf8_lossy(&out), path, "{path:?} as {word}");
+        }
+        for path in ["it's $HOME.so", "back\\slash.so", "new\nline.so"] {
+            assert_eq!(shell_word(Path::new(path)), None, "{path:?}");
+        }
     }
 }

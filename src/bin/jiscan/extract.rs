@@ -154,10 +154,21 @@ fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
     slice.find_ji_payload().map_err(|e| match e {
         pkgimg::Error::NoContainer { .. } => match crate::deps::data_library_of(&args.file, slice) {
             Some(found) => {
-                // Of a universal data library, the code cache's slice.
-                let pick = found.located().slice().map_or(String::new(), |i| format!("--slice {i} "));
-                let (data, out) = (crate::deps::shell_word(&found.path), crate::deps::shell_word(&args.output));
-                format!("{e}; it is a code cache, and its data library carries one: jiscan extract {pick}{data} -o {out}")
+                let said =
+                    format!("{e}; it is a code cache, and its data library {} carries one", found.path.display());
+                let (Some(data), Some(out)) =
+                    (crate::deps::shell_word(&found.path), crate::deps::shell_word(&args.output))
+                else {
+                    return said;
+                };
+                // The same options; of a universal data library, the code cache's slice.
+                let mut options = found.located().slice().map_or(String::new(), |i| format!("--slice {i} "));
+                for (set, flag) in [(args.raw, "--raw "), (args.no_verify, "--no-verify ")] {
+                    if set {
+                        options.push_str(flag);
+                    }
+                }
+                format!("{said}: jiscan extract {options}{data} -o {out}")
             }
             None => e.to_string(),
         },

@@ -21,8 +21,8 @@ pub struct Run {
     resolver: Resolver,
     /// Each data library's `.ji`, checked, by its path, its slice (`None`:
     /// the host's) and the code's pointer width; `None` if the file holds no
-    /// data library with a `.ji`.
-    checked: HashMap<DataKey, Result<Option<DataChecked>, String>>,
+    /// data library with a `.ji` (and why), `Err` if it cannot be read.
+    checked: HashMap<DataKey, Result<Result<DataChecked, String>, String>>,
 }
 
 /// A data library's file, its slice (`None`: the host's) and the pointer
@@ -47,9 +47,11 @@ struct DataChecked {
 /// What a library without a `.ji` payload of its own is, as a split image's
 /// code cache: a report, or `None` if it is none (in a directory, another
 /// file; named on the command line, the caller says so with `why`).
+/// `dependencies`: its dependency records were read, so it is a code
+/// library whose data library is missing or no data library.
 pub enum CodeCache {
     Report(Report),
-    None { why: Option<String> },
+    None { why: Option<String>, dependencies: bool },
 }
 
 impl Run {
@@ -63,7 +65,7 @@ impl Run {
             Err(SplitError::Ambiguous { found, .. }) => {
                 // In a directory, only a split image gone wrong is a cache.
                 if !explicit && !found.iter().any(|p| holds_ji(p)) {
-                    return CodeCache::None { why: None };
+                    return CodeCache::None { why: None, dependencies: true };
                 }
                 let mut r = Report::new(path, CacheKind::Split);
                 let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
@@ -73,12 +75,16 @@ impl Run {
             }
             Err(SplitError::NoDataLibrary { candidates, .. }) if !candidates.is_empty() => {
                 let each: Vec<String> = candidates.iter().map(|c| format!("{} ({})", c.name, c.reason)).collect();
-                return CodeCache::None { why: Some(format!("no dependency is a data library: {}", each.join("; "))) };
+                let why = format!("no dependency is a data library: {}", each.join("; "));
+                return CodeCache::None { why: Some(why), dependencies: true };
             }
             Err(SplitError::NoDataLibrary { .. }) => {
-                return CodeCache::None { why: Some("it has no dependencies".into()) }
+                return CodeCache::None { why: Some("it has no dependencies".into()), dependencies: false }
             }
-            Err(e) => return CodeCache::None { why: Some(format!("its dependencies cannot be read: {e}")) },
+            Err(e) => {
+                let why = format!("its dependencies cannot be read: {e}");
+                return CodeCache::None { why: Some(why), dependencies: false };
+            }
         };
         let bits = bits(code);
         let data = self.data_library(&found, bits);
@@ -90,12 +96,12 @@ impl Run {
                 r.unreadable = Some(format!("{shown}: {why}"));
                 return CodeCache::Report(r);
             }
-            Ok(None) => {
+            Ok(Err(not)) => {
                 let why =
-                    format!("its dependency {shown} carries a payload, but no data record names it or it is no .ji");
-                return CodeCache::None { why: Some(why) };
+                    format!("its dependency {shown} carries a payload but is no data library holding a .ji: {not}");
+                return CodeCache::None { why: Some(why), dependencies: true };
             }
-            Ok(Some(data)) => data,
+            Ok(Ok(data)) => data,
         };
         let mut r = Report::new(path, CacheKind::Split);
         r.library = Some(path.to_owned());
@@ -120,17 +126,8 @@ impl Run {
             data.word
         );
         r.point("library_crc", Status::NotApplicable, detail);
-        if data.binding.split == Some(false) {
-            // Native code, but a standalone .ji: Julia loads it with the code
-            // library and stops (master src/staticdata.c:4555-4558).
-            let why = format!(
-                "the .ji in {shown} has clone targets but is standalone (JI_FLAG_SPLIT is clear): Julia loading it \
-                 with this code cache stops with \"Expected split image, but got standalone\""
-            );
-            r.point("image_checksum", Status::Failed, why);
-        } else {
-            image_checksum_point(&mut r, data.binding, code);
-        }
+        // (A standalone .ji with clone targets is the split_flag point's failure.)
+        image_checksum_point(&mut r, data.binding, code);
         CodeCache::Report(r)
     }
 
@@ -141,9 +138,9 @@ impl Run {
         let bits = payload.bits().checked_div(8);
         let data = self.memo(path, None, bits, || check_data(map, None, bits));
         let data = match data {
-            Ok(Some(data)) => data,
+            Ok(Ok(data)) => data,
             // Its bytes were read and judged moments ago: the file changed.
-            Ok(None) | Err(_) => {
+            Ok(Err(_)) | Err(_) => {
                 r.unreadable = Some("the file changed while it was read".into());
                 return r;
             }
@@ -161,7 +158,11 @@ impl Run {
     }
 
     /// The found data library's `.ji`, checked for code of `bits`.
-    fn data_library(&mut self, found: &FoundDataLibrary, bits: Option<u8>) -> Result<Option<DataChecked>, String> {
+    fn data_library(
+        &mut self,
+        found: &FoundDataLibrary,
+        bits: Option<u8>,
+    ) -> Result<Result<DataChecked, String>, String> {
         let slice = found.located().slice();
         self.memo(&found.path, slice, bits, || {
             let map = found.map().map_err(|e| e.to_string())?;
@@ -176,8 +177,8 @@ impl Run {
         path: &Path,
         slice: Option<u32>,
         bits: Option<u8>,
-        check: impl FnOnce() -> Result<Option<DataChecked>, String>,
-    ) -> Result<Option<DataChecked>, String> {
+        check: impl FnOnce() -> Result<Result<DataChecked, String>, String>,
+    ) -> Result<Result<DataChecked, String>, String> {
         // One key however the path is spelt (a walk's, a dependency's).
         let key = (path.canonicalize().unwrap_or_else(|_| path.to_owned()), slice, bits);
         match self.checked.entry(key) {
@@ -188,9 +189,9 @@ impl Run {
 }
 
 /// The `.ji` points of the data library `file` (its slice `slice`, or the
-/// host's), for code of `bits`; `None` if it holds no data library with a
-/// `.ji`.
-fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Option<DataChecked>, String> {
+/// host's), for code of `bits`; `Ok(Err(why))` if it holds no data library
+/// with a `.ji`.
+fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Result<DataChecked, String>, String> {
     let image = match slice {
         None => pkgimg::host_slice(file).map_err(|e| e.to_string())?,
         Some(i) => {
@@ -200,8 +201,14 @@ fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Optio
         }
     };
     let payload = image.find_ji_payload().map_err(|e| e.to_string())?;
-    if !pkgimg::ji::is_ji(payload.data()) || !record_of(&image, &payload) {
-        return Ok(None);
+    if payload.compressed() {
+        return Ok(Err("its payload is zstd-compressed: `jiscan extract` decompresses it".into()));
+    }
+    if !pkgimg::ji::is_ji(payload.data()) {
+        return Ok(Err("its payload is no .ji".into()));
+    }
+    if !record_of(&image, &payload) {
+        return Ok(Err("no data record names its payload (a combined file, not a data library)".into()));
     }
     let mut r = Report::new(Path::new(""), CacheKind::DataLibrary);
     frame_crc_point(&mut r, &payload, None);
@@ -209,7 +216,7 @@ fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Optio
     header_points(&mut r, &h, bits, payload.offset());
     let word = h.trailer.map_or(0, |t| t.library_crc32c);
     let (binding, native) = (Binding::of(&h), h.native_code());
-    Ok(Some(DataChecked { points: r.points, package: r.package, version: r.version, word, binding, native }))
+    Ok(Ok(DataChecked { points: r.points, package: r.package, version: r.version, word, binding, native }))
 }
 
 /// Whether `payload`, in `image`, is described by a data record: the image
