@@ -25,7 +25,7 @@ pub struct Run {
     checked: HashMap<DataKey, Result<Result<DataChecked, String>, String>>,
 }
 
-/// A data library's file, its slice (`None`: the host's) and the pointer
+/// A data library's file, its slice (`None`: a thin file) and the pointer
 /// width of the code its `.ji` is checked for.
 type DataKey = (PathBuf, Option<u32>, Option<u8>);
 
@@ -136,7 +136,9 @@ impl Run {
     pub fn data_library_line(&mut self, path: &Path, map: &[u8], payload: &Payload<'_>) -> Report {
         let mut r = Report::new(path, CacheKind::DataLibrary);
         let bits = payload.bits().checked_div(8);
-        let data = self.memo(path, None, bits, || check_data(map, None, bits));
+        // The key a code cache of this slice uses too.
+        let slice = payload.slice();
+        let data = self.memo(path, slice, bits, || check_data(map, slice, bits));
         let data = match data {
             Ok(Ok(data)) => data,
             // Its bytes were read and judged moments ago: the file changed.
