@@ -1,6 +1,7 @@
 //! `jiscan deps`: each file's dependency records, the one that resolves to a
 //! data library, and that library's payload.
 
+use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -243,18 +244,23 @@ pub fn data_library_of(path: &Path, slice: pkgimg::Slice<'_>) -> Option<FoundDat
 
 /// `path` as one shell word, for a command in a message: as it is if it
 /// holds only characters no shell treats specially, else in single quotes,
-/// else (it holds one) in double quotes. `None` if no quoting spells it in
+/// else (it holds one) in double quotes; after `./` if it starts with `-`,
+/// so that no command takes it for an option. `None` if no quoting spells it in
 /// a message: not UTF-8, or a backslash or control character (which the
 /// terminal escaping of messages, `text::escape`, would change), or both a
 /// single quote and a character special in double quotes.
 pub fn shell_word(path: &Path) -> Option<String> {
     let text = path.to_str()?;
+    let text = match text.starts_with('-') {
+        true => Cow::Owned(format!("./{text}")),
+        false => Cow::Borrowed(text),
+    };
     if text.chars().any(|c| c.is_control() || c == '\\') {
         return None;
     }
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./@%+=:,".contains(c);
     if !text.is_empty() && text.chars().all(plain) {
-        Some(text.to_owned())
+        Some(text.into_owned())
     } else if !text.contains('\'') {
         Some(format!("'{text}'"))
     } else if !text.contains(['$', '`', '"', '!']) {
@@ -297,7 +303,9 @@ mod tests {
             let Some(word) = shell_word(Path::new(path)) else { panic!("{path:?} not spelt") };
             let out = std::process::Command::new("sh").arg("-c").arg(format!("printf %s {word}")).output();
             let out = out.map(|o| o.stdout).unwrap_or_default();
-            assert_eq!(String::from_utf8_lossy(&out), path, "{path:?} as {word}");
+            // A leading `-` gains `./`: the same file.
+            let same = if path.starts_with('-') { format!("./{path}") } else { path.to_owned() };
+            assert_eq!(String::from_utf8_lossy(&out), same, "{path:?} as {word}");
         }
         for path in ["it's $HOME.so", "back\\slash.so", "new\nline.so"] {
             assert_eq!(shell_word(Path::new(path)), None, "{path:?}");
