@@ -19,9 +19,9 @@ pub struct Run {
     /// Follows code caches to their data libraries; remembers the
     /// libraries they share.
     resolver: Resolver,
-    /// Each data library's `.ji`, checked, by its path, its slice (`None`:
-    /// the host's) and the code's pointer width; `None` if the file holds no
-    /// data library with a `.ji` (and why), `Err` if it cannot be read.
+    /// Each data library's `.ji`, checked ([`DataKey`]); `Ok(Err(why))` if
+    /// the file holds no data library with a `.ji`, `Err` if it cannot be
+    /// read.
     checked: HashMap<DataKey, Result<Result<DataChecked, String>, String>>,
 }
 
