@@ -315,11 +315,14 @@ impl Resolver {
         let Records { machine, runpath, rpath, libraries } = records;
         let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let search = Search { dir, runpath, rpath, machine, known: &self.known, passed: RefCell::default() };
-        let (mut found, mut also, mut skipped) = (None, Vec::new(), Vec::new());
+        let (mut found, mut also, mut skipped): (Option<(_, _, File, _)>, _, _) = (None, Vec::new(), Vec::new());
         for name in libraries {
             match search.resolve(machine.image.format, &name) {
                 Err(reason) => skipped.push(Skipped { name: name.into_owned(), reason }),
                 Ok(Candidate { path, library }) => match library {
+                    // Two records of one file (by name, or a link to it): the
+                    // loader maps it once, knowing it by device and inode.
+                    Ok((file, _)) if found.as_ref().is_some_and(|(_, _, first, _)| same_file(first, &file)) => {}
                     Ok(_) if found.is_some() => also.push(path),
                     Ok((file, located)) => found = Some((name.into_owned(), path, file, located)),
                     Err(reason) => {
@@ -340,6 +343,15 @@ impl Resolver {
                 Err(SplitError::Ambiguous { code: code.to_path_buf(), found: also })
             }
         }
+    }
+}
+
+/// Whether `a` and `b` are one file: the same device and inode.
+fn same_file(a: &File, b: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
     }
 }
 

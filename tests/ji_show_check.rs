@@ -561,6 +561,13 @@ fn check_follows_a_code_cache_to_its_data_library() {
     std::fs::copy(&o2, lonely.join("libEx_O2.so")).unwrap();
     let reason = line(&lonely.join("libEx_O2.so"))["reason"].as_str().unwrap().to_owned();
     assert!(reason.contains("no dependency is a data library: libEx_data.so (not found through $ORIGIN"), "{reason}");
+    // A name that would drive the terminal is escaped in the table.
+    let red = lonely.join("red\x1b[31m.so");
+    std::fs::copy(&o2, &red).unwrap();
+    let text = stdout(&jiscan(&["check", red.to_str().unwrap()]));
+    assert!(!text.contains('\x1b') && text.contains("red\\033[31m.so"), "{text:?}");
+    let text = stdout(&jiscan(&["show", red.to_str().unwrap()]));
+    assert!(!text.contains('\x1b') && text.contains("red\\033[31m.so"), "{text:?}");
     let reason = line(&caches.join("libplain.so"))["reason"].as_str().unwrap().to_owned();
     assert!(reason.ends_with("it carries no .ji payload: it has no dependencies"), "{reason}");
     std::fs::remove_dir_all(&dir).ok();

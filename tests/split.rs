@@ -281,6 +281,11 @@ fn jiscan_deps_reports_the_data_library() {
         .unwrap();
     assert!(out.status.success(), "{suggested}: {}", common::stderr(&out));
     assert_eq!(std::fs::read(dir.path().join("it's x.ji")).unwrap(), bytes);
+    // To standard output: `-o -` again, not a file named `-`.
+    let out =
+        Command::new(&jiscan).current_dir(dir.path()).args(["extract", "libcode.so", "-o", "-"]).output().unwrap();
+    let stderr = common::stderr(&out);
+    assert!(stderr.trim_end().ends_with(&format!("{} -o -", hint("extract"))), "{stderr}");
     let out = Command::new(&jiscan).current_dir(dir.path()).args(["show", "libcode.so"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(common::stderr(&out).contains(&hint("show")), "{}", common::stderr(&out));
@@ -701,4 +706,39 @@ fn jiscan_emit_shared_refuses_a_target_without_a_writer_by_its_triple() {
         "{message}"
     );
     assert!(!dir.path().join("x.dll").exists());
+}
+
+/// F10 of the adversarial pass: two dependency records that reach one
+/// file, here `libfoo_data.so` and a symbolic link to it, are one data
+/// library, as glibc, which knows a loaded file by device and inode, maps it
+/// once (the oracle: it loads the code cache). The second record is made by
+/// renaming `libm.so.6` in the code cache's string table.
+#[test]
+fn two_records_of_one_data_library_are_one_data_library() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(5000);
+    let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    let code = dir.path().join("libcode.so");
+    run(Command::new("gcc")
+        .current_dir(dir.path())
+        .args(["-shared", "-fPIC", "code.c", "-L.", "-Wl,--no-as-needed", "-lfoo_data", "-lm", "-Wl,-rpath,$ORIGIN"])
+        .arg("-o")
+        .arg(&code));
+    let mut elf = std::fs::read(&code).unwrap();
+    let at = elf.windows(10).position(|w| w == b"libm.so.6\0").expect("libm.so.6 in .dynstr");
+    elf[at..at + 10].copy_from_slice(b"libfd.so\0\0");
+    std::fs::write(&code, &elf).unwrap();
+    std::os::unix::fs::symlink("libfoo_data.so", dir.path().join("libfd.so")).unwrap();
+    let needed: Vec<String> = pkgimg::dependencies(&elf)
+        .unwrap()
+        .map(|d| d.unwrap())
+        .filter(|d| d.kind == DependencyKind::Needed)
+        .map(|d| String::from_utf8_lossy(d.name).into_owned())
+        .collect();
+    assert!(needed.contains(&"libfoo_data.so".into()) && needed.contains(&"libfd.so".into()), "{needed:?}");
+    assert_eq!(dlopen_error(&code), None, "glibc loads it");
+    assert_finds(&code, &data, &bytes);
 }

@@ -682,12 +682,13 @@ fn write_table(out: &mut impl Write, reports: &[Report], ignored: u64) -> io::Re
     let dash = || "-".to_owned();
     let mut rows: Vec<[String; 5]> = vec![["PATH", "PACKAGE", "FORMAT", "VERDICT", "REASON"].map(str::to_owned)];
     for r in reports {
+        // Paths and names come from files: escaped, as `scan` and `deps` do.
         rows.push([
-            r.path.display().to_string(),
-            r.package.clone().unwrap_or_else(dash),
+            crate::text::escape(&r.path.display().to_string()).into_owned(),
+            r.package.as_deref().map_or_else(dash, |p| crate::text::escape(p).into_owned()),
             r.version.map_or_else(dash, |v| v.to_string()),
             r.verdict().to_owned(),
-            r.reason().unwrap_or_default(),
+            crate::text::escape(&r.reason().unwrap_or_default()).into_owned(),
         ]);
     }
     let mut widths = [0usize; 4];

@@ -156,9 +156,12 @@ fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
             Some(found) => {
                 let said =
                     format!("{e}; it is a code cache, and its data library {} carries one", found.path.display());
-                let (Some(data), Some(out)) =
-                    (crate::deps::shell_word(&found.path), crate::deps::shell_word(&args.output))
-                else {
+                // `-o -` is standard output, not a file named `-`.
+                let out = match args.output == Path::new("-") {
+                    true => Some("-".to_owned()),
+                    false => crate::deps::shell_word(&args.output),
+                };
+                let (Some(data), Some(out)) = (crate::deps::shell_word(&found.path), out) else {
                     return said;
                 };
                 // The same options; of a universal data library, the code cache's slice.

@@ -13,6 +13,7 @@ use crate::identify::identify;
 use crate::json::Json;
 use crate::listing::{self, Listing};
 use crate::show_ji::{self, JiView};
+use crate::text::escape;
 use crate::Outcome;
 
 const AFTER_HELP: &str = "\
@@ -337,16 +338,17 @@ fn payload_json(p: &PayloadReport) -> Json {
 
 fn to_text(report: &Report) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", report.path.display());
+    // Paths, names and errors come from files: escaped, as `scan` does.
+    let _ = writeln!(s, "{}", escape(&report.path.display().to_string()));
     if let Some(e) = &report.error {
-        let _ = writeln!(s, "  error: {e}");
+        let _ = writeln!(s, "  error: {}", escape(e));
     }
     if report.universal {
         let _ = writeln!(s, "  universal Mach-O file, {} slices", report.images.len());
     }
     if let Some(ji) = &report.ji {
         let _ = writeln!(s, "  Julia .ji file:");
-        s.push_str(&ji.text);
+        push_lines(&mut s, &ji.text);
     }
     for i in &report.images {
         image_text(&mut s, i);
@@ -375,27 +377,26 @@ fn image_text(s: &mut String, i: &ImageReport) {
         payload_text(s, p);
     }
     if let Some(e) = &i.error {
-        let _ = writeln!(s, "  error: {e}");
+        let _ = writeln!(s, "  error: {}", escape(e));
     }
 }
 
 fn sections_text(s: &mut String, format: Option<Format>, listing: &Listing) {
-    let name_width = listing.rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).max(4);
+    let names: Vec<_> = listing.rows.iter().map(|r| escape(&r.name)).collect();
+    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(4);
     let kind_width = listing.rows.iter().map(|r| r.kind.len()).max().unwrap_or(0).max(4);
     let _ = writeln!(s, "  sections:");
     let _ =
         writeln!(s, "    {:<name_width$}  {:<kind_width$}  {:>12}  {:>12}  FLAGS", "NAME", "KIND", "OFFSET", "SIZE");
-    for r in &listing.rows {
+    for (r, name) in listing.rows.iter().zip(&names) {
         let mark = if is_container(format, r) { '*' } else { ' ' };
         let offset = format!("{:#x}", r.offset);
-        let row = format!(
-            "  {mark} {:<name_width$}  {:<kind_width$}  {offset:>12}  {:>12}  {}",
-            r.name, r.kind, r.size, r.flags
-        );
+        let row =
+            format!("  {mark} {name:<name_width$}  {:<kind_width$}  {offset:>12}  {:>12}  {}", r.kind, r.size, r.flags);
         let _ = writeln!(s, "{}", row.trim_end());
     }
     if let Some(e) = &listing.error {
-        let _ = writeln!(s, "    (listing stopped: {e})");
+        let _ = writeln!(s, "    (listing stopped: {})", escape(e));
     }
 }
 
@@ -429,7 +430,7 @@ fn payload_text(s: &mut String, p: &PayloadReport) {
     match &p.content {
         Content::Ji(view) => {
             let _ = writeln!(s, "  Julia .ji payload:");
-            s.push_str(&view.text);
+            push_lines(s, &view.text);
         }
         Content::Opaque(bytes) if f.is_zstd() => {
             let _ = writeln!(
@@ -461,5 +462,14 @@ fn hexdump(s: &mut String, bytes: &[u8], base: u64) {
         let ascii: String =
             chunk.iter().map(|&b| if b.is_ascii_graphic() || b == b' ' { char::from(b) } else { '.' }).collect();
         let _ = writeln!(s, " {ascii}");
+    }
+}
+
+/// `text`, line by line, each escaped: a `.ji`'s strings (paths, names)
+/// come from the file.
+fn push_lines(s: &mut String, text: &str) {
+    for line in text.lines() {
+        s.push_str(&escape(line));
+        s.push('\n');
     }
 }
