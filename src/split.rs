@@ -249,6 +249,9 @@ pub struct Resolver {
 enum Known {
     /// Nothing is there (`ENOENT`, `ENOTDIR`): the loader looks further.
     Missing,
+    /// Something is there that the reader may not open (`EACCES`): ld.so's
+    /// `open_path` looks further too, and says so if it finds nothing.
+    Denied { reason: String },
     /// A file is there, the loader's choice, and it is no data library for
     /// a code cache of `machine`: why. For another machine it may be one
     /// (a universal file with a slice for it, or a thin one of it).
@@ -520,6 +523,7 @@ impl Search<'_, '_> {
         };
         match self.known.borrow().get(&path) {
             Some(Known::Missing) => return None,
+            Some(Known::Denied { reason }) => return pass_over(&path, reason),
             Some(Known::NotData { reason, machine }) if *machine == self.machine => {
                 return Some(Candidate { library: Err(reason.clone()), path })
             }
@@ -533,6 +537,15 @@ impl Search<'_, '_> {
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
                 self.known.borrow_mut().insert(path, Known::Missing);
                 return None;
+            }
+            // glibc's open_path passes over EACCES as over ENOENT
+            // ("if (here_any && (err = errno) != ENOENT && err != EACCES)"
+            // ends the search for anything else, elf/dl-load.c).
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => {
+                let reason = format!("cannot open: {e}");
+                let passed = pass_over(&path, &reason);
+                self.known.borrow_mut().insert(path, Known::Denied { reason });
+                return passed;
             }
             Err(e) => return Some(Candidate { path, library: Err(format!("cannot open: {e}")) }),
         };

@@ -742,3 +742,58 @@ fn two_records_of_one_data_library_are_one_data_library() {
     assert_eq!(dlopen_error(&code), None, "glibc loads it");
     assert_finds(&code, &data, &bytes);
 }
+
+/// F3 of the adversarial pass: a file the reader may not open (`EACCES`)
+/// earlier on `DT_RUNPATH` is passed over, as glibc's `open_path` passes
+/// over it (elf/dl-load.c: only an error other than `ENOENT` and `EACCES`
+/// ends the search). Both run as `nobody`, for whom `chmod 000` holds; the
+/// oracle is glibc loading the code cache under that user.
+#[test]
+fn a_data_library_the_reader_may_not_open_is_passed_over() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED: changing to user nobody needs root (CI runs as root)");
+        return;
+    }
+    if !(common::require_tool("gcc") && common::require(&["setpriv", "--version"])) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let bytes = payload(3000);
+    for sub in ["a", "b"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+        data_library(&d.join(sub), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    }
+    std::fs::write(d.join("code.c"), CODE).unwrap();
+    run(Command::new("gcc").current_dir(d).args([
+        "-shared",
+        "-fPIC",
+        "code.c",
+        "-Lb",
+        "-lfoo_data",
+        "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b",
+        "-o",
+        "libcode.so",
+    ]));
+    let mode = |path: &Path, mode: u32| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    for sub in [d, &d.join("a"), &d.join("b")] {
+        mode(sub, 0o755);
+    }
+    mode(&d.join("a/libfoo_data.so"), 0o000);
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let load = "#include <dlfcn.h>\n#include <stdio.h>\n\
+                int main(int c, char **v) { (void)c; if (!dlopen(v[1], RTLD_NOW)) { puts(dlerror()); return 1; } return 0; }\n";
+    std::fs::write(d.join("load.c"), load).unwrap();
+    run(Command::new("gcc").current_dir(d).args(["load.c", "-ldl", "-o", "load"]));
+    let out = Command::new("setpriv").args(nobody).arg(d.join("load")).arg(d.join("libcode.so")).output().unwrap();
+    assert!(out.status.success(), "glibc as nobody: {}{}", String::from_utf8_lossy(&out.stdout), common::stderr(&out));
+    let jiscan = env!("CARGO_BIN_EXE_jiscan");
+    let out = Command::new("setpriv").args(nobody).args([jiscan, "deps", "--json"]).arg(d.join("libcode.so")).output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), common::stderr(&out));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = line["data_library"]["path"].as_str().unwrap();
+    assert!(path.ends_with("/b/libfoo_data.so"), "{line}");
+}
