@@ -395,12 +395,24 @@ impl<'n> Records<'n> {
 /// Otherwise why not.
 fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(File, Located), Refusal> {
     let len = file.seek(SeekFrom::End(0)).map_err(|e| Refusal::NotData(format!("cannot read: {e}")))?;
+    // ld.so's open_verify passes over an ELF file of another class or
+    // machine, but stops at a file without the ELF magic ("invalid ELF
+    // header"): a Mach-O or PE file, or a universal one, ends an ELF search.
+    let elf = machine.image.format == Format::Elf;
+    let stops_ld_so =
+        |what: &str| Refusal::NotData(format!("{what}, not ELF: ld.so stops here (\"invalid ELF header\")"));
     match find_ji_payload_for(&file, len, path, machine) {
         Ok(Ok(located)) => Ok((file, located)),
+        Ok(Err(other)) if elf && other.image.format != Format::Elf => {
+            Err(stops_ld_so(&format!("a {} {} file", other.image.format, other.image.arch)))
+        }
         Ok(Err(other)) => {
             Err(Refusal::OtherMachine(format!("not a data library for {machine}: its only image is {other}")))
         }
         // The caller names the file: the reasons do not.
+        Err(crate::LocateError::Format { source: Error::NoHostSlice { .. }, .. }) if elf => {
+            Err(stops_ld_so("a universal Mach-O file"))
+        }
         Err(crate::LocateError::Format { source: source @ Error::NoHostSlice { .. }, .. }) => {
             Err(Refusal::OtherMachine(format!("not a data library for {machine}: {source}")))
         }

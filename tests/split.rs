@@ -688,6 +688,65 @@ fn a_data_library_of_another_machine_is_passed_over_as_ld_so_does() {
     }
 }
 
+/// F4 of the adversarial pass: a file that is no ELF file (a Mach-O or PE
+/// data library, a universal file) earlier on an ELF code cache's
+/// `DT_RUNPATH` is not passed over: ld.so's `open_verify` stops there with
+/// "invalid ELF header" (the oracle, glibc, refuses the code cache), and so
+/// does `find_data_library`, naming that file.
+#[test]
+fn a_data_library_of_another_format_ends_an_elf_search_as_ld_so_does() {
+    if !(common::require_tool("gcc") && common::require(&["llvm-lipo-14", "-version"])) {
+        return;
+    }
+    for (case, triples) in [
+        ("macho", &["x86_64-apple-macos"][..]),
+        ("pe", &["x86_64-windows-gnu"][..]),
+        ("universal", &["x86_64-apple-macos", "arm64-apple-macos"][..]),
+    ] {
+        let dir = tempdir();
+        let d = dir.path();
+        let bytes = payload(4000);
+        for sub in ["a", "b"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        data_library(&d.join("b"), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+        let mut thin = Vec::new();
+        for (i, triple) in triples.iter().enumerate() {
+            let name = format!("t{i}");
+            thin.push(data_library(d, triple, "libfoo_data.so", &name, &bytes));
+        }
+        let first = d.join("a/libfoo_data.so");
+        match thin.as_slice() {
+            [one] => std::fs::rename(one, &first).unwrap(),
+            many => run(Command::new("llvm-lipo-14").arg("-create").args(many).arg("-output").arg(&first)),
+        }
+        std::fs::write(d.join("code.c"), CODE).unwrap();
+        run(Command::new("gcc").current_dir(d).args([
+            "-shared",
+            "-fPIC",
+            "code.c",
+            "-Lb",
+            "-lfoo_data",
+            "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b",
+            "-o",
+            "libcode.so",
+        ]));
+        let code = d.join("libcode.so");
+        let refused = dlopen_error(&code).unwrap_or_else(|| panic!("{case}: glibc loads it"));
+        assert!(refused.contains("invalid ELF header"), "{case}: {refused}");
+        match find_data_library(&code) {
+            Err(SplitError::NoDataLibrary { candidates, .. }) => {
+                let reason = &candidates[0].reason;
+                assert!(
+                    reason.contains("a/libfoo_data.so") && reason.contains("invalid ELF header"),
+                    "{case}: {reason}"
+                );
+            }
+            other => panic!("{case}: {other:?}"),
+        }
+    }
+}
+
 /// A target with no data-library writer (32-bit Arm PE) is refused by its
 /// triple before the payload is opened: the payload here does not exist,
 /// and the message is about the target, not the payload or a machine number.
