@@ -289,6 +289,30 @@ fn check_rejects_what_julia_rejects() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// F12 of the adversarial pass: a little-endian `.ji` beside a big-endian
+/// (ppc64) library. Julia reads a `.ji` only on a machine of its byte
+/// order, which cannot load the other's code: rejected at `byte_order`.
+/// The same `.ji` beside a little-endian library passes that point.
+#[test]
+fn check_rejects_a_ji_whose_byte_order_is_not_its_librarys() {
+    let dir = temp_dir("byte-order");
+    let w = realistic(Release::V1_11, true).write();
+    for (stem, big, machine, status) in [("Big_a1", true, 21, "failed"), ("Little_b2", false, 62, "ok")] {
+        let sections = [model::progbits(".text", &[0x60; 16]), model::progbits(".rodata", b"native code")];
+        let lib = model::elf(true, big, machine, &sections).bytes;
+        std::fs::write(dir.join(format!("{stem}.so")), &lib).unwrap();
+        let ji = dir.join(format!("{stem}.ji"));
+        std::fs::write(&ji, w.ji(ji_writer::crc32c(&lib), false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let order = point(&lines[0], "byte_order");
+        assert_eq!(order["status"], status, "{stem}: {}", lines[0]);
+        if big {
+            assert_eq!(order["detail"], "little-endian, but the library is big-endian", "{}", lines[0]);
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A library exporting `const uint32_t jl_system_image_checksum = value`,
 /// built with gcc; `None` (after a loud skip) without gcc.
 fn library_with_checksum(dir: &Path, stem: &str, value: u32) -> Option<Vec<u8>> {

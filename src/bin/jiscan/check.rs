@@ -28,8 +28,8 @@ and ignored.
 
 What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   magic, byte_order, format_version, pointer_size
-              the .ji header can be read (versions 12 to 15), the pointer size is 4 or 8 and
-              matches the library's width
+              the .ji header can be read (versions 12 to 15), its byte order is the library's,
+              the pointer size is 4 or 8 and matches the library's width
   kind        it is a package cache: pkgimage byte 0 (12, 13) or JI_FLAG_PKGIMAGE (14, 15);
               isvalid_cache_header rejects the rest
   checksum    (12, 13) the checksum carries the 0xfafbfcfd mark jl_validate_cache_file wants
@@ -379,11 +379,11 @@ fn check_ji(path: &Path) -> Report {
     let h = Header::decode(&map);
     let library = library_beside(path);
     let library_map = library.as_deref().map(files::map);
-    let library_bits = match &library_map {
-        Some(Ok(lib)) => bits(lib),
+    let library_code = match &library_map {
+        Some(Ok(lib)) => code_of(lib),
         _ => None,
     };
-    header_points(&mut r, &h, library_bits, 0);
+    header_points(&mut r, &h, library_code, 0);
     r.library = library.clone();
     match h.native_code() {
         None => r.point("library_crc", Status::NotChecked, "the cache header does not decode to its clone targets"),
@@ -423,7 +423,7 @@ fn check_combined(path: &Path, map: &MappedFile) -> Report {
     };
     frame_crc_point(&mut r, &payload, None);
     let h = Header::decode(payload.data());
-    header_points(&mut r, &h, payload.bits().checked_div(8), payload.offset());
+    header_points(&mut r, &h, Code::of_payload(&payload), payload.offset());
     let word = h.trailer.map_or(0, |t| t.library_crc32c);
     let detail = format!(
         "a combined file: the trailer's library CRC-32C word ({word:#010x}) is not checked; the frame CRC \
@@ -448,10 +448,26 @@ fn frame_crc_point(r: &mut Report, payload: &pkgimg::Payload<'_>, data: Option<&
     }
 }
 
-/// The library's pointer width in bytes, from its host image.
-fn bits(library: &[u8]) -> Option<u8> {
+/// What a `.ji` must match in the code it is loaded with: the pointer width
+/// in bytes and the byte order of the code library's image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Code {
+    pointer: u8,
+    endian: pkgimg::Endian,
+}
+
+impl Code {
+    /// The image that carries `payload` (a combined file, a data library).
+    fn of_payload(payload: &pkgimg::Payload<'_>) -> Option<Code> {
+        Some(Code { pointer: payload.bits().checked_div(8)?, endian: payload.endian() })
+    }
+}
+
+/// The code library's [`Code`], from its host image.
+fn code_of(library: &[u8]) -> Option<Code> {
     let slice = pkgimg::host_slice(library).ok()?;
-    identify(&slice).1.and_then(|image| image.bits.checked_div(8))
+    let image = identify(&slice).1?;
+    Some(Code { pointer: image.bits.checked_div(8)?, endian: image.endian })
 }
 
 /// Where and why decoding stopped, with the file offset when the `.ji`
@@ -466,7 +482,7 @@ fn message(stop: &Stop, base: u64) -> String {
 
 /// The points the `.ji` bytes alone decide: header, kind, checksum mark,
 /// cache header, and its own CRC. The `.ji` starts at `base` in its file.
-fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>, base: u64) {
+fn header_points(r: &mut Report, h: &Header<'_>, library: Option<Code>, base: u64) {
     r.package = h.package().map(|p| String::from_utf8_lossy(p).into_owned());
     r.version = h.version;
     let stop = h.stop.as_ref();
@@ -481,10 +497,18 @@ fn header_points(r: &mut Report, h: &Header<'_>, library_bytes: Option<u8>, base
         r.point(name, Status::Failed, why);
         return;
     }
-    let endian = h.endian.map_or("?", |e| e.name());
-    r.point("byte_order", Status::Ok, format!("{endian}-endian"));
+    // Julia reads a .ji only on a machine of its byte order, which is the
+    // order of the code it loads with it.
+    match (h.endian, library) {
+        (Some(ji), Some(code)) if ji != code.endian => r.point(
+            "byte_order",
+            Status::Failed,
+            format!("{}-endian, but the library is {}-endian", ji.name(), code.endian.name()),
+        ),
+        (endian, _) => r.point("byte_order", Status::Ok, format!("{}-endian", endian.map_or("?", |e| e.name()))),
+    }
     r.point("format_version", Status::Ok, format!("{}", h.version.unwrap_or(0)));
-    match (h.pointer_size, library_bytes) {
+    match (h.pointer_size, library.map(|code| code.pointer)) {
         (None, _) => return r.point("pointer_size", Status::Failed, stop.map_or(String::new(), |s| message(s, base))),
         (Some(p), _) if p != 4 && p != 8 => r.point("pointer_size", Status::Failed, format!("{p}, not 4 or 8")),
         (Some(p), Some(lib)) if p != lib => r.point(

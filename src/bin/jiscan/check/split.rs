@@ -10,7 +10,9 @@ use pkgimg::ji::Header;
 use pkgimg::split::{FoundDataLibrary, Resolver, SplitError};
 use pkgimg::Payload;
 
-use super::{bits, frame_crc_point, header_points, image_checksum_point, Binding, CacheKind, Point, Report, Status};
+use super::{
+    code_of, frame_crc_point, header_points, image_checksum_point, Binding, CacheKind, Code, Point, Report, Status,
+};
 use crate::files;
 
 /// What one run of `check` remembers across files.
@@ -25,9 +27,9 @@ pub struct Run {
     checked: HashMap<DataKey, Result<Result<DataChecked, String>, String>>,
 }
 
-/// A data library's file, its slice (`None`: a thin file) and the pointer
-/// width of the code its `.ji` is checked for.
-type DataKey = (PathBuf, Option<u32>, Option<u8>);
+/// A data library's file, its slice (`None`: a thin file) and the code its
+/// `.ji` is checked for.
+type DataKey = (PathBuf, Option<u32>, Option<Code>);
 
 /// The points of a data library's `.ji`, as the code caches' lines share them.
 #[derive(Clone)]
@@ -86,8 +88,7 @@ impl Run {
                 return CodeCache::None { why: Some(why), dependencies: false };
             }
         };
-        let bits = bits(code);
-        let data = self.data_library(&found, bits);
+        let data = self.data_library(&found, code_of(code));
         let shown = found.path.display();
         let data = match data {
             Err(why) => {
@@ -135,10 +136,10 @@ impl Run {
     /// its host image's `.ji` payload), which [`is_data_library`] said it is.
     pub fn data_library_line(&mut self, path: &Path, map: &[u8], payload: &Payload<'_>) -> Report {
         let mut r = Report::new(path, CacheKind::DataLibrary);
-        let bits = payload.bits().checked_div(8);
+        let code = Code::of_payload(payload);
         // The key a code cache of this slice uses too.
         let slice = payload.slice();
-        let data = self.memo(path, slice, bits, || check_data(map, slice, bits));
+        let data = self.memo(path, slice, code, || check_data(map, slice, code));
         let data = match data {
             Ok(Ok(data)) => data,
             // Its bytes were read and judged moments ago: the file changed.
@@ -159,30 +160,30 @@ impl Run {
         r
     }
 
-    /// The found data library's `.ji`, checked for code of `bits`.
+    /// The found data library's `.ji`, checked for the code `code`.
     fn data_library(
         &mut self,
         found: &FoundDataLibrary,
-        bits: Option<u8>,
+        code: Option<Code>,
     ) -> Result<Result<DataChecked, String>, String> {
         let slice = found.located().slice();
-        self.memo(&found.path, slice, bits, || {
+        self.memo(&found.path, slice, code, || {
             let map = found.map().map_err(|e| e.to_string())?;
-            check_data(&map, slice, bits)
+            check_data(&map, slice, code)
         })
     }
 
     /// `check()`'s result for the file at `path` (its slice `slice`, or the
-    /// host's), for code of `bits`, computed once per run.
+    /// host's), for the code `code`, computed once per run.
     fn memo(
         &mut self,
         path: &Path,
         slice: Option<u32>,
-        bits: Option<u8>,
+        code: Option<Code>,
         check: impl FnOnce() -> Result<Result<DataChecked, String>, String>,
     ) -> Result<Result<DataChecked, String>, String> {
         // One key however the path is spelt (a walk's, a dependency's).
-        let key = (path.canonicalize().unwrap_or_else(|_| path.to_owned()), slice, bits);
+        let key = (path.canonicalize().unwrap_or_else(|_| path.to_owned()), slice, code);
         match self.checked.entry(key) {
             Entry::Occupied(known) => known.get().clone(),
             Entry::Vacant(slot) => slot.insert(check()).clone(),
@@ -191,9 +192,9 @@ impl Run {
 }
 
 /// The `.ji` points of the data library `file` (its slice `slice`, or the
-/// host's), for code of `bits`; `Ok(Err(why))` if it holds no data library
+/// host's), for the code `code`; `Ok(Err(why))` if it holds no data library
 /// with a `.ji`.
-fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Result<DataChecked, String>, String> {
+fn check_data(file: &[u8], slice: Option<u32>, code: Option<Code>) -> Result<Result<DataChecked, String>, String> {
     let image = match slice {
         None => pkgimg::host_slice(file).map_err(|e| e.to_string())?,
         Some(i) => {
@@ -215,7 +216,7 @@ fn check_data(file: &[u8], slice: Option<u32>, bits: Option<u8>) -> Result<Resul
     let mut r = Report::new(Path::new(""), CacheKind::DataLibrary);
     frame_crc_point(&mut r, &payload, None);
     let h = Header::decode(payload.data());
-    header_points(&mut r, &h, bits, payload.offset());
+    header_points(&mut r, &h, code, payload.offset());
     let word = h.trailer.map_or(0, |t| t.library_crc32c);
     let (binding, native) = (Binding::of(&h), h.native_code());
     Ok(Ok(DataChecked { points: r.points, package: r.package, version: r.version, word, binding, native }))
