@@ -340,7 +340,14 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
         return Class::Other;
     }
     let mut r = Report::new(path, kind);
-    r.point("magic", Status::Failed, format!("not a .ji file, and it carries no .ji payload: {why}"));
+    if kind == CacheKind::Split {
+        // A code library whose dependencies were read: the data library is
+        // what is wrong, and the line names the library it checked.
+        r.library = Some(path.to_owned());
+        r.point("data_library", Status::Failed, format!("it carries no .ji payload, and {why}"));
+    } else {
+        r.point("magic", Status::Failed, format!("not a .ji file, and it carries no .ji payload: {why}"));
+    }
     Class::Cache(r)
 }
 
