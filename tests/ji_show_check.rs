@@ -289,6 +289,39 @@ fn check_rejects_what_julia_rejects() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// F8 of the adversarial pass: a data library whose `.ji` is stored
+/// zstd-compressed (made by hand: `emit --shared` writes no compressed
+/// frame). Its own line and its code cache's agree: unchecked, since
+/// nothing past the frame can be checked before it is decompressed.
+#[test]
+fn a_split_image_with_a_compressed_ji_is_unchecked_from_both_sides() {
+    if !(common::require_tool("gcc") && common::require(&["zstd", "--version"])) {
+        return;
+    }
+    let dir = temp_dir("split-zstd");
+    let ji = realistic(Release::V1_11, true).write().ji(0, false);
+    std::fs::write(dir.join("v12.ji"), &ji).unwrap();
+    common::run(Command::new("zstd").current_dir(&dir).args(["-q", "v12.ji", "-o", "v12.ji.zst"]));
+    let stored = std::fs::read(dir.join("v12.ji.zst")).unwrap();
+    let data = data_library(&dir, "Z", &stored);
+    // The frame (docs/FORMAT.md §3): flags bit 1 and the uncompressed size at 40.
+    let mut bytes = std::fs::read(&data).unwrap();
+    let frame = bytes.windows(stored.len()).position(|w| w == stored).unwrap() - 64;
+    bytes[frame + 12] |= 2;
+    bytes[frame + 40..frame + 48].copy_from_slice(&(ji.len() as u64).to_le_bytes());
+    std::fs::write(&data, &bytes).unwrap();
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let code = code_cache(&dir, &src, "libZ.so", &["Z_data"], None);
+    for path in [&code, &data] {
+        let (status, lines) = check(&[path], &["--strict"]);
+        let l = &lines[0];
+        assert_eq!((status, &l["verdict"]), (1, &json!("unchecked")), "{l}");
+        assert!(l["reason"].as_str().unwrap().contains("zstd-compressed"), "{l}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// F12 of the adversarial pass: a little-endian `.ji` beside a big-endian
 /// (ppc64) library. Julia reads a `.ji` only on a machine of its byte
 /// order, which cannot load the other's code: rejected at `byte_order`.

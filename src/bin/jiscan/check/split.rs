@@ -113,6 +113,10 @@ impl Run {
         for point in r.points.iter_mut().filter(|p| p.status != Status::Ok || p.name == "frame_crc") {
             point.detail = format!("{shown}: {}", point.detail);
         }
+        if r.points.iter().any(|p| p.name == "payload") {
+            // A compressed .ji: nothing more can be checked before it is extracted.
+            return CodeCache::Report(r);
+        }
         if data.native == Some(false) {
             // No clone targets: Julia loads the .ji alone (base/loading.jl
             // `pkgimage = !isempty(clone_targets)`), as for a .ji beside a library.
@@ -204,8 +208,27 @@ fn check_data(file: &[u8], slice: Option<u32>, code: Option<Code>) -> Result<Res
         }
     };
     let payload = image.find_ji_payload().map_err(|e| e.to_string())?;
+    if payload.compressed() && super::starts_with_ji(&payload) && record_of(&image, &payload) {
+        // Julia reads no compressed .ji: nothing past the frame can be checked.
+        let detail = format!(
+            "the .ji is zstd-compressed ({} bytes stored, {} decompressed): its points can be checked only \
+             once it is decompressed (`jiscan extract`)",
+            payload.size(),
+            payload.uncompressed_size().unwrap_or(0)
+        );
+        let point = Point { name: "payload", status: Status::NotChecked, detail };
+        let binding = Binding { split: None, checksum: None };
+        return Ok(Ok(DataChecked {
+            points: vec![point],
+            package: None,
+            version: None,
+            word: 0,
+            binding,
+            native: None,
+        }));
+    }
     if payload.compressed() {
-        return Ok(Err("its payload is zstd-compressed: `jiscan extract` decompresses it".into()));
+        return Ok(Err("its payload is zstd-compressed, and no .ji".into()));
     }
     if !pkgimg::ji::is_ji(payload.data()) {
         return Ok(Err("its payload is no .ji".into()));
