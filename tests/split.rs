@@ -662,17 +662,7 @@ fn a_data_library_of_another_machine_is_passed_over_as_ld_so_does() {
             Target::from_triple(triple).unwrap().data_library_to_vec(&DataLibrary::new("libfoo_data.so"), &bytes);
         std::fs::write(dir.path().join(sub).join("libfoo_data.so"), library.unwrap()).unwrap();
     }
-    std::fs::write(dir.path().join("code.c"), CODE).unwrap();
-    run(Command::new("gcc").current_dir(dir.path()).args([
-        "-shared",
-        "-fPIC",
-        "code.c",
-        "-Lb",
-        "-lfoo_data",
-        "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b",
-        "-o",
-        "libcode.so",
-    ]));
+    link_searching_a_then_b(dir.path());
     let code = dir.path().join("libcode.so");
     assert_eq!(dlopen_error(&code), None, "glibc passes over a/ and loads b/'s");
     assert_finds(&code, &dir.path().join("b/libfoo_data.so"), &bytes);
@@ -720,17 +710,7 @@ fn a_data_library_of_another_format_ends_an_elf_search_as_ld_so_does() {
             [one] => std::fs::rename(one, &first).unwrap(),
             many => run(Command::new("llvm-lipo-14").arg("-create").args(many).arg("-output").arg(&first)),
         }
-        std::fs::write(d.join("code.c"), CODE).unwrap();
-        run(Command::new("gcc").current_dir(d).args([
-            "-shared",
-            "-fPIC",
-            "code.c",
-            "-Lb",
-            "-lfoo_data",
-            "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b",
-            "-o",
-            "libcode.so",
-        ]));
+        link_searching_a_then_b(d);
         let code = d.join("libcode.so");
         let refused = dlopen_error(&code).unwrap_or_else(|| panic!("{case}: glibc loads it"));
         assert!(refused.contains("invalid ELF header"), "{case}: {refused}");
@@ -745,6 +725,16 @@ fn a_data_library_of_another_format_ends_an_elf_search_as_ld_so_does() {
             other => panic!("{case}: {other:?}"),
         }
     }
+}
+
+/// Links `libcode.so` in `dir` from the code cache's source, against
+/// `b/libfoo_data.so`, with `DT_RUNPATH` `$ORIGIN/a:$ORIGIN/b`: the loader
+/// looks in `a/` first.
+fn link_searching_a_then_b(dir: &Path) {
+    std::fs::write(dir.join("code.c"), CODE).unwrap();
+    let args =
+        ["-shared", "-fPIC", "code.c", "-Lb", "-lfoo_data", "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b", "-o", "libcode.so"];
+    run(Command::new("gcc").current_dir(dir).args(args));
 }
 
 /// A target with no data-library writer (32-bit Arm PE) is refused by its
@@ -825,17 +815,7 @@ fn a_data_library_the_reader_may_not_open_is_passed_over() {
         std::fs::create_dir(d.join(sub)).unwrap();
         data_library(&d.join(sub), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
     }
-    std::fs::write(d.join("code.c"), CODE).unwrap();
-    run(Command::new("gcc").current_dir(d).args([
-        "-shared",
-        "-fPIC",
-        "code.c",
-        "-Lb",
-        "-lfoo_data",
-        "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b",
-        "-o",
-        "libcode.so",
-    ]));
+    link_searching_a_then_b(d);
     let mode = |path: &Path, mode: u32| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     for sub in [d, &d.join("a"), &d.join("b")] {
         mode(sub, 0o755);
