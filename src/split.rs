@@ -394,7 +394,15 @@ impl<'n> Records<'n> {
 /// cache; a thin file must be of that machine, or the loader refuses it.
 /// Otherwise why not.
 fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(File, Located), Refusal> {
-    let len = file.seek(SeekFrom::End(0)).map_err(|e| Refusal::NotData(format!("cannot read: {e}")))?;
+    // dyld tries each place in turn and takes the first it can make a
+    // loader of, passing over anything else ("tried: '…' (…)", dyld
+    // Loader::getLoader): a file that is no Mach-O, or that cannot be read.
+    let macho = machine.image.format == Format::MachO;
+    let unusable = |why: String| match macho {
+        true => Refusal::OtherMachine(format!("dyld cannot use it: {why}")),
+        false => Refusal::NotData(why),
+    };
+    let len = file.seek(SeekFrom::End(0)).map_err(|e| unusable(format!("cannot read: {e}")))?;
     // ld.so's open_verify passes over an ELF file of another class or
     // machine, but stops at a file without the ELF magic ("invalid ELF
     // header"): a Mach-O or PE file, or a universal one, ends an ELF search.
@@ -416,10 +424,13 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
         Err(crate::LocateError::Format { source: source @ Error::NoHostSlice { .. }, .. }) => {
             Err(Refusal::OtherMachine(format!("not a data library for {machine}: {source}")))
         }
+        Err(crate::LocateError::Format { source: source @ Error::UnknownFormat { .. }, .. }) => {
+            Err(unusable(format!("not a data library: {source}")))
+        }
         Err(crate::LocateError::Format { source, .. }) => {
             Err(Refusal::NotData(format!("not a data library: {source}")))
         }
-        Err(crate::LocateError::Io { source, .. }) => Err(Refusal::NotData(format!("cannot read: {source}"))),
+        Err(crate::LocateError::Io { source, .. }) => Err(unusable(format!("cannot read: {source}"))),
     }
 }
 
@@ -428,8 +439,8 @@ enum Refusal {
     /// The loader would take the file and fail, or find no payload in it.
     NotData(String),
     /// The loader cannot load the file with this code cache (ld.so's
-    /// `open_verify` on another class or machine, dyld on an incompatible
-    /// architecture), and looks further along its search path.
+    /// `open_verify` on another class or machine, dyld on anything it cannot
+    /// make a loader of), and looks further along its search path.
     OtherMachine(String),
 }
 

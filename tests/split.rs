@@ -727,6 +727,42 @@ fn a_data_library_of_another_format_ends_an_elf_search_as_ld_so_does() {
     }
 }
 
+/// F5 of the adversarial pass: dyld tries each `@rpath` place in turn and
+/// takes the first file it can make a loader of, passing over a file that
+/// is no Mach-O, an empty one or a directory (dyld `Loader::getLoader`:
+/// "tried: '…' (…)", then the next path). So does the lookup for a Mach-O
+/// code cache: it finds the data library in `b/` past each of them in `a/`.
+#[test]
+fn a_macho_code_cache_passes_over_what_dyld_cannot_use() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    for case in ["text", "empty", "directory"] {
+        let dir = tempdir();
+        let d = dir.path();
+        let bytes = payload(2000);
+        for sub in ["a", "b"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        let data =
+            data_library(&d.join("b"), "arm64-apple-macos", "@rpath/libfoo_data.dylib", "libfoo_data.dylib", &bytes);
+        let first = d.join("a/libfoo_data.dylib");
+        match case {
+            "text" => std::fs::write(&first, "not a dylib\n").unwrap(),
+            "empty" => std::fs::write(&first, "").unwrap(),
+            _ => std::fs::create_dir(&first).unwrap(),
+        }
+        let code = d.join("libcode.dylib");
+        run(Command::new("python3")
+            .current_dir(d)
+            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
+            .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
+            .arg(&code));
+        let found = find_data_library(&code).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(found.path.canonicalize().unwrap(), data.canonicalize().unwrap(), "{case}");
+    }
+}
+
 /// Links `libcode.so` in `dir` from the code cache's source, against
 /// `b/libfoo_data.so`, with `DT_RUNPATH` `$ORIGIN/a:$ORIGIN/b`: the loader
 /// looks in `a/` first.
