@@ -58,6 +58,24 @@ fn assert_finds(code: &Path, data: &Path, bytes: &[u8]) {
     assert_eq!((found.located().offset(), found.located().size()), (payload.offset(), payload.size()));
 }
 
+/// Links the code cache `out` in `dir` with gcc from `code.c` (which
+/// [`data_library`] wrote there): `-shared -fPIC code.c`, then `args` (the
+/// search directories, libraries and run path of each test).
+fn gcc_code_cache(dir: &Path, out: &str, args: &[&str]) -> PathBuf {
+    run(Command::new("gcc").current_dir(dir).args(["-shared", "-fPIC", "code.c"]).args(args).args(["-o", out]));
+    dir.join(out)
+}
+
+/// The `DT_NEEDED` names of the ELF file `bytes`, by pkgimg's walk.
+fn needed(bytes: &[u8]) -> Vec<String> {
+    pkgimg::dependencies(bytes)
+        .unwrap()
+        .map(|d| d.unwrap())
+        .filter(|d| d.kind == DependencyKind::Needed)
+        .map(|d| String::from_utf8_lossy(d.name).into_owned())
+        .collect()
+}
+
 #[test]
 fn elf_code_caches_from_gnu_ld_and_lld_find_their_data_library() {
     let zig = common::require(&["python3", "-m", "ziglang", "version"]);
@@ -68,11 +86,8 @@ fn elf_code_caches_from_gnu_ld_and_lld_find_their_data_library() {
     let bytes = payload(300_000);
     let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
     // gcc passes --as-needed on Debian: the reference keeps DT_NEEDED.
-    let mut linked = vec![("gcc -O2", dir.path().join("libfoo_O2.so"))];
-    run(Command::new("gcc")
-        .current_dir(dir.path())
-        .args(["-shared", "-fPIC", "-O2", "code.c", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN", "-o"])
-        .arg(&linked[0].1));
+    let gcc = gcc_code_cache(dir.path(), "libfoo_O2.so", &["-O2", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN"]);
+    let mut linked = vec![("gcc -O2", gcc)];
     if zig {
         let out = dir.path().join("libfoo_O0.so");
         run(Command::new("python3")
@@ -83,13 +98,7 @@ fn elf_code_caches_from_gnu_ld_and_lld_find_their_data_library() {
         linked.push(("zig cc -O0", out));
     }
     for (how, code) in &linked {
-        let bytes_of_code = std::fs::read(code).unwrap();
-        let needed: Vec<_> = pkgimg::dependencies(&bytes_of_code)
-            .unwrap()
-            .map(|d| d.unwrap())
-            .filter(|d| d.kind == DependencyKind::Needed)
-            .map(|d| String::from_utf8_lossy(d.name).into_owned())
-            .collect();
+        let needed = needed(&std::fs::read(code).unwrap());
         assert!(needed.contains(&"libfoo_data.so".to_owned()), "{how}: {needed:?}");
         assert_finds(code, &data, &bytes);
     }
@@ -184,12 +193,8 @@ fn two_data_libraries_are_an_error_that_names_both() {
     for name in ["liba_data.so", "libb_data.so"] {
         data_library(dir.path(), "x86_64-linux-gnu", name, name, &payload(1000));
     }
-    let code = dir.path().join("libcode.so");
-    run(Command::new("gcc")
-        .current_dir(dir.path())
-        .args(["-shared", "-fPIC", "code.c", "-L.", "-Wl,--no-as-needed", "-la_data", "-lb_data"])
-        .args(["-Wl,-rpath,$ORIGIN", "-o"])
-        .arg(&code));
+    let links = ["-L.", "-Wl,--no-as-needed", "-la_data", "-lb_data", "-Wl,-rpath,$ORIGIN"];
+    let code = gcc_code_cache(dir.path(), "libcode.so", &links);
     match find_data_library(&code) {
         Err(e @ SplitError::Ambiguous { .. }) => {
             let text = e.to_string();
@@ -221,16 +226,7 @@ fn jiscan_deps_reports_the_data_library() {
         "libfoo_data.so",
     ]));
     std::fs::write(dir.path().join("code.c"), CODE).unwrap();
-    run(Command::new("gcc").current_dir(dir.path()).args([
-        "-shared",
-        "-fPIC",
-        "code.c",
-        "-L.",
-        "-lfoo_data",
-        "-Wl,-rpath,$ORIGIN",
-        "-o",
-        "libcode.so",
-    ]));
+    gcc_code_cache(dir.path(), "libcode.so", &["-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN"]);
     let out = Command::new(&jiscan)
         .current_dir(dir.path())
         .args(["deps", "--json", "--verify", "libcode.so"])
@@ -342,11 +338,7 @@ fn checking_a_code_cache_reads_each_file_once_and_stats_nothing() {
     let dir = tempdir();
     let bytes = payload(1 << 20);
     data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
-    let code = dir.path().join("libfoo_code.so");
-    run(Command::new("gcc")
-        .current_dir(dir.path())
-        .args(["-shared", "-fPIC", "-O2", "code.c", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN", "-o"])
-        .arg(&code));
+    let code = gcc_code_cache(dir.path(), "libfoo_code.so", &["-O2", "-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN"]);
     let calls = traced_check(&code, &dir.path().join("check.trace"));
     let mut names: Vec<&str> = calls.iter().map(|l| l.split('(').next().unwrap()).collect();
     names.sort_unstable();
@@ -374,17 +366,8 @@ fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
     let dir = tempdir();
     let bytes = payload(10_000);
     let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
-    let code = dir.path().join("libcode.so");
-    run(Command::new("gcc").current_dir(dir.path()).args([
-        "-shared",
-        "-fPIC",
-        "code.c",
-        "-L.",
-        "-lfoo_data",
-        "-Wl,-rpath,$ORIGIN/missing:$ORIGIN/libcode.so:$ORIGIN/lib:$ORIGIN",
-        "-o",
-        "libcode.so",
-    ]));
+    let runpath = "-Wl,-rpath,$ORIGIN/missing:$ORIGIN/libcode.so:$ORIGIN/lib:$ORIGIN";
+    let code = gcc_code_cache(dir.path(), "libcode.so", &["-L.", "-lfoo_data", runpath]);
     // $ORIGIN/missing does not exist, $ORIGIN/libcode.so is a file (ENOTDIR),
     // $ORIGIN/lib does not exist yet: $ORIGIN has it, for glibc too.
     assert_finds(&code, &data, &bytes);
@@ -617,16 +600,7 @@ fn deps_reports_a_failed_verify_as_the_error() {
     let dir = tempdir();
     let bytes = payload(5000);
     let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
-    run(Command::new("gcc").current_dir(dir.path()).args([
-        "-shared",
-        "-fPIC",
-        "code.c",
-        "-L.",
-        "-lfoo_data",
-        "-Wl,-rpath,$ORIGIN",
-        "-o",
-        "libcode.so",
-    ]));
+    gcc_code_cache(dir.path(), "libcode.so", &["-L.", "-lfoo_data", "-Wl,-rpath,$ORIGIN"]);
     let offset = pkgimg::find_ji_payload(&std::fs::read(&data).unwrap()).unwrap().offset() as usize;
     let mut damaged = std::fs::read(&data).unwrap();
     damaged[offset + 16] ^= 1;
@@ -768,9 +742,7 @@ fn a_macho_code_cache_passes_over_what_dyld_cannot_use() {
 /// looks in `a/` first.
 fn link_searching_a_then_b(dir: &Path) {
     std::fs::write(dir.join("code.c"), CODE).unwrap();
-    let args =
-        ["-shared", "-fPIC", "code.c", "-Lb", "-lfoo_data", "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b", "-o", "libcode.so"];
-    run(Command::new("gcc").current_dir(dir).args(args));
+    gcc_code_cache(dir, "libcode.so", &["-Lb", "-lfoo_data", "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b"]);
 }
 
 /// A target with no data-library writer (32-bit Arm PE) is refused by its
@@ -806,23 +778,14 @@ fn two_records_of_one_data_library_are_one_data_library() {
     let dir = tempdir();
     let bytes = payload(5000);
     let data = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
-    let code = dir.path().join("libcode.so");
-    run(Command::new("gcc")
-        .current_dir(dir.path())
-        .args(["-shared", "-fPIC", "code.c", "-L.", "-Wl,--no-as-needed", "-lfoo_data", "-lm", "-Wl,-rpath,$ORIGIN"])
-        .arg("-o")
-        .arg(&code));
+    let links = ["-L.", "-Wl,--no-as-needed", "-lfoo_data", "-lm", "-Wl,-rpath,$ORIGIN"];
+    let code = gcc_code_cache(dir.path(), "libcode.so", &links);
     let mut elf = std::fs::read(&code).unwrap();
     let at = elf.windows(10).position(|w| w == b"libm.so.6\0").expect("libm.so.6 in .dynstr");
     elf[at..at + 10].copy_from_slice(b"libfd.so\0\0");
     std::fs::write(&code, &elf).unwrap();
     std::os::unix::fs::symlink("libfoo_data.so", dir.path().join("libfd.so")).unwrap();
-    let needed: Vec<String> = pkgimg::dependencies(&elf)
-        .unwrap()
-        .map(|d| d.unwrap())
-        .filter(|d| d.kind == DependencyKind::Needed)
-        .map(|d| String::from_utf8_lossy(d.name).into_owned())
-        .collect();
+    let needed = needed(&elf);
     assert!(needed.contains(&"libfoo_data.so".into()) && needed.contains(&"libfd.so".into()), "{needed:?}");
     assert_eq!(dlopen_error(&code), None, "glibc loads it");
     assert_finds(&code, &data, &bytes);
