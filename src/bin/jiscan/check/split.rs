@@ -10,9 +10,8 @@ use pkgimg::ji::Header;
 use pkgimg::split::{FoundDataLibrary, Resolver, SplitError};
 use pkgimg::Payload;
 
-use super::{
-    code_of, frame_crc_point, header_points, image_checksum_point, Binding, CacheKind, Code, Point, Report, Status,
-};
+use super::points::{code_of, frame_crc_point, header_points, image_checksum_point, Binding, Code};
+use super::{CacheKind, Point, Report, Status};
 use crate::files;
 
 /// What one run of `check` remembers across files.

@@ -1,0 +1,253 @@
+//! The points `jiscan check` decides, as Julia's loader checks them
+//! (base/loading.jl, src/staticdata.c): those of the `.ji` bytes alone, and
+//! those that bind the `.ji` to its code library.
+
+use std::path::Path;
+
+use pkgimg::ji::{Header, Kind, Reason, Stop};
+use pkgimg::MappedFile;
+
+use super::{Report, Status};
+use crate::identify::identify;
+
+/// The frame's CRC-32C over the payload, in the file `data` (a data
+/// library's) or the line's own.
+pub(super) fn frame_crc_point(r: &mut Report, payload: &pkgimg::Payload<'_>, data: Option<&Path>) {
+    let file = data.map_or(String::new(), |p| format!("{}: ", p.display()));
+    match payload.verify() {
+        Ok(()) => r.point(
+            "frame_crc",
+            Status::Ok,
+            format!("{file}payload CRC-32C {:#010x} matches the frame", payload.crc32c()),
+        ),
+        Err(e) => r.point("frame_crc", Status::Failed, format!("{file}{e}")),
+    }
+}
+
+/// What a `.ji` must match in the code it is loaded with: the pointer width
+/// in bytes and the byte order of the code library's image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Code {
+    pub(super) pointer: u8,
+    pub(super) endian: pkgimg::Endian,
+}
+
+impl Code {
+    /// The image that carries `payload` (a combined file, a data library).
+    pub(super) fn of_payload(payload: &pkgimg::Payload<'_>) -> Option<Code> {
+        Some(Code { pointer: payload.bits().checked_div(8)?, endian: payload.endian() })
+    }
+}
+
+/// The code library's [`Code`], from its host image.
+pub(super) fn code_of(library: &[u8]) -> Option<Code> {
+    let slice = pkgimg::host_slice(library).ok()?;
+    let image = identify(&slice).1?;
+    Some(Code { pointer: image.bits.checked_div(8)?, endian: image.endian })
+}
+
+/// Where and why decoding stopped, with the file offset when the `.ji`
+/// starts at `base` in its file.
+fn message(stop: &Stop, base: u64) -> String {
+    if base == 0 {
+        stop.to_string()
+    } else {
+        stop.at(base).to_string()
+    }
+}
+
+/// The points the `.ji` bytes alone decide: header, kind, checksum mark,
+/// cache header, and its own CRC. The `.ji` starts at `base` in its file.
+pub(super) fn header_points(r: &mut Report, h: &Header<'_>, library: Option<Code>, base: u64) {
+    r.package = h.package().map(|p| String::from_utf8_lossy(p).into_owned());
+    r.version = h.version;
+    let stop = h.stop.as_ref();
+    let stopped_at = |field: &str| stop.filter(|s| s.field == field).map(|s| message(s, base));
+    if let Some(why) = stopped_at("magic") {
+        r.point("magic", Status::Failed, why);
+        return;
+    }
+    r.point("magic", Status::Ok, "the .ji magic");
+    if let Some(why) = stopped_at("byte-order mark").or(stopped_at("JI format version")) {
+        let name = if h.endian.is_none() { "byte_order" } else { "format_version" };
+        r.point(name, Status::Failed, why);
+        return;
+    }
+    // Julia reads a .ji only on a machine of its byte order, which is the
+    // order of the code it loads with it.
+    match (h.endian, library) {
+        (Some(ji), Some(code)) if ji != code.endian => r.point(
+            "byte_order",
+            Status::Failed,
+            format!("{}-endian, but the library is {}-endian", ji.name(), code.endian.name()),
+        ),
+        (endian, _) => r.point("byte_order", Status::Ok, format!("{}-endian", endian.map_or("?", |e| e.name()))),
+    }
+    r.point("format_version", Status::Ok, format!("{}", h.version.unwrap_or(0)));
+    match (h.pointer_size, library.map(|code| code.pointer)) {
+        (None, _) => return r.point("pointer_size", Status::Failed, stop.map_or(String::new(), |s| message(s, base))),
+        (Some(p), _) if p != 4 && p != 8 => r.point("pointer_size", Status::Failed, format!("{p}, not 4 or 8")),
+        (Some(p), Some(lib)) if p != lib => r.point(
+            "pointer_size",
+            Status::Failed,
+            format!("{p} bytes, but the library is {}-bit", u32::from(lib).saturating_mul(8)),
+        ),
+        (Some(p), _) => r.point("pointer_size", Status::Ok, format!("{p} bytes")),
+    }
+    kind_points(r, h, base);
+}
+
+fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
+    match h.kind {
+        Some(Kind::Cache) => r.point("kind", Status::Ok, "a package cache"),
+        Some(Kind::LibraryCopy) => r.point(
+            "kind",
+            Status::Failed,
+            format!(
+                "pkgimage byte {}: the header copy from a package-image library, which isvalid_cache_header \
+                 rejects as a .ji",
+                h.pkgimage.unwrap_or(0)
+            ),
+        ),
+        Some(Kind::SystemImage) => r.point(
+            "kind",
+            Status::Failed,
+            "JI_FLAG_PKGIMAGE is clear: a system image, which isvalid_cache_header rejects",
+        ),
+        None => {
+            let why = h.stop.map_or(String::new(), |s| message(&s, base));
+            r.point("kind", Status::Failed, why);
+        }
+    }
+    if h.kind != Some(Kind::Cache) {
+        return;
+    }
+    if let (Some(marked), Some(c)) = (h.checksum_marked(), h.checksum) {
+        let status = if marked { Status::Ok } else { Status::Failed };
+        r.point("checksum", status, format!("{c:#018x}{}", if marked { "" } else { ": high word is not 0xfafbfcfd" }));
+    }
+    // A trailer too short to hold is the ji_crc point's failure; any other
+    // stop is in the cache header or the source text, both of which
+    // parse_cache_header reads (base/loading.jl:3243-3325 in 1.11.5).
+    let no_trailer = h.stop.filter(|s| matches!(s.reason, Reason::NoRoomForTrailer { .. }));
+    match h.stop {
+        Some(stop) if no_trailer.is_none() => r.point("cache_header", Status::Failed, message(&stop, base)),
+        _ => r.point("cache_header", Status::Ok, format!("worklist of {}", h.worklist_len())),
+    }
+    match (h.trailer, no_trailer) {
+        (Some(t), _) if t.ji_crc_ok() => r.point("ji_crc", Status::Ok, format!("{:#010x}", t.ji_crc32c)),
+        (Some(t), _) => r.point(
+            "ji_crc",
+            Status::Failed,
+            format!("recorded {:#010x}, but the bytes give {:#010x}", t.ji_crc32c, t.computed_crc32c),
+        ),
+        (None, Some(stop)) => r.point("ji_crc", Status::Failed, message(&stop, base)),
+        (None, None) => r.point("ji_crc", Status::NotChecked, "the cache header does not decode"),
+    }
+    split_flag_point(r, h);
+}
+
+/// Versions 14+: `JI_FLAG_SPLIT` says whether the `.ji` is loaded with a
+/// code library, which Julia does exactly when it has clone targets
+/// (base/loading.jl `pkgimage = !isempty(clone_targets)`); a mismatch stops
+/// it (master src/staticdata.c:4555-4558).
+fn split_flag_point(r: &mut Report, h: &Header<'_>) {
+    let Some(split) = h.image_flags.map(|f| f.split()) else {
+        return r.point("split_flag", Status::NotApplicable, "versions 12 and 13 have no JI_FLAG_SPLIT");
+    };
+    let Some(native) = h.native_code() else {
+        return r.point("split_flag", Status::NotChecked, "the cache header does not decode to its clone targets");
+    };
+    let (status, detail) = match (split, native) {
+        (true, true) => (Status::Ok, "split, with clone targets: loaded with its code library"),
+        (false, false) => (Status::Ok, "standalone, without clone targets: loaded without a code library"),
+        (false, true) => (
+            Status::Failed,
+            "JI_FLAG_SPLIT is clear, but the .ji has clone targets: Julia loads it with its code library and stops \
+             with \"Expected split image, but got standalone\"",
+        ),
+        (true, false) => (
+            Status::Failed,
+            "JI_FLAG_SPLIT is set, but the .ji has no clone targets: Julia loads it without a code library and \
+             stops with \"Expected standalone image, but got split\"",
+        ),
+    };
+    r.point("split_flag", status, detail);
+}
+
+pub(super) fn library_crc_point(r: &mut Report, h: &Header<'_>, library: &Path, map: &MappedFile) {
+    let Some(t) = h.trailer else {
+        return r.point("library_crc", Status::Failed, "no trailer to compare with");
+    };
+    if t.library_crc_ok(map) {
+        let crc = t.library_crc32c;
+        r.point("library_crc", Status::Ok, format!("{} has CRC-32C {crc:#010x}", library.display()));
+    } else {
+        let crc = pkgimg::crc::crc32c(map);
+        let detail = format!(
+            "{} has CRC-32C {crc:#010x}, the .ji recorded {:#010x}: the library changed after the .ji was written",
+            library.display(),
+            t.library_crc32c
+        );
+        r.point("library_crc", Status::Failed, detail);
+    }
+}
+
+/// What a `.ji` says that binds a code library to it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Binding {
+    /// `JI_FLAG_SPLIT`, from version 14; `None` before (or unread).
+    pub(super) split: Option<bool>,
+    /// The header's checksum.
+    pub(super) checksum: Option<u64>,
+}
+
+impl Binding {
+    pub(super) fn of(h: &Header<'_>) -> Binding {
+        Binding { split: h.image_flags.map(|f| f.split()), checksum: h.checksum }
+    }
+}
+
+/// Versions 14+, split: the library's `jl_system_image_checksum` against the
+/// header's checksum (master src/staticdata.c:4566).
+pub(super) fn image_checksum_point(r: &mut Report, binding: Binding, library: &[u8]) {
+    let Some(checksum) = binding.checksum.filter(|_| binding.split == Some(true)) else {
+        let why =
+            if binding.split.is_some() { "not a split image" } else { "versions 12 and 13 have no such symbol check" };
+        return r.point("image_checksum", Status::NotApplicable, why);
+    };
+    if library.is_empty() {
+        return r.point("image_checksum", Status::Failed, "a split image, but no library beside it");
+    }
+    match image_checksum(library) {
+        Err(why) => r.point("image_checksum", Status::NotChecked, why),
+        Ok(None) => r.point("image_checksum", Status::Failed, "the library exports no jl_system_image_checksum"),
+        Ok(Some(value)) if u64::from(value) == checksum => {
+            r.point("image_checksum", Status::Ok, format!("jl_system_image_checksum is {value:#010x}"))
+        }
+        Ok(Some(value)) => r.point(
+            "image_checksum",
+            Status::Failed,
+            format!("jl_system_image_checksum is {value:#010x}, the header says {checksum:#010x}"),
+        ),
+    }
+}
+
+/// The `u32` that `library` exports as `jl_system_image_checksum`, read from
+/// the file in the library's byte order, without loading it; `Ok(None)` if it
+/// has no such symbol; `Err` if it could not be looked up or read.
+fn image_checksum(library: &[u8]) -> Result<Option<u32>, String> {
+    let slice = pkgimg::host_slice(library).map_err(|e| e.to_string())?;
+    let image = slice.image().map_err(|e| e.to_string())?;
+    let Some(symbol) = slice.find_symbol("jl_system_image_checksum").map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let range = symbol.range.ok_or("jl_system_image_checksum has no bytes in the file")?;
+    let at = usize::try_from(range.offset).map_err(|e| e.to_string())?;
+    let bytes = library.get(at..).and_then(|b| b.first_chunk::<4>()).filter(|_| range.size >= 4);
+    let bytes = *bytes.ok_or(format!("jl_system_image_checksum at {:#x} is not 4 bytes long", range.offset))?;
+    Ok(Some(match image.endian {
+        pkgimg::Endian::Big => u32::from_be_bytes(bytes),
+        pkgimg::Endian::Little => u32::from_le_bytes(bytes),
+    }))
+}
