@@ -239,12 +239,11 @@ pub unsafe extern "C" fn pkgimg_payload_info(
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn pkgimg_find_ji_payload_path(path: *const c_char, offset: *mut u64, size: *mut u64) -> i32 {
-    use std::os::unix::ffi::OsStrExt;
     if path.is_null() || offset.is_null() || size.is_null() {
         return E_NULL;
     }
     // SAFETY: non-null, and the caller promises a NUL-terminated string.
-    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(unsafe { std::ffi::CStr::from_ptr(path) }.to_bytes()));
+    let path = unsafe { c_path(path) };
     match catch_unwind(|| crate::find_ji_payload_path(path).map(|p| (p.offset(), p.size()))) {
         Ok(Ok((o, s))) => {
             // SAFETY: checked non-null above; the caller promises they are writable.
@@ -255,10 +254,7 @@ pub unsafe extern "C" fn pkgimg_find_ji_payload_path(path: *const c_char, offset
             OK
         }
         Ok(Err(crate::LocateError::Format { source, .. })) => code(&source),
-        Ok(Err(crate::LocateError::Io { source, .. })) => {
-            set_errno(source.raw_os_error().unwrap_or(libc::EIO));
-            E_IO
-        }
+        Ok(Err(crate::LocateError::Io { source, .. })) => io_status(&source),
         Err(_) => E_INTERNAL,
     }
 }
@@ -297,14 +293,10 @@ pub unsafe extern "C" fn pkgimg_find_data_library(
         return E_LENGTH;
     }
     // SAFETY: non-null, and the caller promises a NUL-terminated string.
-    let code_cache = unsafe { std::ffi::CStr::from_ptr(code_cache) }.to_bytes();
-    let code_cache = std::path::Path::new(std::ffi::OsStr::from_bytes(code_cache));
+    let code_cache = unsafe { c_path(code_cache) };
     let found = match catch_unwind(|| crate::find_data_library(code_cache)) {
         Ok(Ok(found)) => found,
-        Ok(Err(crate::split::SplitError::Io { source, .. })) => {
-            set_errno(source.raw_os_error().unwrap_or(libc::EIO));
-            return E_IO;
-        }
+        Ok(Err(crate::split::SplitError::Io { source, .. })) => return io_status(&source),
         Ok(Err(crate::split::SplitError::Format { source, .. })) => return code(&source),
         Ok(Err(crate::split::SplitError::NoDataLibrary { .. })) => return E_NO_DATA_LIBRARY,
         Ok(Err(crate::split::SplitError::Ambiguous { .. })) => return E_DATA_LIBRARIES,
@@ -324,6 +316,25 @@ pub unsafe extern "C" fn pkgimg_find_data_library(
         *size = found.located().size();
     }
     OK
+}
+
+/// The path a C caller passed.
+///
+/// # Safety
+/// `path` must be non-null and point to a NUL-terminated string that stays
+/// valid for `'a`.
+#[cfg(unix)]
+unsafe fn c_path<'a>(path: *const c_char) -> &'a std::path::Path {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: forwarded from the caller's contract.
+    std::path::Path::new(std::ffi::OsStr::from_bytes(unsafe { std::ffi::CStr::from_ptr(path) }.to_bytes()))
+}
+
+/// `PKGIMG_E_IO`, with `errno` set to the system's error (`EIO` if it has none).
+#[cfg(unix)]
+fn io_status(error: &std::io::Error) -> i32 {
+    set_errno(error.raw_os_error().unwrap_or(libc::EIO));
+    E_IO
 }
 
 /// Sets `errno` for the C caller (the system call that failed set it, but
