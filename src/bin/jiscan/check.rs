@@ -308,9 +308,7 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
         return Class::Cache(r);
     }
     let (why, kind) = match payload {
-        Ok(p) if pkgimg::ji::is_ji(p.data()) && split::is_data_library(&map) => {
-            return Class::Cache(run.data_library_line(path, &map, &p))
-        }
+        Ok(p) if split::is_data_library(&map, &p) => return Class::Cache(run.data_library_line(path, &map, &p)),
         Ok(p) if pkgimg::ji::is_ji(p.data()) => return Class::Cache(check_combined(path, &map)),
         Ok(_) => ("it carries a payload, but not a .ji".to_owned(), CacheKind::Combined),
         Err(_) if companion => return Class::Companion,

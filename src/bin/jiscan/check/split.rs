@@ -250,15 +250,13 @@ fn record_of(image: &pkgimg::Slice<'_>, payload: &Payload<'_>) -> bool {
     image.image().is_ok_and(|i| pkgimg::record::find(image.bytes(), i.endian, payload.frame()).is_some())
 }
 
-/// Whether the file `library` (its host image) is a data library holding a
-/// `.ji`.
-pub fn is_data_library(library: &[u8]) -> bool {
-    let Ok(image) = pkgimg::host_slice(library) else { return false };
-    let Ok(payload) = image.find_ji_payload() else { return false };
-    pkgimg::ji::is_ji(payload.data()) && record_of(&image, &payload)
+/// Whether the file `library`, whose host image carries `payload`, is a data
+/// library holding a `.ji`.
+pub fn is_data_library(library: &[u8], payload: &Payload<'_>) -> bool {
+    pkgimg::ji::is_ji(payload.data()) && pkgimg::host_slice(library).is_ok_and(|image| record_of(&image, payload))
 }
 
 /// Whether the file at `path` is a data library holding a `.ji`.
 fn holds_ji(path: &Path) -> bool {
-    files::map(path).is_ok_and(|map| is_data_library(&map))
+    files::map(path).is_ok_and(|map| pkgimg::find_ji_payload(&map).is_ok_and(|payload| is_data_library(&map, &payload)))
 }
