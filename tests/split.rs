@@ -835,3 +835,30 @@ fn a_data_library_the_reader_may_not_open_is_passed_over() {
     let path = line["data_library"]["path"].as_str().unwrap();
     assert!(path.ends_with("/b/libfoo_data.so"), "{line}");
 }
+
+/// `Target::data_library_supported` says before any payload is read what
+/// writing the data library would say, for every format's targets, one
+/// without a writer (32-bit Arm PE) among them.
+#[test]
+fn data_library_supported_agrees_with_writing() {
+    let triples = [
+        "x86_64-linux-gnu",
+        "aarch64-linux-gnu",
+        "mips-linux-gnu",
+        "powerpc64-linux-gnu",
+        "arm64-apple-macos",
+        "x86_64-apple-macos",
+        "x86_64-windows-gnu",
+        "i686-windows-gnu",
+        "aarch64-windows-gnu",
+        "armv7-windows-gnu",
+    ];
+    let mut refused = 0;
+    for triple in triples {
+        let target = Target::from_triple(triple).unwrap();
+        let wrote = target.data_library_to_vec(&DataLibrary::new("libx_data"), b"payload");
+        assert_eq!(target.data_library_supported().is_ok(), wrote.is_ok(), "{triple}: {wrote:?}");
+        refused += usize::from(wrote.is_err());
+    }
+    assert_eq!(refused, 1, "armv7-windows-gnu alone has no writer");
+}

@@ -74,6 +74,17 @@ impl Target {
         Ok(layout)
     }
 
+    /// Whether [`Target::write_data_library`] can write for this target: its
+    /// [`EmitError::Unsupported`] (a Mach-O or PE machine without a
+    /// data-library writer) before a payload is read. Every ELF target has one.
+    pub fn data_library_supported(&self) -> Result<(), EmitError> {
+        match &self.header {
+            Header::Elf(_) => Ok(()),
+            Header::MachO(macho) => crate::macho::data_library::supports(macho),
+            Header::Coff(coff) => crate::coff::data_library::supports(coff),
+        }
+    }
+
     /// [`Target::write_data_library`] of `payload` into a new `Vec`.
     pub fn data_library_to_vec(&self, library: &DataLibrary<'_>, payload: &[u8]) -> Result<Vec<u8>, EmitError> {
         let mut out = Vec::new();

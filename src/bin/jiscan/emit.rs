@@ -176,10 +176,8 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     if args.shared {
         // A target with no data-library writer (32-bit Arm PE, say) fails
         // here, named by its triple, not after the payload was read and
-        // named by the machine number the writer sees. An empty data
-        // library costs a few KiB of memory.
-        let library = DataLibrary { name: args.soname.as_deref().unwrap_or("lib"), symbol: &args.symbol };
-        if let Err(pkgimg::emit::EmitError::Unsupported { reason, .. }) = target.data_library_to_vec(&library, &[]) {
+        // named by the machine number the writer sees.
+        if let Err(pkgimg::emit::EmitError::Unsupported { reason, .. }) = target.data_library_supported() {
             return Err(format!("--target {}: no data library can be written for this target: {reason}", args.target));
         }
     }

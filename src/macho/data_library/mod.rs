@@ -65,6 +65,12 @@ const SLICE_ALIGN_LOG2: u32 = 14;
 /// CRC-32C must be `spec.payload_crc32c` ([`EmitError::ChecksumMismatch`]
 /// otherwise; [`EmitError::ShortPayload`] if it ends early: the bytes
 /// written are then no library).
+/// Whether a data library can be written for `header`'s machine: the
+/// refusal [`write`] would give, before anything is read or written.
+pub(crate) fn supports(header: &MachOHeader) -> Result<(), EmitError> {
+    plan::page_shift(header).map(drop)
+}
+
 pub(crate) fn write(
     header: &MachOHeader,
     spec: &DataLibrarySpec<'_>,

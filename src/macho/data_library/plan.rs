@@ -57,7 +57,7 @@ pub(super) struct Tables {
 }
 
 /// The page of the target: x86_64 maps 4 KiB pages, arm64 16 KiB.
-fn page_shift(h: &MachOHeader) -> Result<u8, EmitError> {
+pub(super) fn page_shift(h: &MachOHeader) -> Result<u8, EmitError> {
     match h.cputype {
         CPU_TYPE_X86_64 => Ok(PAGE_SHIFT_X86_64),
         CPU_TYPE_ARM64 => Ok(PAGE_SHIFT_ARM64),
