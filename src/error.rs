@@ -142,6 +142,11 @@ pub enum Error {
     },
 }
 
+/// The `what` of an [`Error::Truncated`] or [`Error::Overflow`] about the
+/// container's data: its section header was found, but the bytes it names
+/// are not all in the file (a cut or damaged container, not a missing one).
+pub const CONTAINER_DATA: &str = "container section data";
+
 /// How many slice architectures [`Error::NoHostSlice`] lists: a fixed array
 /// keeps the error free of allocation; its `count` gives the real number.
 pub const MAX_LISTED_SLICES: usize = 8;

@@ -152,7 +152,7 @@ pub use arch::Arch;
 pub use dependencies::{dependencies, Dependencies, Dependency, DependencyKind};
 #[cfg(feature = "std")]
 pub use emit::{emit_object, emit_object_to_vec, EmitError, Layout, Target};
-pub use error::{Error, MAX_LISTED_SLICES};
+pub use error::{Error, CONTAINER_DATA, MAX_LISTED_SLICES};
 #[cfg(feature = "std")]
 pub use file::MappedFile;
 pub use frame::Frame;

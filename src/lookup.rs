@@ -104,7 +104,7 @@ pub(crate) fn navigate<'a, S: Source<'a>>(image: Data<'a, S>, key: &Key<'_>) -> 
     let lookup = lookup.map_err(|e| rebase(e, image.base))?;
     // A navigator reports the range as its header says; the bytes must exist.
     if let Some(range) = lookup.section {
-        image.within("container section data", range.offset, range.size)?;
+        image.within(crate::CONTAINER_DATA, range.offset, range.size)?;
     }
     Ok(lookup)
 }

@@ -363,7 +363,7 @@ fn has_container(file: &[u8]) -> bool {
         // check `find_section` makes of the range it found).
         Err(pkgimg::Error::Ambiguous { .. }) => true,
         Err(pkgimg::Error::Truncated { what, .. } | pkgimg::Error::Overflow { what, .. }) => {
-            what == "container section data"
+            what == pkgimg::CONTAINER_DATA
         }
         Err(_) => false,
     }
