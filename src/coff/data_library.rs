@@ -132,7 +132,7 @@ struct Export {
 /// Writes a data library for `header`'s machine carrying `spec.payload_size`
 /// bytes read from `payload` (streamed, never buffered) to `out`.
 /// Whether a data library can be written for `header`'s machine: the
-/// refusal [`write`] would give, before anything is read or written.
+/// refusal [`write()`] would give, before anything is read or written.
 pub(crate) fn supports(header: &CoffHeader) -> Result<(), EmitError> {
     machine(header).map(drop)
 }

@@ -66,7 +66,7 @@ const SLICE_ALIGN_LOG2: u32 = 14;
 /// otherwise; [`EmitError::ShortPayload`] if it ends early: the bytes
 /// written are then no library).
 /// Whether a data library can be written for `header`'s machine: the
-/// refusal [`write`] would give, before anything is read or written.
+/// refusal [`write()`] would give, before anything is read or written.
 pub(crate) fn supports(header: &MachOHeader) -> Result<(), EmitError> {
     plan::page_shift(header).map(drop)
 }
