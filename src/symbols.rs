@@ -1,6 +1,7 @@
 //! One exported symbol, found by walking headers only: ELF `.dynsym`, the
-//! Mach-O symbol table, the PE export directory. Each format's walk is in
-//! `src/<format>/symbols.rs`.
+//! Mach-O symbol table, the PE export directory; and whether an image
+//! imports a symbol, from the same tables (the PE import directory). Each
+//! format's walk is in `src/<format>/symbols.rs`.
 
 use crate::{Error, FileRange, Format, Slice};
 
@@ -28,6 +29,23 @@ impl Slice<'_> {
             Format::Elf => crate::elf::symbols::find_symbol(image, name.as_bytes()),
             Format::MachO => crate::macho::symbols::find_c_symbol(image, name.as_bytes()),
             Format::Pe | Format::Coff => crate::coff::symbols::find_symbol(image, name.as_bytes()),
+        }
+    }
+
+    /// Whether this slice takes the symbol `name` (as C spells it) from a
+    /// library it depends on, by walking headers only: an undefined global
+    /// or weak entry of ELF `.dynsym`, an undefined external entry of the
+    /// Mach-O symbol table (as `_name`), or a PE import by name. A code
+    /// cache of a split image imports its data library's exported symbol
+    /// ([`record::DEFAULT_SYMBOL`](crate::record::DEFAULT_SYMBOL) unless
+    /// named otherwise), so this tells a code cache whose data library is
+    /// missing from any other library. An object file imports nothing.
+    pub fn imports_symbol(&self, name: &str) -> Result<bool, Error> {
+        let image = self.image;
+        match self.format()? {
+            Format::Elf => crate::elf::symbols::imports_symbol(image, name.as_bytes()),
+            Format::MachO => crate::macho::symbols::imports_c_symbol(image, name.as_bytes()),
+            Format::Pe | Format::Coff => crate::coff::symbols::imports_symbol(image, name.as_bytes()),
         }
     }
 }

@@ -24,4 +24,13 @@ fuzz_target!(|bytes: &[u8]| {
     if let Err(e) = pkgimg::find_section(bytes, "__TEXT,__text") {
         let _ = e.to_string();
     }
+    // The symbol walks: the data record's export, and a code cache's import of it.
+    if let Ok(slice) = pkgimg::host_slice(bytes) {
+        if let Ok(Some(symbol)) = slice.find_symbol("jl_pkgimg_data") {
+            if let Some(range) = symbol.range {
+                assert!(range.offset.checked_add(range.size).is_some_and(|end| end <= bytes.len() as u64));
+            }
+        }
+        let _ = slice.imports_symbol("jl_pkgimg_data");
+    }
 });

@@ -16,10 +16,18 @@
 //! A forwarder (an export whose RVA lies inside the export directory: the
 //! name of another DLL's export, which the loader resolves instead) is
 //! reported as not found: this image has no bytes for it.
+//!
+//! Imports: each import descriptor's lookup table (`OriginalFirstThunk`, or
+//! the import address table if a linker left that 0, as the loader then
+//! does), then each delay-load descriptor's name table, is read to its zero
+//! entry, and each entry imported by name is compared with its hint/name
+//! entry. A COFF object imports nothing.
 
 use super::header::{self, Header};
+use super::layout::IMAGE_SYM_CLASS_EXTERNAL;
+use super::layout::{delay_load_descriptor as delay, import_descriptor, import_lookup};
 use super::layout::{export_directory as ed, file_header, section_header, symbol};
-use super::layout::{IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_SYM_CLASS_EXTERNAL};
+use super::layout::{IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT};
 use crate::read::{pad, Data, Fixed};
 use crate::{Endian, Error, FileRange, Format, Symbol};
 
@@ -34,6 +42,79 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
         Format::Pe => export(image, &header, name),
         _ => defined(image, &header, name),
     }
+}
+
+/// One kind of import directory, as [`imports_symbol`] reads it.
+struct ImportTables {
+    directory: u64,
+    descriptor: (&'static str, u64),
+    /// The descriptor field holding the lookup table's RVA, and the one
+    /// read instead if it is 0.
+    lookup: (u64, Option<u64>),
+    what: &'static str,
+}
+
+const IMPORT_TABLES: [ImportTables; 2] = [
+    ImportTables {
+        directory: IMAGE_DIRECTORY_ENTRY_IMPORT,
+        descriptor: ("PE import descriptor", import_descriptor::SIZE),
+        lookup: (import_descriptor::IMPORT_LOOKUP_TABLE_RVA, Some(import_descriptor::IMPORT_ADDRESS_TABLE_RVA)),
+        what: "PE import lookup table",
+    },
+    ImportTables {
+        directory: IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT,
+        descriptor: ("PE delay-load descriptor", delay::SIZE),
+        lookup: (delay::NAME_TABLE, None),
+        what: "PE delay-load name table",
+    },
+];
+
+/// Whether the PE image `image` imports `name` by name (see the module docs).
+pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error> {
+    let image = image.with_endian(Endian::Little);
+    let header = header::parse(image)?;
+    let wide = header.bits == 64;
+    let (width, by_ordinal) =
+        if wide { (8, import_lookup::ORDINAL_FLAG_64) } else { (4, import_lookup::ORDINAL_FLAG_32) };
+    for tables in &IMPORT_TABLES {
+        let Some(directory) = header.directory(image, tables.directory)? else { continue };
+        let descriptors = header.at_rva(image, "PE import directory", directory.rva, directory.at)?;
+        // Each descriptor and each lookup entry lies in its section's bytes:
+        // `entry` fails past the end, so both loops are bounded by them.
+        for index in 0u64.. {
+            let (what, size) = tables.descriptor;
+            let descriptor = descriptors.entry(what, index, size)?;
+            if descriptor.bytes.iter().all(|&b| b == 0) {
+                break;
+            }
+            let (mut field, instead) = tables.lookup;
+            let mut rva = descriptor.u32(field)?;
+            if let (0, Some(other)) = (rva, instead) {
+                (field, rva) = (other, descriptor.u32(other)?);
+            }
+            if rva == 0 {
+                continue;
+            }
+            let lookups = header.at_rva(image, tables.what, rva, descriptor.base.saturating_add(field))?;
+            for index in 0u64.. {
+                let entry = lookups.entry(tables.what, index, width)?;
+                let value = entry.word(0, wide)?;
+                if value == 0 {
+                    break;
+                }
+                if value & by_ordinal != 0 {
+                    continue;
+                }
+                // Fits: the mask keeps 31 bits.
+                let hint_name = u32::try_from(value & import_lookup::NAME_RVA).unwrap_or(u32::MAX);
+                let entry = header.at_rva(image, "PE hint/name entry", hint_name, entry.base)?;
+                if entry.cstr_is(import_lookup::NAME, name) {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// The export `name` of a PE image.

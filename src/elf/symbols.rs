@@ -27,6 +27,11 @@
 //! the loader resolves. The first such symbol in table order is returned:
 //! versioned duplicates (`memcpy@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`) are not
 //! told apart.
+//!
+//! A symbol is imported if it is undefined and global or weak: the
+//! reference the loader binds to a definition in a `DT_NEEDED` library.
+//! Which library is not recorded (ELF's dynamic linking is flat), so an
+//! import names no dependency.
 
 use super::dynamic::Dynamic;
 use super::header::Header;
@@ -50,6 +55,14 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
         None => None,
     };
     Ok(Some(Symbol { address: symbol.value, range }))
+}
+
+/// Whether `image`'s dynamic symbol table imports `name` (see the module
+/// docs). An image without one (a relocatable object) imports nothing.
+pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error> {
+    let header = Header::parse(image)?;
+    let Some(table) = dynamic_symbols(&header)? else { return Ok(false) };
+    table.imports(name)
 }
 
 /// A dynamic symbol table and its string table, checked to lie in the file.
@@ -147,24 +160,49 @@ fn gnu_symbol_count(header: &Header<'_>, dynamic: &Dynamic<'_>, gnu: super::dyna
     }
 }
 
-impl Table<'_> {
-    /// The first exported symbol named `name`.
-    fn find(&self, name: &[u8]) -> Result<Option<Found>, Error> {
-        let (at, endian, names) = (&self.class.symbol, self.symbols.endian, self.names);
-        let wide = self.class.wide;
+impl<'a> Table<'a> {
+    /// The entries named `name`, in table order.
+    fn named<'n>(&self, name: &'n [u8]) -> impl Iterator<Item = Data<'n>> + 'n
+    where
+        'a: 'n,
+    {
+        // Views of the table, for as long as `name` lives.
+        let (symbols, names): (Data<'n>, Data<'n>) = (self.symbols, self.names);
+        let endian = symbols.endian;
         // The test sees only the raw entry, whose first field is st_name.
         let named = move |sym: &[u8]| first_u32(sym, endian).is_some_and(|at| names.cstr_is(u64::from(at), name));
-        for sym in self.symbols.matching("ELF dynamic symbol", at.size, named) {
+        symbols.matching("ELF dynamic symbol", self.class.symbol.size, named)
+    }
+
+    /// The first exported symbol named `name`.
+    fn find(&self, name: &[u8]) -> Result<Option<Found>, Error> {
+        let (at, wide) = (&self.class.symbol, self.class.wide);
+        for sym in self.named(name) {
             let info = sym.u8(at.st_info)?;
             let shndx = u64::from(sym.u16(at.st_shndx)?);
-            let global = matches!(st_bind(info), STB_GLOBAL | STB_WEAK | STB_GNU_UNIQUE);
-            if global && shndx != SHN_UNDEF {
+            if is_global(info) && shndx != SHN_UNDEF {
                 let (value, size) = (sym.word(at.st_value, wide)?, sym.word(at.st_size, wide)?);
                 return Ok(Some(Found { value, size, kind: st_type(info), shndx }));
             }
         }
         Ok(None)
     }
+
+    /// Whether an undefined global or weak symbol is named `name`.
+    fn imports(&self, name: &[u8]) -> Result<bool, Error> {
+        let at = &self.class.symbol;
+        for sym in self.named(name) {
+            if is_global(sym.u8(at.st_info)?) && u64::from(sym.u16(at.st_shndx)?) == SHN_UNDEF {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Whether a symbol's binding is one the loader resolves across objects.
+fn is_global(info: u8) -> bool {
+    matches!(st_bind(info), STB_GLOBAL | STB_WEAK | STB_GNU_UNIQUE)
 }
 
 /// The file bytes at `symbol`'s address: `st_size` bytes, clipped to the

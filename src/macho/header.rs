@@ -35,6 +35,8 @@ pub(crate) fn identity(endian: Endian, width: Width, cputype: u32) -> Image {
 pub(crate) struct Header<'a> {
     pub image: Image,
     pub width: Width,
+    /// `filetype`: `MH_OBJECT`, `MH_DYLIB`, ...
+    pub filetype: u32,
     pub ncmds: u32,
     /// The `sizeofcmds` bytes after the header, in the image's byte order.
     pub commands: Data<'a>,
@@ -56,7 +58,7 @@ pub(crate) fn parse<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Header<'a>,
         return Err(Error::invalid("Mach-O ncmds", at, ncmds, "at most sizeofcmds / 8"));
     }
     let image = identity(endian, width, fields.u32(mach_header::CPUTYPE));
-    Ok(Header { image, width, ncmds, commands })
+    Ok(Header { image, width, filetype: fields.u32(mach_header::FILETYPE), ncmds, commands })
 }
 
 impl<'a> Header<'a> {

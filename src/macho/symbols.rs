@@ -11,9 +11,16 @@
 //!
 //! `nlist` has no size, so a symbol's bytes run to the end of the section
 //! holding its address (of the segment's file bytes if no section does).
+//!
+//! An image imports a symbol that its table lists as undefined and external
+//! (`N_UNDF | N_EXT` with `n_value` 0; a nonzero value would make it a
+//! common symbol), the entry dyld binds to a dependency's export. Linkers
+//! keep these entries for `nm -u` and for the two-level namespace's library
+//! ordinal in `n_desc`, which is not read here. An object file (`MH_OBJECT`)
+//! has no dependencies, so it imports nothing.
 
 use super::header::{self, Header};
-use super::layout::{is_zerofill, nlist, nlist_64, symtab_command, CMDSIZE_READ, LC_SYMTAB};
+use super::layout::{is_zerofill, nlist, nlist_64, symtab_command, CMDSIZE_READ, LC_SYMTAB, MH_OBJECT};
 use super::layout::{N_EXT, N_PEXT, N_SECT, N_STAB, N_TYPE};
 use crate::read::Data;
 use crate::{Error, FileRange, Symbol};
@@ -33,6 +40,42 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
 /// the stored name.
 pub(crate) fn find_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<Option<Symbol>, Error> {
     find(image, Name { underscore: true, name: c_name })
+}
+
+/// Whether the thin image `image` imports the C name `c_name` (stored with
+/// its leading `_`): see the module docs.
+pub(crate) fn imports_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<bool, Error> {
+    let header = header::parse(image)?;
+    let Some(table) = symbol_table(&header)?.filter(|_| header.filetype != MH_OBJECT) else { return Ok(false) };
+    let name = Name { underscore: true, name: c_name };
+    Ok(lookup(image, table, header.width.wide, name, Entry::Undefined)? == Some(0))
+}
+
+/// Which entries a lookup takes, by their `n_type`.
+#[derive(Clone, Copy)]
+enum Entry {
+    /// Defined in a section and exported: `N_SECT | N_EXT`, not `N_PEXT`.
+    Exported,
+    /// Undefined and external: `N_UNDF | N_EXT` (`N_PEXT` means nothing here).
+    Undefined,
+}
+
+impl Entry {
+    /// The bits of `n_type` that must equal [`Self::value`].
+    fn mask(self) -> u8 {
+        match self {
+            Entry::Exported => N_STAB | N_PEXT | N_TYPE | N_EXT,
+            Entry::Undefined => N_STAB | N_TYPE | N_EXT,
+        }
+    }
+
+    fn value(self) -> u8 {
+        match self {
+            Entry::Exported => N_SECT | N_EXT,
+            // N_UNDF is 0.
+            Entry::Undefined => N_EXT,
+        }
+    }
 }
 
 /// A stored name: `name`, after a `_` if `underscore`.
@@ -55,7 +98,7 @@ impl Name<'_> {
 fn find(image: Data<'_>, name: Name<'_>) -> Result<Option<Symbol>, Error> {
     let header = header::parse(image)?;
     let Some(table) = symbol_table(&header)? else { return Ok(None) };
-    let Some(address) = lookup(image, table, header.width.wide, name)? else { return Ok(None) };
+    let Some(address) = lookup(image, table, header.width.wide, name, Entry::Exported)? else { return Ok(None) };
     Ok(Some(Symbol { address, range: bytes_at(image, &header, address)? }))
 }
 
@@ -79,20 +122,20 @@ fn symbol_table(header: &Header<'_>) -> Result<Option<[u32; 4]>, Error> {
     Ok(found)
 }
 
-/// The `n_value` of the first entry of `table` that defines `name` externally.
-fn lookup(image: Data<'_>, table: [u32; 4], wide: bool, name: Name<'_>) -> Result<Option<u64>, Error> {
+/// The `n_value` of the first entry of `table` of kind `entry` named `name`.
+fn lookup(image: Data<'_>, table: [u32; 4], wide: bool, name: Name<'_>, entry: Entry) -> Result<Option<u64>, Error> {
     let [symoff, nsyms, stroff, strsize] = table.map(u64::from);
     let len = if wide { nlist_64::LEN } else { nlist::LEN };
     // The count is checked against the bytes before the loop.
     let symbols = image.table("Mach-O symbol table", symoff, len, nsyms)?;
     let strings = image.table("Mach-O string table", stroff, strsize, 1)?;
     let type_at = usize::try_from(nlist::TYPE).unwrap_or(usize::MAX);
-    // Exported definitions: one compare of n_type per entry.
-    let exported =
-        move |raw: &[u8]| raw.get(type_at).is_some_and(|t| t & (N_STAB | N_PEXT | N_TYPE | N_EXT) == N_SECT | N_EXT);
-    for entry in symbols.matching("Mach-O symbol table entry", len, exported) {
-        if name.is_at(strings, u64::from(entry.u32(nlist::STRX)?)) {
-            return entry.word(nlist::VALUE, wide).map(Some);
+    // One compare of n_type per entry.
+    let (mask, value) = (entry.mask(), entry.value());
+    let wanted = move |raw: &[u8]| raw.get(type_at).is_some_and(|t| t & mask == value);
+    for raw in symbols.matching("Mach-O symbol table entry", len, wanted) {
+        if name.is_at(strings, u64::from(raw.u32(nlist::STRX)?)) {
+            return raw.word(nlist::VALUE, wide).map(Some);
         }
     }
     Ok(None)
@@ -225,6 +268,82 @@ mod tests {
         for path in fixtures.code.iter().map(|c| &c.path).chain(fixtures.checksum.iter().map(|c| &c.1)) {
             assert_agrees(&path.display().to_string(), &std::fs::read(path).unwrap(), 0);
         }
+    }
+
+    /// Whether `image` imports the stored name `name` (with its `_`, or without one).
+    fn imports(image: &[u8], base: u64, name: &str) -> bool {
+        let data = Data::new(image, base, "the slice");
+        let header = header::parse(data).unwrap();
+        let table = symbol_table(&header).unwrap().filter(|_| header.filetype != MH_OBJECT);
+        let name = Name { underscore: false, name: name.as_bytes() };
+        let raw = table.is_some_and(|t| lookup(data, t, header.width.wide, name, Entry::Undefined).unwrap() == Some(0));
+        if let Some(c_name) = name.name.strip_prefix(b"_") {
+            assert_eq!(imports_c_symbol(data, c_name).unwrap(), raw, "by its C name");
+        }
+        raw
+    }
+
+    /// goblin's undefined external entries (the imports) and its exported
+    /// definitions that are not also imported.
+    fn goblin_imports(image: &[u8]) -> [Vec<String>; 2] {
+        let macho = goblin::mach::MachO::parse(image, 0).unwrap();
+        let (mut imported, mut defined) = (Vec::new(), Vec::new());
+        for symbol in macho.symbols() {
+            let (name, nlist) = symbol.unwrap();
+            if nlist.n_type & (N_STAB | N_TYPE | N_EXT) == N_EXT && nlist.n_value == 0 {
+                imported.push(name.to_string());
+            } else if nlist.n_type & (N_STAB | N_PEXT | N_TYPE | N_EXT) == N_SECT | N_EXT {
+                defined.push(name.to_string());
+            }
+        }
+        defined.retain(|name| !imported.contains(name));
+        [imported, defined]
+    }
+
+    #[test]
+    fn imports_agree_with_goblin_and_object_on_every_macho_at_hand() {
+        let mut compared = 0;
+        let mut check = |label: &str, image: &[u8], base: u64| {
+            let is_object = goblin::mach::MachO::parse(image, 0).unwrap().header.filetype == MH_OBJECT;
+            let file = object::File::parse(image).unwrap();
+            let [imported, defined] = goblin_imports(image);
+            for name in &imported {
+                assert_eq!(imports(image, base, name), !is_object, "{label}: {name}");
+                let theirs = file.symbols().find(|s| s.name_bytes() == Ok(name.as_bytes())).unwrap();
+                assert!(theirs.is_undefined(), "{label}: object's {name}");
+                compared += 1;
+            }
+            for name in &defined {
+                assert!(!imports(image, base, name), "{label}: {name} is defined");
+            }
+        };
+        for (path, file) in machos() {
+            for (base, image) in images(&file) {
+                check(&format!("{} @{base:#x}", path.display()), image, base);
+            }
+        }
+        let Some(fixtures) = fixtures() else { return };
+        // Every way the fixtures link a code library imports the data record's symbol.
+        for code in &fixtures.code {
+            let image = std::fs::read(&code.path).unwrap();
+            check(&code.how, &image, 0);
+            assert!(imports(&image, 0, "_jl_pkgimg_data"), "{}", code.how);
+            assert!(!imports(&image, 0, "_jl_pkgimg_dat"), "{}: a prefix", code.how);
+            assert!(!imports(&image, 0, "_pkgimg_payload_size"), "{}: its own function", code.how);
+        }
+        for (target, path) in fixtures.data.iter().chain(&fixtures.checksum) {
+            let image = std::fs::read(path).unwrap();
+            check(target, &image, 0);
+            assert!(!imports(&image, 0, "_jl_pkgimg_data"), "{target}: {}", path.display());
+        }
+        // The object the lld code libraries are linked from: the same undefined entry, no import.
+        let objects = fixtures.code.iter().filter_map(|c| c.path.parent()).map(|dir| dir.join("code.o"));
+        for object in objects.filter(|o| o.exists()) {
+            let image = std::fs::read(&object).unwrap();
+            assert_eq!(goblin_imports(&image)[0], ["_jl_pkgimg_data"], "{}", object.display());
+            assert!(!imports(&image, 0, "_jl_pkgimg_data"), "{}: an object imports nothing", object.display());
+        }
+        assert!(compared > 10, "{compared} imports compared");
     }
 
     /// corpus/malformed/truncated-payload.dylib is macho/aarch64-macos.dylib

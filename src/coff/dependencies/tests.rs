@@ -239,6 +239,7 @@ fn hostile_bytes_never_panic() {
             bytes[at] = value;
             results += usize::from(walk(&bytes, 0).is_ok());
             let _ = crate::coff::symbols::find_symbol(Data::new(&bytes, 0, "the file"), b"jl_pkgimg_data");
+            let _ = crate::coff::symbols::imports_symbol(Data::new(&bytes, 0, "the file"), b"KERNEL32.dll");
         }
     }
     assert!(results > 0);

@@ -72,6 +72,9 @@ fn imports_the_record(code: &Path) {
     let walk = crate::coff::dependencies::dependencies(crate::read::Data::new(&bytes, 0, "the file")).unwrap();
     let first: Vec<Dependency<'_>> = walk.map(Result::unwrap).collect();
     assert!(first.iter().any(|d| d.name == b"foo_data.dll"));
+    let imports =
+        crate::coff::symbols::imports_symbol(crate::read::Data::new(&bytes, 0, "the file"), b"jl_pkgimg_data");
+    assert!(imports.unwrap(), "{}: jl_pkgimg_data", code.display());
 }
 
 /// zig cc for `target`: `args`, then `-o out`.

@@ -81,6 +81,20 @@ const _: () = {
     assert!(i::SIZE == 20 && i::IMPORT_LOOKUP_TABLE_RVA == 0 && i::NAME_RVA == 12 && i::IMPORT_ADDRESS_TABLE_RVA == 16);
 };
 
+/// "Import Lookup Table" and "Hint/Name Table": what an import descriptor's
+/// `OriginalFirstThunk` points at. One entry per imported symbol, 32 bits in
+/// PE32 and 64 in PE32+, ended by a zero entry.
+pub(crate) mod import_lookup {
+    /// Set (bit 31 in PE32, bit 63 in PE32+): imported by ordinal, no name.
+    pub(crate) const ORDINAL_FLAG_32: u64 = 1 << 31;
+    pub(crate) const ORDINAL_FLAG_64: u64 = 1 << 63;
+    /// Imported by name: bits 30–0 are the RVA of a hint/name entry.
+    pub(crate) const NAME_RVA: u64 = 0x7fff_ffff;
+    /// A hint/name entry: a `u16` hint (the export name pointer table index
+    /// to try first), then the NUL-terminated name.
+    pub(crate) const NAME: u64 = 2;
+}
+
 #[repr(C)]
 struct DelayLoadDescriptor {
     attributes: U32,
@@ -102,6 +116,11 @@ pub(crate) mod delay_load_descriptor {
     /// Visual C++ 6 wrote addresses (VAs) here with `Attributes` bit 0
     /// clear, which this crate does not read.
     pub(crate) const NAME: u64 = offset!(DelayLoadDescriptor, name);
+    /// The delay import name table: laid out as an import lookup table.
+    pub(crate) const NAME_TABLE: u64 = offset!(DelayLoadDescriptor, delay_import_name_table);
 }
 
-const _: () = assert!(delay_load_descriptor::SIZE == 32 && delay_load_descriptor::NAME == 4);
+const _: () = {
+    use delay_load_descriptor as d;
+    assert!(d::SIZE == 32 && d::NAME == 4 && d::NAME_TABLE == 16);
+};

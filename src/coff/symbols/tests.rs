@@ -186,3 +186,98 @@ fn forwarders_and_malformed_export_tables() {
     let none = put(dll.clone(), 0x90 + 112, 0);
     assert_eq!(lookup(&none, "jl_pkgimg_data").unwrap(), None);
 }
+
+fn imports(bytes: &[u8], name: &str) -> Result<bool, Error> {
+    imports_symbol(Data::new(bytes, 0, "the file"), name.as_bytes())
+}
+
+/// `object`'s imports by name of a PE image, and its exports that are not also imported.
+fn object_imports<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> [Vec<Vec<u8>>; 2] {
+    fn named(name: object::read::NameOrOrdinal<&[u8]>) -> Option<Vec<u8>> {
+        match name {
+            object::read::NameOrOrdinal::Name(name) => Some(name.to_vec()),
+            object::read::NameOrOrdinal::Ordinal(_) => None,
+        }
+    }
+    let imported: Vec<Vec<u8>> = Object::imports(file).unwrap().filter_map(|i| named(i.unwrap().name())).collect();
+    let mut exported: Vec<Vec<u8>> = Object::exports(file).unwrap().filter_map(|e| named(e.unwrap().name())).collect();
+    exported.retain(|name| !imported.contains(name));
+    [imported, exported]
+}
+
+/// Compares [`imports_symbol`] with `object` on every `step`th imported and
+/// exported name of `bytes`; how many imports were compared.
+fn imports_agree(bytes: &[u8], step: usize, what: &str) -> usize {
+    let [imported, exported] = match PeFile64::parse(bytes) {
+        Ok(file) => object_imports(&file),
+        Err(_) => object_imports(&PeFile32::parse(bytes).unwrap()),
+    };
+    for (names, expected) in [(&imported, true), (&exported, false)] {
+        for name in names.iter().step_by(step) {
+            let name = std::str::from_utf8(name).unwrap();
+            assert_eq!(
+                imports(bytes, name).unwrap_or_else(|e| panic!("{what} {name}: {e}")),
+                expected,
+                "{what} {name}"
+            );
+        }
+    }
+    imported.len().div_ceil(step)
+}
+
+#[test]
+fn imports_agree_with_object_on_the_corpus_and_wine_dlls() {
+    let mut compared = 0;
+    for path in corpus_files() {
+        let bytes = std::fs::read(&path).unwrap();
+        if bytes.starts_with(b"MZ") && !path.starts_with(corpus("malformed")) {
+            compared += imports_agree(&bytes, 1, &path.display().to_string());
+        } else if !bytes.starts_with(b"MZ") {
+            // A COFF object has no import directory: it imports nothing.
+            assert!(!imports(&bytes, "printf").unwrap(), "{}", path.display());
+        }
+    }
+    // pe/x86_64-windows-gnu.dll imports from the C runtime and KERNEL32.dll.
+    assert!(compared >= 5, "{compared} imports in the corpus");
+    let dlls = testing::wine_dlls();
+    for path in &dlls {
+        compared += imports_agree(&std::fs::read(path).unwrap(), 5, &path.display().to_string());
+    }
+    eprintln!("compared {compared} imports");
+    assert!(dlls.is_empty() || compared > 1000, "{compared} imports");
+}
+
+#[test]
+fn import_tables_that_leave_their_section_are_errors() {
+    let (dll, _) = crate::coff::dependencies::tests::with_imports();
+    // The added descriptor's lookup table (+0x180) is empty: nothing imported.
+    assert!(!imports(&dll, "ExitProcess").unwrap());
+    // One entry by name at +0x180, its hint/name entry at +0x1c0.
+    let mut named = dll.clone();
+    named[0x380..0x388].copy_from_slice(&0x11c0u64.to_le_bytes());
+    named[0x3c0..0x3c2].copy_from_slice(&7u16.to_le_bytes());
+    named[0x3c2..0x3ce].copy_from_slice(b"ExitProcess\0");
+    assert!(imports(&named, "ExitProcess").unwrap());
+    assert!(!imports(&named, "ExitProces").unwrap());
+    // The same entry by ordinal names nothing.
+    let mut ordinal = named.clone();
+    ordinal[0x380..0x388].copy_from_slice(&(1u64 << 63 | 0x11c0).to_le_bytes());
+    assert!(!imports(&ordinal, "ExitProcess").unwrap());
+    // OriginalFirstThunk 0: the address table (+0x188) is read instead.
+    let mut first_thunk = named.clone();
+    first_thunk[0x300..0x304].fill(0);
+    first_thunk[0x388..0x390].copy_from_slice(&0x11c0u64.to_le_bytes());
+    assert!(imports(&first_thunk, "ExitProcess").unwrap());
+    // A hint/name RVA in no section.
+    let mut nowhere = named.clone();
+    nowhere[0x380..0x388].copy_from_slice(&0x7000_0000u64.to_le_bytes());
+    let expected = "PE hint/name entry at 0x380 is 0x70000000, expected an RVA inside a section's file bytes";
+    assert_eq!(imports(&nowhere, "ExitProcess").unwrap_err().to_string(), expected);
+    // A lookup table with no zero entry before its section ends.
+    let mut endless = named.clone();
+    endless[0x300..0x304].copy_from_slice(&(0x1200u32 - 8).to_le_bytes());
+    endless[0x3f8..0x400].fill(0xaa);
+    // Its one entry (at 0x3f8) read, the next would be past the section's end.
+    let expected = "PE import lookup table at 0x400 (8 bytes) runs past the end of its section (0x8 bytes)";
+    assert_eq!(imports(&endless, "ExitProcess").unwrap_err().to_string(), expected);
+}

@@ -267,14 +267,125 @@ fn no_input_panics() {
         for file in [bytes.clone(), without_sections(&bytes)] {
             for len in 0..1024.min(file.len()) {
                 let _ = lookup(&file[..len], name);
+                let _ = imports(&file[..len], name);
             }
             for at in 0..1024 {
                 for bit in [0x01, 0x80] {
                     let mut flipped = file.clone();
                     flipped[at] ^= bit;
                     let _ = lookup(&flipped, name);
+                    let _ = imports(&flipped, name);
                 }
             }
         }
+    }
+}
+
+fn imports(bytes: &[u8], name: &[u8]) -> Result<bool, Error> {
+    imports_symbol(Data::new(bytes, 0, "the file"), name)
+}
+
+/// The names `object` reads as imported (undefined, global or weak) and as
+/// only exported (defined, and not also imported), in table order.
+fn imports_by_object<Elf: FileHeader<Endian = Endianness>>(bytes: &[u8]) -> Option<[Vec<Vec<u8>>; 2]> {
+    let file = ElfFile::<Elf>::parse(bytes).ok()?;
+    let endian = file.endian();
+    let table = file.elf_dynamic_symbol_table();
+    let (mut imported, mut defined) = (Vec::new(), Vec::new());
+    for sym in table.iter() {
+        let name = table.symbol_name(endian, sym).ok()?.to_vec();
+        if name.is_empty() || !matches!(sym.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE) {
+            continue;
+        }
+        if sym.is_undefined(endian) { &mut imported } else { &mut defined }.push(name);
+    }
+    defined.retain(|name| !imported.contains(name));
+    Some([imported, defined])
+}
+
+/// Compares [`imports_symbol`] with `object` on up to `limit` imported and
+/// `limit` exported names (spread over the table), with and without section
+/// headers. Returns how many imported names were compared.
+fn imports_same_as_object(path: &Path, bytes: &[u8], limit: usize) -> usize {
+    let what = path.display();
+    let by_object = match bytes.get(4) {
+        Some(&ELFCLASS64) => imports_by_object::<elf::FileHeader64<Endianness>>(bytes),
+        _ => imports_by_object::<elf::FileHeader32<Endianness>>(bytes),
+    };
+    let Some([imported, defined]) = by_object else { return 0 };
+    let stripped = without_sections(bytes);
+    for (names, expected) in [(&imported, true), (&defined, false)] {
+        let step = (names.len() / limit.max(1)).max(1);
+        for name in names.iter().step_by(step) {
+            let shown = String::from_utf8_lossy(name);
+            assert_eq!(imports(bytes, name).unwrap(), expected, "{what}: {shown}");
+            assert_eq!(imports(&stripped, name).unwrap(), expected, "{what}: {shown} (dynamic table)");
+        }
+    }
+    imported.len().min(limit)
+}
+
+#[test]
+fn imports_match_object_on_the_corpus_and_this_machines_libraries() {
+    let (mut compared, mut files) = (0, 0);
+    for (path, bytes) in corpus_elf() {
+        compared += imports_same_as_object(&path, &bytes, usize::MAX);
+        if path.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/obj")) {
+            // A relocatable object has no dynamic symbol table: it imports nothing.
+            assert!(!imports(&bytes, b"printf").unwrap(), "{}", path.display());
+        }
+    }
+    assert!(compared >= 5, "only {compared} imports compared in the corpus");
+    let libraries = system_libraries(200, 100);
+    for (path, bytes) in &libraries {
+        let n = imports_same_as_object(path, bytes, 16);
+        compared += n;
+        files += usize::from(n > 0);
+    }
+    if !libraries.is_empty() {
+        assert!(files >= 100 && compared >= 1000, "{compared} imports in {files} libraries");
+    }
+}
+
+/// A code cache's reference to its data library's symbol, strong and weak.
+const IMPORTER: &str = r#"extern const char jl_pkgimg_data[];
+extern const char jl_weak_import[] __attribute__((weak));
+const char jl_defined_here[] = "x";
+const char *jl_code(void) { return jl_weak_import ? jl_weak_import : jl_pkgimg_data; }
+"#;
+
+#[test]
+fn imports_of_libraries_built_by_gcc_and_zig() {
+    let dir = scratch("importing-libraries");
+    let source = dir.join("importer.c");
+    std::fs::write(&source, IMPORTER).unwrap();
+    let source = source.to_str().unwrap();
+    let mut outputs = Vec::new();
+    if require(&["gcc", "--version"]) {
+        for hash in ["gnu", "sysv"] {
+            let out = dir.join(format!("gcc-{hash}.so"));
+            let hash_style = format!("-Wl,--hash-style={hash}");
+            run("gcc", &["-shared", "-fPIC", "-O2", &hash_style, "-o", out.to_str().unwrap(), source]);
+            outputs.push(out);
+        }
+    }
+    if have_zig() {
+        for target in ["aarch64-linux-gnu", "x86-linux-gnu", "powerpc64-linux-musl", "s390x-linux-gnu"] {
+            let out = dir.join(format!("zig-{target}.so"));
+            let args = ["-m", "ziglang", "cc", "-target", target, "-shared", "-fPIC", "-nostdlib"];
+            run("python3", &[&args[..], &["-fno-sanitize=undefined", "-o", out.to_str().unwrap(), source]].concat());
+            outputs.push(out);
+        }
+    }
+    for out in &outputs {
+        let what = out.display();
+        let bytes = std::fs::read(out).unwrap();
+        for file in [bytes.clone(), without_sections(&bytes)] {
+            assert!(imports(&file, b"jl_pkgimg_data").unwrap(), "{what}");
+            assert!(imports(&file, b"jl_weak_import").unwrap(), "{what}: a weak reference");
+            assert!(!imports(&file, b"jl_defined_here").unwrap(), "{what}: a definition");
+            assert!(!imports(&file, b"jl_pkgimg_dat").unwrap(), "{what}: a prefix");
+        }
+        assert!(imports_same_as_object(out, &bytes, usize::MAX) >= 2, "{what}");
     }
 }
