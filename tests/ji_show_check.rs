@@ -570,9 +570,10 @@ fn check_follows_a_code_cache_to_its_data_library() {
     assert_eq!((status, &l["verdict"]), (1, &json!("rejected")), "{l}");
     assert!(l["reason"].as_str().unwrap().starts_with("payload: "), "{l}");
 
-    // Not split images: a library depending on a combined file (no data
-    // record), and one depending on two data libraries that hold no .ji.
-    // In a directory they are other files; named, each says why.
+    // Split images gone wrong: a code cache depending on a combined file (no
+    // data record), and one depending on two data libraries that hold no
+    // .ji. Both import jl_pkgimg_data, so they are code caches, rejected in
+    // a directory too; the two data libraries holding no .ji are other files.
     let others = dir.join("others");
     std::fs::create_dir_all(&others).unwrap();
     let plain = src.join("plain.c");
@@ -600,7 +601,7 @@ fn check_follows_a_code_cache_to_its_data_library() {
     }
     let two_plain = code_cache(&others, &src, "libTwoPlain.so", &["N1_data", "N2_data"], None);
     let text = stdout(&jiscan(&["check", others.to_str().unwrap()]));
-    assert!(text.contains("1 caches: 1 ok, 0 unchecked, 0 rejected, 0 unreadable; 4 other files ignored"), "{text}");
+    assert!(text.contains("3 caches: 1 ok, 0 unchecked, 2 rejected, 0 unreadable; 2 other files ignored"), "{text}");
     let reason = line(&uses_combined)["reason"].as_str().unwrap().to_owned();
     assert!(
         reason.contains(
@@ -618,6 +619,14 @@ fn check_follows_a_code_cache_to_its_data_library() {
     std::fs::copy(&o2, lonely.join("libEx_O2.so")).unwrap();
     let reason = line(&lonely.join("libEx_O2.so"))["reason"].as_str().unwrap().to_owned();
     assert!(reason.contains("no dependency is a data library: libEx_data.so (not found through $ORIGIN"), "{reason}");
+    assert!(reason.contains("imports jl_pkgimg_data as a split image's code cache does"), "{reason}");
+    // In a directory too, where a library that does not import the data
+    // record's symbol (plain.so: no payload, no dependencies) is another file.
+    std::fs::copy(caches.join("libplain.so"), lonely.join("libplain.so")).unwrap();
+    let (status, lines) = check(&[&lonely], &[]);
+    assert_eq!((status, lines.len()), (1, 1), "{lines:?}");
+    assert_eq!(lines[0]["path"], s(&lonely.join("libEx_O2.so")), "{lines:?}");
+    assert!(lines[0]["reason"].as_str().unwrap().contains("libEx_data.so (not found through $ORIGIN"), "{lines:?}");
     // A name that would drive the terminal is escaped in the table.
     let red = lonely.join("red\x1b[31m.so");
     std::fs::copy(&o2, &red).unwrap();

@@ -287,6 +287,53 @@ fn jiscan_deps_reports_the_data_library() {
     assert!(common::stderr(&out).contains(&hint("show")), "{}", common::stderr(&out));
 }
 
+/// `jiscan scan` of a directory: a code cache whose data library is missing
+/// (told from other libraries by its import of jl_pkgimg_data), and one
+/// with two data libraries, are errors naming why; a library without a
+/// payload that imports nothing of the kind is just a library without one.
+#[test]
+fn jiscan_scan_names_code_caches_whose_data_library_is_missing_or_ambiguous() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let jiscan = PathBuf::from(env!("CARGO_BIN_EXE_jiscan"));
+    std::fs::write(dir.path().join("Foo.ji"), payload(300)).unwrap();
+    for name in ["liba_data.so", "libb_data.so"] {
+        let args = ["emit", "--shared", "--soname", name, "--target", "x86_64-linux-gnu", "Foo.ji", "-o", name];
+        run(Command::new(&jiscan).current_dir(dir.path()).args(args));
+    }
+    std::fs::write(dir.path().join("code.c"), CODE).unwrap();
+    std::fs::write(dir.path().join("plain.c"), "int plain(void) { return 1; }\n").unwrap();
+    let scanned = dir.path().join("scanned");
+    std::fs::create_dir(&scanned).unwrap();
+    let rpath = "-Wl,-rpath,$ORIGIN/..";
+    gcc_code_cache(dir.path(), "scanned/libmissing.so", &["-L.", "-la_data", "-Wl,-rpath,$ORIGIN"]);
+    gcc_code_cache(dir.path(), "scanned/libtwo.so", &["-L.", "-Wl,--no-as-needed", "-la_data", "-lb_data", rpath]);
+    run(Command::new("gcc").current_dir(dir.path()).args(["-shared", "-fPIC", "plain.c", "-o", "scanned/plain.so"]));
+    let out = Command::new(&jiscan).args(["scan", "--json"]).arg(&scanned).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let error = |name: &str| {
+        let line = lines.iter().find(|l| l["path"].as_str().unwrap().ends_with(name)).unwrap();
+        assert_eq!((&line["payload"], &line["data_library"]), (&serde_json::Value::Null, &serde_json::Value::Null));
+        line["error"].as_str().unwrap().to_owned()
+    };
+    let missing = error("libmissing.so");
+    assert!(missing.contains("it imports jl_pkgimg_data, as a split image's code cache does"), "{missing}");
+    assert!(missing.contains("no dependency is a data library: liba_data.so (not found through $ORIGIN"), "{missing}");
+    let two = error("libtwo.so");
+    assert!(two.contains("more than one dependency carries one:"), "{two}");
+    assert!(two.contains("liba_data.so") && two.contains("libb_data.so"), "{two}");
+    let plain = error("plain.so");
+    assert!(plain.ends_with("no payload: this ELF x86_64 image has no .jlji container"), "{plain}");
+    // The table's summary: one library without a payload, two errors.
+    let out = Command::new(&jiscan).arg("scan").arg(&scanned).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("3 files, 0 with payload, 1 without, 2 errors"), "{text}");
+}
+
 /// Not a test on its own: run by
 /// [`checking_a_code_cache_reads_each_file_once_and_stats_nothing`] under
 /// strace, with the code cache in `PKGIMG_SPLIT_CHECK`. The two failed

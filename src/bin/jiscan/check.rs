@@ -27,7 +27,8 @@ depot's compiled/v1.11, say). A .ji is checked together with the library beside 
 its own. Split images: a code cache without a payload is checked with the .ji of its data library \
 (the dependency that carries it, found as `jiscan deps` finds it, with the data record that names \
 it), and a data library on its own for the .ji it holds. In a directory, other files are counted \
-and ignored.
+and ignored; a library that imports the data record's symbol (jl_pkgimg_data) is a code cache all \
+the same, and rejected if its data library is missing or wrong.
 
 What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   magic, byte_order, format_version, pointer_size
@@ -337,7 +338,10 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
     if companion {
         return Class::Companion;
     }
-    if !explicit {
+    // A code library that imports the data record's symbol is a code cache
+    // whose data library is missing or wrong: a cache, in a directory too.
+    let imports = kind == CacheKind::Split && split::imports_data_symbol(&map);
+    if !explicit && !imports {
         return Class::Other;
     }
     let mut r = Report::new(path, kind);
@@ -345,7 +349,14 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
         // A code library whose dependencies were read: the data library is
         // what is wrong, and the line names the library it checked.
         r.library = Some(path.to_owned());
-        r.point("data_library", Status::Failed, format!("it carries no .ji payload, and {why}"));
+        let detail = match imports {
+            true => format!(
+                "it carries no .ji payload, imports {} as a split image's code cache does, and {why}",
+                pkgimg::record::DEFAULT_SYMBOL
+            ),
+            false => format!("it carries no .ji payload, and {why}"),
+        };
+        r.point("data_library", Status::Failed, detail);
     } else {
         r.point("magic", Status::Failed, format!("not a .ji file, and it carries no .ji payload: {why}"));
     }

@@ -45,6 +45,16 @@ struct DataChecked {
     native: Option<bool>,
 }
 
+/// Whether the host image of `code` imports the data record's symbol
+/// (docs/FORMAT.md §8.2), as a split image's code cache does: such a
+/// library is a cache even when its data library is missing or wrong.
+/// Code caches linked against a data library whose symbol was renamed
+/// (`jiscan emit --shared --symbol`) are not recognised this way.
+pub fn imports_data_symbol(code: &[u8]) -> bool {
+    let symbol = pkgimg::record::DEFAULT_SYMBOL;
+    pkgimg::host_slice(code).and_then(|image| image.imports_symbol(symbol)).unwrap_or(false)
+}
+
 /// What a library without a `.ji` payload of its own is, as a split image's
 /// code cache: a report, or `None` if it is none (in a directory, another
 /// file; named on the command line, the caller says so with `why`).
@@ -65,7 +75,7 @@ impl Run {
             Ok(found) => found,
             Err(SplitError::Ambiguous { found, .. }) => {
                 // In a directory, only a split image gone wrong is a cache.
-                if !explicit && !found.iter().any(|p| holds_ji(p)) {
+                if !explicit && !found.iter().any(|p| holds_ji(p)) && !imports_data_symbol(code) {
                     return CodeCache::None { why: None, dependencies: true };
                 }
                 let mut r = Report::new(path, CacheKind::Split);
