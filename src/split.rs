@@ -177,10 +177,11 @@ impl std::error::Error for SplitError {
 /// that carries a payload, resolved as its platform's loader would, limited
 /// to what the file and the file system tell:
 ///
-/// - ELF: `DT_NEEDED` names are looked up in the `$ORIGIN`-relative entries
-///   of `DT_RPATH` (when there is no `DT_RUNPATH`) and `DT_RUNPATH`, then in
-///   the code cache's own directory; a name with a `/` is a path from the
-///   code cache's directory;
+/// - ELF: `DT_NEEDED` names are looked up in the `$ORIGIN` entries of
+///   `DT_RPATH` (when there is no `DT_RUNPATH`) and `DT_RUNPATH`, then in
+///   the code cache's own directory; a name with a `/` is a path, absolute
+///   or from `$ORIGIN` (a relative one depends on the program's working
+///   directory, and is reported);
 /// - Mach-O: `@loader_path/…`, `@rpath/…` through each `LC_RPATH`
 ///   (`@loader_path`-relative or absolute), and absolute install names;
 /// - PE: the code cache's own directory.
@@ -444,6 +445,23 @@ enum Refusal {
     OtherMachine(String),
 }
 
+/// The length of the dynamic string token `name` at the start of `text`
+/// (the text after a `$`), braces included, as glibc's `is_dst` reads it:
+/// `NAME` not followed by a letter, digit or `_`, or `{NAME}`.
+fn dst_len(text: &str, name: &str) -> Option<usize> {
+    if let Some(inner) = text.strip_prefix('{') {
+        let closed = inner.strip_prefix(name)?.starts_with('}');
+        return closed.then(|| name.len().saturating_add(2));
+    }
+    let next = text.strip_prefix(name)?.bytes().next();
+    (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')).then_some(name.len())
+}
+
+/// The length of the `$ORIGIN` token that starts `name`, if one does.
+fn origin_token(name: &str) -> Option<usize> {
+    dst_len(name.strip_prefix('$')?, "ORIGIN")
+}
+
 /// Where a code cache's loader would look, as far as the file tells.
 struct Search<'a, 'r> {
     /// The code cache's directory (`$ORIGIN`, `@loader_path`).
@@ -479,23 +497,68 @@ impl Search<'_, '_> {
         })
     }
 
-    /// ld.so: a name with a slash is a path; otherwise `DT_RPATH` (ignored
-    /// when `DT_RUNPATH` exists), `DT_RUNPATH`, and here the code cache's
-    /// directory instead of the system's. Only `$ORIGIN` entries are within
-    /// reach.
+    /// ld.so (glibc's `_dl_map_object`): a name with a slash is a path,
+    /// opened after its `$ORIGIN` is expanded; otherwise `DT_RPATH`
+    /// (ignored when `DT_RUNPATH` exists), `DT_RUNPATH`, and here the code
+    /// cache's directory instead of the system's. Only `$ORIGIN` entries
+    /// are within reach.
     fn elf(&self, name: &str) -> Result<Candidate, String> {
         if name.contains('/') {
-            return self.existing(self.dir.join(name)).ok_or_else(|| "no such file".to_owned());
+            // A relative path is opened from the working directory of the
+            // program, which the file does not tell.
+            if !name.starts_with('/') && origin_token(name).is_none() {
+                return Err("a relative path: it depends on the working directory of the program that loads it".into());
+            }
+            let path = self.expand_origin(name, None)?.unwrap_or_else(|| PathBuf::from(name));
+            return self.existing(path).ok_or_else(|| "no such file".to_owned());
         }
         let rpath = if self.runpath.is_empty() { &self.rpath[..] } else { &[] };
+        // Entries without $ORIGIN (system directories, or relative to the
+        // working directory), or with a token only the running loader
+        // knows, are out of reach.
         let below_origin = rpath
             .iter()
             .chain(&self.runpath)
             .flat_map(|list| list.split(':'))
-            .filter_map(|entry| entry.strip_prefix("$ORIGIN").or_else(|| entry.strip_prefix("${ORIGIN}")));
-        below_origin.chain(std::iter::once("")).find_map(|rest| self.existing(self.below(rest, name))).ok_or_else(
-            || "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned(),
-        )
+            .filter_map(|entry| self.expand_origin(entry, Some(name)).ok().flatten());
+        let own = core::iter::once_with(|| self.dir.join(name));
+        below_origin.chain(own).find_map(|path| self.existing(path)).ok_or_else(|| {
+            "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned()
+        })
+    }
+
+    /// `text` with each `$ORIGIN` or `${ORIGIN}` replaced by the code
+    /// cache's directory, as glibc's `_dl_dst_substitute` does
+    /// (elf/dl-load.c), and then `name` in that directory if there is one;
+    /// `Ok(None)` if `text` has no `$ORIGIN`. A `$` that starts no token
+    /// glibc knows stays as it is; `$PLATFORM` and `$LIB` are an error:
+    /// their values are the running loader's. One allocation, as a rule.
+    fn expand_origin(&self, text: &str, name: Option<&str>) -> Result<Option<PathBuf>, String> {
+        if !text.contains('$') {
+            return Ok(None);
+        }
+        let (dir, name_len) = (self.dir.as_os_str(), name.map_or(0, str::len));
+        let mut out =
+            OsString::with_capacity(text.len().saturating_add(dir.len()).saturating_add(name_len).saturating_add(1));
+        let (mut rest, mut any) = (text, false);
+        while let Some((before, after)) = rest.split_once('$') {
+            out.push(before);
+            if let Some(len) = dst_len(after, "ORIGIN") {
+                out.push(dir);
+                (rest, any) = (after.get(len..).unwrap_or_default(), true);
+            } else if dst_len(after, "PLATFORM").or_else(|| dst_len(after, "LIB")).is_some() {
+                return Err(format!("{text}: $PLATFORM and $LIB depend on the loader that runs it"));
+            } else {
+                out.push("$");
+                rest = after;
+            }
+        }
+        out.push(rest);
+        let mut path = PathBuf::from(out);
+        if let Some(name) = name {
+            path.push(name);
+        }
+        Ok(any.then_some(path))
     }
 
     /// dyld: `@loader_path/`, `@rpath/` through each `LC_RPATH`, absolute
@@ -522,7 +585,7 @@ impl Search<'_, '_> {
     }
 
     /// `name` in the directory spelt as the code cache's directory followed
-    /// by `rest` (the tail of `$ORIGIN/…` or `@loader_path/…`), in one
+    /// by `rest` (the tail of `@loader_path/…`), in one
     /// allocation.
     fn below(&self, rest: &str, name: &str) -> PathBuf {
         let dir = self.dir.as_os_str();

@@ -433,6 +433,58 @@ fn elf_search_passes_over_missing_places_and_reports_unreadable_ones() {
     }
 }
 
+/// glibc expands `$ORIGIN` in a `DT_NEEDED` name that has a slash, and
+/// opens the result as a path (`_dl_map_object`): a data library named
+/// `$ORIGIN/libfoo_data.so` needs no run path in its code caches. A
+/// relative name with a slash is opened from the working directory of the
+/// program, which the file does not tell, and `$PLATFORM` is the running
+/// loader's: both are reported, not guessed.
+#[test]
+fn elf_needed_names_with_a_slash_are_paths_once_origin_is_expanded() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(3000);
+    let data = data_library(dir.path(), "x86_64-linux-gnu", "$ORIGIN/libfoo_data.so", "libfoo_data.so", &bytes);
+    let code = gcc_code_cache(dir.path(), "libcode.so", &["-L.", "-lfoo_data"]);
+    assert!(needed(&std::fs::read(&code).unwrap()).contains(&"$ORIGIN/libfoo_data.so".to_owned()));
+    // The tests run in the crate's directory, not the code cache's.
+    assert_eq!(dlopen_error(&code), None, "glibc loads it");
+    assert_finds(&code, &data, &bytes);
+    let braced = data_library(dir.path(), "x86_64-linux-gnu", "${ORIGIN}/./libbr_data.so", "libbr_data.so", &bytes);
+    let code = gcc_code_cache(dir.path(), "libbraced.so", &["-L.", "-lbr_data"]);
+    assert_eq!(dlopen_error(&code), None, "glibc loads it");
+    assert_finds(&code, &braced, &bytes);
+
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    data_library(&sub, "x86_64-linux-gnu", "sub/librel_data.so", "librel_data.so", &bytes);
+    data_library(&sub, "x86_64-linux-gnu", "$ORIGIN/$PLATFORM/libpl_data.so", "libpl_data.so", &bytes);
+    let cases = [
+        ("librel.so", "-lrel_data", "sub/librel_data.so (a relative path: it depends on the working directory"),
+        ("libpl.so", "-lpl_data", "$ORIGIN/$PLATFORM/libpl_data.so ($ORIGIN/$PLATFORM/libpl_data.so: $PLATFORM"),
+    ];
+    for (file, lib, reason) in cases {
+        let code = gcc_code_cache(dir.path(), file, &["-Lsub", lib]);
+        match find_data_library(&code) {
+            Err(e @ SplitError::NoDataLibrary { .. }) => assert!(e.to_string().contains(reason), "{e}"),
+            other => panic!("{file}: {other:?}"),
+        }
+    }
+    // glibc opens the relative one from its working directory, not the code cache's.
+    let code = dir.path().join("librel.so");
+    let refused = dlopen_error(&code).expect("glibc does not find sub/ from the crate's directory");
+    assert!(refused.contains("sub/librel_data.so: cannot open shared object file"), "{refused}");
+    let loaded = Command::new("python3")
+        .current_dir(dir.path())
+        .args(["-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1])"])
+        .arg(&code)
+        .status()
+        .unwrap();
+    assert!(loaded.success(), "from the code cache's directory, glibc finds it");
+}
+
 /// What glibc's loader says of the library `path`, in a fresh process (a
 /// process that has loaded it once remembers its dependencies): `None` if
 /// it loads, otherwise the loader's message.
