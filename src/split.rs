@@ -184,7 +184,8 @@ impl std::error::Error for SplitError {
 ///   directory, and is reported);
 /// - Mach-O: `@loader_path/…`, `@rpath/…` through each `LC_RPATH`
 ///   (`@loader_path`-relative or absolute), and absolute install names;
-/// - PE: the code cache's own directory.
+/// - PE: the code cache's own directory, the name matched whatever its
+///   case, as Windows and Wine match it.
 ///
 /// System libraries outside the code cache's reach are never opened: such a
 /// dependency is skipped and reported in [`FoundDataLibrary::skipped`]. It is
@@ -487,9 +488,7 @@ impl Search<'_, '_> {
         let found = match format {
             Format::Elf => self.elf(name),
             Format::MachO => self.macho(name),
-            Format::Pe | Format::Coff => self
-                .existing(self.dir.join(name))
-                .ok_or_else(|| "not in the code cache's directory (system DLLs are not searched)".to_owned()),
+            Format::Pe | Format::Coff => self.pe(name),
         };
         found.map_err(|reason| {
             let passed = self.passed.borrow();
@@ -525,6 +524,33 @@ impl Search<'_, '_> {
         below_origin.chain(own).find_map(|path| self.existing(path)).ok_or_else(|| {
             "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned()
         })
+    }
+
+    /// Windows: the code cache's own directory, where a DLL's name matches
+    /// whatever its case (NTFS; Wine on other file systems looks the name up
+    /// ignoring case when it is not there as written). Several files that
+    /// match only ignoring case (a case-sensitive file system can hold
+    /// them) are no answer: Wine takes whichever the directory lists first.
+    fn pe(&self, name: &str) -> Result<Candidate, String> {
+        let missing = || "not in the code cache's directory (system DLLs are not searched)".to_owned();
+        if let Some(found) = self.existing(self.dir.join(name)) {
+            return Ok(found);
+        }
+        let Ok(entries) = std::fs::read_dir(self.dir) else { return Err(missing()) };
+        let same = |entry: &std::fs::DirEntry| entry.file_name().to_str().is_some_and(|n| n.eq_ignore_ascii_case(name));
+        let mut matching: Vec<PathBuf> = entries.flatten().filter(same).map(|entry| entry.path()).collect();
+        matching.sort();
+        match matching.as_slice() {
+            [] => Err(missing()),
+            [one] => self.existing(one.clone()).ok_or_else(missing),
+            several => {
+                let names: Vec<String> = several.iter().map(|p| p.display().to_string()).collect();
+                Err(format!(
+                    "not in the code cache's directory as written, and several files match ignoring case: {}",
+                    names.join(", ")
+                ))
+            }
+        }
     }
 
     /// `text` with each `$ORIGIN` or `${ORIGIN}` replaced by the code

@@ -42,7 +42,10 @@ int main(void) {
     int (*kib)(void) = (int (*)(void))GetProcAddress(code, "pkgimg_payload_kib");
     if (!kib) { printf("GetProcAddress failed: %lu\n", GetLastError()); return 1; }
     HMODULE data = GetModuleHandleA("foo_data.dll");
-    printf("%d %s %p %p\n", kib(), data ? "mapped" : "absent", (void *)code, (void *)data);
+    char code_path[MAX_PATH] = "", data_path[MAX_PATH] = "";
+    GetModuleFileNameA(code, code_path, MAX_PATH);
+    if (data) GetModuleFileNameA(data, data_path, MAX_PATH);
+    printf("%d %s %p %p %s %s\n", kib(), data ? "mapped" : "absent", (void *)code, (void *)data, code_path, data_path);
     return 0;
 }
 "#;
@@ -102,7 +105,9 @@ fn x86_64_code_dll_imports_and_loads_the_data_dll() {
     let loader = dir.path().join("loader.exe");
     zig_cc("x86_64-windows-gnu", &[&loader_c], &loader);
     let run = |dir: &Path| {
-        let out = testing::wine(&loader, &[], dir);
+        // The loader beside the DLLs: Windows looks for a DLL first in the
+        // program's directory.
+        let out = testing::wine(&dir.join("loader.exe"), &[], dir);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(out.status.success(), "{}: {stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
         stdout
@@ -114,6 +119,28 @@ fn x86_64_code_dll_imports_and_loads_the_data_dll() {
     // relocated without a .reloc section, and its record still reads right.
     eprintln!("code.dll at {}, foo_data.dll at {}", fields[2], fields[3]);
     assert_ne!(fields[2], fields[3]);
+
+    // Windows matches DLL names whatever their case, and so do Wine and
+    // find_data_library: the data DLL renamed FOO_DATA.DLL still loads.
+    let found = crate::split::find_data_library(&code).unwrap();
+    assert_eq!(found.path, dir.path().join("foo_data.dll"));
+    let cased = dir.path().join("cased");
+    std::fs::create_dir(&cased).unwrap();
+    for (from, to) in [("foo_data.dll", "FOO_DATA.DLL"), ("loader.exe", "loader.exe"), ("code.dll", "code.dll")] {
+        std::fs::copy(dir.path().join(from), cased.join(to)).unwrap();
+    }
+    let stdout = run(&cased);
+    let fields: Vec<&str> = stdout.split_whitespace().collect();
+    assert_eq!(fields[..2], ["100", "mapped"], "{stdout}");
+    // Both from cased\ (Wine names the data DLL as it was asked for).
+    assert!(fields[4].ends_with("\\cased\\code.dll"), "{stdout}");
+    assert!(fields[5].to_ascii_lowercase().ends_with("\\cased\\foo_data.dll"), "{stdout}");
+    let found = crate::split::find_data_library(&cased.join("code.dll")).unwrap();
+    assert_eq!(found.path, cased.join("FOO_DATA.DLL"));
+    // Two files that match only ignoring case: no answer, and both named.
+    std::fs::copy(dir.path().join("foo_data.dll"), cased.join("Foo_Data.dll")).unwrap();
+    let err = crate::split::find_data_library(&cased.join("code.dll")).unwrap_err().to_string();
+    assert!(err.contains("several files match ignoring case") && err.contains("Foo_Data.dll"), "{err}");
 
     // GNU ld for MinGW links against the same import library.
     if !require(&["x86_64-w64-mingw32-gcc", "--version"]) {
@@ -129,6 +156,7 @@ fn x86_64_code_dll_imports_and_loads_the_data_dll() {
     imports_the_record(&code);
     let stdout = run(&gnu);
     assert!(stdout.starts_with("100 mapped "), "{stdout}");
+    assert!(stdout.contains("\\gnu\\code.dll "), "GNU ld's code.dll: {stdout}");
 }
 
 /// x86 (PE32) and aarch64: zig links a code DLL against the import library
