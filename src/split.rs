@@ -135,13 +135,33 @@ pub enum SplitError {
     },
 }
 
-impl fmt::Display for SplitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SplitError {
+    /// The file the error is about: the code cache.
+    pub fn path(&self) -> &Path {
         match self {
-            SplitError::Io { path, source } => write!(f, "{}: cannot read: {source}", path.display()),
-            SplitError::Format { path, source } => write!(f, "{}: {source}", path.display()),
-            SplitError::NoDataLibrary { code, candidates } => {
-                write!(f, "{}: no dependency is a data library", code.display())?;
+            SplitError::Io { path, .. } | SplitError::Format { path, .. } => path,
+            SplitError::NoDataLibrary { code, .. } | SplitError::Ambiguous { code, .. } => code,
+        }
+    }
+
+    /// What went wrong, without the code cache's path (which
+    /// [`Display`](fmt::Display) puts first), for a line that names it
+    /// already.
+    pub fn reason(&self) -> Reason<'_> {
+        Reason(self)
+    }
+}
+
+/// [`SplitError::reason`]: the error's message after its path.
+pub struct Reason<'e>(&'e SplitError);
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SplitError::Io { source, .. } => write!(f, "cannot read: {source}"),
+            SplitError::Format { source, .. } => write!(f, "{source}"),
+            SplitError::NoDataLibrary { candidates, .. } => {
+                f.write_str("no dependency is a data library")?;
                 if candidates.is_empty() {
                     return f.write_str(" (it has no dependencies)");
                 }
@@ -152,14 +172,21 @@ impl fmt::Display for SplitError {
                 }
                 Ok(())
             }
-            SplitError::Ambiguous { code, found } => {
-                write!(f, "{}: more than one dependency is a data library:", code.display())?;
-                for path in found {
-                    write!(f, " {}", path.display())?;
+            SplitError::Ambiguous { found, .. } => {
+                f.write_str("more than one dependency is a data library: ")?;
+                for (i, path) in found.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{}", path.display())?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+impl fmt::Display for SplitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path().display(), self.reason())
     }
 }
 

@@ -501,7 +501,7 @@ fn check_follows_a_code_cache_to_its_data_library() {
 
     // Two data libraries: no single .ji.
     let reason = line(&two)["reason"].as_str().unwrap().to_owned();
-    assert!(reason.starts_with("data_library: more than one dependency carries a payload: "), "{reason}");
+    assert!(reason.starts_with("data_library: more than one dependency is a data library: "), "{reason}");
 
     // The whole directory: a line per code cache and data library; the
     // library that depends on no data library is another file.
@@ -610,7 +610,7 @@ fn check_follows_a_code_cache_to_its_data_library() {
         "{reason}"
     );
     let reason = line(&two_plain)["reason"].as_str().unwrap().to_owned();
-    assert!(reason.starts_with("data_library: more than one dependency carries a payload"), "{reason}");
+    assert!(reason.starts_with("data_library: more than one dependency is a data library: "), "{reason}");
     // Named on the command line: a code cache copied without its data
     // library says which dependency was not found, and a library with no
     // dependencies says that.
@@ -619,7 +619,7 @@ fn check_follows_a_code_cache_to_its_data_library() {
     std::fs::copy(&o2, lonely.join("libEx_O2.so")).unwrap();
     let reason = line(&lonely.join("libEx_O2.so"))["reason"].as_str().unwrap().to_owned();
     assert!(reason.contains("no dependency is a data library: libEx_data.so (not found through $ORIGIN"), "{reason}");
-    assert!(reason.contains("imports jl_pkgimg_data as a split image's code cache does"), "{reason}");
+    assert!(reason.contains("it imports jl_pkgimg_data, as a split image's code cache does, but no dep"), "{reason}");
     // In a directory too, where a library that does not import the data
     // record's symbol (plain.so: no payload, no dependencies) is another file.
     std::fs::copy(caches.join("libplain.so"), lonely.join("libplain.so")).unwrap();
@@ -627,6 +627,21 @@ fn check_follows_a_code_cache_to_its_data_library() {
     assert_eq!((status, lines.len()), (1, 1), "{lines:?}");
     assert_eq!(lines[0]["path"], s(&lonely.join("libEx_O2.so")), "{lines:?}");
     assert!(lines[0]["reason"].as_str().unwrap().contains("libEx_data.so (not found through $ORIGIN"), "{lines:?}");
+    // A code cache linked with no dependency at all on a data library (no
+    // -l): it imports the symbol all the same. Named or in a directory.
+    let unlinked = dir.join("unlinked");
+    std::fs::create_dir_all(&unlinked).unwrap();
+    let source = src.join("unlinked.c");
+    std::fs::write(&source, include_str!("fixtures/split/code.c")).unwrap();
+    let library = unlinked.join("libEx_unlinked.so");
+    common::run(Command::new("gcc").args(["-shared", "-fPIC", "-o"]).arg(&library).arg(&source));
+    let (status, lines) = check(&[&unlinked], &[]);
+    assert_eq!((status, lines.len()), (1, 1), "{lines:?}");
+    let reason = lines[0]["reason"].as_str().unwrap();
+    let expected = "data_library: it carries no .ji payload; it imports jl_pkgimg_data, as a split image's code \
+                    cache does, but it has no dependencies";
+    assert_eq!(reason, expected, "{lines:?}");
+    assert_eq!(line(&library)["reason"], expected);
     // A name that would drive the terminal is escaped in the table.
     let red = lonely.join("red\x1b[31m.so");
     std::fs::copy(&o2, &red).unwrap();

@@ -288,9 +288,10 @@ fn jiscan_deps_reports_the_data_library() {
 }
 
 /// `jiscan scan` of a directory: a code cache whose data library is missing
-/// (told from other libraries by its import of jl_pkgimg_data), and one
-/// with two data libraries, are errors naming why; a library without a
-/// payload that imports nothing of the kind is just a library without one.
+/// (told from other libraries by its import of jl_pkgimg_data), one linked
+/// with none, and one with two data libraries, are errors naming why; a
+/// library without a payload that imports nothing of the kind is just a
+/// library without one.
 #[test]
 fn jiscan_scan_names_code_caches_whose_data_library_is_missing_or_ambiguous() {
     if !common::require_tool("gcc") {
@@ -311,6 +312,8 @@ fn jiscan_scan_names_code_caches_whose_data_library_is_missing_or_ambiguous() {
     gcc_code_cache(dir.path(), "scanned/libmissing.so", &["-L.", "-la_data", "-Wl,-rpath,$ORIGIN"]);
     gcc_code_cache(dir.path(), "scanned/libtwo.so", &["-L.", "-Wl,--no-as-needed", "-la_data", "-lb_data", rpath]);
     run(Command::new("gcc").current_dir(dir.path()).args(["-shared", "-fPIC", "plain.c", "-o", "scanned/plain.so"]));
+    // Linked with no -l at all: no dependency, but the import.
+    gcc_code_cache(dir.path(), "scanned/libunlinked.so", &[]);
     let out = Command::new(&jiscan).args(["scan", "--json"]).arg(&scanned).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
     let lines: Vec<serde_json::Value> =
@@ -321,17 +324,22 @@ fn jiscan_scan_names_code_caches_whose_data_library_is_missing_or_ambiguous() {
         line["error"].as_str().unwrap().to_owned()
     };
     let missing = error("libmissing.so");
-    assert!(missing.contains("it imports jl_pkgimg_data, as a split image's code cache does"), "{missing}");
+    assert!(
+        missing.contains("no payload; it imports jl_pkgimg_data, as a split image's code cache does, but "),
+        "{missing}"
+    );
     assert!(missing.contains("no dependency is a data library: liba_data.so (not found through $ORIGIN"), "{missing}");
     let two = error("libtwo.so");
-    assert!(two.contains("more than one dependency carries one:"), "{two}");
+    assert!(two.contains("imports jl_pkgimg_data, as a split image's code cache does, but more than one dependency is a data library: "), "{two}");
     assert!(two.contains("liba_data.so") && two.contains("libb_data.so"), "{two}");
+    let unlinked = error("libunlinked.so");
+    assert!(unlinked.ends_with("but no dependency is a data library (it has no dependencies)"), "{unlinked}");
     let plain = error("plain.so");
     assert!(plain.ends_with("no payload: this ELF x86_64 image has no .jlji container"), "{plain}");
     // The table's summary: one library without a payload, two errors.
     let out = Command::new(&jiscan).arg("scan").arg(&scanned).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("3 files, 0 with payload, 1 without, 2 errors"), "{text}");
+    assert!(text.contains("4 files, 0 with payload, 1 without, 3 errors"), "{text}");
 }
 
 /// Not a test on its own: run by

@@ -21,7 +21,12 @@
 //! the import address table if a linker left that 0, as the loader then
 //! does), then each delay-load descriptor's name table, is read to its zero
 //! entry, and each entry imported by name is compared with its hint/name
-//! entry. A COFF object imports nothing.
+//! entry. Like the `object` crate, the tables and names must lie in the
+//! section that holds their directory (`.idata`, or `.rdata` for lld-link),
+//! so each costs no section-table walk; and since descriptors may share a
+//! lookup table, all the tables of a directory together may read at most as
+//! many entries as that section holds. So a hostile file costs time linear
+//! in its size. A COFF object imports nothing.
 
 use super::header::{self, Header};
 use super::layout::IMAGE_SYM_CLASS_EXTERNAL;
@@ -78,8 +83,23 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
         if wide { (8, import_lookup::ORDINAL_FLAG_64) } else { (4, import_lookup::ORDINAL_FLAG_32) };
     for tables in &IMPORT_TABLES {
         let Some(directory) = header.directory(image, tables.directory)? else { continue };
-        let descriptors = header.at_rva(image, "PE import directory", directory.rva, directory.at)?;
-        // Each descriptor and each lookup entry lies in its section's bytes:
+        let Some((section, start)) = header.section_at(image, directory.rva)? else {
+            let expected = "an RVA inside a section's file bytes";
+            return Err(Error::invalid("PE import directory", directory.at, directory.rva, expected));
+        };
+        // The bytes from `rva` to the end of the directory's section: every
+        // table and name must lie there (see the module docs).
+        let at = |what, rva: u32, field: u64| match rva.checked_sub(start).map(u64::from) {
+            Some(delta) if delta < section.len() => {
+                section.table(section.what, delta, 1, section.len().saturating_sub(delta))
+            }
+            _ => Err(Error::invalid(what, field, rva, "an RVA inside the section of its directory")),
+        };
+        let descriptors = at("PE import directory", directory.rva, directory.at)?;
+        // Lookup tables may overlap (descriptors may share one): all of them
+        // together may read at most as many entries as the section holds.
+        let mut budget = section.len().checked_div(width).unwrap_or(0);
+        // Each descriptor and each lookup entry lies in the section's bytes:
         // `entry` fails past the end, so both loops are bounded by them.
         for index in 0u64.. {
             let (what, size) = tables.descriptor;
@@ -95,8 +115,13 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
             if rva == 0 {
                 continue;
             }
-            let lookups = header.at_rva(image, tables.what, rva, descriptor.base.saturating_add(field))?;
+            let lookups = at(tables.what, rva, descriptor.base.saturating_add(field))?;
             for index in 0u64.. {
+                let Some(left) = budget.checked_sub(1) else {
+                    let expected = "lookup tables that fit in their section together (these overlap)";
+                    return Err(Error::invalid(tables.what, descriptor.base.saturating_add(field), rva, expected));
+                };
+                budget = left;
                 let entry = lookups.entry(tables.what, index, width)?;
                 let value = entry.word(0, wide)?;
                 if value == 0 {
@@ -107,8 +132,7 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
                 }
                 // Fits: the mask keeps 31 bits.
                 let hint_name = u32::try_from(value & import_lookup::NAME_RVA).unwrap_or(u32::MAX);
-                let entry = header.at_rva(image, "PE hint/name entry", hint_name, entry.base)?;
-                if entry.cstr_is(import_lookup::NAME, name) {
+                if at("PE hint/name entry", hint_name, entry.base)?.cstr_is(import_lookup::NAME, name) {
                     return Ok(true);
                 }
             }

@@ -192,7 +192,9 @@ impl<'a> Table<'a> {
     fn imports(&self, name: &[u8]) -> Result<bool, Error> {
         let at = &self.class.symbol;
         for sym in self.named(name) {
-            if is_global(sym.u8(at.st_info)?) && u64::from(sym.u16(at.st_shndx)?) == SHN_UNDEF {
+            // STB_GNU_UNIQUE marks definitions only.
+            let bind = st_bind(sym.u8(at.st_info)?);
+            if matches!(bind, STB_GLOBAL | STB_WEAK) && u64::from(sym.u16(at.st_shndx)?) == SHN_UNDEF {
                 return Ok(true);
             }
         }

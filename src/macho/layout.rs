@@ -49,6 +49,8 @@ pub(crate) const FAT_MAGIC_64: u32 = 0xcafe_babf;
 // `mach_header.filetype`.
 /// A relocatable object (`.o`).
 pub(crate) const MH_OBJECT: u32 = 0x1;
+/// A program.
+pub(crate) const MH_EXECUTE: u32 = 0x2;
 /// A dynamically bound shared library.
 pub(crate) const MH_DYLIB: u32 = 0x6;
 /// A dynamically bound bundle (`dlopen`ed plugin).

@@ -16,11 +16,15 @@
 //! (`N_UNDF | N_EXT` with `n_value` 0; a nonzero value would make it a
 //! common symbol), the entry dyld binds to a dependency's export. Linkers
 //! keep these entries for `nm -u` and for the two-level namespace's library
-//! ordinal in `n_desc`, which is not read here. An object file (`MH_OBJECT`)
-//! has no dependencies, so it imports nothing.
+//! ordinal in `n_desc`, which is not read here. Old prebound entries
+//! (`N_PBUD`) are not counted, as `object` does not count them. Only an
+//! image dyld loads (`MH_EXECUTE`, `MH_DYLIB`, `MH_BUNDLE`) has
+//! dependencies: an object file imports nothing, and neither does a dSYM
+//! companion, which keeps its image's symbol table.
 
 use super::header::{self, Header};
-use super::layout::{is_zerofill, nlist, nlist_64, symtab_command, CMDSIZE_READ, LC_SYMTAB, MH_OBJECT};
+use super::layout::{is_zerofill, nlist, nlist_64, symtab_command, CMDSIZE_READ, LC_SYMTAB};
+use super::layout::{MH_BUNDLE, MH_DYLIB, MH_EXECUTE};
 use super::layout::{N_EXT, N_PEXT, N_SECT, N_STAB, N_TYPE};
 use crate::read::Data;
 use crate::{Error, FileRange, Symbol};
@@ -45,9 +49,21 @@ pub(crate) fn find_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<Option<Sym
 /// Whether the thin image `image` imports the C name `c_name` (stored with
 /// its leading `_`): see the module docs.
 pub(crate) fn imports_c_symbol(image: Data<'_>, c_name: &[u8]) -> Result<bool, Error> {
+    imports(image, Name { underscore: true, name: c_name })
+}
+
+/// Whether the thin image `image` imports the stored name `name`.
+#[cfg(test)]
+pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error> {
+    imports(image, Name { underscore: false, name })
+}
+
+fn imports(image: Data<'_>, name: Name<'_>) -> Result<bool, Error> {
     let header = header::parse(image)?;
-    let Some(table) = symbol_table(&header)?.filter(|_| header.filetype != MH_OBJECT) else { return Ok(false) };
-    let name = Name { underscore: true, name: c_name };
+    if !matches!(header.filetype, MH_EXECUTE | MH_DYLIB | MH_BUNDLE) {
+        return Ok(false);
+    }
+    let Some(table) = symbol_table(&header)? else { return Ok(false) };
     Ok(lookup(image, table, header.width.wide, name, Entry::Undefined)? == Some(0))
 }
 
@@ -270,47 +286,44 @@ mod tests {
         }
     }
 
-    /// Whether `image` imports the stored name `name` (with its `_`, or without one).
+    /// Whether `image` imports the stored name `name`; by its C name too, if it has a `_`.
     fn imports(image: &[u8], base: u64, name: &str) -> bool {
         let data = Data::new(image, base, "the slice");
-        let header = header::parse(data).unwrap();
-        let table = symbol_table(&header).unwrap().filter(|_| header.filetype != MH_OBJECT);
-        let name = Name { underscore: false, name: name.as_bytes() };
-        let raw = table.is_some_and(|t| lookup(data, t, header.width.wide, name, Entry::Undefined).unwrap() == Some(0));
-        if let Some(c_name) = name.name.strip_prefix(b"_") {
-            assert_eq!(imports_c_symbol(data, c_name).unwrap(), raw, "by its C name");
+        let raw = imports_symbol(data, name.as_bytes()).unwrap();
+        if let Some(c_name) = name.strip_prefix('_') {
+            assert_eq!(imports_c_symbol(data, c_name.as_bytes()).unwrap(), raw, "{name} by its C name");
         }
         raw
     }
 
-    /// goblin's undefined external entries (the imports) and its exported
-    /// definitions that are not also imported.
-    fn goblin_imports(image: &[u8]) -> [Vec<String>; 2] {
-        let macho = goblin::mach::MachO::parse(image, 0).unwrap();
-        let (mut imported, mut defined) = (Vec::new(), Vec::new());
-        for symbol in macho.symbols() {
-            let (name, nlist) = symbol.unwrap();
-            if nlist.n_type & (N_STAB | N_TYPE | N_EXT) == N_EXT && nlist.n_value == 0 {
-                imported.push(name.to_string());
-            } else if nlist.n_type & (N_STAB | N_PEXT | N_TYPE | N_EXT) == N_SECT | N_EXT {
-                defined.push(name.to_string());
-            }
+    /// object's reading of a linked image: the names its binds import
+    /// (`Object::imports`, from the dyld info or chained fixups), the
+    /// undefined globals of its symbol table, and its global definitions
+    /// that are not also undefined.
+    fn object_imports(image: &[u8]) -> [Vec<String>; 3] {
+        let file = object::File::parse(image).unwrap();
+        let name = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).unwrap();
+        let named = |i: object::Import<'_>| match i.name() {
+            object::read::NameOrOrdinal::Name(bytes) => Some(name(bytes)),
+            object::read::NameOrOrdinal::Ordinal(_) => None,
+        };
+        let bound = file.imports().unwrap().map(|i| i.unwrap()).filter_map(named).collect();
+        let (mut undefined, mut defined) = (Vec::new(), Vec::new());
+        for symbol in file.symbols().filter(|s| s.is_global()) {
+            let list = if symbol.is_undefined() { &mut undefined } else { &mut defined };
+            list.push(name(symbol.name_bytes().unwrap()));
         }
-        defined.retain(|name| !imported.contains(name));
-        [imported, defined]
+        defined.retain(|name| !undefined.contains(name));
+        [bound, undefined, defined]
     }
 
     #[test]
-    fn imports_agree_with_goblin_and_object_on_every_macho_at_hand() {
+    fn imports_agree_with_object_on_every_macho_at_hand() {
         let mut compared = 0;
         let mut check = |label: &str, image: &[u8], base: u64| {
-            let is_object = goblin::mach::MachO::parse(image, 0).unwrap().header.filetype == MH_OBJECT;
-            let file = object::File::parse(image).unwrap();
-            let [imported, defined] = goblin_imports(image);
-            for name in &imported {
-                assert_eq!(imports(image, base, name), !is_object, "{label}: {name}");
-                let theirs = file.symbols().find(|s| s.name_bytes() == Ok(name.as_bytes())).unwrap();
-                assert!(theirs.is_undefined(), "{label}: object's {name}");
+            let [bound, undefined, defined] = object_imports(image);
+            for name in bound.iter().chain(&undefined) {
+                assert!(imports(image, base, name), "{label}: {name}");
                 compared += 1;
             }
             for name in &defined {
@@ -338,12 +351,58 @@ mod tests {
         }
         // The object the lld code libraries are linked from: the same undefined entry, no import.
         let objects = fixtures.code.iter().filter_map(|c| c.path.parent()).map(|dir| dir.join("code.o"));
-        for object in objects.filter(|o| o.exists()) {
-            let image = std::fs::read(&object).unwrap();
-            assert_eq!(goblin_imports(&image)[0], ["_jl_pkgimg_data"], "{}", object.display());
-            assert!(!imports(&image, 0, "_jl_pkgimg_data"), "{}: an object imports nothing", object.display());
+        for path in objects.filter(|o| o.exists()) {
+            let image = std::fs::read(&path).unwrap();
+            assert_eq!(object_imports(&image)[1], ["_jl_pkgimg_data"], "{}", path.display());
+            assert!(!imports(&image, 0, "_jl_pkgimg_data"), "{}: an object imports nothing", path.display());
         }
         assert!(compared > 10, "{compared} imports compared");
+    }
+
+    /// `<mach-o/nlist.h>`'s kinds of entry, each with the answer the header
+    /// file gives, in every kind of file.
+    #[test]
+    fn only_undefined_external_entries_of_loaded_images_are_imports() {
+        const N_GSYM: u8 = 0x20;
+        const N_INDR: u8 = 0x0a;
+        const N_PBUD: u8 = 0x0c;
+        let bytes = image(&[
+            ("_import", N_EXT, 0),
+            ("_private_import", N_PEXT | N_EXT, 0), // N_PEXT says nothing of an undefined entry
+            ("_common", N_EXT, 16),                 // N_UNDF with a size: a common symbol
+            ("_local_undefined", 0, 0),
+            ("_global_stab", N_GSYM | N_EXT, 0),
+            ("_indirect", N_INDR | N_EXT, 0),
+            ("_prebound", N_PBUD | N_EXT, 0),
+            ("_defined", N_SECT | N_EXT, 0xf04),
+        ]);
+        let expected = [
+            ("_import", true),
+            ("_private_import", true),
+            ("_common", false),
+            ("_local_undefined", false),
+            ("_global_stab", false),
+            ("_indirect", false),
+            ("_prebound", false),
+            ("_defined", false),
+            ("_impor", false),
+            ("_nothing", false),
+        ];
+        for (name, answer) in expected {
+            assert_eq!(imports(&bytes, 0x10_000, name), answer, "{name}");
+        }
+        // mach_header_64.filetype, at offset 12.
+        for (filetype, answer) in [(1, false), (2, true), (6, true), (8, true), (0xa, false)] {
+            let mut file = bytes.clone();
+            file[12..16].copy_from_slice(&u32::to_le_bytes(filetype));
+            assert_eq!(imports(&file, 0, "_import"), answer, "filetype {filetype:#x}");
+        }
+        // An object with a broken symbol table imports nothing: it is not read.
+        let mut object = bytes.clone();
+        object[12..16].copy_from_slice(&1u32.to_le_bytes());
+        let symtab = object.windows(8).position(|w| w == [2, 0, 0, 0, 24, 0, 0, 0]).unwrap();
+        object[symtab + 8..symtab + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(!imports(&object, 0, "_import"));
     }
 
     /// corpus/malformed/truncated-payload.dylib is macho/aarch64-macos.dylib

@@ -308,10 +308,13 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
         r.point("payload", Status::NotChecked, detail);
         return Class::Cache(r);
     }
-    let (why, kind) = match payload {
+    // `imports`: the library imports the data record's symbol, so it is a
+    // code cache whose data library is missing or wrong (docs/FORMAT.md
+    // §8.3): a cache, in a directory too.
+    let (why, kind, imports) = match payload {
         Ok(p) if split::is_data_library(&map, &p) => return Class::Cache(run.data_library_line(path, &map, &p)),
         Ok(p) if pkgimg::ji::is_ji(p.data()) => return Class::Cache(check_combined(path, &map)),
-        Ok(_) => ("it carries a payload, but not a .ji".to_owned(), CacheKind::Combined),
+        Ok(_) => ("it carries a payload, but not a .ji".to_owned(), CacheKind::Combined, false),
         Err(_) if companion => return Class::Companion,
         // A container that holds no sound payload: a broken cache (a combined
         // file or a data library), in a directory too.
@@ -324,36 +327,35 @@ fn classify(path: &Path, explicit: bool, run: &mut split::Run) -> Class {
         // is a data library holding a .ji.
         Err(e) => match run.code_cache(path, &map, explicit) {
             split::CodeCache::Report(report) => return Class::Cache(report),
-            // Its dependencies were read: it is a code library, whose data is
-            // not where a split image's would be.
-            split::CodeCache::None { why: Some(why), dependencies: true } => (why, CacheKind::Split),
-            // No container: what its dependencies are is the news.
-            split::CodeCache::None { why: Some(why), .. } if matches!(e, pkgimg::Error::NoContainer { .. }) => {
-                (why, CacheKind::Combined)
+            split::CodeCache::None { why, dependencies } => {
+                let no_container = matches!(e, pkgimg::Error::NoContainer { .. });
+                let imports = no_container && split::imports_data_symbol(&map);
+                match why {
+                    // Its dependencies were read, or it imports the data
+                    // record's symbol: a code library, whose data is not
+                    // where a split image's would be.
+                    Some(why) if dependencies || imports => (why, CacheKind::Split, imports),
+                    // No container: what its dependencies are is the news.
+                    Some(why) if no_container => (why, CacheKind::Combined, false),
+                    // Otherwise its own error says more than its dependencies can.
+                    _ => (e.to_string(), CacheKind::Combined, false),
+                }
             }
-            // Otherwise its own error says more than its dependencies can.
-            split::CodeCache::None { .. } => (e.to_string(), CacheKind::Combined),
         },
     };
     if companion {
         return Class::Companion;
     }
-    // A code library that imports the data record's symbol is a code cache
-    // whose data library is missing or wrong: a cache, in a directory too.
-    let imports = kind == CacheKind::Split && split::imports_data_symbol(&map);
     if !explicit && !imports {
         return Class::Other;
     }
     let mut r = Report::new(path, kind);
     if kind == CacheKind::Split {
-        // A code library whose dependencies were read: the data library is
-        // what is wrong, and the line names the library it checked.
+        // A code library: the data library is what is wrong, and the line
+        // names the library it checked.
         r.library = Some(path.to_owned());
         let detail = match imports {
-            true => format!(
-                "it carries no .ji payload, imports {} as a split image's code cache does, and {why}",
-                pkgimg::record::DEFAULT_SYMBOL
-            ),
+            true => format!("it carries no .ji payload; {}, but {why}", crate::deps::imports_clause()),
             false => format!("it carries no .ji payload, and {why}"),
         };
         r.point("data_library", Status::Failed, detail);

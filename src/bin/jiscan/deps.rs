@@ -242,6 +242,20 @@ pub fn data_library_of(path: &Path, slice: pkgimg::Slice<'_>) -> Option<FoundDat
     pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()
 }
 
+/// Whether `image` imports the data record's symbol, as a split image's
+/// code cache does (docs/FORMAT.md §8.3): a library without a payload that
+/// does is a code cache whose data library is missing or wrong, for `scan`
+/// and `check` alike. A malformed import table counts as no import: the
+/// image is then reported for its missing payload alone.
+pub fn imports_data_symbol(image: &pkgimg::Slice<'_>) -> bool {
+    image.imports_symbol(pkgimg::record::DEFAULT_SYMBOL).unwrap_or(false)
+}
+
+/// How `scan` and `check` say why such a library is a code cache.
+pub fn imports_clause() -> String {
+    format!("it imports {}, as a split image's code cache does", pkgimg::record::DEFAULT_SYMBOL)
+}
+
 /// `path` as one shell word, for a command in a message: as it is if it
 /// holds only characters no shell treats specially, else in single quotes,
 /// else (it holds one) in double quotes; after `./` if it starts with `-`,

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
 use std::thread;
 
-use pkgimg::split::{Resolver, SplitError};
+use pkgimg::split::Resolver;
 use pkgimg::{Error, Format, Image, Slice};
 
+use crate::deps;
 use crate::files::{self, Bytes, Found, OpenError, Opened, WalkOptions, WalkStats};
 use crate::identify::identify;
 use crate::json::Json;
@@ -57,9 +58,9 @@ get none) has exactly these keys:
   error    null, or the message (\"PATH: why\")
 
 A code cache whose data library carries a valid payload counts as having one; the table shows that \
-payload and names the data library. One that imports the data record's symbol (jl_pkgimg_data) but \
-whose data library is missing or holds no payload is an error, as is a library with more than one \
-dependency carrying a payload.
+payload and names the data library. A library without a payload that imports the data record's \
+symbol (jl_pkgimg_data) is a code cache all the same: if none of its dependencies, or more than one, \
+carries a payload, its line is an error that names each dependency and why it was not taken.
 
 Exit status: 0 if every file has a valid payload (and with --verify a matching CRC), 1 if any \
 has none or fails, 2 for bad usage.
@@ -365,52 +366,37 @@ fn payload_info(
 /// without a payload of its own: its data library's payload (of a universal
 /// data library, the slice of the image's architecture), if one of its
 /// dependencies is a data library (headers only, as `jiscan deps`). If none
-/// is, a failed record when the image is a code cache all the same (it
-/// imports the data record's symbol) or more than one dependency carries a
-/// payload; `None` otherwise, and the image is reported as it is.
+/// is, or several are, a failed record when the image is a code cache all
+/// the same (it imports the data record's symbol); `None` otherwise, and
+/// the image is reported as it is.
 fn split_record(path: &Path, slice: &Slice<'_>, verify: bool, resolver: &mut Resolver) -> Option<Record> {
     let (format, image) = identify(slice);
     let index = slice.index();
     let failed_split = |why: String| Record { image, ..failed(path, index, format, why) };
     let found = match resolver.find_in_slice(path, *slice) {
         Ok(found) => found,
-        Err(SplitError::Ambiguous { found, .. }) => {
-            let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
-            let why = format!("no payload, and more than one dependency carries one: {}", found.join(", "));
-            return Some(failed_split(why));
+        Err(e) if deps::imports_data_symbol(slice) => {
+            return Some(failed_split(format!("no payload; {}, but {}", deps::imports_clause(), e.reason())));
         }
-        Err(e) => {
-            let symbol = pkgimg::record::DEFAULT_SYMBOL;
-            if !slice.imports_symbol(symbol).unwrap_or(false) {
-                return None;
-            }
-            let why = match e {
-                SplitError::NoDataLibrary { candidates, .. } => {
-                    let each: Vec<String> = candidates.iter().map(|c| format!("{} ({})", c.name, c.reason)).collect();
-                    format!("no dependency is a data library: {}", each.join("; "))
-                }
-                other => format!("its dependencies cannot be read: {other}"),
-            };
-            let why = format!("no payload; it imports {symbol}, as a split image's code cache does, but {why}");
-            return Some(failed_split(why));
-        }
+        Err(_) => return None,
     };
-    let (info, error) = if verify {
+    let located = found.located();
+    let mut info = PayloadInfo::new(located.offset(), located.size(), located.frame());
+    let mut error = None;
+    if verify {
         // Only verifying reads the payload, and so maps the data library.
         let shown = found.path.display();
-        let data = match found.map() {
-            Ok(map) => Bytes::Mapped(map),
-            Err(e) => return Some(failed_split(format!("data library {shown}: {e}"))),
+        let mapped = found.map().map_err(|e| e.to_string()).map(Bytes::Mapped);
+        let checked = mapped.and_then(|data| {
+            let payload = found.payload(&data).map_err(|e| format!("data library {shown}: {e}"))?;
+            Ok(payload_info(&payload, &data, verify, &found.path, located.slice()))
+        });
+        (info, error) = match checked {
+            Ok(checked) => checked,
+            // The line still names the data library, and what its headers said.
+            Err(why) => (info, Some(prefixed(path, index, why))),
         };
-        let payload = match found.payload(&data) {
-            Ok(payload) => payload,
-            Err(e) => return Some(failed_split(format!("data library {shown}: {e}"))),
-        };
-        payload_info(&payload, &data, verify, &found.path, found.located().slice())
-    } else {
-        let located = found.located();
-        (PayloadInfo::new(located.offset(), located.size(), located.frame()), None)
-    };
+    }
     Some(Record {
         path: path.to_owned(),
         slice: index,

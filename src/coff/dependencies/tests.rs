@@ -134,6 +134,11 @@ fn delay_load_imports_follow_the_imports() {
     let want =
         vec![(DependencyKind::Import, b"now.dll".to_vec()), (DependencyKind::DelayImport, b"later.dll".to_vec())];
     assert_eq!(rows, want);
+    // Each function, by name: one through the import directory, one through
+    // the delay-load directory's name table.
+    let imports = |name: &[u8]| crate::coff::symbols::imports_symbol(Data::new(&bytes, 0, "the file"), name).unwrap();
+    assert!(imports(b"now_function") && imports(b"later_function"));
+    assert!(!imports(b"both") && !imports(b"later_functio"));
 }
 
 /// A data library written by this crate, with an import directory added in

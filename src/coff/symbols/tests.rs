@@ -271,8 +271,14 @@ fn import_tables_that_leave_their_section_are_errors() {
     // A hint/name RVA in no section.
     let mut nowhere = named.clone();
     nowhere[0x380..0x388].copy_from_slice(&0x7000_0000u64.to_le_bytes());
-    let expected = "PE hint/name entry at 0x380 is 0x70000000, expected an RVA inside a section's file bytes";
+    let expected = "PE hint/name entry at 0x380 is 0x70000000, expected an RVA inside the section of its directory";
     assert_eq!(imports(&nowhere, "ExitProcess").unwrap_err().to_string(), expected);
+    // Or in another section (.rdata ends at RVA 0x1200): as object reads
+    // them, an import's tables and names lie in its directory's section.
+    let mut elsewhere = named.clone();
+    elsewhere[0x380..0x388].copy_from_slice(&0x2000u64.to_le_bytes());
+    let expected = "PE hint/name entry at 0x380 is 0x2000, expected an RVA inside the section of its directory";
+    assert_eq!(imports(&elsewhere, "ExitProcess").unwrap_err().to_string(), expected);
     // A lookup table with no zero entry before its section ends.
     let mut endless = named.clone();
     endless[0x300..0x304].copy_from_slice(&(0x1200u32 - 8).to_le_bytes());
@@ -280,4 +286,44 @@ fn import_tables_that_leave_their_section_are_errors() {
     // Its one entry (at 0x3f8) read, the next would be past the section's end.
     let expected = "PE import lookup table at 0x400 (8 bytes) runs past the end of its section (0x8 bytes)";
     assert_eq!(imports(&endless, "ExitProcess").unwrap_err().to_string(), expected);
+}
+
+/// Descriptors may share a lookup table (nothing forbids it), but a file
+/// that makes the walk read more entries than its section holds is refused:
+/// the cost stays linear in the file's size. `.rdata` (RVA 0x1000, 0x200
+/// bytes) holds 64 eight-byte entries.
+#[test]
+fn shared_lookup_tables_cost_at_most_one_read_per_entry_of_the_section() {
+    let (dll, _) = crate::coff::dependencies::tests::with_imports();
+    let with_descriptors = |count: usize| {
+        let mut dll = dll.clone();
+        // One lookup table of 20 entries at the start of .rdata, every one
+        // naming "Other" (a hint/name entry at +0x1c0), then its zero entry.
+        for i in 0..20 {
+            dll[0x200 + 8 * i..][..8].copy_from_slice(&0x11c0u64.to_le_bytes());
+        }
+        dll[0x200 + 8 * 20..][..8].fill(0);
+        dll[0x3c0..0x3c8].copy_from_slice(b"\0\0Other\0");
+        // `count` descriptors at +0x100 sharing it, then the all-zero one.
+        for i in 0..count {
+            let d = 0x300 + 20 * i;
+            dll[d..d + 20].fill(0);
+            dll[d..d + 4].copy_from_slice(&0x1000u32.to_le_bytes());
+            dll[d + 12..d + 16].copy_from_slice(&0x11a0u32.to_le_bytes());
+            dll[d + 16..d + 20].copy_from_slice(&0x1000u32.to_le_bytes());
+        }
+        dll[0x300 + 20 * count..][..20].fill(0);
+        dll
+    };
+    // Three descriptors read 3 × 21 = 63 entries: within the 64.
+    assert!(!imports(&with_descriptors(3), "ExitProcess").unwrap());
+    assert!(imports(&with_descriptors(3), "Other").unwrap());
+    // Four would read 84.
+    let err = imports(&with_descriptors(4), "ExitProcess").unwrap_err();
+    let expected = "expected lookup tables that fit in their section together (these overlap)";
+    assert!(
+        err.to_string().starts_with("PE import lookup table at 0x33c is 0x1000, ")
+            && err.to_string().ends_with(expected),
+        "{err}"
+    );
 }

@@ -45,14 +45,9 @@ struct DataChecked {
     native: Option<bool>,
 }
 
-/// Whether the host image of `code` imports the data record's symbol
-/// (docs/FORMAT.md §8.2), as a split image's code cache does: such a
-/// library is a cache even when its data library is missing or wrong.
-/// Code caches linked against a data library whose symbol was renamed
-/// (`jiscan emit --shared --symbol`) are not recognised this way.
+/// Whether the host image of `code` imports the data record's symbol.
 pub fn imports_data_symbol(code: &[u8]) -> bool {
-    let symbol = pkgimg::record::DEFAULT_SYMBOL;
-    pkgimg::host_slice(code).and_then(|image| image.imports_symbol(symbol)).unwrap_or(false)
+    pkgimg::host_slice(code).is_ok_and(|image| crate::deps::imports_data_symbol(&image))
 }
 
 /// What a library without a `.ji` payload of its own is, as a split image's
@@ -73,27 +68,24 @@ impl Run {
     pub fn code_cache(&mut self, path: &Path, code: &[u8], explicit: bool) -> CodeCache {
         let found = match self.resolver.find_in(path, code) {
             Ok(found) => found,
-            Err(SplitError::Ambiguous { found, .. }) => {
+            Err(e @ SplitError::Ambiguous { .. }) => {
                 // In a directory, only a split image gone wrong is a cache.
-                if !explicit && !found.iter().any(|p| holds_ji(p)) && !imports_data_symbol(code) {
+                let any_ji = matches!(&e, SplitError::Ambiguous { found, .. } if found.iter().any(|p| holds_ji(p)));
+                if !explicit && !any_ji && !imports_data_symbol(code) {
                     return CodeCache::None { why: None, dependencies: true };
                 }
                 let mut r = Report::new(path, CacheKind::Split);
-                let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
-                let why = format!("more than one dependency carries a payload: {}", found.join(", "));
-                r.point("data_library", Status::Failed, why);
+                r.point("data_library", Status::Failed, e.reason().to_string());
                 return CodeCache::Report(r);
             }
-            Err(SplitError::NoDataLibrary { candidates, .. }) if !candidates.is_empty() => {
-                let each: Vec<String> = candidates.iter().map(|c| format!("{} ({})", c.name, c.reason)).collect();
-                let why = format!("no dependency is a data library: {}", each.join("; "));
-                return CodeCache::None { why: Some(why), dependencies: true };
-            }
-            Err(SplitError::NoDataLibrary { .. }) => {
+            Err(SplitError::NoDataLibrary { candidates, .. }) if candidates.is_empty() => {
                 return CodeCache::None { why: Some("it has no dependencies".into()), dependencies: false }
             }
+            Err(e @ SplitError::NoDataLibrary { .. }) => {
+                return CodeCache::None { why: Some(e.reason().to_string()), dependencies: true };
+            }
             Err(e) => {
-                let why = format!("its dependencies cannot be read: {e}");
+                let why = format!("its dependencies cannot be read: {}", e.reason());
                 return CodeCache::None { why: Some(why), dependencies: false };
             }
         };
