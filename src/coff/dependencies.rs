@@ -7,11 +7,15 @@
 //! (the navigator's rule for a section's bytes), so the loop can never read
 //! past it: a table that reaches the end before its all-zero descriptor is
 //! an error, as is a name without a NUL before the end of its section. The
+//! names must lie in the directory's section, where every linker puts them
+//! and where `object` reads them ([`header::DirectorySection`]): a name then
+//! costs one comparison, not a walk of the section table, so the walk costs
+//! time linear in the file's size. The
 //! directory's `Size` is not used: the loader reads descriptors until the
 //! all-zero one, and linkers disagree on what the size counts. A COFF
 //! object, or an image without those directories, has no dependencies.
 
-use super::header::{self, Header};
+use super::header::{self, DirectorySection};
 use super::layout::{
     delay_load_descriptor, import_descriptor, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, IMAGE_DIRECTORY_ENTRY_IMPORT,
 };
@@ -23,11 +27,11 @@ use crate::{Dependency, DependencyKind, Error};
 /// table, from the image, as the walk goes.
 #[derive(Clone, Debug)]
 pub(crate) struct Dependencies<'a, S = Whole> {
-    image: Data<'a, S>,
-    header: Header,
-    /// The descriptors not yet read, as views to the end of their section:
-    /// the imports', then the delay-load imports'. Both `None` after an error.
-    tables: [Option<(DependencyKind, Data<'a>)>; 2],
+    /// The descriptors not yet read, as views to the end of their section,
+    /// and that section, which holds the names: the imports', then the
+    /// delay-load imports'. Both `None` after an error.
+    tables: [Option<(DependencyKind, Data<'a>, DirectorySection<'a>)>; 2],
+    source: core::marker::PhantomData<S>,
 }
 
 /// The dependencies of `image`; an error if a directory's RVA is in no section.
@@ -35,11 +39,12 @@ pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Depe
     let header = header::parse(image)?;
     let table = |index, kind, what| -> Result<_, Error> {
         let Some(directory) = header.directory(image, index)? else { return Ok(None) };
-        Ok(Some((kind, header.at_rva(image, what, directory.rva, directory.at)?)))
+        let section = header.directory_section(image, what, &directory)?;
+        Ok(Some((kind, section.at(what, directory.rva, directory.at)?, section)))
     };
     let imports = table(IMAGE_DIRECTORY_ENTRY_IMPORT, DependencyKind::Import, "PE import directory")?;
     let delayed = table(IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, DependencyKind::DelayImport, "PE delay-load directory")?;
-    Ok(Dependencies { image, header, tables: [imports, delayed] })
+    Ok(Dependencies { tables: [imports, delayed], source: core::marker::PhantomData })
 }
 
 impl<'a, S: Source<'a>> Iterator for Dependencies<'a, S> {
@@ -58,7 +63,7 @@ impl<'a, S: Source<'a>> Dependencies<'a, S> {
     /// The next name: `Ok(None)` when both tables are done.
     fn step(&mut self) -> Result<Option<Dependency<'a>>, Error> {
         for slot in &mut self.tables {
-            let Some((kind, table)) = *slot else { continue };
+            let Some((kind, table, section)) = *slot else { continue };
             let (size, name_field, what) = match kind {
                 DependencyKind::Import => {
                     (import_descriptor::SIZE, import_descriptor::NAME_RVA, "PE import descriptor")
@@ -71,9 +76,10 @@ impl<'a, S: Source<'a>> Dependencies<'a, S> {
                 continue;
             }
             // The rest of the view: the descriptor was inside it.
-            *slot = Some((kind, table.table(table.what, size, 1, table.len().saturating_sub(size))?));
+            *slot = Some((kind, table.table(table.what, size, 1, table.len().saturating_sub(size))?, section));
             let field = descriptor.base.saturating_add(name_field);
-            let bytes = self.header.at_rva(self.image, "PE imported DLL name", descriptor.u32(name_field)?, field)?;
+            // In the directory's section: one comparison, not a walk of the section table.
+            let bytes = section.at("PE imported DLL name", descriptor.u32(name_field)?, field)?;
             return Ok(Some(Dependency { kind, name: cstr(bytes, "PE imported DLL name")? }));
         }
         Ok(None)

@@ -104,6 +104,31 @@ pub(crate) struct Directory {
     pub at: u64,
 }
 
+/// The section holding a data directory's table. The tables and names the
+/// directory points at lie there too in every linker's output (`.idata`,
+/// `.edata`, or `.rdata` for lld-link), and the `object` crate reads import
+/// tables only there: so each RVA costs one comparison, not a walk of the
+/// section table, and a walk of many entries costs time linear in the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DirectorySection<'a> {
+    pub bytes: Data<'a>,
+    /// The section's `VirtualAddress`.
+    pub start: u32,
+}
+
+impl<'a> DirectorySection<'a> {
+    /// The bytes from `rva` to the end of the section; an error naming
+    /// `what` and `field` (where the RVA was read) if the section's file
+    /// bytes do not hold `rva`.
+    pub(crate) fn at(&self, what: &'static str, rva: u32, field: u64) -> Result<Data<'a>, Error> {
+        let len = self.bytes.len();
+        match rva.checked_sub(self.start).map(u64::from) {
+            Some(delta) if delta < len => self.bytes.table(self.bytes.what, delta, 1, len.saturating_sub(delta)),
+            _ => Err(Error::invalid(what, field, rva, "an RVA inside the section of its directory")),
+        }
+    }
+}
+
 impl Directory {
     /// Whether `rva` lies inside the directory's table (an export RVA there
     /// is a forwarder).
@@ -175,6 +200,20 @@ impl Header {
             }
         }
         Ok(None)
+    }
+
+    /// The section holding `directory`'s table; an error naming `what` if
+    /// no section's file bytes hold it.
+    pub(crate) fn directory_section<'a, S: Source<'a>>(
+        &self,
+        image: Data<'a, S>,
+        what: &'static str,
+        directory: &Directory,
+    ) -> Result<DirectorySection<'a>, Error> {
+        match self.section_at(image, directory.rva)? {
+            Some((bytes, start)) => Ok(DirectorySection { bytes, start }),
+            None => Err(Error::invalid(what, directory.at, directory.rva, "an RVA inside a section's file bytes")),
+        }
     }
 
     /// The file bytes from `rva` to the end of its section's ([`Self::section_at`]);

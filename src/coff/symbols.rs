@@ -83,22 +83,13 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
         if wide { (8, import_lookup::ORDINAL_FLAG_64) } else { (4, import_lookup::ORDINAL_FLAG_32) };
     for tables in &IMPORT_TABLES {
         let Some(directory) = header.directory(image, tables.directory)? else { continue };
-        let Some((section, start)) = header.section_at(image, directory.rva)? else {
-            let expected = "an RVA inside a section's file bytes";
-            return Err(Error::invalid("PE import directory", directory.at, directory.rva, expected));
-        };
-        // The bytes from `rva` to the end of the directory's section: every
-        // table and name must lie there (see the module docs).
-        let at = |what, rva: u32, field: u64| match rva.checked_sub(start).map(u64::from) {
-            Some(delta) if delta < section.len() => {
-                section.table(section.what, delta, 1, section.len().saturating_sub(delta))
-            }
-            _ => Err(Error::invalid(what, field, rva, "an RVA inside the section of its directory")),
-        };
+        // Every table and name must lie in the directory's section (see the module docs).
+        let section = header.directory_section(image, "PE import directory", &directory)?;
+        let at = |what, rva, field| section.at(what, rva, field);
         let descriptors = at("PE import directory", directory.rva, directory.at)?;
         // Lookup tables may overlap (descriptors may share one): all of them
         // together may read at most as many entries as the section holds.
-        let mut budget = section.len().checked_div(width).unwrap_or(0);
+        let mut budget = section.bytes.len().checked_div(width).unwrap_or(0);
         // Each descriptor and each lookup entry lies in the section's bytes:
         // `entry` fails past the end, so both loops are bounded by them.
         for index in 0u64.. {

@@ -205,11 +205,22 @@ fn malformed_tables_are_errors_naming_the_structure() {
     assert_eq!(
         error.to_string(),
         format!(
-            "PE imported DLL name at {:#x} is 0x70000000, expected an RVA inside a section's file bytes",
+            "PE imported DLL name at {:#x} is 0x70000000, expected an RVA inside the section of its directory",
             descriptor + 12
         )
     );
     assert!(items.next().is_none());
+    // A name in another section (.rdata ends at RVA 0x1200): as object
+    // reads them, the names lie in the directory's section.
+    let elsewhere = put(dll.clone(), descriptor + 12, 0x2000);
+    let error = walk(&elsewhere, 0).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "PE imported DLL name at {:#x} is 0x2000, expected an RVA inside the section of its directory",
+            descriptor + 12
+        )
+    );
     // The table runs off its section before an all-zero descriptor: the
     // directory points at .rdata's last 12 bytes, which are not zero.
     let mut off_the_end = put(dll.clone(), entry, 0x1000 + 0x200 - 12);
