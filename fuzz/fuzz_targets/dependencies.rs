@@ -2,7 +2,8 @@
 //! theirs, in their order: ELF `DT_NEEDED` against goblin (`Elf::libraries`,
 //! which walks `PT_DYNAMIC` as pkgimg does), Mach-O dylib commands against
 //! goblin (`MachO::libs`), PE imports against object (`Object::imports`, in
-//! import-directory order). A peer's error or panic means "no reference
+//! import-directory order), and each symbol object reads as imported by
+//! name against `Slice::imports_symbol`. A peer's error or panic means "no reference
 //! answer", not a failure; pkgimg must never panic.
 #![no_main]
 
@@ -39,11 +40,22 @@ fn pe(data: &[u8], slice: &pkgimg::Slice<'_>) {
     let Ok(Ok(file)) = catch_unwind(|| object::File::parse(data)) else { return };
     let Ok(imports) = file.imports() else { return };
     let mut theirs: Vec<Vec<u8>> = Vec::new();
+    let mut names: Vec<Vec<u8>> = Vec::new();
     for import in imports {
         let Ok(import) = import else { return };
         let library = import.library().to_vec();
         if !theirs.contains(&library) {
             theirs.push(library);
+        }
+        if let object::read::NameOrOrdinal::Name(name) = import.name() {
+            names.push(name.to_vec());
+        }
+    }
+    // Every symbol object reads as imported by name, pkgimg's import walk
+    // finds, wherever it reads the tables without an error.
+    for name in names.iter().filter_map(|n| std::str::from_utf8(n).ok()) {
+        if let Ok(found) = slice.imports_symbol(name) {
+            assert!(found, "PE import {name:?}");
         }
     }
     let Some(ours) = ours(slice, &[K::Import]) else { return };
