@@ -7,10 +7,10 @@
 //! (the navigator's rule for a section's bytes), so the loop can never read
 //! past it: a table that reaches the end before its all-zero descriptor is
 //! an error, as is a name without a NUL before the end of its section. The
-//! names must lie in the directory's section, where every linker puts them
-//! and where `object` reads them ([`header::DirectorySection`]): a name then
-//! costs one comparison, not a walk of the section table, so the walk costs
-//! time linear in the file's size. The
+//! names must lie in one section, the one holding the first descriptor's
+//! name, as `object` reads them ([`header::Header::import_sections`]): a
+//! name then costs one comparison, not a walk of the section table, so the
+//! walk costs time linear in the file's size. The
 //! directory's `Size` is not used: the loader reads descriptors until the
 //! all-zero one, and linkers disagree on what the size counts. A COFF
 //! object, or an image without those directories, has no dependencies.
@@ -28,7 +28,7 @@ use crate::{Dependency, DependencyKind, Error};
 #[derive(Clone, Debug)]
 pub(crate) struct Dependencies<'a, S = Whole> {
     /// The descriptors not yet read, as views to the end of their section,
-    /// and that section, which holds the names: the imports', then the
+    /// and the section that holds the names: the imports', then the
     /// delay-load imports'. Both `None` after an error.
     tables: [Option<(DependencyKind, Data<'a>, DirectorySection<'a>)>; 2],
     source: core::marker::PhantomData<S>,
@@ -39,8 +39,12 @@ pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Depe
     let header = header::parse(image)?;
     let table = |index, kind, what| -> Result<_, Error> {
         let Some(directory) = header.directory(image, index)? else { return Ok(None) };
-        let section = header.directory_section(image, what, &directory)?;
-        Ok(Some((kind, section.at(what, directory.rva, directory.at)?, section)))
+        let name_field = match kind {
+            DependencyKind::Import => import_descriptor::NAME_RVA,
+            _ => delay_load_descriptor::NAME,
+        };
+        let [section, names] = header.import_sections(image, what, &directory, name_field)?;
+        Ok(Some((kind, section.at(what, directory.rva, directory.at)?, names)))
     };
     let imports = table(IMAGE_DIRECTORY_ENTRY_IMPORT, DependencyKind::Import, "PE import directory")?;
     let delayed = table(IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, DependencyKind::DelayImport, "PE delay-load directory")?;
@@ -63,7 +67,7 @@ impl<'a, S: Source<'a>> Dependencies<'a, S> {
     /// The next name: `Ok(None)` when both tables are done.
     fn step(&mut self) -> Result<Option<Dependency<'a>>, Error> {
         for slot in &mut self.tables {
-            let Some((kind, table, section)) = *slot else { continue };
+            let Some((kind, table, names)) = *slot else { continue };
             let (size, name_field, what) = match kind {
                 DependencyKind::Import => {
                     (import_descriptor::SIZE, import_descriptor::NAME_RVA, "PE import descriptor")
@@ -76,10 +80,10 @@ impl<'a, S: Source<'a>> Dependencies<'a, S> {
                 continue;
             }
             // The rest of the view: the descriptor was inside it.
-            *slot = Some((kind, table.table(table.what, size, 1, table.len().saturating_sub(size))?, section));
+            *slot = Some((kind, table.table(table.what, size, 1, table.len().saturating_sub(size))?, names));
             let field = descriptor.base.saturating_add(name_field);
-            // In the directory's section: one comparison, not a walk of the section table.
-            let bytes = section.at("PE imported DLL name", descriptor.u32(name_field)?, field)?;
+            // In the names' section: one comparison, not a walk of the section table.
+            let bytes = names.at("PE imported DLL name", descriptor.u32(name_field)?, field)?;
             return Ok(Some(Dependency { kind, name: cstr(bytes, "PE imported DLL name")? }));
         }
         Ok(None)

@@ -104,16 +104,18 @@ pub(crate) struct Directory {
     pub at: u64,
 }
 
-/// The section holding a data directory's table. The tables and names the
-/// directory points at lie there too in every linker's output (`.idata`,
-/// `.edata`, or `.rdata` for lld-link), and the `object` crate reads import
-/// tables only there: so each RVA costs one comparison, not a walk of the
-/// section table, and a walk of many entries costs time linear in the file.
+/// The section holding a data directory's table, or the names it points
+/// at. Import tables and names are read in two sections at most, as the
+/// `object` crate reads them (see [`Header::import_sections`]): so each RVA
+/// costs a comparison, not a walk of the section table, and a walk of many
+/// entries costs time linear in the file.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DirectorySection<'a> {
     pub bytes: Data<'a>,
     /// The section's `VirtualAddress`.
     pub start: u32,
+    /// What an RVA outside it is expected to be, for the error.
+    pub expected: &'static str,
 }
 
 impl<'a> DirectorySection<'a> {
@@ -124,7 +126,7 @@ impl<'a> DirectorySection<'a> {
         let len = self.bytes.len();
         match rva.checked_sub(self.start).map(u64::from) {
             Some(delta) if delta < len => self.bytes.table(self.bytes.what, delta, 1, len.saturating_sub(delta)),
-            _ => Err(Error::invalid(what, field, rva, "an RVA inside the section of its directory")),
+            _ => Err(Error::invalid(what, field, rva, self.expected)),
         }
     }
 }
@@ -211,9 +213,37 @@ impl Header {
         directory: &Directory,
     ) -> Result<DirectorySection<'a>, Error> {
         match self.section_at(image, directory.rva)? {
-            Some((bytes, start)) => Ok(DirectorySection { bytes, start }),
+            Some((bytes, start)) => {
+                Ok(DirectorySection { bytes, start, expected: "an RVA inside the section of its directory" })
+            }
             None => Err(Error::invalid(what, directory.at, directory.rva, "an RVA inside a section's file bytes")),
         }
+    }
+
+    /// The sections an import (or delay-load) directory's walk reads, as the
+    /// `object` crate reads them (`ImportTable::from_sections`): the
+    /// directory's own, for its descriptors and lookup tables; for names,
+    /// the section holding the first descriptor's name (at `name_field` in a
+    /// descriptor), since old linkers put names apart, or the same section
+    /// if that name is in none. Every linker today puts all of it in one
+    /// section (`.idata`, or `.rdata` for lld-link).
+    pub(crate) fn import_sections<'a, S: Source<'a>>(
+        &self,
+        image: Data<'a, S>,
+        what: &'static str,
+        directory: &Directory,
+        name_field: u64,
+    ) -> Result<[DirectorySection<'a>; 2], Error> {
+        let tables = self.directory_section(image, what, directory)?;
+        // Errors here are the walk's to report, when it reads the descriptor.
+        let first_name = tables.at(what, directory.rva, directory.at).and_then(|d| d.u32(name_field));
+        let names = match first_name.map(|rva| self.section_at(image, rva)) {
+            Ok(Ok(Some((bytes, start)))) if start != tables.start => {
+                DirectorySection { bytes, start, expected: "an RVA inside the section of the directory's first name" }
+            }
+            _ => tables,
+        };
+        Ok([tables, names])
     }
 
     /// The file bytes from `rva` to the end of its section's ([`Self::section_at`]);

@@ -21,9 +21,10 @@
 //! the import address table if a linker left that 0, as the loader then
 //! does), then each delay-load descriptor's name table, is read to its zero
 //! entry, and each entry imported by name is compared with its hint/name
-//! entry. Like the `object` crate, the tables and names must lie in the
-//! section that holds their directory (`.idata`, or `.rdata` for lld-link),
-//! so each costs no section-table walk; and since descriptors may share a
+//! entry. As the `object` crate reads them, the lookup tables must lie in
+//! the section that holds their directory and the names in the one that
+//! holds the first DLL name (the same section, `.idata` or `.rdata`, in
+//! every linker's output), so each costs no section-table walk; and since descriptors may share a
 //! lookup table, all the tables of a directory together may read at most as
 //! many entries as that section holds. So a hostile file costs time linear
 //! in its size. A COFF object imports nothing.
@@ -53,6 +54,8 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
 struct ImportTables {
     directory: u64,
     descriptor: (&'static str, u64),
+    /// The descriptor field holding the DLL's name's RVA.
+    name: u64,
     /// The descriptor field holding the lookup table's RVA, and the one
     /// read instead if it is 0.
     lookup: (u64, Option<u64>),
@@ -63,12 +66,14 @@ const IMPORT_TABLES: [ImportTables; 2] = [
     ImportTables {
         directory: IMAGE_DIRECTORY_ENTRY_IMPORT,
         descriptor: ("PE import descriptor", import_descriptor::SIZE),
+        name: import_descriptor::NAME_RVA,
         lookup: (import_descriptor::IMPORT_LOOKUP_TABLE_RVA, Some(import_descriptor::IMPORT_ADDRESS_TABLE_RVA)),
         what: "PE import lookup table",
     },
     ImportTables {
         directory: IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT,
         descriptor: ("PE delay-load descriptor", delay::SIZE),
+        name: delay::NAME,
         lookup: (delay::NAME_TABLE, None),
         what: "PE delay-load name table",
     },
@@ -83,10 +88,9 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
         if wide { (8, import_lookup::ORDINAL_FLAG_64) } else { (4, import_lookup::ORDINAL_FLAG_32) };
     for tables in &IMPORT_TABLES {
         let Some(directory) = header.directory(image, tables.directory)? else { continue };
-        // Every table and name must lie in the directory's section (see the module docs).
-        let section = header.directory_section(image, "PE import directory", &directory)?;
-        let at = |what, rva, field| section.at(what, rva, field);
-        let descriptors = at("PE import directory", directory.rva, directory.at)?;
+        // Tables in the directory's section, names in the first name's (see the module docs).
+        let [section, names] = header.import_sections(image, "PE import directory", &directory, tables.name)?;
+        let descriptors = section.at("PE import directory", directory.rva, directory.at)?;
         // Lookup tables may overlap (descriptors may share one): all of them
         // together may read at most as many entries as the section holds.
         let mut budget = section.bytes.len().checked_div(width).unwrap_or(0);
@@ -106,7 +110,7 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
             if rva == 0 {
                 continue;
             }
-            let lookups = at(tables.what, rva, descriptor.base.saturating_add(field))?;
+            let lookups = section.at(tables.what, rva, descriptor.base.saturating_add(field))?;
             for index in 0u64.. {
                 let Some(left) = budget.checked_sub(1) else {
                     let expected = "lookup tables that fit in their section together (these overlap)";
@@ -123,7 +127,7 @@ pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error
                 }
                 // Fits: the mask keeps 31 bits.
                 let hint_name = u32::try_from(value & import_lookup::NAME_RVA).unwrap_or(u32::MAX);
-                if at("PE hint/name entry", hint_name, entry.base)?.cstr_is(import_lookup::NAME, name) {
+                if names.at("PE hint/name entry", hint_name, entry.base)?.cstr_is(import_lookup::NAME, name) {
                     return Ok(true);
                 }
             }

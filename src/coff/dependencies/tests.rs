@@ -210,17 +210,20 @@ fn malformed_tables_are_errors_naming_the_structure() {
         )
     );
     assert!(items.next().is_none());
-    // A name in another section (.rdata ends at RVA 0x1200): as object
-    // reads them, the names lie in the directory's section.
-    let elsewhere = put(dll.clone(), descriptor + 12, 0x2000);
-    let error = walk(&elsewhere, 0).unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "PE imported DLL name at {:#x} is 0x2000, expected an RVA inside the section of its directory",
-            descriptor + 12
-        )
-    );
+    // A name in another section (.rdata ends at RVA 0x1200; 0x2000 is the
+    // .jlji frame): names are read in the section of the first one, as
+    // object and goblin read them.
+    let mut elsewhere = put(dll.clone(), descriptor + 12, 0x2000);
+    elsewhere[0xe00..0xe0a].copy_from_slice(b"OTHER.dll\0"); // RVA 0x2000's file offset
+    assert_eq!(agree(&elsewhere, "a name in another section"), [(DependencyKind::Import, b"OTHER.dll".to_vec())]);
+    // A second descriptor whose name is in another section than the first's.
+    let mut second = dll.clone();
+    second.copy_within(descriptor..descriptor + 20, descriptor + 20);
+    let second = put(second, descriptor + 32, 0x2000);
+    assert!(second[descriptor + 40..descriptor + 60].iter().all(|&b| b == 0));
+    let error = walk(&second, 0).unwrap_err();
+    let expected = "expected an RVA inside the section of its directory";
+    assert_eq!(error.to_string(), format!("PE imported DLL name at {:#x} is 0x2000, {expected}", descriptor + 32));
     // The table runs off its section before an all-zero descriptor: the
     // directory points at .rdata's last 12 bytes, which are not zero.
     let mut off_the_end = put(dll.clone(), entry, 0x1000 + 0x200 - 12);

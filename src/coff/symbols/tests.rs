@@ -279,6 +279,15 @@ fn import_tables_that_leave_their_section_are_errors() {
     elsewhere[0x380..0x388].copy_from_slice(&0x2000u64.to_le_bytes());
     let expected = "PE hint/name entry at 0x380 is 0x2000, expected an RVA inside the section of its directory";
     assert_eq!(imports(&elsewhere, "ExitProcess").unwrap_err().to_string(), expected);
+    // Names in another section than the tables (old linkers did that):
+    // read in the section of the first DLL name, as object reads them.
+    let mut apart = named.clone();
+    apart[0x30c..0x310].copy_from_slice(&0x2000u32.to_le_bytes()); // the DLL name's RVA
+    apart[0xe00..0xe0a].copy_from_slice(b"OTHER.dll\0"); // RVA 0x2000's file offset
+    apart[0x380..0x388].copy_from_slice(&0x2010u64.to_le_bytes());
+    apart[0xe10..0xe1e].copy_from_slice(b"\0\0ExitProcess\0");
+    assert!(imports(&apart, "ExitProcess").unwrap());
+    assert_eq!(imports_agree(&apart, 1, "names apart"), 1);
     // A lookup table with no zero entry before its section ends.
     let mut endless = named.clone();
     endless[0x300..0x304].copy_from_slice(&(0x1200u32 - 8).to_le_bytes());
