@@ -204,11 +204,12 @@ impl std::error::Error for SplitError {
 /// that carries a payload, resolved as its platform's loader would, limited
 /// to what the file and the file system tell:
 ///
-/// - ELF: `DT_NEEDED` names are looked up in the `$ORIGIN` entries of
-///   `DT_RPATH` (when there is no `DT_RUNPATH`) and `DT_RUNPATH`, then in
-///   the code cache's own directory; a name with a `/` is a path, absolute
-///   or from `$ORIGIN` (a relative one depends on the program's working
-///   directory, and is reported);
+/// - ELF: `DT_NEEDED` names, their `$ORIGIN` expanded, are looked up in
+///   the `$ORIGIN` entries of `DT_RPATH` (when there is no `DT_RUNPATH`)
+///   and `DT_RUNPATH`, then in the code cache's own directory; a name with a
+///   `/` is a path, absolute or from `$ORIGIN` (a relative one depends on
+///   the program's working directory, and is reported, as is a run path
+///   entry of that kind before the place found);
 /// - Mach-O: `@loader_path/…`, `@rpath/…` through each `LC_RPATH`
 ///   (`@loader_path`-relative or absolute), and absolute install names;
 /// - PE: the code cache's own directory, the name matched whatever its
@@ -271,6 +272,8 @@ pub fn find_data_library_in(code: &Path, bytes: &[u8]) -> Result<FoundDataLibrar
 pub struct Resolver {
     /// Candidate paths already tried that do not lead to a data library.
     known: RefCell<HashMap<PathBuf, Known>>,
+    /// Directories listed to match a PE dependency's name ignoring case.
+    listings: RefCell<HashMap<PathBuf, Vec<(String, PathBuf)>>>,
 }
 
 /// What a [`Resolver`] remembers of a candidate path.
@@ -346,7 +349,8 @@ impl Resolver {
     fn resolve(&self, code: &Path, records: Records<'_>) -> Result<FoundDataLibrary, SplitError> {
         let Records { machine, runpath, rpath, libraries } = records;
         let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let search = Search { dir, runpath, rpath, machine, known: &self.known, passed: RefCell::default() };
+        let (known, listings) = (&self.known, &self.listings);
+        let search = Search { dir, runpath, rpath, machine, known, listings, passed: RefCell::default() };
         let (mut found, mut also, mut skipped): (Option<(_, _, File, _)>, _, _) = (None, Vec::new(), Vec::new());
         for name in libraries {
             match search.resolve(machine.image.format, &name) {
@@ -473,6 +477,32 @@ enum Refusal {
     OtherMachine(String),
 }
 
+/// `name` upper-cased as Windows compares file names: each character of the
+/// Basic Multilingual Plane by its simple Unicode uppercase (NTFS's upcase
+/// table maps one UTF-16 unit to one), others as they are.
+fn upcase(name: &str) -> String {
+    let one = |c: char| {
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(u), None) if u32::from(c) < 0x1_0000 && u32::from(u) < 0x1_0000 => u,
+            _ => c,
+        }
+    };
+    name.chars().map(one).collect()
+}
+
+/// The entries of `dir` that are not directories, with their names
+/// [`upcase`]d, sorted by path; none if it cannot be read. Names that are
+/// not UTF-8 are left out: no PE import names them.
+fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let not_dir = |entry: &std::fs::DirEntry| entry.file_type().is_ok_and(|kind| !kind.is_dir());
+    let named = |entry: std::fs::DirEntry| Some((upcase(entry.file_name().to_str()?), entry.path()));
+    let mut files: Vec<(String, PathBuf)> = entries.flatten().filter(not_dir).filter_map(named).collect();
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    files
+}
+
 /// The length of the dynamic string token `name` at the start of `text`
 /// (the text after a `$`), braces included, as glibc's `is_dst` reads it:
 /// `NAME` not followed by a letter, digit or `_`, or `{NAME}`.
@@ -483,11 +513,6 @@ fn dst_len(text: &str, name: &str) -> Option<usize> {
     }
     let next = text.strip_prefix(name)?.bytes().next();
     (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')).then_some(name.len())
-}
-
-/// The length of the `$ORIGIN` token that starts `name`, if one does.
-fn origin_token(name: &str) -> Option<usize> {
-    dst_len(name.strip_prefix('$')?, "ORIGIN")
 }
 
 /// Where a code cache's loader would look, as far as the file tells.
@@ -502,6 +527,8 @@ struct Search<'a, 'r> {
     machine: Machine,
     /// The resolver's memory of candidate paths.
     known: &'r RefCell<HashMap<PathBuf, Known>>,
+    /// The resolver's directory listings, by directory.
+    listings: &'r RefCell<HashMap<PathBuf, Vec<(String, PathBuf)>>>,
     /// The files of another machine the search for the current name passed
     /// over, and why, for its message if it finds nothing.
     passed: RefCell<Vec<String>>,
@@ -523,50 +550,77 @@ impl Search<'_, '_> {
         })
     }
 
-    /// ld.so (glibc's `_dl_map_object`): a name with a slash is a path,
-    /// opened after its `$ORIGIN` is expanded; otherwise `DT_RPATH`
+    /// ld.so: a name's tokens are expanded (glibc's `elf/dl-deps.c`), and
+    /// a name with a slash is then a path (`_dl_map_object`); `$ORIGIN`
+    /// is absolute there, so a name with it is one. Otherwise `DT_RPATH`
     /// (ignored when `DT_RUNPATH` exists), `DT_RUNPATH`, and here the code
     /// cache's directory instead of the system's. Only `$ORIGIN` entries
-    /// are within reach.
+    /// are within reach; an entry whose place the file does not tell
+    /// before the place found makes the answer unknown.
     fn elf(&self, name: &str) -> Result<Candidate, String> {
+        if let Some(path) = self.expand_origin(name, None)? {
+            let shown = path.display().to_string();
+            return self.existing(path).ok_or_else(|| format!("no such file: {shown}"));
+        }
         if name.contains('/') {
             // A relative path is opened from the working directory of the
             // program, which the file does not tell.
-            if !name.starts_with('/') && origin_token(name).is_none() {
+            if !name.starts_with('/') {
                 return Err("a relative path: it depends on the working directory of the program that loads it".into());
             }
-            let path = self.expand_origin(name, None)?.unwrap_or_else(|| PathBuf::from(name));
-            return self.existing(path).ok_or_else(|| "no such file".to_owned());
+            return self.existing(PathBuf::from(name)).ok_or_else(|| format!("no such file: {name}"));
         }
         let rpath = if self.runpath.is_empty() { &self.rpath[..] } else { &[] };
-        // Entries without $ORIGIN (system directories, or relative to the
-        // working directory), or with a token only the running loader
-        // knows, are out of reach.
-        let below_origin = rpath
-            .iter()
-            .chain(&self.runpath)
-            .flat_map(|list| list.split(':'))
-            .filter_map(|entry| self.expand_origin(entry, Some(name)).ok().flatten());
+        // The first entry whose place the file does not tell: the loader
+        // may find `name` there before any place after it.
+        let mut unknown: Option<String> = None;
+        let entries = rpath.iter().chain(&self.runpath).flat_map(|list| list.split(':'));
+        let places = entries.filter_map(|entry| match self.expand_origin(entry, Some(name)) {
+            Ok(Some(path)) => Some(path),
+            // Absolute: a system directory, out of reach by design.
+            _ if entry.starts_with('/') => None,
+            // Empty or relative (the working directory), or $PLATFORM or
+            // $LIB below $ORIGIN (the running loader's).
+            _ => {
+                unknown.get_or_insert_with(|| {
+                    format!("the run path entry '{entry}' depends on the program that loads it")
+                });
+                None
+            }
+        });
         let own = core::iter::once_with(|| self.dir.join(name));
-        below_origin.chain(own).find_map(|path| self.existing(path)).ok_or_else(|| {
-            "not found through $ORIGIN or in the code cache's directory (system paths are not searched)".to_owned()
-        })
+        let found = places.chain(own).find_map(|path| self.existing(path));
+        match (found, unknown) {
+            (Some(found), None) => Ok(found),
+            (Some(found), Some(why)) => {
+                Err(format!("{why}, and comes before {}: the loader may take a file there", found.path.display()))
+            }
+            (None, unknown) => {
+                let also = unknown.map(|why| format!("; {why}")).unwrap_or_default();
+                Err(format!(
+                    "not found through $ORIGIN or in the code cache's directory (system paths are not searched){also}"
+                ))
+            }
+        }
     }
 
     /// Windows: the code cache's own directory, where a DLL's name matches
-    /// whatever its case (NTFS; Wine on other file systems looks the name up
-    /// ignoring case when it is not there as written). Several files that
-    /// match only ignoring case (a case-sensitive file system can hold
-    /// them) are no answer: Wine takes whichever the directory lists first.
+    /// whatever its case (NTFS compares names upper-cased, and Wine on other
+    /// file systems looks a name up that way when it is not there as
+    /// written). The directory is listed once per [`Resolver`]. Several
+    /// files that match only ignoring case (a case-sensitive file system
+    /// can hold them) are no answer: Wine takes whichever it lists first.
     fn pe(&self, name: &str) -> Result<Candidate, String> {
         let missing = || "not in the code cache's directory (system DLLs are not searched)".to_owned();
         if let Some(found) = self.existing(self.dir.join(name)) {
             return Ok(found);
         }
-        let Ok(entries) = std::fs::read_dir(self.dir) else { return Err(missing()) };
-        let same = |entry: &std::fs::DirEntry| entry.file_name().to_str().is_some_and(|n| n.eq_ignore_ascii_case(name));
-        let mut matching: Vec<PathBuf> = entries.flatten().filter(same).map(|entry| entry.path()).collect();
-        matching.sort();
+        let folded = upcase(name);
+        let matching: Vec<PathBuf> = {
+            let mut listings = self.listings.borrow_mut();
+            let listing = listings.entry(self.dir.to_path_buf()).or_insert_with(|| list_files(self.dir));
+            listing.iter().filter(|(upcased, _)| *upcased == folded).map(|(_, path)| path.clone()).collect()
+        };
         match matching.as_slice() {
             [] => Err(missing()),
             [one] => self.existing(one.clone()).ok_or_else(missing),
@@ -697,5 +751,35 @@ impl Search<'_, '_> {
                 passed
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// NTFS's upcase table maps each UTF-16 unit to one: `ß` stays (its full
+    /// uppercase is two letters), `ǆ` becomes `Ǆ` (not the title case `ǅ`),
+    /// a character outside the Basic Multilingual Plane stays.
+    #[test]
+    fn names_upcase_one_character_at_a_time() {
+        assert_eq!(upcase("Foo_Data.dll"), "FOO_DATA.DLL");
+        assert_eq!(upcase("äßǆ"), "ÄßǄ");
+        assert_eq!(upcase("\u{10428}x"), "\u{10428}X"); // DESERET SMALL LETTER LONG I
+    }
+
+    /// glibc's `is_dst`: a whole name, or one in braces.
+    #[test]
+    fn tokens_are_whole_names() {
+        assert_eq!(dst_len("ORIGIN", "ORIGIN"), Some(6));
+        assert_eq!(dst_len("ORIGIN/lib", "ORIGIN"), Some(6));
+        assert_eq!(dst_len("ORIGIN.so", "ORIGIN"), Some(6));
+        assert_eq!(dst_len("{ORIGIN}x", "ORIGIN"), Some(8));
+        assert_eq!(dst_len("ORIGINAL", "ORIGIN"), None);
+        assert_eq!(dst_len("ORIGIN_2", "ORIGIN"), None);
+        assert_eq!(dst_len("{ORIGIN", "ORIGIN"), None);
+        assert_eq!(dst_len("{ORIGINAL}", "ORIGIN"), None);
+        assert_eq!(dst_len("LIB", "ORIGIN"), None);
     }
 }

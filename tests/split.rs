@@ -469,15 +469,40 @@ fn elf_needed_names_with_a_slash_are_paths_once_origin_is_expanded() {
     std::fs::create_dir(&sub).unwrap();
     data_library(&sub, "x86_64-linux-gnu", "sub/librel_data.so", "librel_data.so", &bytes);
     data_library(&sub, "x86_64-linux-gnu", "$ORIGIN/$PLATFORM/libpl_data.so", "libpl_data.so", &bytes);
+    // Tokens are expanded in every name, with or without a slash (glibc's
+    // elf/dl-deps.c), and only whole ones: $ORIGINAL is none.
+    data_library(&sub, "x86_64-linux-gnu", "libd_$PLATFORM.so", "libnoslash_data.so", &bytes);
+    data_library(&sub, "x86_64-linux-gnu", "$ORIGINAL/libx_data.so", "libal_data.so", &bytes);
     let cases = [
         ("librel.so", "-lrel_data", "sub/librel_data.so (a relative path: it depends on the working directory"),
         ("libpl.so", "-lpl_data", "$ORIGIN/$PLATFORM/libpl_data.so ($ORIGIN/$PLATFORM/libpl_data.so: $PLATFORM"),
+        ("libnoslash.so", "-lnoslash_data", "libd_$PLATFORM.so (libd_$PLATFORM.so: $PLATFORM and $LIB depend"),
+        ("libal.so", "-lal_data", "$ORIGINAL/libx_data.so (a relative path: it depends on the working directory"),
     ];
     for (file, lib, reason) in cases {
         let code = gcc_code_cache(dir.path(), file, &["-Lsub", lib]);
         match find_data_library(&code) {
             Err(e @ SplitError::NoDataLibrary { .. }) => assert!(e.to_string().contains(reason), "{e}"),
             other => panic!("{file}: {other:?}"),
+        }
+    }
+    // A run path entry whose place the file does not tell, before the
+    // place the data library is found: glibc may take a file there first
+    // (with $LIB, glibc 2.36 here loads lib/x86_64-linux-gnu/ 's), so the
+    // answer is not known. After it, it does not matter.
+    data_library(dir.path(), "x86_64-linux-gnu", "libplain_data.so", "libplain_data.so", &bytes);
+    for (runpath, known) in [("$ORIGIN/$LIB:$ORIGIN", false), (":$ORIGIN", false), ("$ORIGIN:$ORIGIN/$LIB:", true)] {
+        let args = ["-L.", "-lplain_data", &format!("-Wl,-rpath,{runpath}")];
+        let code = gcc_code_cache(dir.path(), "libentry.so", &args);
+        match find_data_library(&code) {
+            Ok(found) => assert!(known, "{runpath}: {}", found.path.display()),
+            Err(e) => {
+                assert!(!known, "{runpath}: {e}");
+                let first = runpath.split(':').next().unwrap();
+                let expected =
+                    format!("the run path entry '{first}' depends on the program that loads it, and comes before");
+                assert!(e.to_string().contains(&expected), "{runpath}: {e}");
+            }
         }
     }
     // glibc opens the relative one from its working directory, not the code cache's.

@@ -137,6 +137,13 @@ fn x86_64_code_dll_imports_and_loads_the_data_dll() {
     assert!(fields[5].to_ascii_lowercase().ends_with("\\cased\\foo_data.dll"), "{stdout}");
     let found = crate::split::find_data_library(&cased.join("code.dll")).unwrap();
     assert_eq!(found.path, cased.join("FOO_DATA.DLL"));
+    // A directory of that name is no match.
+    let dirs = dir.path().join("dirs");
+    std::fs::create_dir_all(dirs.join("Foo_Data.Dll")).unwrap();
+    std::fs::copy(dir.path().join("code.dll"), dirs.join("code.dll")).unwrap();
+    std::fs::copy(dir.path().join("foo_data.dll"), dirs.join("FOO_DATA.dll")).unwrap();
+    let found = crate::split::find_data_library(&dirs.join("code.dll")).unwrap();
+    assert_eq!(found.path, dirs.join("FOO_DATA.dll"));
     // Two files that match only ignoring case: no answer, and both named.
     std::fs::copy(dir.path().join("foo_data.dll"), cased.join("Foo_Data.dll")).unwrap();
     let err = crate::split::find_data_library(&cased.join("code.dll")).unwrap_err().to_string();
