@@ -496,11 +496,22 @@ fn upcase(name: &str) -> String {
 /// not UTF-8 are left out: no PE import names them.
 fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let not_dir = |entry: &std::fs::DirEntry| entry.file_type().is_ok_and(|kind| !kind.is_dir());
+    // A symbolic link counts as what it points to (one stat each).
+    let not_dir = |entry: &std::fs::DirEntry| match entry.file_type() {
+        Ok(kind) if kind.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| !m.is_dir()),
+        Ok(kind) => !kind.is_dir(),
+        Err(_) => false,
+    };
     let named = |entry: std::fs::DirEntry| Some((upcase(entry.file_name().to_str()?), entry.path()));
     let mut files: Vec<(String, PathBuf)> = entries.flatten().filter(not_dir).filter_map(named).collect();
     files.sort_by(|a, b| a.1.cmp(&b.1));
     files
+}
+
+/// Whether the path `text` is absolute once glibc has expanded it: it
+/// starts with `/` or with `$ORIGIN` (glibc's `l_origin` is absolute).
+fn starts_absolute(text: &str) -> bool {
+    text.starts_with('/') || text.strip_prefix('$').and_then(|rest| dst_len(rest, "ORIGIN")).is_some()
 }
 
 /// The length of the dynamic string token `name` at the start of `text`
@@ -558,27 +569,33 @@ impl Search<'_, '_> {
     /// are within reach; an entry whose place the file does not tell
     /// before the place found makes the answer unknown.
     fn elf(&self, name: &str) -> Result<Candidate, String> {
-        if let Some(path) = self.expand_origin(name, None)? {
+        let expanded = self.expand_origin(name, None)?;
+        if expanded.is_some() || name.contains('/') {
+            // A relative path is opened from the working directory of the
+            // program, which the file does not tell; a path that starts
+            // with $ORIGIN is absolute in glibc.
+            if !starts_absolute(name) {
+                return Err("a relative path: it depends on the working directory of the program that loads it".into());
+            }
+            let path = expanded.unwrap_or_else(|| PathBuf::from(name));
             let shown = path.display().to_string();
             return self.existing(path).ok_or_else(|| format!("no such file: {shown}"));
         }
-        if name.contains('/') {
-            // A relative path is opened from the working directory of the
-            // program, which the file does not tell.
-            if !name.starts_with('/') {
-                return Err("a relative path: it depends on the working directory of the program that loads it".into());
-            }
-            return self.existing(PathBuf::from(name)).ok_or_else(|| format!("no such file: {name}"));
-        }
-        let rpath = if self.runpath.is_empty() { &self.rpath[..] } else { &[] };
+        // As glibc keeps one of each tag (the last: elf_get_dynamic_info),
+        // and ignores an empty one (decompose_rpath).
+        let (rpath, runpath) = (self.rpath.last(), self.runpath.last());
+        let lists = match runpath {
+            Some(_) => runpath,
+            None => rpath,
+        };
         // The first entry whose place the file does not tell: the loader
         // may find `name` there before any place after it.
         let mut unknown: Option<String> = None;
-        let entries = rpath.iter().chain(&self.runpath).flat_map(|list| list.split(':'));
+        let entries = lists.into_iter().filter(|list| !list.is_empty()).flat_map(|list| list.split(':'));
         let places = entries.filter_map(|entry| match self.expand_origin(entry, Some(name)) {
-            Ok(Some(path)) => Some(path),
+            Ok(Some(path)) if starts_absolute(entry) => Some(path),
             // Absolute: a system directory, out of reach by design.
-            _ if entry.starts_with('/') => None,
+            Ok(None) | Err(_) if entry.starts_with('/') => None,
             // Empty or relative (the working directory), or $PLATFORM or
             // $LIB below $ORIGIN (the running loader's).
             _ => {
@@ -644,7 +661,18 @@ impl Search<'_, '_> {
         if !text.contains('$') {
             return Ok(None);
         }
-        let (dir, name_len) = (self.dir.as_os_str(), name.map_or(0, str::len));
+        // glibc's $ORIGIN is absolute. The code cache's directory as given
+        // (`.` for a relative path) names the same directory, unless the
+        // token is followed by more of a name (`${ORIGIN}_libs`): then only
+        // the absolute spelling names the same place.
+        let glued = |after: &str| dst_len(after, "ORIGIN").and_then(|len| after.get(len..)?.chars().next());
+        let glued = text.split('$').skip(1).any(|after| glued(after).is_some_and(|c| c != '/'));
+        let absolute = match glued && self.dir.is_relative() {
+            true => std::path::absolute(self.dir).ok(),
+            false => None,
+        };
+        let dir = absolute.as_deref().unwrap_or(self.dir).as_os_str();
+        let name_len = name.map_or(0, str::len);
         let mut out =
             OsString::with_capacity(text.len().saturating_add(dir.len()).saturating_add(name_len).saturating_add(1));
         let (mut rest, mut any) = (text, false);

@@ -473,11 +473,14 @@ fn elf_needed_names_with_a_slash_are_paths_once_origin_is_expanded() {
     // elf/dl-deps.c), and only whole ones: $ORIGINAL is none.
     data_library(&sub, "x86_64-linux-gnu", "libd_$PLATFORM.so", "libnoslash_data.so", &bytes);
     data_library(&sub, "x86_64-linux-gnu", "$ORIGINAL/libx_data.so", "libal_data.so", &bytes);
+    data_library(&sub, "x86_64-linux-gnu", "x/$ORIGIN/libmid_data.so", "libmid_data.so", &bytes);
     let cases = [
         ("librel.so", "-lrel_data", "sub/librel_data.so (a relative path: it depends on the working directory"),
         ("libpl.so", "-lpl_data", "$ORIGIN/$PLATFORM/libpl_data.so ($ORIGIN/$PLATFORM/libpl_data.so: $PLATFORM"),
         ("libnoslash.so", "-lnoslash_data", "libd_$PLATFORM.so (libd_$PLATFORM.so: $PLATFORM and $LIB depend"),
         ("libal.so", "-lal_data", "$ORIGINAL/libx_data.so (a relative path: it depends on the working directory"),
+        // A token inside a relative path leaves it relative.
+        ("libmid.so", "-lmid_data", "x/$ORIGIN/libmid_data.so (a relative path: it depends on the working directory"),
     ];
     for (file, lib, reason) in cases {
         let code = gcc_code_cache(dir.path(), file, &["-Lsub", lib]);
@@ -491,7 +494,17 @@ fn elf_needed_names_with_a_slash_are_paths_once_origin_is_expanded() {
     // (with $LIB, glibc 2.36 here loads lib/x86_64-linux-gnu/ 's), so the
     // answer is not known. After it, it does not matter.
     data_library(dir.path(), "x86_64-linux-gnu", "libplain_data.so", "libplain_data.so", &bytes);
-    for (runpath, known) in [("$ORIGIN/$LIB:$ORIGIN", false), (":$ORIGIN", false), ("$ORIGIN:$ORIGIN/$LIB:", true)] {
+    // An empty run path is ignored (glibc's decompose_rpath); an empty
+    // entry in a list is the working directory; so is x/$ORIGIN's place.
+    let runpaths = [
+        ("$ORIGIN/$LIB:$ORIGIN", false),
+        (":$ORIGIN", false),
+        ("x/$ORIGIN:$ORIGIN", false),
+        ("$ORIGIN:$ORIGIN/$LIB:", true),
+        ("/opt/$LIB:$ORIGIN", true),
+        ("", true),
+    ];
+    for (runpath, known) in runpaths {
         let args = ["-L.", "-lplain_data", &format!("-Wl,-rpath,{runpath}")];
         let code = gcc_code_cache(dir.path(), "libentry.so", &args);
         match find_data_library(&code) {
@@ -516,6 +529,32 @@ fn elf_needed_names_with_a_slash_are_paths_once_origin_is_expanded() {
         .status()
         .unwrap();
     assert!(loaded.success(), "from the code cache's directory, glibc finds it");
+}
+
+/// glibc's `$ORIGIN` is absolute: `${ORIGIN}_libs/…` names a sibling of
+/// the code cache's directory however the code cache's path is spelt, here
+/// `libglued.so` from its own directory (where `.` + `_libs` would be
+/// another place).
+#[test]
+fn origin_glued_to_more_of_a_name_is_the_absolute_directory() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let sibling = PathBuf::from(format!("{}_libs", dir.path().display()));
+    std::fs::create_dir(&sibling).unwrap();
+    let bytes = payload(1000);
+    let data = data_library(&sibling, "x86_64-linux-gnu", "${ORIGIN}_libs/libg_data.so", "libg_data.so", &bytes);
+    std::fs::write(dir.path().join("code.c"), CODE).unwrap();
+    let libdir = format!("-L{}", sibling.display());
+    let code = gcc_code_cache(dir.path(), "libglued.so", &[&libdir, "-lg_data"]);
+    assert_eq!(dlopen_error(&code), None, "glibc loads it");
+    let jiscan = PathBuf::from(env!("CARGO_BIN_EXE_jiscan"));
+    let out = Command::new(&jiscan).current_dir(dir.path()).args(["deps", "--json", "libglued.so"]).output().unwrap();
+    std::fs::remove_dir_all(&sibling).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["data_library"]["path"], data.display().to_string(), "{line}");
 }
 
 /// What glibc's loader says of the library `path`, in a fresh process (a

@@ -39,10 +39,8 @@ pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Depe
     let header = header::parse(image)?;
     let table = |index, kind, what| -> Result<_, Error> {
         let Some(directory) = header.directory(image, index)? else { return Ok(None) };
-        let name_field = match kind {
-            DependencyKind::Import => import_descriptor::NAME_RVA,
-            _ => delay_load_descriptor::NAME,
-        };
+        // A delay-load directory's names are in its own section.
+        let name_field = (kind == DependencyKind::Import).then_some(import_descriptor::NAME_RVA);
         let [section, names] = header.import_sections(image, what, &directory, name_field)?;
         Ok(Some((kind, section.at(what, directory.rva, directory.at)?, names)))
     };

@@ -220,21 +220,24 @@ impl Header {
         }
     }
 
-    /// The sections an import (or delay-load) directory's walk reads, as the
-    /// `object` crate reads them (`ImportTable::from_sections`): the
-    /// directory's own, for its descriptors and lookup tables; for names,
-    /// the section holding the first descriptor's name (at `name_field` in a
-    /// descriptor), since old linkers put names apart, or the same section
-    /// if that name is in none. Every linker today puts all of it in one
-    /// section (`.idata`, or `.rdata` for lld-link).
+    /// The sections an import or delay-load directory's walk reads, as the
+    /// `object` crate reads them: the directory's own, for its descriptors
+    /// and lookup tables, and for a delay-load directory's names too
+    /// (`DelayLoadImportTable`); for an import directory's names, the
+    /// section holding the first descriptor's name (at `name_field` in a
+    /// descriptor: `ImportTable::from_sections`, since old linkers put names
+    /// apart), or the same section if that name is in none. Every linker
+    /// today puts all of it in one section (`.idata`, or `.rdata` for
+    /// lld-link).
     pub(crate) fn import_sections<'a, S: Source<'a>>(
         &self,
         image: Data<'a, S>,
         what: &'static str,
         directory: &Directory,
-        name_field: u64,
+        name_field: Option<u64>,
     ) -> Result<[DirectorySection<'a>; 2], Error> {
         let tables = self.directory_section(image, what, directory)?;
+        let Some(name_field) = name_field else { return Ok([tables, tables]) };
         // Errors here are the walk's to report, when it reads the descriptor.
         let first_name = tables.at(what, directory.rva, directory.at).and_then(|d| d.u32(name_field));
         let names = match first_name.map(|rva| self.section_at(image, rva)) {

@@ -22,9 +22,10 @@
 //! does), then each delay-load descriptor's name table, is read to its zero
 //! entry, and each entry imported by name is compared with its hint/name
 //! entry. As the `object` crate reads them, the lookup tables must lie in
-//! the section that holds their directory and the names in the one that
-//! holds the first DLL name (the same section, `.idata` or `.rdata`, in
-//! every linker's output), so each costs no section-table walk; and since descriptors may share a
+//! the section that holds their directory, and so must a delay-load
+//! directory's names; an import directory's names must lie in the section
+//! that holds its first DLL name (the same section, `.idata` or `.rdata`, in
+//! every linker's output). So each costs no section-table walk; and since descriptors may share a
 //! lookup table, all the tables of a directory together may read at most as
 //! many entries as that section holds. So a hostile file costs time linear
 //! in its size. A COFF object imports nothing.
@@ -54,8 +55,9 @@ pub(crate) fn find_symbol(image: Data<'_>, name: &[u8]) -> Result<Option<Symbol>
 struct ImportTables {
     directory: u64,
     descriptor: (&'static str, u64),
-    /// The descriptor field holding the DLL's name's RVA.
-    name: u64,
+    /// The descriptor field holding the DLL's name's RVA, if the names may
+    /// be in the section of the first one (see [`Header::import_sections`]).
+    name: Option<u64>,
     /// The descriptor field holding the lookup table's RVA, and the one
     /// read instead if it is 0.
     lookup: (u64, Option<u64>),
@@ -66,14 +68,14 @@ const IMPORT_TABLES: [ImportTables; 2] = [
     ImportTables {
         directory: IMAGE_DIRECTORY_ENTRY_IMPORT,
         descriptor: ("PE import descriptor", import_descriptor::SIZE),
-        name: import_descriptor::NAME_RVA,
+        name: Some(import_descriptor::NAME_RVA),
         lookup: (import_descriptor::IMPORT_LOOKUP_TABLE_RVA, Some(import_descriptor::IMPORT_ADDRESS_TABLE_RVA)),
         what: "PE import lookup table",
     },
     ImportTables {
         directory: IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT,
         descriptor: ("PE delay-load descriptor", delay::SIZE),
-        name: delay::NAME,
+        name: None,
         lookup: (delay::NAME_TABLE, None),
         what: "PE delay-load name table",
     },

@@ -247,6 +247,36 @@ fn malformed_tables_are_errors_naming_the_structure() {
     assert_eq!(error.to_string(), "PE section data at 0x200 (512 bytes) runs past the end of the file (0x3f0 bytes)");
 }
 
+/// A delay-load directory's names are read in its own section, as object's
+/// `DelayLoadImportTable` reads them (the first-name rule is the import
+/// directory's only).
+#[test]
+fn delay_load_names_are_read_in_their_directorys_section() {
+    let (dll, _) = with_imports();
+    let put = |dll: &mut Vec<u8>, at: usize, value: u32| dll[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    // NumberOfRvaAndSizes (optional header + 108) counts directory 13, at 0x100 + 13 * 8.
+    assert!(u32::from_le_bytes(dll[0x90 + 108..0x90 + 112].try_into().unwrap()) >= 14);
+    let mut delayed = dll.clone();
+    put(&mut delayed, 0x100 + 13 * 8, 0x11c0);
+    put(&mut delayed, 0x100 + 13 * 8 + 4, 64);
+    // One descriptor at .rdata + 0x1c0 (RVA-based), then the all-zero one.
+    put(&mut delayed, 0x3c0, 1);
+    put(&mut delayed, 0x3c4, 0x11a0); // "KERNEL32.dll", in .rdata
+    assert!(delayed[0x3c8..0x400].iter().all(|&b| b == 0));
+    let rows = agree(&delayed, "a delay-load directory");
+    assert_eq!(rows[1], (DependencyKind::DelayImport, b"KERNEL32.dll".to_vec()));
+    // The name in another section: an error, as for object.
+    let mut apart = delayed.clone();
+    put(&mut apart, 0x3c4, 0x2000);
+    apart[0xe00..0xe0a].copy_from_slice(b"LATER.dll\0"); // RVA 0x2000's file offset
+    let error = walk(&apart, 0).unwrap_err();
+    let expected = "PE imported DLL name at 0x3c4 is 0x2000, expected an RVA inside the section of its directory";
+    assert_eq!(error.to_string(), expected);
+    let pe = PeFile64::parse(&apart[..]).unwrap();
+    let table = pe.delay_load_import_table().unwrap().unwrap();
+    assert!(table.name(0x2000).is_err(), "object does not read it there either");
+}
+
 #[test]
 fn hostile_bytes_never_panic() {
     // Every byte of the headers and .rdata, set to values that stress bounds.
