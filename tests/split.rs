@@ -277,6 +277,18 @@ fn jiscan_deps_reports_the_data_library() {
         .unwrap();
     assert!(out.status.success(), "{suggested}: {}", common::stderr(&out));
     assert_eq!(std::fs::read(dir.path().join("it's x.ji")).unwrap(), bytes);
+    // An output that is the data library itself: no command to suggest
+    // (the write path would refuse it), and the data library unchanged.
+    let before = std::fs::read(dir.path().join("libfoo_data.so")).unwrap();
+    let out = Command::new(&jiscan)
+        .current_dir(dir.path())
+        .args(["extract", "libcode.so", "-o", "./libfoo_data.so"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = common::stderr(&out);
+    assert!(stderr.contains("-o names that data library itself") && !stderr.contains(": jiscan"), "{stderr}");
+    assert_eq!(std::fs::read(dir.path().join("libfoo_data.so")).unwrap(), before);
     // To standard output: `-o -` again, not a file named `-`.
     let out =
         Command::new(&jiscan).current_dir(dir.path()).args(["extract", "libcode.so", "-o", "-"]).output().unwrap();

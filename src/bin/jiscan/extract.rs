@@ -156,6 +156,10 @@ fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
             Some(found) => {
                 let said =
                     format!("{e}; it is a code cache, and its data library {} carries one", found.path.display());
+                // The suggested command would be refused: its output is its input.
+                if args.output != Path::new("-") && same_file(&args.output, &found.path) {
+                    return format!("{said}; -o names that data library itself: extract its payload to another file");
+                }
                 // `-o -` is standard output, not a file named `-`.
                 let out = match args.output == Path::new("-") {
                     true => Some("-".to_owned()),
@@ -177,6 +181,16 @@ fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
         },
         e => e.to_string(),
     })
+}
+
+/// Whether `a` and `b` are one file (device and inode), as the write path
+/// compares an output with its inputs.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 /// The CRC-32C of the payload's bytes, read from the file with pread (not
