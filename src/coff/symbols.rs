@@ -81,57 +81,72 @@ const IMPORT_TABLES: [ImportTables; 2] = [
     },
 ];
 
-/// Whether the PE image `image` imports `name` by name (see the module docs).
+/// Whether the PE image `image` imports `name` by name (see the module
+/// docs). A directory that cannot be read does not hide an import the
+/// other one holds: its error is returned only if neither holds `name`.
 pub(crate) fn imports_symbol(image: Data<'_>, name: &[u8]) -> Result<bool, Error> {
     let image = image.with_endian(Endian::Little);
     let header = header::parse(image)?;
+    let mut failed = None;
+    for tables in &IMPORT_TABLES {
+        match imports_in(image, &header, tables, name) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    failed.map_or(Ok(false), Err)
+}
+
+/// Whether the directory `tables` of `image` imports `name` by name.
+fn imports_in(image: Data<'_>, header: &Header, tables: &ImportTables, name: &[u8]) -> Result<bool, Error> {
     let wide = header.bits == 64;
     let (width, by_ordinal) =
         if wide { (8, import_lookup::ORDINAL_FLAG_64) } else { (4, import_lookup::ORDINAL_FLAG_32) };
-    for tables in &IMPORT_TABLES {
-        let Some(directory) = header.directory(image, tables.directory)? else { continue };
-        // Tables in the directory's section, names in the first name's (see the module docs).
-        let [section, names] = header.import_sections(image, "PE import directory", &directory, tables.name)?;
-        let descriptors = section.at("PE import directory", directory.rva, directory.at)?;
-        // Lookup tables may overlap (descriptors may share one): all of them
-        // together may read at most as many entries as the section holds.
-        let mut budget = section.bytes.len().checked_div(width).unwrap_or(0);
-        // Each descriptor and each lookup entry lies in the section's bytes:
-        // `entry` fails past the end, so both loops are bounded by them.
+    let Some(directory) = header.directory(image, tables.directory)? else { return Ok(false) };
+    // Tables in the directory's section, names in the first name's (see the module docs).
+    let [section, names] = header.import_sections(image, "PE import directory", &directory, tables.name)?;
+    let descriptors = section.at("PE import directory", directory.rva, directory.at)?;
+    // Lookup tables may overlap (descriptors may share one): all of them
+    // together may read at most as many entries as the section holds.
+    let mut budget = section.bytes.len().checked_div(width).unwrap_or(0);
+    // Each descriptor and each lookup entry lies in the section's bytes:
+    // `entry` fails past the end, so both loops are bounded by them.
+    for index in 0u64.. {
+        let (what, size) = tables.descriptor;
+        let descriptor = descriptors.entry(what, index, size)?;
+        if descriptor.bytes.iter().all(|&b| b == 0) {
+            break;
+        }
+        let (mut field, instead) = tables.lookup;
+        let mut rva = descriptor.u32(field)?;
+        if let (0, Some(other)) = (rva, instead) {
+            (field, rva) = (other, descriptor.u32(other)?);
+        }
+        if rva == 0 {
+            continue;
+        }
+        let lookups = section.at(tables.what, rva, descriptor.base.saturating_add(field))?;
         for index in 0u64.. {
-            let (what, size) = tables.descriptor;
-            let descriptor = descriptors.entry(what, index, size)?;
-            if descriptor.bytes.iter().all(|&b| b == 0) {
+            let Some(left) = budget.checked_sub(1) else {
+                let expected = "lookup tables that fit in their section together (these overlap)";
+                return Err(Error::invalid(tables.what, descriptor.base.saturating_add(field), rva, expected));
+            };
+            budget = left;
+            let entry = lookups.entry(tables.what, index, width)?;
+            let value = entry.word(0, wide)?;
+            if value == 0 {
                 break;
             }
-            let (mut field, instead) = tables.lookup;
-            let mut rva = descriptor.u32(field)?;
-            if let (0, Some(other)) = (rva, instead) {
-                (field, rva) = (other, descriptor.u32(other)?);
-            }
-            if rva == 0 {
+            if value & by_ordinal != 0 {
                 continue;
             }
-            let lookups = section.at(tables.what, rva, descriptor.base.saturating_add(field))?;
-            for index in 0u64.. {
-                let Some(left) = budget.checked_sub(1) else {
-                    let expected = "lookup tables that fit in their section together (these overlap)";
-                    return Err(Error::invalid(tables.what, descriptor.base.saturating_add(field), rva, expected));
-                };
-                budget = left;
-                let entry = lookups.entry(tables.what, index, width)?;
-                let value = entry.word(0, wide)?;
-                if value == 0 {
-                    break;
-                }
-                if value & by_ordinal != 0 {
-                    continue;
-                }
-                // Fits: the mask keeps 31 bits.
-                let hint_name = u32::try_from(value & import_lookup::NAME_RVA).unwrap_or(u32::MAX);
-                if names.at("PE hint/name entry", hint_name, entry.base)?.cstr_is(import_lookup::NAME, name) {
-                    return Ok(true);
-                }
+            // Fits: the mask keeps 31 bits.
+            let hint_name = u32::try_from(value & import_lookup::NAME_RVA).unwrap_or(u32::MAX);
+            if names.at("PE hint/name entry", hint_name, entry.base)?.cstr_is(import_lookup::NAME, name) {
+                return Ok(true);
             }
         }
     }

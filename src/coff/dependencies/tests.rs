@@ -139,6 +139,15 @@ fn delay_load_imports_follow_the_imports() {
     let imports = |name: &[u8]| crate::coff::symbols::imports_symbol(Data::new(&bytes, 0, "the file"), name).unwrap();
     assert!(imports(b"now_function") && imports(b"later_function"));
     assert!(!imports(b"both") && !imports(b"later_functio"));
+    // An import directory that cannot be read hides nothing the delay-load
+    // one holds; a name in neither gets the import directory's error.
+    let mut broken = bytes.clone();
+    let optional = u32::from_le_bytes(broken[0x3c..0x40].try_into().unwrap()) as usize + 24;
+    broken[optional + 112 + 8..][..4].copy_from_slice(&0x7000_0000u32.to_le_bytes()); // directory 1's RVA
+    let imports = |name: &[u8]| crate::coff::symbols::imports_symbol(Data::new(&broken, 0, "the file"), name);
+    assert!(imports(b"later_function").unwrap());
+    let error = imports(b"now_function").unwrap_err();
+    assert!(matches!(error, Error::Invalid { what: "PE import directory", .. }), "{error}");
 }
 
 /// A data library written by this crate, with an import directory added in
