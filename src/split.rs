@@ -583,11 +583,7 @@ impl Search<'_, '_> {
         }
         // As glibc keeps one of each tag (the last: elf_get_dynamic_info),
         // and ignores an empty one (decompose_rpath).
-        let (rpath, runpath) = (self.rpath.last(), self.runpath.last());
-        let lists = match runpath {
-            Some(_) => runpath,
-            None => rpath,
-        };
+        let lists = self.runpath.last().or(self.rpath.last());
         // The first entry whose place the file does not tell: the loader
         // may find `name` there before any place after it.
         let mut unknown: Option<String> = None;
