@@ -30,7 +30,7 @@
 //! many entries as that section holds. So a hostile file costs time linear
 //! in its size. A COFF object imports nothing.
 
-use super::header::{self, Header};
+use super::header::{self, DirectorySection, Header};
 use super::layout::IMAGE_SYM_CLASS_EXTERNAL;
 use super::layout::{delay_load_descriptor as delay, import_descriptor, import_lookup};
 use super::layout::{export_directory as ed, file_header, section_header, symbol};
@@ -156,14 +156,8 @@ fn imports_in(image: Data<'_>, header: &Header, tables: &ImportTables, name: &[u
 /// The export `name` of a PE image.
 fn export(image: Data<'_>, header: &Header, name: &[u8]) -> Result<Option<Symbol>, Error> {
     let Some(directory) = header.directory(image, IMAGE_DIRECTORY_ENTRY_EXPORT)? else { return Ok(None) };
-    let Some((section, section_rva)) = header.section_at(image, directory.rva)? else {
-        return Err(Error::invalid(
-            "PE export directory",
-            directory.at,
-            directory.rva,
-            "an RVA inside a section's file bytes",
-        ));
-    };
+    let DirectorySection { bytes: section, start: section_rva, .. } =
+        header.directory_section(image, "PE export directory", &directory)?;
     let at = u64::from(directory.rva.saturating_sub(section_rva)); // the section holds the directory
     let fields = section.fixed::<{ ed::LEN }>("PE export directory", at)?;
     // A table the directory points at: `count` entries of `size` bytes, checked to lie in its section.
