@@ -242,6 +242,12 @@ pub fn data_library_of(path: &Path, slice: pkgimg::Slice<'_>) -> Option<FoundDat
     pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()
 }
 
+/// What `show` and `extract` add to "no payload" for a split image's code
+/// cache, whose data library was `found`.
+pub fn carried_by(found: &FoundDataLibrary) -> String {
+    format!("; it is a code cache, and its data library {} carries one", found.path.display())
+}
+
 /// Whether `image` imports the data record's symbol, as a split image's
 /// code cache does (docs/FORMAT.md §8.3): a library without a payload that
 /// does is a code cache whose data library is missing or wrong, for `scan`

@@ -154,8 +154,7 @@ fn located<'a>(map: &'a [u8], args: &Args) -> Result<Payload<'a>, String> {
     slice.find_ji_payload().map_err(|e| match e {
         pkgimg::Error::NoContainer { .. } => match crate::deps::data_library_of(&args.file, slice) {
             Some(found) => {
-                let said =
-                    format!("{e}; it is a code cache, and its data library {} carries one", found.path.display());
+                let said = format!("{e}{}", crate::deps::carried_by(&found));
                 // The suggested command would be refused: its output is its input.
                 if args.output != Path::new("-") && same_file(&args.output, &found.path) {
                     return format!("{said}; -o names that data library itself: extract its payload to another file");

@@ -209,7 +209,7 @@ fn image_report(path: &Path, map: &pkgimg::MappedFile, slice: &Slice<'_>, hex: u
         Err(e @ Error::NoContainer { .. }) => {
             // A split image's code cache: its payload is in its data library.
             let hint = crate::deps::data_library_of(path, *slice).map_or(String::new(), |found| {
-                let said = format!("; it is a code cache, and its data library {} carries one", found.path.display());
+                let said = crate::deps::carried_by(&found);
                 match crate::deps::shell_word(&found.path) {
                     Some(data) => format!("{said}: jiscan show {data}"),
                     None => said,
