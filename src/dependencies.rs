@@ -5,7 +5,7 @@
 //! as the navigators and allocation-free.
 
 use crate::lookup::format_of;
-use crate::read::{Data, Source, Whole};
+use crate::read::{Data, Source};
 use crate::walk::Walk;
 use crate::{Error, Format, Slice};
 
@@ -77,20 +77,20 @@ impl DependencyKind {
 /// after it.
 #[derive(Clone, Debug)]
 pub struct Dependencies<'a> {
-    walk: Records<'a, Whole>,
+    walk: Records<'a>,
 }
 
 /// The walk under [`Dependencies`], for an image read whole or in parts
 /// (`path::dependencies_of`).
-pub(crate) type Records<'a, S> = Walk<
+pub(crate) type Records<'a> = Walk<
     crate::elf::dependencies::Dependencies<'a>,
     crate::macho::dependencies::Dependencies<'a>,
-    crate::coff::dependencies::Dependencies<'a, S>,
+    crate::coff::dependencies::Dependencies<'a>,
 >;
 
 /// The dependency records of the thin image `image`: its format's walk.
 #[inline]
-pub(crate) fn records<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Records<'a, S>, Error> {
+pub(crate) fn records<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Records<'a>, Error> {
     Ok(match format_of(image.bytes)? {
         Format::Elf => Walk::Elf(crate::elf::dependencies::dependencies(image)?),
         Format::MachO => Walk::MachO(crate::macho::dependencies::dependencies(image)?),

@@ -7,8 +7,9 @@
 //! (the navigator's rule for a section's bytes), so the loop can never read
 //! past it: a table that reaches the end before its all-zero descriptor is
 //! an error, as is a name without a NUL before the end of its section. The
-//! names must lie in one section, the one holding the first descriptor's
-//! name, as `object` reads them ([`header::Header::import_sections`]): a
+//! names must lie in one section, as `object` reads them
+//! ([`header::Header::import_sections`]: the first descriptor's name's for
+//! the import directory, the directory's own for the delay-load one): a
 //! name then costs one comparison, not a walk of the section table, so the
 //! walk costs time linear in the file's size. The
 //! directory's `Size` is not used: the loader reads descriptors until the
@@ -19,23 +20,22 @@ use super::header::{self, DirectorySection};
 use super::layout::{
     delay_load_descriptor, import_descriptor, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, IMAGE_DIRECTORY_ENTRY_IMPORT,
 };
-use crate::read::{Data, Source, Whole};
+use crate::read::{Data, Source};
 use crate::{Dependency, DependencyKind, Error};
 
 /// The DLL names of one image, imports first, in table order. Generic
 /// over the image's [`Source`]: each name is found through the section
 /// table, from the image, as the walk goes.
 #[derive(Clone, Debug)]
-pub(crate) struct Dependencies<'a, S = Whole> {
+pub(crate) struct Dependencies<'a> {
     /// The descriptors not yet read, as views to the end of their section,
     /// and the section that holds the names: the imports', then the
     /// delay-load imports'. Both `None` after an error.
     tables: [Option<(DependencyKind, Data<'a>, DirectorySection<'a>)>; 2],
-    source: core::marker::PhantomData<S>,
 }
 
 /// The dependencies of `image`; an error if a directory's RVA is in no section.
-pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Dependencies<'a, S>, Error> {
+pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Dependencies<'a>, Error> {
     let header = header::parse(image)?;
     let table = |index, kind, what| -> Result<_, Error> {
         let Some(directory) = header.directory(image, index)? else { return Ok(None) };
@@ -46,10 +46,10 @@ pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Depe
     };
     let imports = table(IMAGE_DIRECTORY_ENTRY_IMPORT, DependencyKind::Import, "PE import directory")?;
     let delayed = table(IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, DependencyKind::DelayImport, "PE delay-load directory")?;
-    Ok(Dependencies { tables: [imports, delayed], source: core::marker::PhantomData })
+    Ok(Dependencies { tables: [imports, delayed] })
 }
 
-impl<'a, S: Source<'a>> Iterator for Dependencies<'a, S> {
+impl<'a> Iterator for Dependencies<'a> {
     type Item = Result<Dependency<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -61,7 +61,7 @@ impl<'a, S: Source<'a>> Iterator for Dependencies<'a, S> {
     }
 }
 
-impl<'a, S: Source<'a>> Dependencies<'a, S> {
+impl<'a> Dependencies<'a> {
     /// The next name: `Ok(None)` when both tables are done.
     fn step(&mut self) -> Result<Option<Dependency<'a>>, Error> {
         for slot in &mut self.tables {
