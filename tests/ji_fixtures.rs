@@ -125,7 +125,9 @@ fn assert_tail(name: &str, cache: &Cache, w: &Written, ji: &[u8], library_crc: u
             (got.flags, got.name, got.ext_features),
             (want.flags, want.name.as_bytes(), want.ext_features.as_bytes())
         );
-        assert_eq!(got.feature_words as usize, want.features.len(), "{name}");
+        assert_eq!(got.feature_words as usize, want.words(cache.release).len(), "{name}");
+        let base = (cache.release.format_version() >= 14).then_some(want.base);
+        assert_eq!(got.base, base, "{name}");
     }
 
     let sources: Vec<_> = h.source_text().collect();
@@ -155,13 +157,13 @@ fn assert_dependencies(name: &str, cache: &Cache, h: &Header<'_>) {
                 assert_eq!(g.path, path.as_bytes(), "{name}");
                 assert_eq!((g.fsize, g.hash), (sizes.then_some(*fsize), sizes.then_some(*hash)), "{name}");
                 assert_eq!(g.mtime.to_bits(), mtime.to_bits(), "{name}");
-                assert_eq!(g.module, worklist_name(*module), "{name}");
+                assert_eq!((g.module, h.worklist_module(g.module)), (*module, worklist_name(*module)), "{name}");
                 let sub: Vec<&[u8]> = g.module_path.clone().collect();
                 assert_eq!(sub, sub_path.iter().map(|s| s.as_bytes()).collect::<Vec<_>>(), "{name}");
             }
             (Dependency::Require(g), Dep::Require { by, name: pkg, uuid, .. }) => {
                 assert_eq!((g.name, (g.uuid.hi, g.uuid.lo)), (pkg.as_bytes(), *uuid), "{name}");
-                assert_eq!(g.by, worklist_name(*by), "{name}");
+                assert_eq!((g.by, h.worklist_module(g.by)), (*by, worklist_name(*by)), "{name}");
             }
             (got, want) => panic!("{name}: decoded {got:?}, wrote {want:?}"),
         }

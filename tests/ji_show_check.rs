@@ -101,7 +101,11 @@ fn show_text_fits_a_screen_and_full_lists_everything() {
         "LinearAlgebra  37e2e46d-f89d-539d-b4ee-838fcccc9c8e  (by Example)",
         "in Example.Sub",
         "2024-05-06 12:55:23.500 UTC",
-        "clone targets   164 bytes: generic, sandybridge, haswell",
+        // Format 15 (master base/loading.jl:1994-2007): count 4, then per
+        // target flags, base, word count (12), 2 x 8 bytes per u64 word,
+        // name and extras with their lengths: generic 12+32+11+4,
+        // sandybridge 12+32+15+13, haswell 12+32+11+10.
+        "clone targets   200 bytes: generic, sandybridge, haswell",
         "decoding        complete",
     ] {
         assert!(full.contains(needle), "--full lacks {needle:?}:\n{full}");
@@ -286,6 +290,18 @@ fn check_rejects_what_julia_rejects() {
     let not_cache = dir.join("notes.txt");
     std::fs::write(&not_cache, b"hello").unwrap();
     assert_eq!(check(&[&not_cache], &[]).0, 1, "a file named on the command line must be a cache");
+    // An empty worklist: stale_cachefile's "ignore empty file" (1.9.4
+    // base/loading.jl:2720-2722, master :4571-4573), in every format.
+    for release in [Release::V1_11, Release::Master15] {
+        let mut cache = realistic(release, false);
+        cache.worklist.clear();
+        cache.deps.retain(|d| matches!(d, Dep::Include { module: 0, .. } | Dep::Require { by: 0, .. }));
+        let empty = dir.join(format!("Empty_{release:?}.ji"));
+        std::fs::write(&empty, cache.write().ji(0, false)).unwrap();
+        let (status, lines) = check(&[&empty], &[]);
+        assert_eq!((status, point(&lines[0], "cache_header")["status"].as_str()), (1, Some("failed")), "{}", lines[0]);
+        assert!(lines[0]["reason"].as_str().unwrap().contains("worklist is empty"), "{}", lines[0]);
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -10,7 +10,7 @@
 
 use super::cursor::{Cursor, Reason, Stop};
 use super::flags::Layout;
-use super::modules::{self, Uuid};
+use super::modules::Uuid;
 use crate::read::Data;
 
 /// One entry of the dependency list: an included file, or (a name starting
@@ -34,9 +34,12 @@ pub struct Include<'a> {
     pub hash: Option<u32>,
     /// The file's modification time, in seconds since 1970 (`Float64`).
     pub mtime: f64,
-    /// The worklist module that included it, or `None` (index 0: a file
-    /// outside the worklist's modules, e.g. `include_dependency` from `Main`).
-    pub module: Option<&'a [u8]>,
+    /// The worklist module that included it, as Julia stores it: its
+    /// 1-based index in the worklist, or 0 for a file outside the worklist's
+    /// modules (e.g. `include_dependency` from `Main`). Always at most the
+    /// worklist's length; [`Header::worklist_module`](super::Header::worklist_module)
+    /// names it.
+    pub module: u32,
     /// The path of submodules below `module` (`write_module_path`), e.g.
     /// `["Sub", "Inner"]` for `Module.Sub.Inner`.
     pub module_path: Names<'a>,
@@ -47,8 +50,9 @@ pub struct Include<'a> {
 /// A required package (`binunpack` of the entry's name, base/pkgid.jl).
 #[derive(Clone, Debug)]
 pub struct Require<'a> {
-    /// The worklist module that required it (`None` at index 0).
-    pub by: Option<&'a [u8]>,
+    /// The worklist module that required it: its 1-based index, or 0 (as
+    /// [`Include::module`]).
+    pub by: u32,
     /// The required package's name.
     pub name: &'a [u8],
     /// Its UUID (all zero: none).
@@ -229,16 +233,8 @@ pub struct Dependencies<'a> {
     pub(crate) cursor: Cursor<'a>,
     pub(crate) layout: Layout,
     pub(crate) left: u32,
-    /// The worklist, to name the module of each entry.
-    pub(crate) worklist: modules::Modules<'a>,
+    /// The worklist's length, which bounds each entry's module index.
     pub(crate) worklist_len: u32,
-}
-
-impl<'a> Dependencies<'a> {
-    fn worklist_name(&self, index: u32) -> Option<&'a [u8]> {
-        let nth = usize::try_from(index.checked_sub(1)?).ok()?;
-        self.worklist.clone().nth(nth).map(|m| m.name)
-    }
 }
 
 impl<'a> Iterator for Dependencies<'a> {
@@ -247,7 +243,7 @@ impl<'a> Iterator for Dependencies<'a> {
     fn next(&mut self) -> Option<Dependency<'a>> {
         self.left = self.left.checked_sub(1)?;
         let raw = next_raw(&mut self.cursor, self.layout, self.worklist_len).ok().flatten()?;
-        let module = self.worklist_name(raw.module);
+        let module = raw.module;
         let Some(packed) = raw.name.strip_prefix(&[0]) else {
             let Raw { name, fsize, hash, mtime, module_path, offset, .. } = raw;
             return Some(Dependency::Include(Include { path: name, fsize, hash, mtime, module, module_path, offset }));

@@ -18,6 +18,12 @@ const FLAGS_WORD_SINCE: u16 = 14;
 /// The first format version with the GC ABI string (master
 /// src/staticdata_utils.c:734-735).
 const GC_ABI_SINCE: u16 = 15;
+/// The first format version whose clone targets carry a base index and
+/// `u64` feature words (`parse_image_target`, commit ad84450
+/// base/loading.jl:1994-2007; at commit 3484331, format 13, :1882-1892 has
+/// neither). Masters between those two commits wrote format 13 with either
+/// layout: the version alone cannot tell (docs/FORMAT.md §7.3).
+pub(super) const WIDE_CLONE_TARGETS_SINCE: u16 = 14;
 
 /// Reads everything in file order; the first field that fails ends decoding.
 pub(super) fn fill<'a>(h: &mut Header<'a>, c: &mut Cursor<'a>) -> Result<(), Stop> {
@@ -154,6 +160,7 @@ fn cache_header<'a>(h: &mut Header<'a>, c: &mut Cursor<'a>, version: u16) -> Res
     // Written with write_int32 (1.9-1.13) or write_uint32 (14+); read as
     // Int32 (base/loading.jl:3322-3323 in 1.11.5).
     let len = c.len32("clone targets length")?;
+    h.clone_targets_at = c.at;
     h.clone_targets = Some(c.bytes("clone targets", len)?);
     Ok(())
 }

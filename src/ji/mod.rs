@@ -153,6 +153,8 @@ pub struct Header<'a> {
     dependencies_at: u64,
     required: Span,
     srctext: Span,
+    /// Where the clone targets blob starts in the data.
+    clone_targets_at: u64,
 }
 
 impl<'a> Header<'a> {
@@ -201,6 +203,7 @@ impl<'a> Header<'a> {
             dependencies_at: 0,
             required: Span::default(),
             srctext: Span::default(),
+            clone_targets_at: 0,
         };
         let mut cursor = Cursor::new(data, 0);
         match header::fill(&mut header, &mut cursor) {
@@ -232,6 +235,14 @@ impl<'a> Header<'a> {
         self.worklist.count
     }
 
+    /// The name of worklist module `index` (1-based, as a dependency entry
+    /// stores it; `None` for 0 or past the end). It walks the worklist from
+    /// its start: to name many entries, collect [`Header::worklist`] once.
+    pub fn worklist_module(&self, index: u32) -> Option<&'a [u8]> {
+        let nth = usize::try_from(index.checked_sub(1)?).ok()?;
+        self.worklist().nth(nth).map(|m| m.name)
+    }
+
     /// The name of the package: the first worklist module (the one the
     /// loader checks, base/loading.jl:3782 in 1.11.5, `id = first(modules)`).
     pub fn package(&self) -> Option<&'a [u8]> {
@@ -244,7 +255,6 @@ impl<'a> Header<'a> {
             cursor: self.cursor(self.dependencies_at),
             layout: self.layout.unwrap_or(Layout::V1_11),
             left: if self.layout.is_some() { self.includes.saturating_add(self.requires) } else { 0 },
-            worklist: self.worklist(),
             worklist_len: self.worklist.count,
         }
     }
@@ -286,12 +296,17 @@ impl<'a> Header<'a> {
         self.required.count
     }
 
-    /// The CPU targets in the clone targets blob.
+    /// The CPU targets in the clone targets blob, in the layout of the
+    /// header's format version (see [`CloneTargets`]); their offsets, and
+    /// those of a stop, count from the start of the `.ji` data.
     pub fn clone_target_list(&self) -> CloneTargets<'a> {
         let blob = self.clone_targets.unwrap_or_default();
-        let data = Data { bytes: blob, ..self.data };
-        let failed = blob.is_empty();
-        CloneTargets { cursor: Cursor::new(data, 0), left: None, failed }
+        // The data up to the blob's end, so no target reads past it.
+        let end = self.clone_targets_at.saturating_add(blob.len() as u64);
+        let bytes = usize::try_from(end).ok().and_then(|end| self.data.bytes.get(..end)).unwrap_or_default();
+        let data = Data { bytes, ..self.data };
+        let wide = self.version.is_some_and(|v| v >= header::WIDE_CLONE_TARGETS_SINCE);
+        CloneTargets { cursor: Cursor::new(data, self.clone_targets_at), left: None, failed: blob.is_empty(), wide }
     }
 
     /// The files of the source-text section.

@@ -4,32 +4,40 @@
 use super::cursor::{Cursor, Stop};
 
 /// One CPU target the native code was compiled for, from the clone-targets
-/// blob (`jl_get_llvm_clone_targets`, read back by base/loading.jl:1698 in
-/// Julia 1.11.5, `parse_image_target`).
+/// blob (`jl_get_llvm_clone_targets`, read back by `parse_image_target`:
+/// base/loading.jl:1698-1708 in Julia 1.11.5, :1994-2007 on master).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CloneTarget<'a> {
     /// The target's flags word.
     pub flags: u32,
+    /// The index of the target this one is cloned from (`base`; negative:
+    /// none); stored from format 14 on, `None` before.
+    pub base: Option<i32>,
     /// The CPU name, e.g. "x86-64-v3" or "generic".
     pub name: &'a [u8],
-    /// How many `u32` feature words each of the enabled and disabled sets has.
+    /// How many feature words each of the enabled and disabled sets has:
+    /// `u32` words before format 14, `u64` words from 14 on.
     pub feature_words: u32,
     /// Extra LLVM feature string, e.g. "-rdrnd,+sse3".
     pub ext_features: &'a [u8],
-    /// Offset of the entry.
+    /// Offset of the entry in the `.ji` data.
     pub offset: u64,
 }
 
 /// The targets in a clone-targets blob: an `Int32` count, then per target
-/// `Int32` flags and feature-word count, the enabled and disabled feature
-/// words, and the length-prefixed name and extra features
-/// (base/loading.jl:1698-1718 in Julia 1.11.5). Yields an error, once, where
-/// the blob does not decode.
+/// `Int32` flags, from format 14 an `Int32` base, an `Int32` feature-word
+/// count, the enabled and disabled feature words (4 bytes each before
+/// format 14, 8 from 14 on), and the length-prefixed name and extra
+/// features (base/loading.jl:1698-1718 in Julia 1.11.5 and at commit
+/// 3484331 (format 13) :1882-1892; :1994-2007 at ad84450 (format 14) and on
+/// master). Yields an error, once, where the blob does not decode.
 #[derive(Clone, Debug)]
 pub struct CloneTargets<'a> {
     pub(crate) cursor: Cursor<'a>,
     pub(crate) left: Option<u32>,
     pub(crate) failed: bool,
+    /// The layout of format 14 on: a base index and `u64` feature words.
+    pub(crate) wide: bool,
 }
 
 impl<'a> CloneTargets<'a> {
@@ -37,8 +45,9 @@ impl<'a> CloneTargets<'a> {
         let c = &mut self.cursor;
         let offset = c.at;
         let flags = c.u32("clone target flags")?;
+        let base = if self.wide { Some(c.i32("clone target base")?) } else { None };
         let feature_words = c.len32("clone target feature count")?;
-        let words = feature_words.saturating_mul(4);
+        let words = feature_words.saturating_mul(if self.wide { 8 } else { 4 });
         c.bytes("clone target enabled features", words)?;
         c.bytes("clone target disabled features", words)?;
         let len = c.len32("clone target name length")?;
@@ -46,7 +55,7 @@ impl<'a> CloneTargets<'a> {
         let len = c.len32("clone target feature string length")?;
         let ext_features = c.bytes("clone target feature string", len)?;
         let feature_words = u32::try_from(feature_words).unwrap_or(u32::MAX);
-        Ok(CloneTarget { flags, name, feature_words, ext_features, offset })
+        Ok(CloneTarget { flags, base, name, feature_words, ext_features, offset })
     }
 }
 
@@ -67,7 +76,9 @@ impl<'a> Iterator for CloneTargets<'a> {
                 }
             },
         };
-        self.left = Some(left.checked_sub(1)?);
+        // Stored even at the end, so that a count of 0 is not read again.
+        self.left = Some(left.saturating_sub(1));
+        left.checked_sub(1)?;
         let target = self.target();
         self.failed = target.is_err();
         Some(target)

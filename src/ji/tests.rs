@@ -41,6 +41,11 @@ fn a_cut_magic_is_truncated_and_other_bytes_are_not_ji() {
 /// (flags, syntax version, worklist, dependency list, module list),
 /// :3428 (no clone targets), src/precompile.c (source text), then the trailer.
 fn big_endian_v13() -> Vec<u8> {
+    big_endian_v13_with(&[])
+}
+
+/// [`big_endian_v13`] with the clone targets `blob`.
+fn big_endian_v13_with(blob: &[u8]) -> Vec<u8> {
     let mut ji = Vec::from(MAGIC);
     ji.extend_from_slice(&13u16.to_be_bytes());
     ji.extend_from_slice(&0xfeffu16.to_be_bytes());
@@ -62,7 +67,8 @@ fn big_endian_v13() -> Vec<u8> {
     let srctext_at = ji.len();
     ji.extend_from_slice(&0u64.to_be_bytes()); // patched below
     ji.extend_from_slice(&0i32.to_be_bytes()); // module list
-    ji.extend_from_slice(&0i32.to_be_bytes()); // clone targets
+    ji.extend_from_slice(&(blob.len() as i32).to_be_bytes()); // clone targets
+    ji.extend_from_slice(blob);
     let pos = ji.len() as u64;
     ji[srctext_at..srctext_at + 8].copy_from_slice(&pos.to_be_bytes());
     ji.extend_from_slice(&3i32.to_be_bytes());
@@ -108,4 +114,79 @@ fn big_endian_v13_and_every_truncation_point() {
     let mut flipped = ji.clone();
     flipped[ji.len() - 12] ^= 1;
     assert!(!Header::decode(&flipped).trailer.unwrap().ji_crc_ok());
+}
+
+/// A clone-targets blob as master's `parse_image_target` reads it
+/// (base/loading.jl:1994-2007, as at ad84450): per target `Int32` flags,
+/// base and word count, `8*nwords` bytes enabled and as many disabled, then
+/// the name and the extra features, each `Int32`-length-prefixed.
+fn wide_blob() -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&2i32.to_le_bytes());
+    b.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0]); // flags 0, base -1, 1 word
+    b.extend_from_slice(&[0xaa; 16]);
+    b.extend_from_slice(&7i32.to_le_bytes());
+    b.extend_from_slice(b"generic");
+    b.extend_from_slice(&0i32.to_le_bytes());
+    b.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0]); // flags 1, base 0, 2 words
+    b.extend_from_slice(&[0x55; 32]);
+    b.extend_from_slice(&9i32.to_le_bytes());
+    b.extend_from_slice(b"x86-64-v3");
+    b.extend_from_slice(&6i32.to_le_bytes());
+    b.extend_from_slice(b"-rdrnd");
+    b
+}
+
+fn targets(blob: &[u8], at: u64, wide: bool) -> Vec<Result<CloneTarget<'_>, Stop>> {
+    let data = Data::new(blob, 0, "the .ji data");
+    CloneTargets { cursor: Cursor::new(data, at), left: None, failed: false, wide }.collect()
+}
+
+#[test]
+fn clone_targets_from_format_14_carry_a_base_and_u64_words() {
+    let blob = wide_blob();
+    let got = targets(&blob, 0, true);
+    let want = [
+        CloneTarget { flags: 0, base: Some(-1), name: b"generic", feature_words: 1, ext_features: b"", offset: 4 },
+        CloneTarget {
+            flags: 1,
+            base: Some(0),
+            name: b"x86-64-v3",
+            feature_words: 2,
+            ext_features: b"-rdrnd",
+            offset: 47,
+        },
+    ];
+    assert_eq!(got, want.map(Ok));
+    // Read as formats 12 and 13 read it, the base -1 is the word count.
+    let stop = targets(&blob, 0, false).pop().unwrap().unwrap_err();
+    assert_eq!((stop.offset, stop.reason), (8, Reason::NegativeLength(-1)));
+}
+
+#[test]
+fn a_clone_target_stop_names_its_offset_in_the_ji() {
+    // One target whose name length runs past the blob's 16 bytes.
+    let mut blob = Vec::new();
+    for word in [1i32, 0, 0, 40] {
+        blob.extend_from_slice(&word.to_be_bytes());
+    }
+    let ji = big_endian_v13_with(&blob);
+    let blob_at = ji.windows(16).position(|w| w == blob).unwrap();
+    let h = Header::decode(&ji);
+    assert_eq!(h.clone_targets, Some(&blob[..]));
+    let stop = h.clone_target_list().last().unwrap().unwrap_err();
+    // The name's 40 bytes would start at the blob's end, not past the .ji's.
+    let name_at = (blob_at + 16) as u64;
+    assert_eq!((stop.offset, stop.field), (name_at, "clone target name"));
+    assert_eq!(stop.reason, Reason::Truncated { needed: 40, available: 0 });
+}
+
+#[test]
+fn clone_targets_end_for_good_after_a_count_of_zero() {
+    // A count of 0, then bytes that would read as a count of 1 and a target.
+    let mut blob = Vec::from(0i32.to_le_bytes());
+    blob.extend_from_slice(&wide_blob());
+    let data = Data::new(&blob, 0, "the .ji data");
+    let mut list = CloneTargets { cursor: Cursor::new(data, 0), left: None, failed: false, wide: true };
+    assert_eq!((list.next(), list.next(), list.next()), (None, None, None));
 }

@@ -147,15 +147,17 @@ pub fn realistic(release: Release, native: bool) -> Cache {
     let required = required_modules(release);
     let native = native.then(|| {
         vec![
-            Target { flags: 0, name: "generic".into(), features: vec![0, 0, 0], ext_features: String::new() },
+            Target { flags: 0, base: -1, name: "generic".into(), features: vec![0, 0, 0], ext_features: String::new() },
             Target {
                 flags: 1,
+                base: 0,
                 name: "sandybridge".into(),
                 features: vec![0x0000_0fff, 0x10, 0],
                 ext_features: "-xsaveopt".into(),
             },
             Target {
                 flags: 2,
+                base: 1,
                 name: "haswell".into(),
                 features: vec![0x00ff_ffff, 0x1f, 0x3],
                 ext_features: "-rdrnd".into(),

@@ -107,10 +107,27 @@ pub enum Prefs {
 #[derive(Clone, Debug)]
 pub struct Target {
     pub flags: u32,
+    /// The target this one is cloned from (format 14 on; negative: none).
+    pub base: i32,
     pub name: String,
-    /// The enabled feature words; the disabled ones are as many zero words.
+    /// The enabled feature bits, 32 to a word; the disabled ones are all
+    /// zero.
     pub features: Vec<u32>,
     pub ext_features: String,
+}
+
+impl Target {
+    /// The feature words as `release` stores them: the `u32` words before
+    /// format 14, from 14 on `u64` words holding two of them each, the
+    /// lower bits first (the same bit set, `8*nwords` bytes at ad84450
+    /// base/loading.jl:1997-1999).
+    pub fn words(&self, release: Release) -> Vec<u64> {
+        if release.format_version() < 14 {
+            return self.features.iter().map(|&w| u64::from(w)).collect();
+        }
+        let pair = |p: &[u32]| u64::from(p[0]) | u64::from(p.get(1).copied().unwrap_or(0)) << 32;
+        self.features.chunks(2).map(pair).collect()
+    }
 }
 
 /// Everything a `.ji` says, to be written as `release` writes it.
@@ -394,21 +411,32 @@ impl Cache {
     }
 
     /// The clone-targets blob: Int32 count, then per target Int32 flags,
-    /// Int32 feature-word count, the enabled and disabled words, the
-    /// length-prefixed name and extra features (read back by 1.11.5
-    /// base/loading.jl:1698-1718; written by src/processor.cpp).
+    /// (format 14 on) Int32 base, Int32 feature-word count, the enabled and
+    /// disabled words (`u32` before 14, `u64` from 14), the length-prefixed
+    /// name and extra features (read back by `parse_image_target`: 1.11.5
+    /// base/loading.jl:1698-1718, 3484331 :1882-1892, ad84450 and master
+    /// :1994-2007; written by src/processor.cpp).
     pub fn clone_targets(&self) -> Vec<u8> {
         let Some(targets) = &self.native else { return Vec::new() };
+        let wide = self.release.format_version() >= 14;
         let mut s = Ios::new(self.big_endian);
         s.i32(targets.len() as i32);
         for t in targets {
             s.u32(t.flags);
-            s.i32(t.features.len() as i32);
-            for &w in &t.features {
-                s.u32(w);
+            if wide {
+                s.i32(t.base);
             }
-            for _ in &t.features {
-                s.u32(0);
+            let words = t.words(self.release);
+            s.i32(words.len() as i32);
+            for disabled in [false, true] {
+                for &w in &words {
+                    let w = if disabled { 0 } else { w };
+                    if wide {
+                        s.u64(w);
+                    } else {
+                        s.u32(w as u32);
+                    }
+                }
             }
             s.name(t.name.as_bytes());
             s.name(t.ext_features.as_bytes());

@@ -64,8 +64,25 @@ fn cache_flags_json(f: CacheFlags) -> Json {
     ])
 }
 
-fn include_json(i: &Include<'_>) -> Json {
-    let module_path = i.module.into_iter().chain(i.module_path.clone()).map(|n| text(n).into()).collect();
+/// The worklist's names, read once: dependency entries name their module by
+/// index, and walking the worklist for each entry would cost entries ×
+/// modules.
+struct Worklist<'a>(Vec<&'a [u8]>);
+
+impl<'a> Worklist<'a> {
+    fn of(h: &Header<'a>) -> Self {
+        Worklist(h.worklist().map(|m| m.name).collect())
+    }
+
+    /// Module `index` (1-based; `None` for 0, the top level).
+    fn name(&self, index: u32) -> Option<&'a [u8]> {
+        self.0.get(usize::try_from(index.checked_sub(1)?).ok()?).copied()
+    }
+}
+
+fn include_json(i: &Include<'_>, worklist: &Worklist<'_>) -> Json {
+    let module = worklist.name(i.module);
+    let module_path = module.into_iter().chain(i.module_path.clone()).map(|n| text(n).into()).collect();
     Json::Obj(vec![
         ("path", text(i.path).into()),
         ("fsize", i.fsize.into()),
@@ -75,8 +92,9 @@ fn include_json(i: &Include<'_>) -> Json {
     ])
 }
 
-fn require_json(r: &Require<'_>) -> Json {
-    Json::Obj(vec![("name", text(r.name).into()), ("uuid", r.uuid.to_string().into()), ("by", string(r.by))])
+fn require_json(r: &Require<'_>, worklist: &Worklist<'_>) -> Json {
+    let by = string(worklist.name(r.by));
+    Json::Obj(vec![("name", text(r.name).into()), ("uuid", r.uuid.to_string().into()), ("by", by)])
 }
 
 fn preferences_json(p: &Preferences<'_>) -> Json {
@@ -93,6 +111,7 @@ fn preferences_json(p: &Preferences<'_>) -> Json {
 }
 
 fn to_json(h: &Header<'_>, base: u64) -> Json {
+    let worklist = Worklist::of(h);
     let flags = h
         .image_flags
         .map(|f| Json::Obj(vec![("raw", f.0.into()), ("pkgimage", f.pkgimage().into()), ("split", f.split().into())]));
@@ -141,8 +160,8 @@ fn to_json(h: &Header<'_>, base: u64) -> Json {
         ("worklist", Json::Arr(h.worklist().map(|m| module_json(&m)).collect())),
         ("layout", h.layout.map(|l| l.name()).into()),
         ("dependency_bytes", h.dependency_bytes.into()),
-        ("includes", Json::Arr(h.includes().map(|i| include_json(&i)).collect())),
-        ("requires", Json::Arr(h.requires().map(|r| require_json(&r)).collect())),
+        ("includes", Json::Arr(h.includes().map(|i| include_json(&i, &worklist)).collect())),
+        ("requires", Json::Arr(h.requires().map(|r| require_json(&r, &worklist)).collect())),
         ("preferences", h.preferences.as_ref().map(preferences_json).into()),
         ("srctextpos", h.srctext_pos.into()),
         ("required_modules", Json::Arr(h.required_modules().map(|m| module_json(&m)).collect())),
@@ -328,7 +347,7 @@ fn cache_text(out: &mut Lines, h: &Header<'_>, base: u64) {
     }
 }
 
-fn include_text(i: &Include<'_>) -> String {
+fn include_text(i: &Include<'_>, worklist: &Worklist<'_>) -> String {
     let mut s = text(i.path);
     if let Some(size) = i.fsize {
         let _ = write!(s, "  {size} bytes");
@@ -343,7 +362,8 @@ fn include_text(i: &Include<'_>) -> String {
     } else {
         let _ = write!(s, "  {}", date(i.mtime));
     }
-    let path: Vec<String> = i.module.into_iter().chain(i.module_path.clone()).map(text).collect();
+    let module = worklist.name(i.module);
+    let path: Vec<String> = module.into_iter().chain(i.module_path.clone()).map(text).collect();
     if !path.is_empty() {
         let _ = write!(s, "  in {}", path.join("."));
     }
@@ -355,10 +375,11 @@ fn dependencies_text(out: &mut Lines, h: &Header<'_>) {
     let bytes = h.dependency_bytes.unwrap_or(0);
     out.field("layout", format!("{} ({bytes} bytes of dependencies)", layout.name()));
     out.field("includes", plural(h.includes_len(), "file", "files"));
-    out.list(h.includes(), h.includes_len(), include_text);
+    let worklist = Worklist::of(h);
+    out.list(h.includes(), h.includes_len(), |i| include_text(i, &worklist));
     out.field("requires", plural(h.requires_len(), "package", "packages"));
     out.list(h.requires(), h.requires_len(), |r| {
-        let by = r.by.map_or_else(|| "(top level)".to_owned(), text);
+        let by = worklist.name(r.by).map_or_else(|| "(top level)".to_owned(), text);
         format!("{}  {}  (by {by})", text(r.name), r.uuid)
     });
     match &h.preferences {

@@ -132,6 +132,13 @@ fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
     let no_trailer = h.stop.filter(|s| matches!(s.reason, Reason::NoRoomForTrailer { .. }));
     match h.stop {
         Some(stop) if no_trailer.is_none() => r.point("cache_header", Status::Failed, message(&stop, base)),
+        // stale_cachefile ignores a cache whose worklist is empty ("ignore
+        // empty file": 1.9.4 base/loading.jl:2720-2722, master :4571-4573).
+        _ if h.worklist_len() == 0 => r.point(
+            "cache_header",
+            Status::Failed,
+            "the worklist is empty: stale_cachefile ignores such a file (\"ignore empty file\")",
+        ),
         _ => r.point("cache_header", Status::Ok, format!("worklist of {}", h.worklist_len())),
     }
     match (h.trailer, no_trailer) {
