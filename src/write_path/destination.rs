@@ -217,6 +217,17 @@ fn resolve(out: &Path) -> Result<Resolved, WriteError> {
     if !metadata.file_type().is_symlink() {
         return Err(refused(out, not_a_file(kind_of(metadata.file_type()))));
     }
+    if let Some(link) = descriptor_link(out) {
+        return Err(refused(
+            out,
+            format!(
+                "it leads through {}, a link to a file some process has open (/dev/stdout, \
+                 /dev/fd/N): replacing that file would not write to the stream, it would \
+                 discard what the file held; emit and extract write to standard output with -o -",
+                link.display()
+            ),
+        ));
+    }
     let target = fs::read_link(out).map_err(io_error(out, "read the symbolic link"))?;
     match fs::canonicalize(out) {
         Ok(real) => match fs::symlink_metadata(&real) {
@@ -238,6 +249,27 @@ fn resolve(out: &Path) -> Result<Resolved, WriteError> {
         )),
         Err(e) => Err(io_error(out, "follow the symbolic link")(e)),
     }
+}
+
+/// The first link of the chain from `out` that lies in procfs, if any:
+/// `/dev/stdout` and `/dev/fd/N` lead to `/proc/self/fd/N`, whose target is
+/// whatever that descriptor has open (a shell's `>> log`, a terminal), not a
+/// path chosen by the user. Following it would replace that file.
+fn descriptor_link(out: &Path) -> Option<PathBuf> {
+    let mut path = out.to_path_buf();
+    // SYMLOOP_MAX on Linux; a longer chain fails canonicalize later anyway.
+    for _ in 0..40 {
+        if !fs::symlink_metadata(&path).ok()?.file_type().is_symlink() {
+            return None;
+        }
+        let dir = fs::canonicalize(parent(&path)).ok()?;
+        if dir.starts_with("/proc") {
+            return Some(path);
+        }
+        // An absolute target replaces `dir`.
+        path = dir.join(fs::read_link(&path).ok()?);
+    }
+    None
 }
 
 fn not_a_file(kind: &str) -> String {
@@ -286,6 +318,28 @@ mod tests {
         assert!(matches!(second, WriteError::Busy { .. }), "{second}");
         drop(first);
         Destination::prepare(&out, Wait::Fail).unwrap();
+    }
+
+    #[test]
+    fn a_link_to_an_open_descriptor_is_refused_and_its_file_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.log");
+        fs::write(&log, b"old lines\n").unwrap();
+        let file = File::options().append(true).open(&log).unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        // What `-o /dev/stdout` is when the shell ran `jiscan ... >> app.log`.
+        let through_dev_fd = PathBuf::from(format!("/dev/fd/{fd}"));
+        let link = dir.path().join("stdout");
+        std::os::unix::fs::symlink(format!("/proc/self/fd/{fd}"), &link).unwrap();
+        for out in [through_dev_fd, PathBuf::from(format!("/proc/self/fd/{fd}")), link] {
+            let error = Destination::prepare(&out, Wait::Fail).unwrap_err().to_string();
+            assert!(error.contains("a link to a file some process has open"), "{}: {error}", out.display());
+        }
+        assert_eq!(fs::read(&log).unwrap(), b"old lines\n");
+        // A link chain that stays out of /proc is still followed.
+        let plain = dir.path().join("plain");
+        std::os::unix::fs::symlink(&log, &plain).unwrap();
+        drop(Destination::prepare(&plain, Wait::Fail).unwrap());
     }
 
     #[test]
