@@ -49,6 +49,7 @@ extern "C" {
 #define PKGIMG_E_NO_DATA_LIBRARY   -18  /* split image: no dependency within reach carries a payload */
 #define PKGIMG_E_DATA_LIBRARIES    -19  /* split image: more than one dependency carries a payload */
 #define PKGIMG_E_PATH_SIZE         -20  /* split image: the data library's path does not fit the buffer */
+#define PKGIMG_E_SEARCH_LIMIT      -21  /* split image: too many dependencies x run path entries to search */
 
 /* Frame flags (docs/FORMAT.md, "The frame"), as pkgimg_payload_info reports them. */
 #define PKGIMG_FLAG_CRC32C  0x1u  /* the frame carries the stored bytes' CRC-32C */
@@ -121,7 +122,9 @@ int pkgimg_verify(const uint8_t *file, size_t len);
  * the format codes for its malformed headers,
  * PKGIMG_E_NO_DATA_LIBRARY when no dependency within reach carries a
  * payload (a data library that is malformed does not),
- * PKGIMG_E_DATA_LIBRARIES when more than one does, PKGIMG_E_PATH_SIZE when
+ * PKGIMG_E_DATA_LIBRARIES when more than one does, PKGIMG_E_SEARCH_LIMIT
+ * when its dependencies and run path entries name more than 1,024 places
+ * (no real code cache does), PKGIMG_E_PATH_SIZE when
  * the path and its NUL need more than `path_size` bytes. `jiscan deps
  * CODE_CACHE` says the same in words, naming every dependency and why it
  * was not taken.

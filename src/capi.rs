@@ -51,9 +51,10 @@ const E_IO: i32 = -17;
 const E_NO_DATA_LIBRARY: i32 = -18;
 const E_DATA_LIBRARIES: i32 = -19;
 const E_PATH_SIZE: i32 = -20;
+const E_SEARCH_LIMIT: i32 = -21;
 
 /// The static message of each code, NUL-terminated for C.
-const MESSAGES: [(i32, &str); 21] = [
+const MESSAGES: [(i32, &str); 22] = [
     (OK, "success\0"),
     (E_NULL, "null pointer argument\0"),
     (E_UNKNOWN_FORMAT, "not an ELF, Mach-O, PE or COFF file\0"),
@@ -75,6 +76,7 @@ const MESSAGES: [(i32, &str); 21] = [
     (E_NO_DATA_LIBRARY, "no dependency of the code cache within its reach carries a payload\0"),
     (E_DATA_LIBRARIES, "more than one dependency of the code cache carries a payload\0"),
     (E_PATH_SIZE, "the data library's path does not fit in the buffer given\0"),
+    (E_SEARCH_LIMIT, "the code cache names too many places to search for its data library\0"),
 ];
 
 fn code(error: &Error) -> i32 {
@@ -300,6 +302,7 @@ pub unsafe extern "C" fn pkgimg_find_data_library(
         Ok(Err(crate::split::SplitError::Format { source, .. })) => return code(&source),
         Ok(Err(crate::split::SplitError::NoDataLibrary { .. })) => return E_NO_DATA_LIBRARY,
         Ok(Err(crate::split::SplitError::Ambiguous { .. })) => return E_DATA_LIBRARIES,
+        Ok(Err(crate::split::SplitError::SearchLimit { .. })) => return E_SEARCH_LIMIT,
         Err(_) => return E_INTERNAL,
     };
     let name = found.path.as_os_str().as_bytes();

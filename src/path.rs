@@ -318,6 +318,11 @@ fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
     read_and_walk(file, len, &[], Pick::Host, payload)
 }
 
+/// The most bytes of dependency names a code cache's search takes (a real
+/// code cache's come to a few KB): [`dependencies_of`] stops after the
+/// record that passes it, and the search refuses such a list.
+pub(crate) const MAX_NAME_BYTES: usize = 1 << 20;
+
 /// The dependency records of the file `file` of `len` bytes (for a universal
 /// file, of the host's slice), as [`crate::dependencies()`] gives them on its
 /// bytes: the same kinds and names (lossily UTF-8), in header order, and the
@@ -327,6 +332,8 @@ fn locate_len(file: &File, len: u64) -> Result<Located, Failure> {
 /// first 16 KiB, say): they are not read again. A large code cache is not mapped: after the
 /// head, the walk reads only what lies outside it (for an ELF file, usually
 /// one read of `PT_DYNAMIC`, and `DT_STRTAB`'s bytes if they are not in it).
+/// It stops after the record whose name takes the names' bytes past
+/// [`MAX_NAME_BYTES`].
 pub(crate) fn dependencies_of(
     file: &File,
     len: u64,
@@ -335,10 +342,17 @@ pub(crate) fn dependencies_of(
     read_and_walk(file, len, head, Pick::Host, |image, _| {
         let machine = Machine::of(image)?;
         let mut records = Vec::new();
+        let mut bytes = 0usize;
         // Owned: the names borrow buffers that are given back afterwards.
         for record in crate::dependencies::records(image)? {
             let record = record?;
             records.push((record.kind, String::from_utf8_lossy(record.name).into_owned()));
+            // Many records may share one long name: past the limit, the
+            // caller refuses the list, so the rest need not be copied.
+            bytes = bytes.saturating_add(record.name.len());
+            if bytes > MAX_NAME_BYTES {
+                break;
+            }
         }
         Ok((machine, records))
     })

@@ -5,8 +5,8 @@
 //! one dependency that carries a payload, without loading anything.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
@@ -17,7 +17,7 @@ use crate::path::{dependencies_of, open, with_buffer, Failure, Machine};
 
 mod search;
 use crate::{DependencyKind, Error, Located, MappedFile, Payload, Slice};
-use search::Search;
+use search::{Budget, Search};
 
 /// The first read of a code cache. A file up to this size is read whole by
 /// that one `pread` (its length is where the read stops short); of a larger
@@ -135,6 +135,16 @@ pub enum SplitError {
         /// The dependencies that carry one, as resolved.
         found: Vec<PathBuf>,
     },
+    /// The code cache names more than a search tries: more than 1,024
+    /// places (its dependencies times their run path entries), or more
+    /// than 1 MiB of names or paths. No real code cache comes near; a
+    /// hostile one would otherwise cost their product in time and memory.
+    SearchLimit {
+        /// The code cache.
+        code: PathBuf,
+        /// Which limit, and where the search stopped.
+        reason: String,
+    },
 }
 
 impl SplitError {
@@ -142,7 +152,9 @@ impl SplitError {
     pub fn path(&self) -> &Path {
         match self {
             SplitError::Io { path, .. } | SplitError::Format { path, .. } => path,
-            SplitError::NoDataLibrary { code, .. } | SplitError::Ambiguous { code, .. } => code,
+            SplitError::NoDataLibrary { code, .. }
+            | SplitError::Ambiguous { code, .. }
+            | SplitError::SearchLimit { code, .. } => code,
         }
     }
 
@@ -174,6 +186,7 @@ impl fmt::Display for Reason<'_> {
                 }
                 Ok(())
             }
+            SplitError::SearchLimit { reason, .. } => f.write_str(reason),
             SplitError::Ambiguous { found, .. } => {
                 f.write_str("more than one dependency is a data library: ")?;
                 for (i, path) in found.iter().enumerate() {
@@ -250,6 +263,7 @@ pub fn find_data_library(code: &Path) -> Result<FoundDataLibrary, SplitError> {
         let mut records = Records::new(machine);
         for (kind, name) in found {
             records.push(kind, Cow::Owned(name));
+            records.within_limit(code)?;
         }
         Resolver::default().resolve(code, records)
     })
@@ -340,6 +354,7 @@ impl Resolver {
         for record in slice.dependencies().map_err(format_error)? {
             let record = record.map_err(format_error)?;
             records.push(record.kind, String::from_utf8_lossy(record.name));
+            records.within_limit(code)?;
         }
         self.resolve(code, records)
     }
@@ -349,13 +364,30 @@ impl Resolver {
     /// [`find_data_library`], whose records come from a walk in memory and
     /// one from the file.
     fn resolve(&self, code: &Path, records: Records<'_>) -> Result<FoundDataLibrary, SplitError> {
-        let Records { machine, runpath, rpath, libraries } = records;
+        let Records { machine, runpath, rpath, libraries, .. } = records;
         let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let (known, listings) = (&self.known, &self.listings);
-        let search = Search { dir, runpath, rpath, machine, known, listings, passed: RefCell::default() };
+        let passed = RefCell::default();
+        let budget = Cell::new(Budget::FULL);
+        let search = Search { dir, runpath, rpath, machine, known, listings, passed, budget };
         let (mut found, mut also, mut skipped): (Option<(_, _, File, _)>, _, _) = (None, Vec::new(), Vec::new());
-        for name in libraries {
-            match search.resolve(machine.image.format, &name) {
+        // A name recorded twice has the same answer twice.
+        let mut seen: HashSet<&str> = HashSet::new();
+        for name in libraries.iter().filter(|name| seen.insert(name)) {
+            let resolved = search.resolve(machine.image.format, name);
+            if search.budget.get().spent() {
+                let reason = format!(
+                    "its {} dependencies and their run path entries name too many places: the search \
+                     stopped after {} of them, at {name} (pkgimg tries at most {} places, or {} bytes of paths)",
+                    libraries.len(),
+                    search.budget.get().tried(),
+                    Budget::FULL.places,
+                    Budget::FULL.path_bytes
+                );
+                return Err(SplitError::SearchLimit { code: code.to_path_buf(), reason });
+            }
+            let name = name.clone();
+            match resolved {
                 Err(reason) => skipped.push(Skipped { name: name.into_owned(), reason }),
                 Ok(Candidate { path, library }) => match library {
                     // Two records of one file (by name, or a link to it): the
@@ -405,20 +437,36 @@ struct Records<'n> {
     rpath: Vec<Cow<'n, str>>,
     /// The libraries to load, in header order.
     libraries: Vec<Cow<'n, str>>,
+    /// The bytes of every name so far.
+    name_bytes: usize,
 }
 
 impl<'n> Records<'n> {
     fn new(machine: Machine) -> Records<'n> {
-        Records { machine, runpath: Vec::new(), rpath: Vec::new(), libraries: Vec::new() }
+        Records { machine, runpath: Vec::new(), rpath: Vec::new(), libraries: Vec::new(), name_bytes: 0 }
     }
 
     /// Files the record `kind` `name`; the code cache's own name is of no use.
     fn push(&mut self, kind: DependencyKind, name: Cow<'n, str>) {
+        self.name_bytes = self.name_bytes.saturating_add(name.len());
         match kind {
             DependencyKind::RunPath => self.runpath.push(name),
             DependencyKind::RPath | DependencyKind::Rpath => self.rpath.push(name),
             kind if kind.is_library() => self.libraries.push(name),
             _ => {}
         }
+    }
+
+    /// An error once the names come to more than the search's limit on
+    /// path bytes: a real code cache's come to a few KB.
+    fn within_limit(&self, code: &Path) -> Result<(), SplitError> {
+        if self.name_bytes <= Budget::FULL.path_bytes {
+            return Ok(());
+        }
+        let reason = format!(
+            "its dependency records' names come to more than {} bytes: no code cache needs that many",
+            Budget::FULL.path_bytes
+        );
+        Err(SplitError::SearchLimit { code: code.to_path_buf(), reason })
     }
 }
