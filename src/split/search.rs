@@ -259,6 +259,17 @@ impl Search<'_, '_> {
     /// can hold them) are no answer: Wine takes whichever it lists first.
     fn pe(&self, name: &str) -> Result<Candidate, String> {
         let missing = || "not in the code cache's directory (system DLLs are not searched)".to_owned();
+        // A name without an extension gets ".dll", as LoadLibrary gives it
+        // one ("the function appends the default library extension");
+        // Wine's loader does the same for an import (review 19 F2).
+        let with_extension;
+        let name = match Path::new(name).extension() {
+            Some(_) => name,
+            None => {
+                with_extension = format!("{name}.dll");
+                with_extension.as_str()
+            }
+        };
         if let Some(found) = self.existing(self.dir.join(name)) {
             return Ok(found);
         }
