@@ -17,8 +17,9 @@ pub(super) type Progress = Option<Box<dyn FnMut(u64, u64)>>;
 /// already opened and checked to be a regular file) to `out` and returns
 /// their CRC-32C: one pass with `pread` through a small buffer (so resident
 /// memory stays small), holes kept as holes, with progress reported before
-/// the first byte and after every 16 MiB. A payload that shrinks during the
-/// copy is "the file ended at N bytes", and one that changes otherwise is
+/// the first byte and after every 16 MiB. A payload whose length is no
+/// longer `info.size` is refused before the copy, one that shrinks during
+/// it is "the file ended at N bytes", and one that changes otherwise is
 /// refused too: never a torn copy, never a fault.
 pub(super) fn copy_payload(
     out: &File,
@@ -31,6 +32,13 @@ pub(super) fn copy_payload(
     let metadata = |file: &File| stamp(file).map_err(io_error(source, "read the payload's metadata"));
     let before = metadata(file)?;
     let total = info.size;
+    // The output was laid out for `total` bytes: a file grown since (or
+    // replaced by a rename, for a payload opened again by its path) would be
+    // cut to the old size with a CRC that matches the cut copy.
+    if before.0 != total {
+        let reason = format!("the file has {} bytes, but it had {total} when the output was laid out", before.0);
+        return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
+    }
     if let Some(report) = progress.as_mut() {
         report(0, total);
     }
@@ -63,4 +71,27 @@ pub(super) fn stamp(file: &File) -> io::Result<(u64, Option<std::time::SystemTim
     use std::os::unix::fs::MetadataExt;
     let metadata = file.metadata()?;
     Ok((metadata.len(), metadata.modified().ok(), metadata.ctime(), metadata.ctime_nsec()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Review 18 F1: a payload rewritten (grown) between the layout and
+    /// the copy was cut to the old size, and its frame's CRC matched the
+    /// cut bytes.
+    #[test]
+    fn a_payload_grown_since_the_layout_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("payload");
+        std::fs::write(&source, b"0123456789").unwrap();
+        let out = File::create(dir.path().join("out")).unwrap();
+        let file = File::open(&source).unwrap();
+        let mut progress: Progress = None;
+        let error = copy_payload(&out, &file, &source, PayloadInfo { size: 5 }, &source, &mut progress).unwrap_err();
+        assert!(error.to_string().contains("has 10 bytes, but it had 5 when the output was laid out"), "{error}");
+        let crc = copy_payload(&out, &file, &source, PayloadInfo { size: 10 }, &source, &mut progress).unwrap();
+        assert_eq!(crc, crate::crc::crc32c(b"0123456789"));
+    }
 }
