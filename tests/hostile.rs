@@ -984,13 +984,15 @@ fn inject_errors_name_out_not_the_temporary_file() {
     let mut command = Command::new(JISCAN);
     command.args([OsStr::new("inject"), plain_library().as_os_str(), payload.as_os_str(), OsStr::new("-o")]);
     command.arg(&out);
-    // SAFETY: setrlimit(2) and signal(2) in the child before exec: writes past
-    // 256 KiB fail with EFBIG instead of killing the process.
+    // SAFETY: setrlimit(2) and signal(2) in the child before exec: a limit of
+    // 256 KiB, and SIGXFSZ at its default action (killing the process), which
+    // jiscan itself must ignore so that the write fails with EFBIG (review 18
+    // F5: it died with no message and left its temporary file).
     unsafe {
         command.pre_exec(|| {
             let limit = libc::rlimit { rlim_cur: 256 << 10, rlim_max: 256 << 10 };
             libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
             Ok(())
         })
     };
