@@ -446,6 +446,22 @@ fn replacing_into_the_old_layout() {
     let again = dir.path().join("again.so");
     inject(&replaced, &payload, &again, options(true)).unwrap();
     assert_eq!(fs::read(&again).unwrap(), bytes, "replacing again changes nothing");
+
+    // Review 18 F6: bytes appended after the tables are no part of what
+    // --replace drops; they were cut silently. Zeros there are padding.
+    for (trailer, refused) in [(vec![0u8; 999], false), ([vec![0u8; 10], vec![7u8; 989]].concat(), true)] {
+        let appended = dir.path().join("appended.so");
+        fs::write(&appended, [bytes.clone(), trailer].concat()).unwrap();
+        let result = inject(&appended, &payload, &dir.path().join("out.so"), options(true));
+        match (result, refused) {
+            (Err(e), true) => {
+                let at = bytes.len() + 10;
+                assert!(e.to_string().contains(&format!("bytes from {at:#x} on are not the old payload")), "{e}");
+            }
+            (Ok(_), false) => assert_eq!(fs::read(dir.path().join("out.so")).unwrap(), bytes),
+            (other, _) => panic!("refused {refused}: {other:?}"),
+        }
+    }
 }
 
 /// A 32-bit ELF file cannot address past 4 GiB: a payload that would end

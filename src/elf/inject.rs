@@ -414,11 +414,45 @@ fn kept_part(input: &Input<'_>, jlji: u64, container: FileRange) -> Result<(u64,
     // a page. In this layout the padding lies before the old name table and
     // is kept, which lands the new tables exactly where the old ones were.
     let keep = if tail == Some(container.0) { before_zeros(file, used_end, keep) } else { keep };
+    // What is dropped must be the old container, payload, name table and
+    // section headers, and zero padding between them: bytes appended after
+    // them (a trailer, an archive) would be lost with them. PE and Mach-O
+    // refuse the same (review 18 F6).
+    let pieces = [Some(container), old_payload, input.names.map(|n| (n.base, n.base.saturating_add(n.len())))];
+    let headers = (table.headers.base, table.headers.base.saturating_add(table.headers.len()));
+    let pieces: Vec<(u64, u64)> = pieces.into_iter().flatten().chain([headers]).collect();
+    if let Some(at) = first_stray_byte(file, keep, &pieces) {
+        let reason = format!(
+            "bytes from {at:#x} on are not the old payload, its frame, the section names or the section \
+             headers, and replacing the payload would drop them"
+        );
+        return Err(InjectError::refused("ELF file tail", at, reason));
+    }
     // Blank what is left of the old container and payload, unless the file
     // still uses those bytes for something else.
     let overlaps = |(a, b): (u64, u64)| used.iter().any(|&(x, y)| a < y && x < b);
     let holes = [Some(container), old_payload].into_iter().flatten().filter(|&r| r.0 < keep && !overlaps(r)).collect();
     Ok((keep, holes))
+}
+
+/// The first nonzero byte at or after `from` that no range of `pieces`
+/// covers: what the tail that `--replace` drops holds besides them.
+fn first_stray_byte(file: Data<'_>, from: u64, pieces: &[(u64, u64)]) -> Option<u64> {
+    let mut at = from;
+    while at < file.len() {
+        if let Some(&(_, end)) = pieces.iter().find(|&&(start, end)| start <= at && at < end) {
+            at = end;
+            continue;
+        }
+        // Up to the next piece, or the end of the file.
+        let next = pieces.iter().map(|&(start, _)| start).filter(|&start| start > at).min().unwrap_or(file.len());
+        let gap = file.table("ELF file tail", at, next.min(file.len()).saturating_sub(at), 1).ok()?;
+        if let Some(stray) = gap.bytes.iter().position(|&byte| byte != 0) {
+            return Some(at.saturating_add(stray as u64));
+        }
+        at = next;
+    }
+    None
 }
 
 /// `end` moved back over the zero bytes just below it, but not below `floor`.
