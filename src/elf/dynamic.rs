@@ -59,9 +59,11 @@ impl<'a, S: Source<'a>> Dynamic<'a, S> {
         Entries { rest: table, at, wide: self.wide, endian: self.entries.endian }
     }
 
-    /// The first entry tagged `tag`.
+    /// The last entry tagged `tag`: ld.so stores every entry in its
+    /// `l_info[tag]` (glibc elf/get-dynamic-info.h), so the last one is what
+    /// it uses, and so do goblin and llvm-readobj (review 19 F6).
     pub(crate) fn find(&self, tag: u64) -> Option<Entry> {
-        self.entries().find(|entry| entry.tag == tag)
+        self.entries().filter(|entry| entry.tag == tag).last()
     }
 
     /// The file bytes of `size` bytes at the address `entry` holds, as a
@@ -87,8 +89,9 @@ impl<'a, S: Source<'a>> Dynamic<'a, S> {
         let (mut strtab, mut strsz) = (None, None);
         for entry in self.entries() {
             match entry.tag {
-                DT_STRTAB => strtab = strtab.or(Some(entry)),
-                DT_STRSZ => strsz = strsz.or(Some(entry)),
+                // The last of each, as ld.so keeps it (see `find`).
+                DT_STRTAB => strtab = Some(entry),
+                DT_STRSZ => strsz = Some(entry),
                 _ => {}
             }
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 use object::read::elf::{ElfFile, FileHeader};
 use object::{elf, Endianness};
 
-use super::super::layout::{Class, DT_STRSZ, DT_STRTAB, ELF64, ELFCLASS64, PT_DYNAMIC};
+use super::super::layout::{Class, DT_STRSZ, DT_STRTAB, DT_SYMENT, ELF64, ELFCLASS64, PT_DYNAMIC};
 use super::super::testutil::{corpus_elf, system_libraries};
 use super::*;
 
@@ -177,6 +177,30 @@ fn broken_tables_are_errors_naming_the_structure_and_offset() {
         let err = items.next().unwrap().unwrap_err();
         assert!(matches!(err, Error::Invalid { what: "ELF DT_SONAME", value: 1, .. }), "{triple}: {err}");
         assert!(items.next().is_none(), "{triple}: the walk goes on after a bad name");
+    }
+}
+
+/// Review 19 F6: of two entries of one tag, ld.so uses the last (it stores
+/// each in `l_info[tag]`, glibc elf/get-dynamic-info.h), and so do goblin
+/// and llvm-readobj. `DT_SYMENT` becomes a second `DT_STRSZ`; one of the
+/// two is past the segment, the other right: only the last one counts.
+#[test]
+fn the_last_entry_of_a_tag_is_the_one_used() {
+    let (bytes, class, _, strsz) = library("x86_64-linux-gnu");
+    let header = Header::parse(Data::new(&bytes, 0, "the file")).unwrap();
+    let syment = header.dynamic().unwrap().unwrap().find(DT_SYMENT).unwrap().at;
+    let good = u64::from_le_bytes(bytes[strsz as usize..strsz as usize + 8].try_into().unwrap());
+    let expected = vec![(DependencyKind::SoName, b"libfoo_data.so".to_vec())];
+    for (bad, fine) in [(syment, strsz), (strsz, syment)] {
+        let mut twice = bytes.clone();
+        put_word(&mut twice, syment - 8, class, false, DT_STRSZ);
+        put_word(&mut twice, bad, class, false, 1 << 20);
+        put_word(&mut twice, fine, class, false, good);
+        match walk(&twice) {
+            Ok(names) => assert!(bad < fine && names == expected, "{names:?}"),
+            Err(Error::Invalid { what: "ELF DT_STRSZ", offset, .. }) => assert!(bad > fine && offset == bad),
+            Err(e) => panic!("{e}"),
+        }
     }
 }
 
