@@ -242,9 +242,12 @@ pub(crate) fn open_with_len(path: &Path) -> io::Result<(File, u64)> {
     Ok((file, len))
 }
 
-/// `path` opened for reading with `O_NONBLOCK`, so that a FIFO cannot block.
+/// `path` opened for reading with `O_NONBLOCK`, so that a FIFO cannot
+/// block, and `O_NOCTTY`, so that a terminal a file names (a dependency
+/// `/dev/tty1`, review 19 F3) never becomes the controlling terminal of a
+/// process that has none.
 pub(crate) fn open(path: &Path) -> io::Result<File> {
-    OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+    OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
 }
 
 /// Runs `f` on a buffer of `size` bytes from this thread's spare buffers

@@ -414,6 +414,10 @@ fn checking_a_code_cache_reads_each_file_once_and_stats_nothing() {
         calls[0].contains("libfoo_code.so") && !calls.iter().any(|l| l.starts_with(&format!("lseek({code_fd},"))),
         "\n{log}"
     );
+    // A place a file names is opened without ever becoming the controlling
+    // terminal (a dependency may name /dev/tty1: review 19 F3).
+    let data_open = calls.iter().find(|l| l.starts_with("openat") && l.contains("libfoo_data.so")).unwrap();
+    assert!(data_open.contains("O_NOCTTY") && data_open.contains("O_NONBLOCK"), "\n{log}");
 }
 
 /// ld.so's search, as far as `find_data_library` follows it, with glibc's
