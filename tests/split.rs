@@ -921,6 +921,50 @@ fn a_macho_code_cache_passes_over_what_dyld_cannot_use() {
     }
 }
 
+/// Review 19 F4: dyld tries `LC_RPATH` entries in order, and an
+/// `@executable_path` or relative one names a place the file does not tell
+/// (the program's directory, the working directory), as `@loader_pathX`
+/// does (dyld expands `@loader_path` only before a `/` or the end). Before
+/// the place found, the answer is unknown and said so, as for ELF; after
+/// it, it does not matter.
+#[test]
+fn a_macho_rpath_entry_the_file_does_not_place_makes_the_answer_unknown() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    for (entries, found) in [
+        (&["@executable_path/../lib", "@loader_path"][..], false),
+        (&["lib", "@loader_path"][..], false),
+        (&["@loader_pathx", "@loader_path"][..], false),
+        (&["@loader_path", "@executable_path/../lib"][..], true),
+    ] {
+        let dir = tempdir();
+        let bytes = payload(1000);
+        let data =
+            data_library(dir.path(), "arm64-apple-macos", "@rpath/libfoo_data.dylib", "libfoo_data.dylib", &bytes);
+        let code = dir.path().join("libcode.dylib");
+        let rpaths: Vec<String> = entries.iter().map(|e| format!("-Wl,-rpath,{e}")).collect();
+        run(Command::new("python3")
+            .current_dir(dir.path())
+            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "code.c", "-L.", "-lfoo_data"])
+            .args(&rpaths)
+            .arg("-o")
+            .arg(&code));
+        match find_data_library(&code) {
+            Ok(_) if found => assert_finds(&code, &data, &bytes),
+            Err(SplitError::NoDataLibrary { candidates, .. }) if !found => {
+                let reason = &candidates.iter().find(|c| c.name == "@rpath/libfoo_data.dylib").unwrap().reason;
+                let why = format!(
+                    "the LC_RPATH entry '{}' depends on the program that loads it, and comes before",
+                    entries[0]
+                );
+                assert!(reason.starts_with(&why), "{entries:?}: {reason}");
+            }
+            other => panic!("{entries:?}: {other:?}"),
+        }
+    }
+}
+
 /// Links `libcode.so` in `dir` from the code cache's source, against
 /// `b/libfoo_data.so`, with `DT_RUNPATH` `$ORIGIN/a:$ORIGIN/b`: the loader
 /// looks in `a/` first.

@@ -344,15 +344,35 @@ impl Search<'_, '_> {
             return self.existing(self.dir.join(rest)).ok_or_else(|| "no such file".to_owned());
         }
         if let Some(rest) = name.strip_prefix("@rpath/") {
-            return self
-                .rpath
-                .iter()
-                .find_map(|entry| match entry.strip_prefix("@loader_path") {
+            // As for ELF run paths: an entry whose place the file does not
+            // tell (`@executable_path/…`, a relative one, which dyld tries
+            // from the working directory, or `@loader_pathX`, which dyld
+            // does not expand) may hold the library before any place after
+            // it (review 19 F4).
+            let mut unknown: Option<String> = None;
+            let found = self.rpath.iter().find_map(|entry| {
+                let loader = entry.strip_prefix("@loader_path").filter(|tail| tail.is_empty() || tail.starts_with('/'));
+                match loader {
                     Some(tail) => self.existing(self.below(tail, rest)),
                     None if entry.starts_with('/') => self.existing(Path::new(&**entry).join(rest)),
-                    None => None,
-                })
-                .ok_or_else(|| "not found through any LC_RPATH within reach".to_owned());
+                    None => {
+                        unknown.get_or_insert_with(|| {
+                            format!("the LC_RPATH entry '{entry}' depends on the program that loads it")
+                        });
+                        None
+                    }
+                }
+            });
+            return match (found, unknown) {
+                (Some(found), None) => Ok(found),
+                (Some(found), Some(why)) => {
+                    Err(format!("{why}, and comes before {}: dyld may take a file there", found.path.display()))
+                }
+                (None, unknown) => {
+                    let also = unknown.map(|why| format!("; {why}")).unwrap_or_default();
+                    Err(format!("not found through any LC_RPATH within reach{also}"))
+                }
+            };
         }
         if name.starts_with('/') {
             return self.existing(PathBuf::from(name)).ok_or_else(|| "no such file".to_owned());
