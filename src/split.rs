@@ -365,7 +365,13 @@ impl Resolver {
     /// one from the file.
     fn resolve(&self, code: &Path, records: Records<'_>) -> Result<FoundDataLibrary, SplitError> {
         let Records { machine, runpath, rpath, libraries, .. } = records;
-        let dir = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // dyld's @loader_path is the directory of the file's real path (it
+        // names a loader by fcntl(F_GETPATH) of the file it opened:
+        // dyld/JustInTimeLoader.cpp:1323-1426, DyldDelegates.cpp:751-752);
+        // glibc's $ORIGIN is that of the path as opened (review 19 F9).
+        let real = (machine.image.format == crate::Format::MachO).then(|| code.canonicalize().ok()).flatten();
+        let opened = real.as_deref().unwrap_or(code);
+        let dir = opened.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let (known, listings) = (&self.known, &self.listings);
         let passed = RefCell::default();
         let budget = Cell::new(Budget::FULL);

@@ -965,6 +965,34 @@ fn a_macho_rpath_entry_the_file_does_not_place_makes_the_answer_unknown() {
     }
 }
 
+/// Review 19 F9: dyld resolves `@loader_path` beside the file's real path
+/// (it names a loaded image by `fcntl(F_GETPATH)` of the file it opened,
+/// dyld/JustInTimeLoader.cpp:1323-1426), where glibc's `$ORIGIN` is the
+/// directory of the path as opened. A code dylib reached through a link in
+/// `depot/` finds the data library beside its target in `store/`, not the
+/// other one beside the link.
+#[test]
+fn a_macho_code_cache_reached_through_a_link_finds_the_data_library_beside_its_target() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    let dir = tempdir();
+    let (store, depot) = (dir.path().join("store"), dir.path().join("depot"));
+    std::fs::create_dir(&store).unwrap();
+    std::fs::create_dir(&depot).unwrap();
+    let bytes = payload(3000);
+    let name = "@rpath/libfoo_data.dylib";
+    let data = data_library(&store, "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
+    data_library(&depot, "arm64-apple-macos", name, "libfoo_data.dylib", &payload(4000));
+    run(Command::new("python3")
+        .current_dir(&store)
+        .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "code.c", "-L.", "-lfoo_data"])
+        .args(["-Wl,-rpath,@loader_path", "-o", "libcode.dylib"]));
+    let link = depot.join("libcode.dylib");
+    std::os::unix::fs::symlink("../store/libcode.dylib", &link).unwrap();
+    assert_finds(&link, &data, &bytes);
+}
+
 /// Links `libcode.so` in `dir` from the code cache's source, against
 /// `b/libfoo_data.so`, with `DT_RUNPATH` `$ORIGIN/a:$ORIGIN/b`: the loader
 /// looks in `a/` first.
