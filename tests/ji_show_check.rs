@@ -305,6 +305,51 @@ fn check_rejects_what_julia_rejects() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Review 17 F4: a `.ji` loaded on its own has its heap read from it, and
+/// Julia 1.9-1.12 (and format 13) refuse it unless its CRC-32C is the
+/// checksum's low word ("Error reading package image file.": 1.11.5
+/// src/staticdata.c:3661); 1.13 (:4391) and formats 14-15 (master :4632)
+/// only need the read whole. A heap byte changed (the trailer made right
+/// again) and a heap that runs past the file.
+#[test]
+fn check_reads_the_heap_as_julia_does() {
+    let dir = temp_dir("heap");
+    for (release, compares) in
+        [(Release::V1_11, true), (Release::Master13, true), (Release::V1_13, false), (Release::Master15, false)]
+    {
+        let w = realistic(release, false).write();
+        let good = dir.join(format!("Good_{release:?}.ji"));
+        std::fs::write(&good, w.ji(0, false)).unwrap();
+        let (status, lines) = check(&[&good], &[]);
+        assert_eq!((status, point(&lines[0], "heap")["status"].as_str()), (0, Some("ok")), "{}", lines[0]);
+
+        let mut body = w.body.clone();
+        body[w.data_start as usize] ^= 1;
+        let changed = dir.join(format!("Changed_{release:?}.ji"));
+        std::fs::write(&changed, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+        let (status, lines) = check(&[&changed], &[]);
+        let heap = point(&lines[0], "heap");
+        if compares {
+            assert_eq!((status, heap["status"].as_str()), (1, Some("failed")), "{}", lines[0]);
+            assert!(heap["detail"].as_str().unwrap().contains("Julia refuses it"), "{}", lines[0]);
+        } else {
+            assert_eq!((status, heap["status"].as_str()), (0, Some("ok")), "{}", lines[0]);
+        }
+
+        // data_end (the u64 after data_start, in the header) past the file.
+        let mut body = w.body.clone();
+        // write_header's data positions: data_start, then data_end.
+        let positions = [w.data_start.to_le_bytes(), w.data_end.to_le_bytes()].concat();
+        let at = body[..w.header_end as usize].windows(16).position(|x| x == positions).unwrap() + 8;
+        body[at..at + 8].copy_from_slice(&(w.body.len() as u64 + 100).to_le_bytes());
+        let past = dir.join(format!("Past_{release:?}.ji"));
+        std::fs::write(&past, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+        let (status, lines) = check(&[&past], &[]);
+        assert_eq!((status, point(&lines[0], "heap")["status"].as_str()), (1, Some("failed")), "{}", lines[0]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// F8 of the adversarial pass: a data library whose `.ji` is stored
 /// zstd-compressed (made by hand: `emit --shared` writes no compressed
 /// frame). Its own line and its code cache's agree: unchecked, since

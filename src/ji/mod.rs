@@ -326,6 +326,20 @@ impl<'a> Header<'a> {
         self.clone_targets.map(|t| !t.is_empty())
     }
 
+    /// The heap data, bytes `data_start..data_end` of the `.ji`: `None`
+    /// when the positions were not decoded or are both 0 (a 12/13 `.ji`
+    /// with clone targets, whose heap is in its code library); `Err(len)`
+    /// when they do not lie in order inside the `len` bytes of the data.
+    pub fn heap(&self) -> Option<Result<&'a [u8], u64>> {
+        let (start, end) = (self.data_start?, self.data_end?);
+        if (start, end) == (0, 0) {
+            return None;
+        }
+        let bytes = self.data.bytes;
+        let range = usize::try_from(start).ok().zip(usize::try_from(end).ok());
+        Some(range.and_then(|(start, end)| bytes.get(start..end)).ok_or(bytes.len() as u64))
+    }
+
     /// The CRC-32C of the heap data that the checksum carries: its low word
     /// before format 14, all of it from 14.
     pub fn heap_crc32c(&self) -> Option<u32> {

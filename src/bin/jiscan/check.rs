@@ -40,6 +40,9 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   cache_header  the whole cache header decodes (parse_cache_header), with a worklist:
               stale_cachefile ignores a file with none
   ji_crc      the trailer's CRC-32C of the .ji matches its bytes (isvalid_file_crc)
+  heap        where Julia reads the heap from the .ji (12, 13 without clone targets; 14, 15), its
+              positions lie in the file, and for 12 before Julia 1.13 and for 13 its CRC-32C is the
+              checksum's (\"Error reading package image file.\" otherwise, src/staticdata.c)
   library_crc if the .ji has clone targets (native code), the library beside it exists and its
               whole-file CRC-32C is the trailer's first word (isvalid_pkgimage_crc); not
               applicable to combined files and split images (docs/FORMAT.md 7.6, 8.4)

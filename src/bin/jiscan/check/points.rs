@@ -151,7 +151,77 @@ fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
         (None, Some(stop)) => r.point("ji_crc", Status::Failed, message(&stop, base)),
         (None, None) => r.point("ji_crc", Status::NotChecked, "the cache header does not decode"),
     }
+    heap_point(r, h, base);
     split_flag_point(r, h);
+}
+
+/// Whether Julia can read the heap data from the `.ji`, and for the
+/// versions that compare it, whether its CRC-32C is the checksum's.
+/// - 12 and 13: a `.ji` without clone targets is loaded on its own
+///   (`jl_restore_incremental`), its heap read from it; before Julia 1.13
+///   the read must be whole and its CRC-32C the checksum's low word, or
+///   "Error reading package image file." (1.9.4 src/staticdata.c:3333,
+///   1.11.5 :3661, 1.12.5 :4403, 3484331 :4375); 1.13 (:4391) only needs
+///   the read whole. With clone targets the heap is in the code library.
+/// - 14 and 15: every cache's heap is in its `.ji` (ad84450, "write the
+///   heap image to the .ji"); the read must be whole (master :4631).
+fn heap_point(r: &mut Report, h: &Header<'_>, base: u64) {
+    let Some(version) = h.version else { return };
+    let alone = h.native_code() == Some(false);
+    if version < 14 && !alone {
+        let why = "versions 12 and 13 keep the heap of a cache with clone targets in its code library";
+        return r.point("heap", Status::NotApplicable, why);
+    }
+    let (Some(start), Some(end)) = (h.data_start, h.data_end) else {
+        return r.point("heap", Status::NotChecked, "the header does not decode to the heap's positions");
+    };
+    let range = format!("{:#x}..{:#x}", base.saturating_add(start), base.saturating_add(end));
+    let heap = match h.heap() {
+        Some(Ok(heap)) => heap,
+        Some(Err(len)) => {
+            let why = format!(
+                "the heap data {range} does not lie in the .ji's {len} bytes: Julia's read of it fails \
+                 (\"Error reading package image file.\")"
+            );
+            return r.point("heap", Status::Failed, why);
+        }
+        None => return r.point("heap", Status::Failed, "the heap positions are 0: the .ji holds no heap data"),
+    };
+    // The Julia version that wrote a format 12 file tells whether it
+    // compares the CRC (1.9 to 1.12) or not (1.13).
+    let minor = h.julia_version.and_then(|v| {
+        let text = std::str::from_utf8(v).ok()?;
+        let mut parts = text.split(['.', '-', '+']);
+        Some((parts.next()?.parse::<u32>().ok()?, parts.next()?.parse::<u32>().ok()?))
+    });
+    let compares = match (version, minor) {
+        (12, Some(v)) => v < (1, 13),
+        (12, None) => {
+            let why = format!(
+                "heap data {range}; the Julia version does not parse, so whether it compares the CRC is unknown"
+            );
+            return r.point("heap", Status::NotChecked, why);
+        }
+        (13, _) => true,
+        _ => false,
+    };
+    let Some(want) = h.heap_crc32c().filter(|_| compares) else {
+        return r.point(
+            "heap",
+            Status::Ok,
+            format!("heap data {range} lies in the .ji (this version compares no CRC)"),
+        );
+    };
+    let got = pkgimg::crc::crc32c(heap);
+    if got == want {
+        r.point("heap", Status::Ok, format!("heap data {range}: CRC-32C {got:#010x}, the checksum's"))
+    } else {
+        let why = format!(
+            "heap data {range} has CRC-32C {got:#010x}, the checksum says {want:#010x}: Julia refuses it \
+             (\"Error reading package image file.\")"
+        );
+        r.point("heap", Status::Failed, why)
+    }
 }
 
 /// Versions 14+: `JI_FLAG_SPLIT` says whether the `.ji` is loaded with a
