@@ -290,6 +290,57 @@ fn inject_in_place_replaces_the_file() {
     }
 }
 
+/// Review 18 F4: the temporary file of an in-place write inherits the
+/// directory's default ACL; the result must not keep an access ACL its
+/// source lacked (here one that let uid 65534 read a 0640 library).
+#[test]
+fn in_place_inject_does_not_take_the_directorys_default_acl() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl_dir = dir.path().join("acl");
+    fs::create_dir(&acl_dir).unwrap();
+    // system.posix_acl_default (acl/acl_xattr.h): version 2, then entries
+    // {tag, perm, id}: USER_OBJ rwx, USER 65534 rw-, GROUP_OBJ r-x, MASK rwx, OTHER r-x.
+    let mut acl = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in
+        [(1u16, 7u16, u32::MAX), (2, 6, 65534), (4, 5, u32::MAX), (0x10, 7, u32::MAX), (0x20, 5, u32::MAX)]
+    {
+        acl.extend_from_slice(&tag.to_le_bytes());
+        acl.extend_from_slice(&perm.to_le_bytes());
+        acl.extend_from_slice(&id.to_le_bytes());
+    }
+    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    let name = c"system.posix_acl_default";
+    // SAFETY: NUL-terminated strings and a live buffer of acl.len() bytes.
+    let set = unsafe { libc::setxattr(c(&acl_dir).as_ptr(), name.as_ptr(), acl.as_ptr().cast(), acl.len(), 0) };
+    if set != 0 {
+        eprintln!("no default ACLs on this file system: {}", std::io::Error::last_os_error());
+        assert!(std::env::var("CI").is_err(), "CI needs a file system with POSIX ACLs for this test");
+        return;
+    }
+    let (payload, _) = write_payload(dir.path(), "p.ji", 1000, 9);
+    let (name0, _) = NOPAYLOAD[0];
+    let library = dir.path().join(name0);
+    fs::copy(nopayload(name0), &library).unwrap();
+    fs::set_permissions(&library, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+    let target = acl_dir.join(name0);
+    fs::copy(&library, &target).unwrap();
+    fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+    // fs::copy of a file into the directory makes a new file, which took the ACL;
+    // drop it, so the source has none, as a file moved in would.
+    // SAFETY: a NUL-terminated path and name.
+    unsafe { libc::removexattr(c(&target).as_ptr(), c"system.posix_acl_access".as_ptr()) };
+    let out = jiscan(&[&"inject", &"--in-place", &target, &payload]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut value = [0u8; 256];
+    // SAFETY: as above, and a live buffer of 256 bytes.
+    let got = unsafe {
+        libc::getxattr(c(&target).as_ptr(), c"system.posix_acl_access".as_ptr(), value.as_mut_ptr().cast(), value.len())
+    };
+    assert_eq!(got, -1, "the result has an access ACL its source lacked");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o7777, 0o640);
+}
+
 #[test]
 fn inject_per_arch_payloads_into_a_universal_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -223,3 +223,16 @@ pub(super) fn xattr_set(file: &File, name: &std::ffi::OsStr, value: &[u8]) -> io
         Err(io::Error::last_os_error())
     }
 }
+
+/// Removes `file`'s extended attribute `name`.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+pub(super) fn xattr_remove(file: &File, name: &std::ffi::OsStr) -> io::Result<()> {
+    let name = CString::new(name.as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: a NUL-terminated name.
+    if unsafe { libc::fremovexattr(file.as_raw_fd(), name.as_ptr()) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

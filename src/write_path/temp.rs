@@ -187,6 +187,16 @@ impl TempFile {
                 return;
             }
         };
+        // The new file may have inherited an access ACL from its directory's
+        // default ACL; a result with an ACL its source lacks could grant
+        // more than the source did (review 18 F4). Its mode, set already,
+        // is the source's once the ACL is gone.
+        let acl = std::ffi::OsStr::new("system.posix_acl_access");
+        if !names.iter().any(|n| n == acl) && sys::xattr_get(&self.file, acl).is_ok() {
+            if let Err(e) = sys::xattr_remove(&self.file, acl) {
+                self.warnings.push(format!("{}: kept an access ACL its source lacks: {e}", out.display()));
+            }
+        }
         for name in names {
             let result = sys::xattr_get(source, &name).and_then(|value| {
                 // The new file may already have it (an SELinux label from its directory).
