@@ -305,6 +305,27 @@ fn check_rejects_what_julia_rejects() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Review 17 F6: Julia looks only for the library with its own platform's
+/// extension (`ocachefile_from_cachefile`: `Libc.Libdl.dlext`, master
+/// base/loading.jl:1426). A Linux `.ji` beside a `.dylib` of the right
+/// CRC has no library; renamed to `.so`, it has.
+#[test]
+fn check_looks_for_the_library_extension_of_the_build_os() {
+    let dir = temp_dir("dlext");
+    let cache = realistic(Release::V1_11, true);
+    let (ji, lib) = pair(&dir, "Foo_abc", &cache);
+    let lib = lib.unwrap();
+    let dylib = lib.with_extension("dylib");
+    std::fs::rename(&lib, &dylib).unwrap();
+    let (status, lines) = check(&[&ji], &[]);
+    let detail = point(&lines[0], "library_crc")["detail"].as_str().unwrap().to_owned();
+    assert_eq!(status, 1, "{}", lines[0]);
+    assert!(detail.ends_with("Foo_abc.so (Julia on Linux looks for .so)"), "{detail}");
+    std::fs::rename(&dylib, &lib).unwrap();
+    assert_eq!(check(&[&ji], &[]).0, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Review 17 F4: a `.ji` loaded on its own has its heap read from it, and
 /// Julia 1.9-1.12 (and format 13) refuse it unless its CRC-32C is the
 /// checksum's low word ("Error reading package image file.": 1.11.5

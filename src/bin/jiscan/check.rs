@@ -23,7 +23,8 @@ use crate::Outcome;
 const AFTER_HELP: &str = "\
 Each PATH is a cache file (Foo_xyz.ji), a code library, or a directory searched recursively (a \
 depot's compiled/v1.11, say). A .ji is checked together with the library beside it (same name, \
-.so, .dylib or .dll); a library that carries a .ji as its payload (a combined file) is checked on \
+the extension Julia on the .ji's build OS looks for: .so, .dylib for Darwin, .dll for WINNT); a \
+library that carries a .ji as its payload (a combined file) is checked on \
 its own. Split images: a code cache without a payload is checked with the .ji of its data library \
 (the dependency that carries it, found as `jiscan deps` finds it, with the data record that names \
 it), and a data library on its own for the .ji it holds. In a directory, other files are counted \
@@ -386,10 +387,24 @@ fn has_container(file: &[u8]) -> bool {
     }
 }
 
-/// The code library beside a `.ji`: the same path with a library extension
-/// (base/loading.jl `ocachefile_from_cachefile`).
-fn library_beside(ji: &Path) -> Option<PathBuf> {
-    LIBRARY_EXTENSIONS.iter().map(|ext| ji.with_extension(ext)).find(|p| p.is_file())
+/// The library extension Julia on the `.ji`'s build OS looks for
+/// (`Libc.Libdl.dlext`): `None` if the header names no OS.
+fn library_extension(h: &Header<'_>) -> Option<&'static str> {
+    Some(match h.build_os? {
+        b"Darwin" => "dylib",
+        b"WINNT" => "dll",
+        _ => "so",
+    })
+}
+
+/// The code library beside a `.ji`: the same path with the library
+/// extension of the `.ji`'s build OS (base/loading.jl
+/// `ocachefile_from_cachefile`: `Libc.Libdl.dlext`, master :1426), or of
+/// any OS if the header names none.
+fn library_beside(ji: &Path, h: &Header<'_>) -> Option<PathBuf> {
+    let own = library_extension(h);
+    let extensions = LIBRARY_EXTENSIONS.iter().filter(|&&ext| own.is_none_or(|own| own == ext));
+    extensions.map(|ext| ji.with_extension(ext)).find(|p| p.is_file())
 }
 
 fn check_ji(path: &Path) -> Report {
@@ -402,7 +417,7 @@ fn check_ji(path: &Path) -> Report {
         }
     };
     let h = Header::decode(&map);
-    let library = library_beside(path);
+    let library = library_beside(path, &h);
     let library_map = library.as_deref().map(files::map);
     let library_code = match &library_map {
         Some(Ok(lib)) => code_of(lib),
@@ -424,7 +439,16 @@ fn check_ji(path: &Path) -> Report {
             (Some(lib), Some(Err(why))) => r.point("library_crc", Status::Failed, format!("{}: {why}", lib.display())),
             _ => {
                 let stem = path.with_extension("");
-                let detail = format!("the .ji has clone targets, but no library {}.{{so,dylib,dll}}", stem.display());
+                let detail = match library_extension(&h) {
+                    Some(ext) => {
+                        let os = String::from_utf8_lossy(h.build_os.unwrap_or_default());
+                        format!(
+                            "the .ji has clone targets, but no library {}.{ext} (Julia on {os} looks for .{ext})",
+                            stem.display()
+                        )
+                    }
+                    None => format!("the .ji has clone targets, but no library {}.{{so,dylib,dll}}", stem.display()),
+                };
                 r.point("library_crc", Status::Failed, detail);
             }
         },
