@@ -326,6 +326,36 @@ fn check_looks_for_the_library_extension_of_the_build_os() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Review 17 F7: jl_validate_cache_file wants the 0xfafbfcfd mark in the
+/// header it reads (1.11.5 src/staticdata.c:3602): the `.ji`'s for a `.ji`
+/// loaded alone, the library's header copy for one with clone targets. The
+/// mark cleared in the `.ji`: rejected alone, unchecked with a library.
+#[test]
+fn the_checksum_mark_is_wanted_where_julia_reads_it() {
+    let dir = temp_dir("mark");
+    for native in [false, true] {
+        let cache = realistic(Release::V1_11, native);
+        let w = cache.write();
+        let at = w.body[..w.header_end as usize].windows(8).position(|x| x == w.checksum.to_le_bytes()).unwrap();
+        let mut body = w.body.clone();
+        body[at + 4..at + 8].copy_from_slice(&[0; 4]);
+        let stem = format!("Mark_{native}");
+        let library_crc = if native {
+            let bytes = library(w.library_data.as_deref().unwrap());
+            std::fs::write(dir.join(format!("{stem}.so")), &bytes).unwrap();
+            ji_writer::crc32c(&bytes)
+        } else {
+            0
+        };
+        let ji = dir.join(format!("{stem}.ji"));
+        std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(library_crc, false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let want = if native { "not checked" } else { "failed" };
+        assert_eq!(point(&lines[0], "checksum")["status"].as_str(), Some(want), "{}", lines[0]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Review 17 F4: a `.ji` loaded on its own has its heap read from it, and
 /// Julia 1.9-1.12 (and format 13) refuse it unless its CRC-32C is the
 /// checksum's low word ("Error reading package image file.": 1.11.5

@@ -37,7 +37,8 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
               the pointer size is 4 or 8 and matches the library's width
   kind        it is a package cache: pkgimage byte 0 (12, 13) or JI_FLAG_PKGIMAGE (14, 15);
               isvalid_cache_header rejects the rest
-  checksum    (12, 13) the checksum carries the 0xfafbfcfd mark jl_validate_cache_file wants
+  checksum    (12, 13) the checksum carries the 0xfafbfcfd mark jl_validate_cache_file wants (of a .ji
+              without clone targets; with them Julia checks the library's header copy instead)
   cache_header  the whole cache header decodes (parse_cache_header), with a worklist:
               stale_cachefile ignores a file with none
   ji_crc      the trailer's CRC-32C of the .ji matches its bytes (isvalid_file_crc)

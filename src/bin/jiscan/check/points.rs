@@ -122,9 +122,27 @@ fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
     if h.kind != Some(Kind::Cache) {
         return;
     }
+    // jl_validate_cache_file wants the mark in the header it reads: the
+    // .ji's for a .ji loaded alone, the library's header copy for one with
+    // clone targets (1.11.5 src/staticdata.c:3602, called for both by
+    // jl_restore_package_image_from_stream :3633; review 17 F7).
     if let (Some(marked), Some(c)) = (h.checksum_marked(), h.checksum) {
-        let status = if marked { Status::Ok } else { Status::Failed };
-        r.point("checksum", status, format!("{c:#018x}{}", if marked { "" } else { ": high word is not 0xfafbfcfd" }));
+        match (marked, h.native_code()) {
+            (true, _) => r.point("checksum", Status::Ok, format!("{c:#018x}")),
+            (false, Some(true)) => r.point(
+                "checksum",
+                Status::NotChecked,
+                format!(
+                    "{c:#018x}: high word is not 0xfafbfcfd, but Julia checks the mark in the library's header \
+                     copy, not here; the build ids of this package's dependents are made from this checksum"
+                ),
+            ),
+            (false, _) => r.point(
+                "checksum",
+                Status::Failed,
+                format!("{c:#018x}: high word is not 0xfafbfcfd (jl_validate_cache_file reads this .ji)"),
+            ),
+        }
     }
     // A trailer too short to hold is the ji_crc point's failure; any other
     // stop is in the cache header or the source text, both of which
