@@ -326,6 +326,43 @@ fn check_looks_for_the_library_extension_of_the_build_os() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Review 17 F5: parse_cache_header ends with srctext_files, which loops
+/// `while !eof(f)` and seeks past each text (master base/loading.jl:
+/// 4112-4125): a source-text position at or past the end of the file, or
+/// a text running past it, ends the loop with no error. A position inside
+/// the trailer makes it read the trailer as a name length: an EOFError.
+#[test]
+fn check_passes_over_the_source_text_as_julia_does() {
+    let dir = temp_dir("srctext");
+    let w = realistic(Release::V1_11, false).write();
+    let len = w.body.len() as u64 + 8;
+    // The last u64 of the dependency list (data_end, in the fixed header,
+    // may hold the same value: the source text follows the heap).
+    let at = w.body[..w.header_end as usize].windows(8).rposition(|x| x == w.srctextpos.to_le_bytes()).unwrap();
+    for (position, ok) in [(len, true), (len + 1000, true), (len - 6, false)] {
+        let mut body = w.body.clone();
+        body[at..at + 8].copy_from_slice(&position.to_le_bytes());
+        let ji = dir.join(format!("Pos_{position}.ji"));
+        std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let header = point(&lines[0], "cache_header");
+        let want = if ok { "ok" } else { "failed" };
+        assert_eq!(header["status"].as_str(), Some(want), "{position}: {}", lines[0]);
+    }
+    // The first text's length (after its Int32 name length and name) runs past the end.
+    let mut body = w.body.clone();
+    let pos = w.srctextpos as usize;
+    let name_len = i32::from_le_bytes(body[pos..pos + 4].try_into().unwrap()) as usize;
+    body[pos + 4 + name_len..pos + 12 + name_len].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    let ji = dir.join("Long.ji");
+    std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+    let (status, lines) = check(&[&ji], &[]);
+    let header = point(&lines[0], "cache_header");
+    assert_eq!((status, header["status"].as_str()), (0, Some("ok")), "{}", lines[0]);
+    assert!(header["detail"].as_str().unwrap().contains("srctext_files passes over"), "{}", lines[0]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Review 17 F7: jl_validate_cache_file wants the 0xfafbfcfd mark in the
 /// header it reads (1.11.5 src/staticdata.c:3602): the `.ji`'s for a `.ji`
 /// loaded alone, the library's header copy for one with clone targets. The
