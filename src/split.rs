@@ -369,9 +369,14 @@ impl Resolver {
         // names a loader by fcntl(F_GETPATH) of the file it opened:
         // dyld/JustInTimeLoader.cpp:1323-1426, DyldDelegates.cpp:751-752);
         // glibc's $ORIGIN is that of the path as opened (review 19 F9).
-        let real = (machine.image.format == crate::Format::MachO).then(|| code.canonicalize().ok()).flatten();
-        let opened = real.as_deref().unwrap_or(code);
-        let dir = opened.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // The directory as given names it when it is that one (links above
+        // it resolved), so that paths are reported as the user spelt them.
+        let given = code.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let real = (machine.image.format == crate::Format::MachO)
+            .then(|| code.canonicalize().ok()?.parent().map(Path::to_path_buf))
+            .flatten()
+            .filter(|real| given.canonicalize().ok().as_ref() != Some(real));
+        let dir = real.as_deref().unwrap_or(given);
         let (known, listings) = (&self.known, &self.listings);
         let passed = RefCell::default();
         let budget = Cell::new(Budget::FULL);
