@@ -236,10 +236,20 @@ fn data_library_report(found: &FoundDataLibrary, verify: bool) -> Result<(DataLi
 }
 
 /// For an image with no payload of its own (`slice`, of the file at
-/// `path`): its data library, if the image is a split image's code cache,
-/// to name in a hint.
+/// `path`): its data library, if the image is a split image's code cache
+/// (it imports the data record's symbol), to name in a hint. One resolver
+/// serves the whole run, so the slices of a universal file (which may all
+/// be one image) do not search the same places again (review 19 F1: 8,000
+/// slices of one image with 1,000 `@rpath` dependencies took 16.9 s in
+/// `show`).
 pub fn data_library_of(path: &Path, slice: pkgimg::Slice<'_>) -> Option<FoundDataLibrary> {
-    pkgimg::split::Resolver::default().find_in_slice(path, slice).ok()
+    thread_local! {
+        static RESOLVER: std::cell::RefCell<pkgimg::split::Resolver> = std::cell::RefCell::default();
+    }
+    if !imports_data_symbol(&slice) {
+        return None;
+    }
+    RESOLVER.with(|resolver| resolver.try_borrow_mut().ok()?.find_in_slice(path, slice).ok())
 }
 
 /// What `show` and `extract` add to "no payload" for a split image's code
