@@ -36,9 +36,36 @@ fn elf(data: &[u8], slice: &pkgimg::Slice<'_>) {
     }
 }
 
+/// Each section's RVA range, its length as the loader takes it.
+fn section_ranges(data: &[u8]) -> Option<Vec<(u64, u64)>> {
+    use object::read::pe::{PeFile32, PeFile64};
+    use object::LittleEndian as LE;
+    let table = match object::FileKind::parse(data).ok()? {
+        object::FileKind::Pe32 => catch_unwind(|| PeFile32::parse(data)).ok()?.ok()?.section_table(),
+        object::FileKind::Pe64 => catch_unwind(|| PeFile64::parse(data)).ok()?.ok()?.section_table(),
+        _ => return None,
+    };
+    let range = |h: &object::pe::ImageSectionHeader| {
+        let (va, vs, raw) = (h.virtual_address.get(LE), h.virtual_size.get(LE), h.size_of_raw_data.get(LE));
+        let len = if vs == 0 { raw } else { vs };
+        (u64::from(va), u64::from(va) + u64::from(len))
+    };
+    Some(table.iter().map(range).collect())
+}
+
 fn pe(data: &[u8], slice: &pkgimg::Slice<'_>) {
     use object::Object;
     let Ok(Ok(file)) = catch_unwind(|| object::File::parse(data)) else { return };
+    // Sections whose memory ranges overlap make an image the Windows loader
+    // refuses, and leave an RVA two sections: object takes a section's
+    // length as min(VirtualSize, SizeOfRawData), pkgimg as the loader does
+    // (SizeOfRawData when VirtualSize is 0, docs/FORMAT.md §2.2), so they
+    // may read a directory from different bytes. No reference answer then.
+    let Some(ranges) = section_ranges(data) else { return };
+    let overlap = ranges.iter().enumerate().any(|(i, a)| ranges[..i].iter().any(|b| a.0 < b.1 && b.0 < a.1));
+    if overlap {
+        return;
+    }
     let Ok(imports) = file.imports() else { return };
     let mut theirs: Vec<Vec<u8>> = Vec::new();
     let mut names: Vec<Vec<u8>> = Vec::new();
