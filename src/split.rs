@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
@@ -17,7 +17,7 @@ use crate::path::{dependencies_of, open, with_buffer, Failure, Machine};
 
 mod search;
 use crate::{DependencyKind, Error, Located, MappedFile, Payload, Slice};
-use search::{Budget, Search};
+use search::{Budget, FirstSeen, Search};
 
 /// The first read of a code cache. A file up to this size is read whole by
 /// that one `pread` (its length is where the read stops short); of a larger
@@ -383,8 +383,8 @@ impl Resolver {
         let search = Search { dir, runpath, rpath, machine, known, listings, passed, budget };
         let (mut found, mut also, mut skipped): (Option<(_, _, File, _)>, _, _) = (None, Vec::new(), Vec::new());
         // A name recorded twice has the same answer twice.
-        let mut seen: HashSet<&str> = HashSet::new();
-        for name in libraries.iter().filter(|name| seen.insert(name)) {
+        let mut seen = FirstSeen::default();
+        for name in libraries.iter().filter(|name| seen.first(name)) {
             let resolved = search.resolve(machine.image.format, name);
             if search.budget.get().spent() {
                 let reason = format!(

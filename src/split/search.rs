@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
@@ -121,6 +121,38 @@ fn dst_len(text: &str, name: &str) -> Option<usize> {
     (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')).then_some(name.len())
 }
 
+/// Tells the first of each string from its repeats, with no allocation
+/// for the first few distinct ones: a code cache names a handful of
+/// libraries and run path entries, and this runs on every check, while a
+/// hostile one may name thousands (then a hash set).
+#[derive(Default)]
+pub(super) struct FirstSeen<'a> {
+    few: [&'a str; 8],
+    len: usize,
+    more: Option<HashSet<&'a str>>,
+}
+
+impl<'a> FirstSeen<'a> {
+    /// Whether `item` is seen for the first time.
+    pub(super) fn first(&mut self, item: &'a str) -> bool {
+        if let Some(more) = &mut self.more {
+            return more.insert(item);
+        }
+        if self.few.get(..self.len).unwrap_or_default().contains(&item) {
+            return false;
+        }
+        if let Some(slot) = self.few.get_mut(self.len) {
+            *slot = item;
+            self.len = self.len.saturating_add(1);
+            return true;
+        }
+        let mut more: HashSet<&'a str> = self.few.iter().copied().collect();
+        more.insert(item);
+        self.more = Some(more);
+        true
+    }
+}
+
 /// Where a code cache's loader would look, as far as the file tells.
 pub(super) struct Search<'a, 'r> {
     /// The code cache's directory (`$ORIGIN`, `@loader_path`).
@@ -213,15 +245,9 @@ impl Search<'_, '_> {
         let mut unknown: Option<String> = None;
         // Each directory once, as glibc's fillin_rpath keeps it
         // (elf/dl-load.c: "Remove duplicate entries").
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen = FirstSeen::default();
         let entries = lists.into_iter().filter(|list| !list.is_empty()).flat_map(|list| list.split(':'));
-        let entries = entries.filter(move |entry| {
-            let new = !seen.contains(entry);
-            if new {
-                seen.push(entry);
-            }
-            new
-        });
+        let entries = entries.filter(move |entry| seen.first(entry));
         let places = entries.filter_map(|entry| match self.expand_origin(entry, Some(name)) {
             Ok(Some(path)) if starts_absolute(entry) => Some(path),
             // Absolute: a system directory, out of reach by design.
@@ -535,6 +561,17 @@ mod tests {
         let long = vec!["x".repeat(100_000); 20];
         let error = crate::split::find_data_library_in(&code, &code_cache(&long, "$ORIGIN")).unwrap_err();
         assert!(error.reason().to_string().contains("names come to more than 1048576 bytes"), "{error}");
+    }
+
+    #[test]
+    fn first_seen_tells_repeats_past_its_first_eight() {
+        let names: Vec<String> = (0..20).map(|i| format!("lib{i}.so")).collect();
+        let mut seen = FirstSeen::default();
+        for round in 0..2 {
+            for name in &names {
+                assert_eq!(seen.first(name), round == 0, "{name} in round {round}");
+            }
+        }
     }
 
     /// glibc's `is_dst`: a whole name, or one in braces.
