@@ -106,13 +106,13 @@ pub fn compress_beside(
 }
 
 /// A temporary file beside `beside`, for a destination of its own,
-/// `NAME.pkgimg-zstd`, that is never written: the output's own destination
-/// is locked by its writer (a second lock on it from this process would
-/// wait forever), and a name of its own lets a later run find and remove
-/// what a killed one left.
+/// `NAME.pkgimg-zstd` (hashed when NAME is too long for that:
+/// [`companion`](crate::write_path::companion)), that is never written: the
+/// output's own destination is locked by its writer (a second lock on it
+/// from this process would wait forever), and a name of its own lets a
+/// later run find and remove what a killed one left.
 fn scratch(beside: &Path) -> Result<TempFile, InjectError> {
-    let mut name = beside.file_name().map(std::ffi::OsString::from).unwrap_or_default();
-    name.push(".pkgimg-zstd");
+    let name = crate::write_path::companion(beside.file_name().unwrap_or_default(), ".pkgimg-zstd");
     let destination = Destination::prepare(&beside.with_file_name(name), Wait::Block)?;
     Ok(destination.create_temp()?)
 }

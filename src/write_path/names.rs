@@ -36,6 +36,19 @@ pub(super) fn short_form(name: &OsStr, tag: u32) -> OsString {
     OsString::from(format!(".pkgimg-{:016x}-{:06x}", fnv1a(name.as_bytes()), tag & 0xff_ffff))
 }
 
+/// The name of a file of the destination called `name`: NAME and then
+/// `suffix`, or `.pkgimg-HHHHHHHHHHHHHHHH` and then `suffix` (the hash of
+/// NAME, as in [`short_form`]) when that would pass `NAME_MAX`, so that every
+/// legal NAME has one, and the same one in every run.
+pub(crate) fn companion(name: &OsStr, suffix: &str) -> OsString {
+    let mut long = name.to_os_string();
+    long.push(suffix);
+    if long.len() <= NAME_MAX {
+        return long;
+    }
+    OsString::from(format!(".pkgimg-{:016x}{suffix}", fnv1a(name.as_bytes())))
+}
+
 /// Whether `candidate` is a temporary file of the destination called `name`,
 /// in either form.
 pub(super) fn belongs_to(candidate: &OsStr, name: &OsStr) -> bool {
@@ -95,6 +108,19 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Review 18 F7: `--compress` needs a file of its own per destination,
+    /// and NAME.pkgimg-zstd passed NAME_MAX for names of 244 to 255 bytes.
+    #[test]
+    fn every_legal_name_gets_a_companion_that_fits() {
+        for len in [1usize, 243, 244, 255] {
+            let name = OsString::from("k".repeat(len));
+            let companion = companion(&name, ".pkgimg-zstd");
+            assert!(companion.len() <= NAME_MAX, "{len}");
+            assert_eq!(companion.as_bytes().starts_with(name.as_bytes()), len <= 243, "{len}");
+            assert_eq!(companion, super::companion(&name, ".pkgimg-zstd"), "{len}: the same in every run");
+        }
+    }
 
     #[test]
     fn every_legal_name_gets_a_temporary_name_that_fits() {
