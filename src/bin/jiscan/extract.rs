@@ -101,14 +101,26 @@ fn extract(args: &Args) -> Result<(), Failure> {
     if args.output == Path::new("-") {
         let (file, _, map) = files::open(path).map_err(|e| here(&e))?;
         let payload = located(&map, args).map_err(|e| here(&e))?;
-        if !args.no_verify {
+        // Checked before a byte is written, and computed again on the way
+        // out: bytes changed in between are an error, not a silent damaged
+        // copy (review 18 F9).
+        let checked = if args.no_verify {
+            None
+        } else {
             let crc = checksum(&file, &payload).map_err(|e| here(&e))?;
             check(&payload, crc).map_err(|e| here(&e))?;
+            Some(crc)
+        };
+        let streamed = if payload.compressed() && !args.raw {
+            decompress(&file, &payload, io::stdout(), path, Path::new("standard output"))?.1
+        } else {
+            to_stdout(&file, &payload, path)?
+        };
+        if checked.is_some_and(|crc| crc != streamed) {
+            let why = "the payload changed while it was written: the bytes on standard output are not the ones checked";
+            return Err(here(&why).into());
         }
-        if payload.compressed() && !args.raw {
-            return decompress(&file, &payload, io::stdout(), path, Path::new("standard output")).map(drop);
-        }
-        return to_stdout(&file, &payload, path);
+        return Ok(());
     }
     // OUT first: a directory or device is refused before the library is read.
     let destination = output::destination(&args.output).map_err(|e| e.to_string())?;
@@ -225,10 +237,12 @@ fn check(payload: &Payload<'_>, crc: u32) -> Result<(), Error> {
     Ok(())
 }
 
-/// Copies the payload to standard output with pread; a reader that went
-/// away is silent.
-fn to_stdout(file: &File, payload: &Payload<'_>, path: &Path) -> Result<(), Failure> {
+/// Copies the stored bytes of `payload` to standard output with pread, and
+/// returns their CRC-32C, computed on the way; a reader that went away is
+/// silent.
+fn to_stdout(file: &File, payload: &Payload<'_>, path: &Path) -> Result<u32, Failure> {
     let mut out = io::stdout().lock();
+    let mut crc = 0;
     let mut buffer = vec![0u8; 1 << 20];
     let (mut at, end) = (payload.offset(), payload.offset().saturating_add(payload.size()));
     let written = |e: io::Error| match e.kind() {
@@ -247,14 +261,17 @@ fn to_stdout(file: &File, payload: &Payload<'_>, path: &Path) -> Result<(), Fail
                 .into())
             }
             Ok(n) => {
-                out.write_all(chunk.get(..n).unwrap_or_default()).map_err(written)?;
+                let bytes = chunk.get(..n).unwrap_or_default();
+                crc = crc32c::crc32c_append(crc, bytes);
+                out.write_all(bytes).map_err(written)?;
                 at = at.saturating_add(n as u64);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("{}: cannot read the payload: {e}", path.display()).into()),
         }
     }
-    out.flush().map_err(written)
+    out.flush().map_err(written)?;
+    Ok(crc)
 }
 
 /// Decodes the compressed `payload` of `file` (the library at `library`)
