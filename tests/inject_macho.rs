@@ -896,3 +896,23 @@ fn unknown_load_command_and_32_bit_are_refused() {
     assert!(err.to_string().contains("32-bit Mach-O image"), "{err}");
     assert!(!dir.join("o1.dylib").exists() && !dir.join("o2.dylib").exists());
 }
+
+/// Review 18 F11: in a `FAT_MAGIC` file each slice's offset and size fit
+/// 32 bits but its end may not; such output is refused (FORMAT.md §5.4)
+/// before a byte is copied, whatever each field holds. A 2.5 GiB payload
+/// (a hole) puts the second slice's end past 4 GiB.
+#[test]
+fn a_universal_slice_ending_past_4_gib_is_refused() {
+    let dir = util::tempdir();
+    let payload = dir.path().join("huge");
+    fs::File::create(&payload).unwrap().set_len(5 << 29).unwrap();
+    let lib = common::corpus().join("macho/universal.dylib");
+    let out = dir.path().join("out.dylib");
+    let mut replace = options();
+    replace.replace = true;
+    let err = inject(&lib, &payload, &out, replace).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("Mach-O universal slice entry at 0x"), "{message}");
+    assert!(message.contains("beyond the 32-bit offsets of FAT_MAGIC"), "{message}");
+    assert!(!out.exists());
+}
