@@ -328,7 +328,7 @@ fn fat_header(
         // Each field fitting is not enough: a slice must also end within
         // 32 bits, or readers that add them in 32 bits wrap (FORMAT §5.4;
         // review 18 F11: a slice ending at 0x140051230 was written).
-        let end = offset.checked_add(size).unwrap_or(u64::MAX);
+        let end = offset.saturating_add(size);
         if !layout.wide && end > u64::from(u32::MAX) {
             let reason = format!(
                 "the slice would end at {end:#x}, beyond the 32-bit offsets of FAT_MAGIC; inject into thin files"
