@@ -42,7 +42,6 @@ fn layout(wide: bool) -> FatArch {
     }
 }
 
-#[cfg(all(feature = "std", unix))]
 /// The capability bits of a `cpusubtype` (`CPU_SUBTYPE_MASK`,
 /// `<mach/machine.h>`): arm64e's pointer-authentication ABI version lives
 /// there, `CPU_SUBTYPE_LIB64` too. The loader matches the subtype without them.
@@ -93,9 +92,7 @@ impl Cpu {
     /// The name `lipo` and `-arch` use where it says more than [`Arch`]
     /// (arm64e, x86_64h, arm64_32); otherwise `None`.
     pub(crate) fn special_name(self) -> Option<&'static str> {
-        use super::layout::{CPU_TYPE_ARM64, CPU_TYPE_ARM64_32};
-        /// `CPU_SUBTYPE_ARM64E` (`<mach/machine.h>`).
-        const CPU_SUBTYPE_ARM64E: u32 = 2;
+        use super::layout::{CPU_SUBTYPE_ARM64E, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32};
         match (self.cputype, self.cpusubtype) {
             (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) => Some("arm64e"),
             (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H) => Some("x86_64h"),
@@ -143,19 +140,48 @@ impl<'a> Table<'a> {
     /// The slice a loader on this CPU would pick ([`Arch::HOST`]): its
     /// index, architecture and range. The slices before it are checked as
     /// they are passed, so a damaged entry is reported, not skipped.
+    ///
+    /// [`Arch`] is coarse: arm64e and arm64_32 slices are
+    /// [`Arch::Aarch64`] too, x86_64h is [`Arch::X86_64`], and an ordinary
+    /// process maps none of them where a plain one is there (dyld's
+    /// `GradedArchs`). So the first slice of the host's architecture whose
+    /// CPU is plain is taken, and only without one the first of a special
+    /// CPU (review 19 F8: an arm64e slice listed before the arm64 one was
+    /// taken).
     #[inline]
     pub fn host<S: Source<'a>>(&self, file: Data<'a, S>) -> Result<(u32, Arch, FileRange), Error> {
         let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
+        let mut special = None;
         for index in 0..self.count {
             let (arch, range) = self.range(file, index)?;
             if arch == Arch::HOST {
-                return Ok((index, arch, range));
+                if !self.special_cpu(index)? {
+                    return Ok((index, arch, range));
+                }
+                special = special.or(Some((index, arch, range)));
             }
             if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
                 *slot = arch;
             }
         }
-        Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
+        special.ok_or(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
+    }
+
+    /// Whether slice `index` is for a CPU that only a process of that CPU
+    /// maps, not every one of its [`Arch`]: arm64e (`CPU_SUBTYPE_ARM64E`),
+    /// arm64_32 (`CPU_TYPE_ARM64_32`), x86_64h (`CPU_SUBTYPE_X86_64_H`),
+    /// `<mach/machine.h>`, the capability bits of the subtype ignored.
+    fn special_cpu(&self, index: u32) -> Result<bool, Error> {
+        use super::layout::{
+            CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32, CPU_TYPE_X86_64,
+        };
+        let layout = layout(self.wide);
+        let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
+        let (cputype, subtype) = (entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)? & !CPU_SUBTYPE_MASK);
+        Ok(matches!(
+            (cputype, subtype),
+            (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) | (CPU_TYPE_ARM64_32, _) | (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H)
+        ))
     }
 
     /// The slice a loader would map into a process that runs an image of
@@ -216,5 +242,50 @@ impl<'a> Table<'a> {
             size: entry.word(layout.size, layout.wide)?,
             align: entry.u32(layout.align)?,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::macho::layout::{CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_X86_64};
+
+    /// A `FAT_MAGIC` file of one-page slices of these (cputype, cpusubtype).
+    fn fat(cpus: &[(u32, u32)]) -> std::vec::Vec<u8> {
+        let mut file = std::vec::Vec::new();
+        file.extend_from_slice(&FAT_MAGIC.to_be_bytes());
+        file.extend_from_slice(&(cpus.len() as u32).to_be_bytes());
+        for (i, &(cputype, subtype)) in cpus.iter().enumerate() {
+            let offset = 4096 * (i as u32 + 1);
+            for word in [cputype, subtype, offset, 4096, 12] {
+                file.extend_from_slice(&word.to_be_bytes());
+            }
+        }
+        file.resize(4096 * (cpus.len() + 1), 0);
+        file
+    }
+
+    /// Review 19 F8: an ordinary process maps the plain slice of its
+    /// architecture, not an arm64e, arm64_32 or x86_64h one listed first
+    /// (dyld's GradedArchs); without a plain one, the first special one.
+    #[test]
+    fn the_host_slice_is_the_plain_one() {
+        let (host, special) = match Arch::HOST {
+            Arch::X86_64 => (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H),
+            Arch::Aarch64 => (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000),
+            _ => return,
+        };
+        let plain = if host == CPU_TYPE_X86_64 { 3 } else { 0 };
+        for (cpus, want) in [
+            (&[(host, special), (host, plain)][..], 1),
+            (&[(host, plain), (host, special)][..], 0),
+            (&[(host, special)][..], 0),
+        ] {
+            let file = fat(cpus);
+            let data = Data::new(&file, 0, "the file");
+            let (index, arch, range) = table(data).unwrap().host(data).unwrap();
+            assert_eq!((index, arch, range.offset), (want, Arch::HOST, 4096 * (u64::from(want) + 1)), "{cpus:x?}");
+        }
     }
 }
