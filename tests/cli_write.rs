@@ -160,6 +160,41 @@ fn emit_to_standard_output_gives_the_same_object() {
     assert_eq!(pkgimg::find_ji_payload(&to_stdout.stdout).unwrap().data(), &bytes[..]);
 }
 
+/// Review 18 F10: `emit` verified its output by opening the temporary file
+/// again by its path, which a umask of 0477 forbids its own (non-root)
+/// owner; it reads the open file now. As root the test drops to uid 65534,
+/// whose permissions are checked.
+#[test]
+fn emit_verifies_an_output_its_owner_cannot_read_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(d, fs::Permissions::from_mode(0o777)).unwrap();
+    let (payload, _) = write_payload(d, "p.ji", 3000, 11);
+    fs::set_permissions(&payload, fs::Permissions::from_mode(0o644)).unwrap();
+    // SAFETY: getuid(2) has no preconditions.
+    let root = unsafe { libc::getuid() } == 0;
+    if root && !common::require_tool("setpriv") {
+        return;
+    }
+    let run = |script: &str| {
+        let mut c = Command::new(if root { "setpriv" } else { "sh" });
+        if root {
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh"]);
+        }
+        c.args(["-c", script]).current_dir(d).output().unwrap()
+    };
+    // The directories above the test's, and jiscan, may be closed to uid 65534.
+    let reach = run(&format!("test -r p.ji && test -x {JISCAN}"));
+    if !reach.status.success() {
+        assert!(std::env::var("CI").is_err(), "uid 65534 cannot reach {} or {JISCAN}", d.display());
+        return;
+    }
+    let out = run(&format!("umask 0477 && exec {JISCAN} emit --target x86_64-linux-gnu p.ji -o o.o"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(fs::metadata(d.join("o.o")).unwrap().permissions().mode() & 0o777, 0o200);
+}
+
 #[test]
 fn emit_errors_write_nothing() {
     let dir = tempfile::tempdir().unwrap();

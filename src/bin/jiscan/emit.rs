@@ -545,7 +545,9 @@ fn verify(temp: &TempFile, layout: &Placed, crc: u32, uncompressed: Option<u64>)
     if len != layout.size {
         return Err(format!("the file is {len} bytes, the layout says {}", layout.size));
     }
-    let map = crate::files::map(temp.path())?;
+    // The open file, not its path: the file's mode (a umask of 0477, say)
+    // may not let its owner open it again for reading (review 18 F10).
+    let map = pkgimg::MappedFile::from_file(temp.file()).map_err(|e| e.to_string())?;
     let payload = pkgimg::find_ji_payload(&map).map_err(|e| e.to_string())?;
     let image = payload.image();
     let found = (payload.offset(), payload.size(), payload.frame().payload_crc32c);
