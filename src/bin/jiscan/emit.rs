@@ -50,7 +50,8 @@ unknown triple, an unreadable payload) nothing is written at OBJECT. PAYLOAD is 
 be a regular file (a FIFO is refused at once), since it is read twice (once for its CRC-32C, then \
 copied). '-o -' writes the object to standard output (unchecked, and partial if the payload cannot \
 be read to the end). Every byte of the object is written, holes in PAYLOAD included: the object \
-goes to a linker, which copies it anyway.
+goes to a linker, which copies it anyway; a data library (--shared) is written the same way, in \
+one pass that hashes (Mach-O) or sums (PE) its pages as it writes them.
 
 ",
     write_policy_help!(),
