@@ -536,6 +536,20 @@ fn check_accepts_a_v15_split_pair_whose_checksum_symbol_matches() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Review 17 N3: an empty library file is there; its symbol cannot be read,
+/// which is not "no library beside it".
+#[test]
+fn an_empty_library_is_not_a_missing_one() {
+    let dir = temp_dir("symbol-empty");
+    let Some(ji) = split15_pair(&dir, "Split_e1", |c| c) else { return };
+    std::fs::write(ji.with_extension("so"), b"").unwrap();
+    let (status, lines) = check(&[&ji], &[]);
+    let detail = point(&lines[0], "image_checksum")["detail"].as_str().unwrap().to_owned();
+    assert_eq!(status, 1, "{}", lines[0]);
+    assert!(!detail.contains("no library beside it"), "{detail}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn check_rejects_a_v15_split_pair_whose_checksum_symbol_differs() {
     let dir = temp_dir("symbol-bad");

@@ -455,8 +455,11 @@ fn check_ji(path: &Path) -> Report {
         },
     }
     match &library_map {
-        Some(Ok(map)) => image_checksum_point(&mut r, Binding::of(&h), map),
-        _ => image_checksum_point(&mut r, Binding::of(&h), &[]),
+        Some(Ok(map)) => image_checksum_point(&mut r, Binding::of(&h), Some(map)),
+        // There, but not mapped (an empty file cannot be): its symbol is
+        // unreadable, which is not "no library".
+        Some(Err(_)) => image_checksum_point(&mut r, Binding::of(&h), Some(&[])),
+        None => image_checksum_point(&mut r, Binding::of(&h), None),
     }
     r
 }
@@ -480,6 +483,6 @@ fn check_combined(path: &Path, map: &MappedFile) -> Report {
          covers the payload, and code and data are one file"
     );
     r.point("library_crc", Status::NotApplicable, detail);
-    image_checksum_point(&mut r, Binding::of(&h), map);
+    image_checksum_point(&mut r, Binding::of(&h), Some(map));
     r
 }

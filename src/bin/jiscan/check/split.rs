@@ -133,7 +133,7 @@ impl Run {
         );
         r.point("library_crc", Status::NotApplicable, detail);
         // (A standalone .ji with clone targets is the split_flag point's failure.)
-        image_checksum_point(&mut r, data.binding, code);
+        image_checksum_point(&mut r, data.binding, Some(code));
         CodeCache::Report(r)
     }
 
