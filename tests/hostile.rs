@@ -1159,3 +1159,28 @@ fn extract_syncs_the_directory_after_its_rename() {
     let synced = lines[rename..].iter().any(|l| dir_fds.iter().any(|fd| l.contains(&format!("fsync({fd})"))));
     assert!(synced, "no fsync of {} after the rename:\n{trace}", d.display());
 }
+
+/// Review 18 F8: a killed `--compress` run leaves its scratch file
+/// (`.OUT.pkgimg-zstd.pkgimg-XXXXXX`, as large as the compressed payload).
+/// The next write of OUT removes it and says so, with `--compress` or
+/// without; it was removed only by a compressing run, silently.
+#[test]
+fn a_killed_compressing_runs_scratch_file_is_removed_by_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let payload = write_file(&d.join("p.ji"), &bytes(5000, 21));
+    for compress in [false, true] {
+        let scratch = d.join(".out.so.pkgimg-zstd.pkgimg-0a1b2c");
+        write_file(&scratch, &bytes(1000, 22));
+        let mut command = Command::new(JISCAN);
+        command.args([OsStr::new("inject"), plain_library().as_os_str(), payload.as_os_str()]);
+        if compress {
+            command.arg("--compress");
+        }
+        let run = command.args(["--replace", "-o"]).arg(d.join("out.so")).output().unwrap();
+        assert_eq!(code(&run), 0, "{}", stderr(&run));
+        let message = stderr(&run);
+        assert!(message.contains(&format!("removed {}", scratch.display())), "compress {compress}: {message}");
+        assert!(hidden_in(d).is_empty(), "compress {compress}: {:?}", hidden_in(d));
+    }
+}

@@ -39,6 +39,12 @@ impl CompressedFile {
     pub fn compressed(&self) -> Compressed {
         self.compressed
     }
+
+    /// The files a killed compressing run had left, removed when this one
+    /// was created.
+    pub fn removed(&self) -> &[std::path::PathBuf] {
+        self.temp.removed()
+    }
 }
 
 /// Compresses the payload `file` (opened from `source` and checked to be a
@@ -112,7 +118,8 @@ pub fn compress_beside(
 /// from this process would wait forever), and a name of its own lets a
 /// later run find and remove what a killed one left.
 fn scratch(beside: &Path) -> Result<TempFile, InjectError> {
-    let name = crate::write_path::companion(beside.file_name().unwrap_or_default(), ".pkgimg-zstd");
+    let name =
+        crate::write_path::companion(beside.file_name().unwrap_or_default(), crate::write_path::COMPRESS_SCRATCH);
     let destination = Destination::prepare(&beside.with_file_name(name), Wait::Block)?;
     Ok(destination.create_temp()?)
 }

@@ -238,6 +238,9 @@ pub fn inject_into(
     };
     let out = destination.requested().to_path_buf();
     let mut temp = destination.create_temp()?;
+    for compressed in zstd.iter().flat_map(|z| core::iter::once(&z.main).chain(&z.per_arch)) {
+        temp.add_removed(compressed.removed());
+    }
     let written = write_pieces(&temp, plan.pieces, &sources, &mut progress)?;
     temp.finish(&Attributes::of(&input.metadata), in_place.then_some(&input.file))?;
     let checked = verify(&temp, &written, plan.payload_offset).map_err(|e| e.at(&out))?;

@@ -75,7 +75,7 @@ pub use copy::{copy_range, CopyError, STEP};
 pub use destination::{Destination, Wait};
 pub use error::{Role, WriteError};
 pub use input::{open_input, Input};
-pub(crate) use names::companion;
 pub use names::is_temporary_name;
+pub(crate) use names::{companion, COMPRESS_SCRATCH};
 pub use signals::remove_temporary_files_on_signals;
 pub use temp::{Committed, TempFile};

@@ -36,6 +36,11 @@ pub(super) fn short_form(name: &OsStr, tag: u32) -> OsString {
     OsString::from(format!(".pkgimg-{:016x}-{:06x}", fnv1a(name.as_bytes()), tag & 0xff_ffff))
 }
 
+/// The suffix of the destination that holds a compressed payload while an
+/// output NAME is written with `--compress` ([`companion`] of NAME): its
+/// dead writers' files are removed by any later write of NAME.
+pub(crate) const COMPRESS_SCRATCH: &str = ".pkgimg-zstd";
+
 /// The name of a file of the destination called `name`: NAME and then
 /// `suffix`, or `.pkgimg-HHHHHHHHHHHHHHHH` and then `suffix` (the hash of
 /// NAME, as in [`short_form`]) when that would pass `NAME_MAX`, so that every

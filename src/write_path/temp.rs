@@ -127,6 +127,18 @@ impl TempFile {
         &self.file
     }
 
+    /// The files of dead writers of this destination that were removed
+    /// when this one was created.
+    pub fn removed(&self) -> &[PathBuf] {
+        &self.removed
+    }
+
+    /// Adds files that another temporary file's creation removed for this
+    /// write (a `--compress` scratch's), so that the commit reports them.
+    pub fn add_removed(&mut self, paths: &[PathBuf]) {
+        self.removed.extend_from_slice(paths);
+    }
+
     /// The temporary file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -274,12 +286,17 @@ impl Drop for TempFile {
 /// Removes the temporary files of `destination` whose writers are dead: not
 /// locked by anyone, and not being created (empty with mode `0000`). Best
 /// effort: a file that cannot be opened or locked is left alone.
+///
+/// A write of NAME also removes those of NAME's `--compress` scratch
+/// destination ([`names::COMPRESS_SCRATCH`]), which a killed compressing
+/// run leaves and which may be as large as its payload (review 18 F8).
 fn remove_stale(destination: &Destination) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(destination.dir()) else { return Vec::new() };
+    let scratch = names::companion(destination.name(), names::COMPRESS_SCRATCH);
     let mut removed = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if names::belongs_to(&name, destination.name()) {
+        if names::belongs_to(&name, destination.name()) || names::belongs_to(&name, &scratch) {
             let path = destination.dir().join(&name);
             if remove_if_dead(&path, &name) {
                 removed.push(path);

@@ -263,6 +263,9 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
 
     let object = destination.requested().to_path_buf();
     let mut temp = destination.create_temp().map_err(|e| e.to_string())?;
+    if let Some(zstd) = &compressed {
+        temp.add_removed(zstd.removed());
+    }
     let layout = {
         let mut out = BufWriter::with_capacity(BLOCK, temp.file());
         let stored = (size, crc, uncompressed);
