@@ -427,7 +427,10 @@ impl Search<'_, '_> {
     fn existing(&self, path: PathBuf) -> Option<Candidate> {
         let budget = self.budget.get();
         let bytes = path.as_os_str().len();
-        if budget.places == 0 || bytes > budget.path_bytes {
+        // Once a place is refused the search is over, even where a shorter
+        // path would still fit: an answer from the places after it would
+        // hide the one skipped (review 20 F1).
+        if budget.spent || budget.places == 0 || bytes > budget.path_bytes {
             self.budget.set(Budget { spent: true, ..budget });
             return None;
         }
@@ -561,6 +564,38 @@ mod tests {
         let long = vec!["x".repeat(100_000); 20];
         let error = crate::split::find_data_library_in(&code, &code_cache(&long, "$ORIGIN")).unwrap_err();
         assert!(error.reason().to_string().contains("names come to more than 1048576 bytes"), "{error}");
+    }
+
+    /// A long run path entry refused for want of path bytes, followed by
+    /// the code cache's own directory, which would still fit: the search
+    /// has skipped a place, so it must not answer "not a data library".
+    #[test]
+    fn a_place_refused_for_its_bytes_ends_the_search() {
+        let top = tempfile::tempdir().unwrap();
+        let component = "c".repeat(200);
+        let entry_len =
+            |i: usize| format!("$ORIGIN/{i:04}/{component}/{component}/{component}/{component}/{component}");
+        // Pad the code cache's directory until the bytes left after the
+        // last long place that fits still hold the place in its own
+        // directory, and fewer than 1,000 long places fit.
+        let limit = Budget::FULL.path_bytes;
+        let base = top.path().as_os_str().len();
+        let (pad, _) = (1..250usize)
+            .map(|pad| (pad, base + 1 + pad))
+            .find(|&(_, dir)| {
+                let long = dir + entry_len(0).len() - "$ORIGIN".len() + "/libdata.so".len();
+                let own = dir + "/libdata.so".len();
+                limit / long < 1000 && limit % long >= own
+            })
+            .unwrap();
+        let dir = top.path().join("d".repeat(pad));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("libdata.so"), b"not an ELF file").unwrap();
+        let entries: Vec<String> = (0..1000).map(entry_len).collect();
+        let bytes = code_cache(&["libdata.so".to_owned()], &entries.join(":"));
+        let error = crate::split::find_data_library_in(&dir.join("libcode.so"), &bytes).unwrap_err();
+        assert!(matches!(error, crate::split::SplitError::SearchLimit { .. }), "{error}");
+        assert!(error.reason().to_string().contains("or 1048576 bytes of paths"), "{error}");
     }
 
     #[test]
