@@ -363,6 +363,37 @@ fn check_passes_over_the_source_text_as_julia_does() {
     let header = point(&lines[0], "cache_header");
     assert_eq!((status, header["status"].as_str()), (0, Some("ok")), "{}", lines[0]);
     assert!(header["detail"].as_str().unwrap().contains("srctext_files passes over"), "{}", lines[0]);
+
+    // Review 20 F2: the last text made to end `k` bytes past the trailer's
+    // start, where srctext_files reads on. At the file's end or past it the
+    // loop ends; at four zero bytes (a library CRC word of 0, just past the
+    // body) it breaks; elsewhere in the trailer it reads a nonzero name
+    // length and then a text length from fewer than eight bytes: EOFError.
+    let mut texts = Vec::new();
+    let mut at = pos;
+    loop {
+        let name_len = i32::from_le_bytes(w.body[at..at + 4].try_into().unwrap()) as usize;
+        if name_len == 0 {
+            break;
+        }
+        let len_at = at + 4 + name_len;
+        texts.push(len_at);
+        at = len_at + 8 + u64::from_le_bytes(w.body[len_at..len_at + 8].try_into().unwrap()) as usize;
+    }
+    assert_eq!(at + 4, w.body.len(), "the texts end with an Int32 0 just before the trailer");
+    let last = *texts.last().unwrap();
+    let old = u64::from_le_bytes(w.body[last..last + 8].try_into().unwrap());
+    for (k, library_crc, ok) in [(0, 0, true), (0, 7, false), (2, 0, false), (4, 0, false), (8, 0, true), (9, 7, true)]
+    {
+        let mut body = w.body.clone();
+        body[last..last + 8].copy_from_slice(&(old + 4 + k).to_le_bytes());
+        let ji = dir.join(format!("End_{k}_{library_crc}.ji"));
+        std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(library_crc, false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let header = point(&lines[0], "cache_header");
+        let want = if ok { "ok" } else { "failed" };
+        assert_eq!(header["status"].as_str(), Some(want), "{k} {library_crc}: {}", lines[0]);
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

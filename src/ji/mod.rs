@@ -340,6 +340,29 @@ impl<'a> Header<'a> {
         Some(range.and_then(|(start, end)| bytes.get(start..end)).ok_or(bytes.len() as u64))
     }
 
+    /// Whether Julia's `srctext_files`, the last step of
+    /// `parse_cache_header`, ends quietly where decoding of the source text
+    /// stopped (master base/loading.jl:4112-4125). Julia reads on past the
+    /// trailer's start, to the end of the file: `while !eof(f)` ends the loop
+    /// at a position at or past the end, `filenamelen == 0 && break` at four
+    /// zero bytes; anything else there runs into an `EOFError`, since fewer
+    /// than the twelve bytes of a name length and a text length remain.
+    /// `seek(f, position(f) + len)` throws an `InexactError` for a position
+    /// past `typemax(Int64)`. A name or a text length cut short is always
+    /// an error (review 20 F2).
+    pub fn source_text_passed_over(&self) -> bool {
+        let (Some(stop), Some(trailer)) = (self.stop, self.trailer) else { return false };
+        let Reason::Truncated { needed, .. } = stop.reason else { return false };
+        let next = match stop.field {
+            "source-text path length" => Some(stop.offset),
+            "source text" => stop.offset.checked_add(needed).filter(|&at| i64::try_from(at).is_ok()),
+            _ => None,
+        };
+        let Some(next) = next else { return false };
+        let zero = usize::try_from(next).ok().and_then(|at| self.data.bytes.get(at..at.checked_add(4)?));
+        next >= trailer.offset.saturating_add(8) || zero == Some(&[0; 4][..])
+    }
+
     /// The CRC-32C of the heap data that the checksum carries: its low word
     /// before format 14, all of it from 14.
     pub fn heap_crc32c(&self) -> Option<u32> {

@@ -148,17 +148,10 @@ fn kind_points(r: &mut Report, h: &Header<'_>, base: u64) {
     // stop is in the cache header or the source text, both of which
     // parse_cache_header reads (base/loading.jl:3243-3325 in 1.11.5).
     let no_trailer = h.stop.filter(|s| matches!(s.reason, Reason::NoRoomForTrailer { .. }));
-    // parse_cache_header ends with srctext_files, which seeks to the
-    // source text and loops `while !eof(f)`, seeking past each text: a
-    // position at or past the end of the file, or a text running past it,
-    // ends the loop with no error (master base/loading.jl:4112-4125;
-    // review 17 F5). A name cut short is an EOFError there, as here.
-    let file_len = h.trailer.map(|t| t.offset.saturating_add(8));
-    let passed_over = h.stop.filter(|s| match (s.field, s.reason) {
-        ("source text", Reason::Truncated { .. }) => true,
-        ("source-text path length", Reason::Truncated { .. }) => file_len.is_some_and(|len| s.offset >= len),
-        _ => false,
-    });
+    // parse_cache_header ends with srctext_files, which passes over a
+    // position, or a text running, to the end of the file (review 17 F5;
+    // Header::source_text_passed_over).
+    let passed_over = h.stop.filter(|_| h.source_text_passed_over());
     match h.stop {
         Some(stop) if no_trailer.is_none() && passed_over.is_none() => {
             r.point("cache_header", Status::Failed, message(&stop, base))
