@@ -363,6 +363,14 @@ fn check_passes_over_the_source_text_as_julia_does() {
     let header = point(&lines[0], "cache_header");
     assert_eq!((status, header["status"].as_str()), (0, Some("ok")), "{}", lines[0]);
     assert!(header["detail"].as_str().unwrap().contains("srctext_files passes over"), "{}", lines[0]);
+    // `seek(f, position(f) + len)` past typemax(Int64): the ccall's
+    // conversion to Int64 throws an InexactError.
+    let mut body = w.body.clone();
+    body[pos + 4 + name_len..pos + 12 + name_len].copy_from_slice(&(1u64 << 63).to_le_bytes());
+    let ji = dir.join("Longer.ji");
+    std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+    let (_, lines) = check(&[&ji], &[]);
+    assert_eq!(point(&lines[0], "cache_header")["status"].as_str(), Some("failed"), "{}", lines[0]);
 
     // Review 20 F2: the last text made to end `k` bytes past the trailer's
     // start, where srctext_files reads on. At the file's end or past it the
