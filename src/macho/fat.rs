@@ -116,6 +116,29 @@ pub(crate) struct Entry {
     pub align: u32,
 }
 
+/// How a slice of CPU `cputype`/`cpusubtype` suits a process on `host`: 2
+/// for the CPU its loader takes first, 1 for one taken only where that is
+/// missing, 0 for one it never maps (`<mach/machine.h>` types, the
+/// capability bits of the subtype ignored).
+/// - x86_64: x86_64h (`CPU_SUBTYPE_X86_64_H`) first, as dyld does on a
+///   Haswell or later CPU, which every Intel Mac that macOS 13 or later runs
+///   on has; then any other x86_64 subtype.
+/// - aarch64: arm64 first; then arm64e (`CPU_SUBTYPE_ARM64E`), which an
+///   arm64e process takes; never arm64_32 (`CPU_TYPE_ARM64_32`), a 32-bit
+///   watchOS CPU that only its own loader maps.
+/// - any other host: every slice of its [`Arch`].
+fn host_grade(host: Arch, cputype: u32, cpusubtype: u32) -> u8 {
+    use super::layout::{CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32};
+    match (host, cputype, cpusubtype & !CPU_SUBTYPE_MASK) {
+        (_, CPU_TYPE_ARM64_32, _) => 0,
+        (host, cputype, _) if Arch::from_macho(cputype) != host => 0,
+        (Arch::X86_64, _, CPU_SUBTYPE_X86_64_H) => 2,
+        (Arch::X86_64, ..) => 1,
+        (_, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) => 1,
+        _ => 2,
+    }
+}
+
 impl<'a> Table<'a> {
     /// Slice `index`: its architecture and its bytes, checked against the file.
     #[inline]
@@ -141,47 +164,34 @@ impl<'a> Table<'a> {
     /// index, architecture and range. The slices before it are checked as
     /// they are passed, so a damaged entry is reported, not skipped.
     ///
-    /// [`Arch`] is coarse: arm64e and arm64_32 slices are
-    /// [`Arch::Aarch64`] too, x86_64h is [`Arch::X86_64`], and an ordinary
-    /// process maps none of them where a plain one is there (dyld's
-    /// `GradedArchs`). So the first slice of the host's architecture whose
-    /// CPU is plain is taken, and only without one the first of a special
-    /// CPU (review 19 F8: an arm64e slice listed before the arm64 one was
-    /// taken).
+    /// [`Arch`] is coarse, so the first slice of the best [`host_grade`] is
+    /// taken: dyld's `GradedArchitectures` (mach_o/GradedArchitectures.cpp:
+    /// 113-131, 157-160) map only arm64 into an arm64 process, and x86_64h
+    /// before x86_64 into an x86_64 one on a Haswell or later CPU (review
+    /// 19 F8, review 20 F3).
     #[inline]
     pub fn host<S: Source<'a>>(&self, file: Data<'a, S>) -> Result<(u32, Arch, FileRange), Error> {
         let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
-        let mut special = None;
+        let mut fallback = None;
         for index in 0..self.count {
             let (arch, range) = self.range(file, index)?;
-            if arch == Arch::HOST {
-                if !self.special_cpu(index)? {
-                    return Ok((index, arch, range));
-                }
-                special = special.or(Some((index, arch, range)));
+            match self.host_grade(index)? {
+                2 => return Ok((index, arch, range)),
+                1 => fallback = fallback.or(Some((index, arch, range))),
+                _ => {}
             }
             if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
                 *slot = arch;
             }
         }
-        special.ok_or(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
+        fallback.ok_or(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
     }
 
-    /// Whether slice `index` is for a CPU that only a process of that CPU
-    /// maps, not every one of its [`Arch`]: arm64e (`CPU_SUBTYPE_ARM64E`),
-    /// arm64_32 (`CPU_TYPE_ARM64_32`), x86_64h (`CPU_SUBTYPE_X86_64_H`),
-    /// `<mach/machine.h>`, the capability bits of the subtype ignored.
-    fn special_cpu(&self, index: u32) -> Result<bool, Error> {
-        use super::layout::{
-            CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32, CPU_TYPE_X86_64,
-        };
+    /// [`host_grade`] of slice `index` for [`Arch::HOST`].
+    fn host_grade(&self, index: u32) -> Result<u8, Error> {
         let layout = layout(self.wide);
         let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
-        let (cputype, subtype) = (entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)? & !CPU_SUBTYPE_MASK);
-        Ok(matches!(
-            (cputype, subtype),
-            (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) | (CPU_TYPE_ARM64_32, _) | (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H)
-        ))
+        Ok(host_grade(Arch::HOST, entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)?))
     }
 
     /// The slice a loader would map into a process that runs an image of
@@ -269,23 +279,59 @@ mod tests {
     /// Review 19 F8: an ordinary process maps the plain slice of its
     /// architecture, not an arm64e, arm64_32 or x86_64h one listed first
     /// (dyld's GradedArchs); without a plain one, the first special one.
+    /// dyld's grading (mach_o/GradedArchitectures.cpp:157-160): `load_arm64`
+    /// is arm64 and its `V8` alternative; `load_macHaswell` is x86_64h, then
+    /// x86_64. arm64e is kept as a fallback for an arm64e process.
     #[test]
-    fn the_host_slice_is_the_plain_one() {
-        let (host, special) = match Arch::HOST {
-            Arch::X86_64 => (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H),
-            Arch::Aarch64 => (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000),
+    fn slices_are_graded_as_dyld_grades_them() {
+        use crate::macho::layout::CPU_TYPE_ARM64_32;
+        for (host, cputype, subtype, want) in [
+            (Arch::Aarch64, CPU_TYPE_ARM64, 0, 2),
+            (Arch::Aarch64, CPU_TYPE_ARM64, 1, 2),
+            (Arch::Aarch64, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000, 1),
+            (Arch::Aarch64, CPU_TYPE_ARM64_32, 1, 0),
+            (Arch::Aarch64, CPU_TYPE_X86_64, 3, 0),
+            (Arch::X86_64, CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, 2),
+            (Arch::X86_64, CPU_TYPE_X86_64, 3, 1),
+            (Arch::X86_64, CPU_TYPE_X86_64, 3 | 0x8000_0000, 1),
+            (Arch::X86_64, CPU_TYPE_ARM64, 0, 0),
+            (Arch::X86, 7, 3, 2),
+        ] {
+            assert_eq!(host_grade(host, cputype, subtype), want, "{host:?} {cputype:#x} {subtype:#x}");
+        }
+    }
+
+    #[test]
+    fn the_host_slice_is_the_one_dyld_takes_first() {
+        use super::super::layout::CPU_TYPE_ARM64_32;
+        // (first choice, fallback, never) for this host.
+        let (first, fallback, never) = match Arch::HOST {
+            Arch::X86_64 => ((CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H), (CPU_TYPE_X86_64, 3), None),
+            Arch::Aarch64 => {
+                ((CPU_TYPE_ARM64, 0), (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000), Some((CPU_TYPE_ARM64_32, 1)))
+            }
             _ => return,
         };
-        let plain = if host == CPU_TYPE_X86_64 { 3 } else { 0 };
         for (cpus, want) in [
-            (&[(host, special), (host, plain)][..], 1),
-            (&[(host, plain), (host, special)][..], 0),
-            (&[(host, special)][..], 0),
+            (&[fallback, first][..], Some(1)),
+            (&[first, fallback][..], Some(0)),
+            (&[fallback][..], Some(0)),
+            (&[first][..], Some(0)),
         ] {
             let file = fat(cpus);
             let data = Data::new(&file, 0, "the file");
             let (index, arch, range) = table(data).unwrap().host(data).unwrap();
+            let want = want.unwrap();
             assert_eq!((index, arch, range.offset), (want, Arch::HOST, 4096 * (u64::from(want) + 1)), "{cpus:x?}");
+        }
+        if let Some(never) = never {
+            for cpus in [&[never][..], &[never, fallback][..]] {
+                let file = fat(cpus);
+                let data = Data::new(&file, 0, "the file");
+                let host = table(data).unwrap().host(data);
+                let want = if cpus.len() == 1 { None } else { Some(1) };
+                assert_eq!(host.ok().map(|(index, ..)| index), want, "{cpus:x?}");
+            }
         }
     }
 }
