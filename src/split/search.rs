@@ -285,17 +285,24 @@ impl Search<'_, '_> {
     /// can hold them) are no answer: Wine takes whichever it lists first.
     fn pe(&self, name: &str) -> Result<Candidate, String> {
         let missing = || "not in the code cache's directory (system DLLs are not searched)".to_owned();
-        // A name without an extension gets ".dll", as LoadLibrary gives it
-        // one ("the function appends the default library extension");
-        // Wine's loader does the same for an import (review 19 F2).
+        // A name whose last component has no dot gets ".dll", as LoadLibrary
+        // gives it one ("the function appends the default library
+        // extension") and Wine's find_dll_file does for an import (review
+        // 19 F2): ".hidden" keeps its name. Windows' path rules (Wine's
+        // collapse_path) then drop a component's trailing dots and spaces, so
+        // "foo." opens "foo", LoadLibrary's way to name a file with no
+        // extension (review 20 F4).
+        let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let with_extension;
-        let name = match Path::new(name).extension() {
-            Some(_) => name,
-            None => {
-                with_extension = format!("{name}.dll");
-                with_extension.as_str()
-            }
+        let name = if last.contains('.') {
+            name.trim_end_matches(['.', ' '])
+        } else {
+            with_extension = format!("{name}.dll");
+            with_extension.as_str()
         };
+        if name.is_empty() {
+            return Err(missing());
+        }
         if let Some(found) = self.existing(self.dir.join(name)) {
             return Ok(found);
         }

@@ -41,7 +41,7 @@ int main(void) {
     if (!code) { printf("LoadLibrary failed: %lu\n", GetLastError()); return 1; }
     int (*kib)(void) = (int (*)(void))GetProcAddress(code, "pkgimg_payload_kib");
     if (!kib) { printf("GetProcAddress failed: %lu\n", GetLastError()); return 1; }
-    HMODULE data = GetModuleHandleA("foo_data.dll");
+    HMODULE data = GetModuleHandleA(__argc > 1 ? __argv[1] : "foo_data.dll");
     char code_path[MAX_PATH] = "", data_path[MAX_PATH] = "";
     GetModuleFileNameA(code, code_path, MAX_PATH);
     if (data) GetModuleFileNameA(data, data_path, MAX_PATH);
@@ -164,6 +164,48 @@ fn x86_64_code_dll_imports_and_loads_the_data_dll() {
     let stdout = run(&gnu);
     assert!(stdout.starts_with("100 mapped "), "{stdout}");
     assert!(stdout.contains("\\gnu\\code.dll "), "GNU ld's code.dll: {stdout}");
+}
+
+/// The name an import gives and the file the loader opens (review 20 F4):
+/// ".dll" is appended only to a name whose last component has no dot
+/// (Wine's find_dll_file; LoadLibrary), so ".hidden" is opened as it is,
+/// and a trailing dot is dropped by the path rules (LoadLibrary's way to
+/// name a file with no extension), so "foo_data." opens "foo_data".
+/// Wine loads each, and find_data_library finds the same file.
+#[test]
+fn the_dll_name_rules_are_the_loaders() {
+    if !have_zig() || !require(&["wine", "--version"]) {
+        return;
+    }
+    let dir = testing::tempdir();
+    let source = dir.path().join("code.c");
+    std::fs::write(&source, CODE).unwrap();
+    let loader_c = dir.path().join("loader.c");
+    std::fs::write(&loader_c, LOADER).unwrap();
+    let loader = dir.path().join("loader.exe");
+    zig_cc("x86_64-windows-gnu", &[&loader_c], &loader);
+    let data = payload(100 * 1024, 11);
+    for (case, (import, file)) in
+        [("foo_data.", "foo_data"), (".hidden", ".hidden"), ("foo_data", "foo_data.dll")].into_iter().enumerate()
+    {
+        let case_dir = dir.path().join(case.to_string());
+        std::fs::create_dir(&case_dir).unwrap();
+        let (bytes, _) = data_library(IMAGE_FILE_MACHINE_AMD64, file, "jl_pkgimg_data", &data);
+        std::fs::write(case_dir.join(file), &bytes).unwrap();
+        let implib = case_dir.join("libdata.dll.a");
+        std::fs::write(&implib, super::tests::library(IMAGE_FILE_MACHINE_AMD64, import, "jl_pkgimg_data")).unwrap();
+        let code = case_dir.join("code.dll");
+        zig_cc("x86_64-windows-gnu", &[Path::new("-shared"), &source, &implib], &code);
+        std::fs::copy(&loader, case_dir.join("loader.exe")).unwrap();
+        let out = testing::wine(&case_dir.join("loader.exe"), &[import], &case_dir);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{import}: {}: {stdout}", out.status);
+        let fields: Vec<&str> = stdout.split_whitespace().collect();
+        assert_eq!(fields[..2], ["100", "mapped"], "{import}: {stdout}");
+        assert!(fields[5].ends_with(&format!("\\{case}\\{file}")), "{import}: {stdout}");
+        let found = crate::split::find_data_library(&code).unwrap_or_else(|e| panic!("{import}: {e}"));
+        assert_eq!(found.path, case_dir.join(file), "{import}");
+    }
 }
 
 /// x86 (PE32) and aarch64: zig links a code DLL against the import library
