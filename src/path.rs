@@ -287,24 +287,40 @@ fn named(failure: Failure, path: &Path) -> LocateError {
 /// prefers, and a thin file only if it is of that machine; `Ok(Err(found))`
 /// if it is of another machine, `found`. The caller has read the file's
 /// length. A thin file is walked as [`find_ji_payload_file`] walks it, its
-/// fixed header checked first.
-pub(crate) fn find_ji_payload_for(
+/// fixed header checked first: `verify` is given its first bytes (an ELF
+/// header's worth, if the file has them) and its machine, before the
+/// machines are compared, so that a loader's own checks of the header
+/// come in the loader's order; an `Err` from it is the answer.
+pub(crate) fn find_ji_payload_for<R>(
     file: &File,
     len: u64,
     path: &Path,
     machine: Machine,
-) -> Result<Result<Located, Machine>, LocateError> {
+    verify: impl Fn(&[u8], &Machine) -> Result<(), R>,
+) -> Result<Result<Located, NotTaken<R>>, LocateError> {
     let walk = |image: Data<'_, &Far<'_>>, index: Option<u32>| {
         // A slice was chosen for `machine` by its universal header entry.
         if index.is_none() {
             let found = Machine::of(image)?;
+            let head = image.bytes.get(..64).unwrap_or(image.bytes);
+            if let Err(refused) = verify(head, &found) {
+                return Ok(Err(NotTaken::Refused(refused)));
+            }
             if !machine.takes(&found) {
-                return Ok(Err(found));
+                return Ok(Err(NotTaken::OtherMachine(found)));
             }
         }
         payload(image, index).map(Ok)
     };
     read_and_walk(file, len, &[], Pick::For(machine), walk).map_err(|failure| named(failure, path))
+}
+
+/// Why [`find_ji_payload_for`] took no payload from a file it could read.
+pub(crate) enum NotTaken<R> {
+    /// The file's image is of this other machine.
+    OtherMachine(Machine),
+    /// The caller's `verify` refused its header.
+    Refused(R),
 }
 
 /// The lookup, run again after each read until it needs nothing more.

@@ -836,6 +836,101 @@ fn a_data_library_of_another_machine_is_passed_over_as_ld_so_does() {
     }
 }
 
+/// The file a process that `dlopen`s `code` maps as libfoo_data.so, or
+/// glibc's error: the oracle for where ld.so's search ends.
+fn dlopen_maps(code: &Path) -> Result<PathBuf, String> {
+    let load = "import ctypes, sys\ntry:\n    ctypes.CDLL(sys.argv[1])\nexcept OSError as e:\n    print('error', e)\n    \
+                sys.exit(0)\nfor line in open('/proc/self/maps'):\n    if line.rstrip().endswith('/libfoo_data.so'):\n        \
+                print(line.split()[-1])\n        break";
+    let out = Command::new("python3").args(["-c", load]).arg(code).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match said.strip_prefix("error ") {
+        Some(error) => Err(error.to_owned()),
+        None => Ok(PathBuf::from(said)),
+    }
+}
+
+/// glibc's `open_verify` (elf/dl-load.c), with glibc as the oracle: an
+/// x86_64 data library earlier on the code cache's `DT_RUNPATH`, its header
+/// changed one field at a time, is taken, passed over (another class or
+/// machine: the one after it is loaded), or ends the search with glibc's
+/// message. `find_data_library` gives the same answer each time. Before,
+/// a FreeBSD, relocatable or wrong-endian one was taken or passed over.
+#[test]
+fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let bytes = payload(5000);
+    for sub in ["a", "b"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+        data_library(&d.join(sub), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    }
+    link_searching_a_then_b(d);
+    let code = d.join("libcode.so");
+    let good = std::fs::read(d.join("a/libfoo_data.so")).unwrap();
+    let (a, b) = (d.join("a/libfoo_data.so"), d.join("b/libfoo_data.so"));
+    // (what, [(offset, byte)]): ELF64 little-endian offsets (gABI "ELF Header").
+    let cases: &[(&str, &[(usize, u8)])] = &[
+        ("as written", &[]),
+        ("ELFCLASS32", &[(4, 1)]),
+        ("big-endian", &[(5, 2)]),
+        ("EI_VERSION 0", &[(6, 0)]),
+        ("FreeBSD OS ABI", &[(7, 9)]),
+        ("GNU OS ABI, ABI version 3", &[(7, 3), (8, 3)]),
+        ("GNU OS ABI, ABI version 4", &[(7, 3), (8, 4)]),
+        ("System V OS ABI, ABI version 1", &[(7, 0), (8, 1)]),
+        ("padding", &[(12, 1)]),
+        ("e_version 0", &[(20, 0)]),
+        ("EM_AARCH64", &[(18, 183)]),
+        ("ET_REL", &[(16, 1)]),
+        ("ET_EXEC", &[(16, 2)]),
+        ("e_phentsize 55", &[(54, 55)]),
+    ];
+    let mut outcomes = Vec::new();
+    for (what, patch) in cases {
+        let mut changed = good.clone();
+        for &(at, byte) in *patch {
+            changed[at] = byte;
+        }
+        std::fs::write(&a, &changed).unwrap();
+        let glibc = dlopen_maps(&code);
+        match (&glibc, find_data_library(&code)) {
+            (Ok(path), Ok(found)) => assert_eq!(&found.path, path, "{what}"),
+            (Err(error), Err(SplitError::NoDataLibrary { candidates, .. })) => {
+                let reason = &candidates[0].reason;
+                let message = error.rsplit(": ").next().unwrap();
+                assert!(
+                    reason.contains(&format!("\"{message}\"")) && reason.contains("a/libfoo_data.so"),
+                    "{what}: {reason}"
+                );
+            }
+            (glibc, ours) => panic!("{what}: glibc {glibc:?}, find_data_library {ours:?}"),
+        }
+        outcomes.push((
+            *what,
+            glibc.map(|path| {
+                if path == a {
+                    "a"
+                } else if path == b {
+                    "b"
+                } else {
+                    "?"
+                }
+            }),
+        ));
+    }
+    // The oracle's answers themselves, so that a change of glibc shows.
+    let taken: Vec<_> = outcomes.iter().filter(|(_, o)| o.as_ref().is_ok_and(|p| *p == "a")).map(|(w, _)| *w).collect();
+    let passed: Vec<_> =
+        outcomes.iter().filter(|(_, o)| o.as_ref().is_ok_and(|p| *p == "b")).map(|(w, _)| *w).collect();
+    assert_eq!(taken, ["as written", "GNU OS ABI, ABI version 3"], "{outcomes:?}");
+    assert_eq!(passed, ["ELFCLASS32", "EM_AARCH64"], "{outcomes:?}");
+}
+
 /// F4 of the adversarial pass: a file that is no ELF file (a Mach-O or PE
 /// data library, a universal file) earlier on an ELF code cache's
 /// `DT_RUNPATH` is not passed over: ld.so's `open_verify` stops there with

@@ -27,6 +27,10 @@ pub(crate) const EI_DATA: u64 = 5;
 pub(crate) const EI_VERSION: u64 = 6;
 /// Index of the OS/ABI the object targets (`ELFOSABI_*`).
 pub(crate) const EI_OSABI: u64 = 7;
+/// Index of the version of that ABI.
+pub(crate) const EI_ABIVERSION: u64 = 8;
+/// Index of the first padding byte, zero up to `EI_NIDENT`.
+pub(crate) const EI_PAD: u64 = 9;
 
 pub(crate) const ELFCLASS32: u8 = 1;
 pub(crate) const ELFCLASS64: u8 = 2;
@@ -39,6 +43,8 @@ pub(crate) const EV_CURRENT: u8 = 1;
 
 /// `e_type` of a relocatable object.
 pub(crate) const ET_REL: u16 = 1;
+/// `e_type` of an executable (not position-independent).
+pub(crate) const ET_EXEC: u16 = 2;
 /// `e_type` of a shared object.
 pub(crate) const ET_DYN: u16 = 3;
 

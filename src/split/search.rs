@@ -13,7 +13,7 @@ use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::{Candidate, Known};
-use crate::path::{find_ji_payload_for, open, Machine, MAX_NAME_BYTES};
+use crate::path::{find_ji_payload_for, open, Machine, NotTaken, MAX_NAME_BYTES};
 use crate::{Error, Format, Located};
 
 /// The file at `path`, and where its payload is, if it carries one for a
@@ -37,12 +37,17 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
     let elf = machine.image.format == Format::Elf;
     let stops_ld_so =
         |what: &str| Refusal::NotData(format!("{what}, not ELF: ld.so stops here (\"invalid ELF header\")"));
-    match find_ji_payload_for(&file, len, path, machine) {
+    let verify = |head: &[u8], found: &Machine| match elf && found.image.format == Format::Elf {
+        true => open_verify(head, &machine, found),
+        false => Ok(()),
+    };
+    match find_ji_payload_for(&file, len, path, machine, verify) {
         Ok(Ok(located)) => Ok((file, located)),
-        Ok(Err(other)) if elf && other.image.format != Format::Elf => {
+        Ok(Err(NotTaken::Refused(refusal))) => Err(refusal),
+        Ok(Err(NotTaken::OtherMachine(other))) if elf && other.image.format != Format::Elf => {
             Err(stops_ld_so(&format!("a {} {} file", other.image.format, other.image.arch)))
         }
-        Ok(Err(other)) => {
+        Ok(Err(NotTaken::OtherMachine(other))) => {
             Err(Refusal::OtherMachine(format!("not a data library for {machine}: its only image is {other}")))
         }
         // The caller names the file: the reasons do not.
@@ -60,6 +65,77 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
         }
         Err(crate::LocateError::Io { source, .. }) => Err(unusable(format!("cannot read: {source}"))),
     }
+}
+
+/// glibc's `open_verify` (elf/dl-load.c) on `head`, the first bytes of an
+/// ELF file of machine `found`, for a code cache of machine `code`, in its
+/// order: a file of another class or machine is passed over (`ENOENT`);
+/// any other header it does not accept ends the search with its message,
+/// as `_dl_map_object_from_fd` ends it at an executable. glibc on Linux
+/// takes the OS ABI `ELFOSABI_SYSV`, or `ELFOSABI_GNU` with an ABI version
+/// below its `LIBC_ABI_MAX` (sysdeps/gnu/ldsodefs.h), one past the features
+/// its libc-abis lists for the target: `UNIQUE` and `ABSOLUTE` everywhere,
+/// `IFUNC` on x86, PowerPC and SPARC, `MIPS_PLT` and `MIPS_O32_FP64` on
+/// MIPS (glibc 2.36 here on x86_64 takes versions 0 to 3, and refuses 4).
+fn open_verify(head: &[u8], code: &Machine, found: &Machine) -> Result<(), Refusal> {
+    use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
+    use crate::elf::layout::{
+        Class, EI_ABIVERSION, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, ET_DYN, ET_EXEC, EV_CURRENT,
+    };
+    let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
+    let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
+    let (class, endian) = (Class::of(found.image.bits == 64), found.image.endian);
+    let half = |at: u64| Some(endian.u16(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
+    let word = |at: u64| Some(endian.u32(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
+    if found.image.bits != code.image.bits {
+        return Err(Refusal::OtherMachine(format!("a {}-bit ELF file: ld.so passes over it", found.image.bits)));
+    }
+    if endian != code.image.endian {
+        return stop(match code.image.endian {
+            crate::Endian::Little => "ELF file data encoding not little-endian",
+            crate::Endian::Big => "ELF file data encoding not big-endian",
+        });
+    }
+    if byte(EI_VERSION) != Some(EV_CURRENT) {
+        return stop("ELF file version ident does not match current one");
+    }
+    let (osabi, version) = (byte(EI_OSABI), byte(EI_ABIVERSION));
+    let abi_max = match code.image.arch {
+        crate::Arch::X86_64
+        | crate::Arch::X86
+        | crate::Arch::Powerpc
+        | crate::Arch::Powerpc64
+        | crate::Arch::Sparc64 => 4,
+        crate::Arch::Mips | crate::Arch::Mips64 => 5,
+        _ => 3,
+    };
+    if osabi != Some(ELFOSABI_NONE) && osabi != Some(ELFOSABI_GNU) {
+        return stop("ELF file OS ABI invalid");
+    }
+    if version != Some(0) && !(osabi == Some(ELFOSABI_GNU) && version.is_some_and(|v| v < abi_max)) {
+        return stop("ELF file ABI version invalid");
+    }
+    let pad_end = usize::try_from(EI_NIDENT).unwrap_or(16);
+    if head.get(usize::try_from(EI_PAD).unwrap_or(9)..pad_end).is_none_or(|pad| pad.iter().any(|&b| b != 0)) {
+        return stop("nonzero padding in e_ident");
+    }
+    if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
+        return stop("ELF file version does not match current one");
+    }
+    if found.image.arch != code.image.arch {
+        return Err(Refusal::OtherMachine(format!("an ELF file for {}: ld.so passes over it", found.image.arch)));
+    }
+    let e_type = half(class.file.e_type);
+    if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
+        return stop("only ET_DYN and ET_EXEC can be loaded");
+    }
+    if half(class.file.e_phentsize).map(u64::from) != Some(class.program.size) {
+        return stop("ELF file's phentsize not the expected size");
+    }
+    if e_type == Some(ET_EXEC) {
+        return stop("cannot dynamically load executable");
+    }
+    Ok(())
 }
 
 /// Why a file is not the data library a code cache needs.
