@@ -80,6 +80,37 @@ fn show_json_has_every_key_as_written_for_every_release() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A clone-targets blob that stops decoding (its count raised by one, so
+/// the last target runs off the blob): `show --json` keeps the targets that
+/// decode and says where the blob stops, as the text output does.
+#[test]
+fn show_json_reports_a_clone_targets_blob_that_does_not_decode() {
+    let dir = temp_dir("targets");
+    for release in [Release::V1_11, Release::Master15] {
+        let w = realistic(release, true).write();
+        let at = w.header_end as usize - w.clone_targets.len();
+        assert_eq!(w.body[at..w.header_end as usize], w.clone_targets[..], "{release:?}");
+        let count = i32::from_le_bytes(w.body[at..at + 4].try_into().unwrap());
+        let mut body = w.body.clone();
+        body[at..at + 4].copy_from_slice(&(count + 1).to_le_bytes());
+        let path = dir.join(format!("{release:?}.ji"));
+        std::fs::write(&path, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+        let doc: Value = serde_json::from_str(&stdout(&jiscan(&["show", "--json", path.to_str().unwrap()]))).unwrap();
+        let ji = &doc["ji"];
+        assert_eq!(ji["clone_targets"].as_array().unwrap().len(), count as usize, "{release:?}: {ji}");
+        let error = ji["clone_targets_error"].as_str().unwrap_or_else(|| panic!("{release:?}: {ji}"));
+        assert!(error.contains("file offset 0x"), "{release:?}: {error}");
+        let text = stdout(&jiscan(&["show", path.to_str().unwrap()]));
+        assert!(text.contains("blob does not decode: "), "{release:?}:\n{text}");
+        // A blob that decodes has none.
+        let path = dir.join(format!("{release:?}-whole.ji"));
+        std::fs::write(&path, w.ji(0, false)).unwrap();
+        let doc: Value = serde_json::from_str(&stdout(&jiscan(&["show", "--json", path.to_str().unwrap()]))).unwrap();
+        assert_eq!(doc["ji"]["clone_targets_error"], Value::Null, "{release:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn show_text_fits_a_screen_and_full_lists_everything() {
     let dir = temp_dir("text");

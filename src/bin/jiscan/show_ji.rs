@@ -132,6 +132,9 @@ fn to_json(h: &Header<'_>, base: u64) -> Json {
         ])
     });
     let targets = h.clone_target_list().map_while(Result::ok).map(|t| text(t.name).into());
+    // The first target that does not decode ends the list; its stop is
+    // reported, as the text output reports it.
+    let targets_error = h.clone_target_list().find_map(Result::err).map(|stop| stop.at(base).to_string());
     let stopped_at = h.stop.map(|s| {
         Json::Obj(vec![
             ("offset", base.saturating_add(s.offset).into()),
@@ -167,6 +170,7 @@ fn to_json(h: &Header<'_>, base: u64) -> Json {
         ("required_modules", Json::Arr(h.required_modules().map(|m| module_json(&m)).collect())),
         ("clone_targets_size", h.clone_targets.map(|t| t.len() as u64).into()),
         ("clone_targets", h.clone_targets.map(|_| Json::Arr(targets.collect())).into()),
+        ("clone_targets_error", targets_error.into()),
         ("source_text", Json::Arr(source_text.collect())),
         ("trailer", trailer.into()),
         ("complete", h.complete.into()),
