@@ -80,6 +80,30 @@ fn show_json_has_every_key_as_written_for_every_release() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A `.ji` cut inside its version fails at `format_version`, one cut inside
+/// its byte-order mark at `byte_order`: Julia's isvalid_cache_header reads
+/// the version first (1.11.5 base/loading.jl; `read(f, UInt16)` twice).
+#[test]
+fn check_names_the_field_a_cut_header_stops_in() {
+    let dir = temp_dir("cut-header");
+    let ji = realistic(Release::V1_11, false).write().ji(0, false);
+    for (cut, name) in [(9, "format_version"), (11, "byte_order")] {
+        let path = dir.join(format!("cut{cut}.ji"));
+        std::fs::write(&path, &ji[..cut]).unwrap();
+        let (status, lines) = check(&[&path], &[]);
+        assert_eq!(status, 1);
+        let failed: Vec<&str> = lines[0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "failed")
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(failed, [name], "{cut}: {}", lines[0]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A clone-targets blob that stops decoding (its count raised by one, so
 /// the last target runs off the blob): `show --json` keeps the targets that
 /// decode and says where the blob stops, as the text output does.

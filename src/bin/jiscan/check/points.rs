@@ -68,9 +68,14 @@ pub(super) fn header_points(r: &mut Report, h: &Header<'_>, library: Option<Code
         return;
     }
     r.point("magic", Status::Ok, "the .ji magic");
-    if let Some(why) = stopped_at("byte-order mark").or(stopped_at("JI format version")) {
-        let name = if h.endian.is_none() { "byte_order" } else { "format_version" };
-        r.point(name, Status::Failed, why);
+    // The point is the field's: Julia reads the version before the mark
+    // (isvalid_cache_header), so a file cut inside the version fails there.
+    if let Some(why) = stopped_at("byte-order mark") {
+        r.point("byte_order", Status::Failed, why);
+        return;
+    }
+    if let Some(why) = stopped_at("JI format version") {
+        r.point("format_version", Status::Failed, why);
         return;
     }
     // Julia reads a .ji only on a machine of its byte order, which is the
