@@ -14,6 +14,8 @@ pub(crate) mod header;
 #[cfg(feature = "std")]
 pub(crate) mod inject;
 pub(crate) mod layout;
+#[cfg(feature = "std")]
+pub(crate) mod platform;
 pub(crate) mod sections;
 pub(crate) mod symbols;
 #[cfg(test)]

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lookup::{absolute, format_of, identify, navigate, Key};
 use crate::macho::fat::Cpu;
+use crate::macho::platform::Platforms;
 use crate::read::{Data, Far, Source};
 use crate::{macho, DependencyKind, Error, FileRange, Format, Frame, Image};
 
@@ -109,24 +110,40 @@ impl Located {
 pub(crate) struct Machine {
     pub image: Image,
     pub cpu: Option<Cpu>,
+    /// For Mach-O, the platforms it is built for.
+    pub platforms: Option<Platforms>,
 }
 
 impl Machine {
-    /// The machine of the thin image `image`, from its fixed header alone.
+    /// The machine of the thin image `image`, from its fixed header (and
+    /// for Mach-O its platform load commands).
     pub(crate) fn of<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Machine, Error> {
         let identity = identify(image)?;
-        let cpu = if identity.format == Format::MachO { Some(Cpu::of(image)?) } else { None };
-        Ok(Machine { image: identity, cpu })
+        let (cpu, platforms) = match identity.format {
+            Format::MachO => (Some(Cpu::of(image)?), Some(crate::macho::platform::platforms(image)?)),
+            _ => (None, None),
+        };
+        Ok(Machine { image: identity, cpu, platforms })
     }
 
     /// Whether a process running an image of this machine can load an image
-    /// of `other`: dyld matches the CPU type and subtype ([`Cpu::grade`]);
-    /// ld.so the class, byte order and `e_machine` (`elf_machine_matches_host`
-    /// and the checks of `open_verify`); the PE loader the `Machine` field.
+    /// of `other`: dyld matches the CPU type and subtype ([`Cpu::grade`]) and
+    /// the platform ([`Platforms::loads`]); ld.so the class, byte order and
+    /// `e_machine` (`elf_machine_matches_host` and the checks of
+    /// `open_verify`); the PE loader the `Machine` field.
     pub(crate) fn takes(&self, other: &Machine) -> bool {
         match (self.cpu, other.cpu) {
-            (Some(cpu), Some(other)) => cpu.grade(other).is_some(),
+            (Some(cpu), Some(other_cpu)) => cpu.grade(other_cpu).is_some() && self.takes_platform(other),
             _ => self.image == other.image,
+        }
+    }
+
+    /// Whether dyld running an image of this machine loads one built for
+    /// `other`'s platforms (true where either is no Mach-O image).
+    pub(crate) fn takes_platform(&self, other: &Machine) -> bool {
+        match (self.platforms, other.platforms) {
+            (Some(process), Some(dylib)) => process.loads(dylib),
+            _ => true,
         }
     }
 }
@@ -299,16 +316,18 @@ pub(crate) fn find_ji_payload_for<R>(
     verify: impl Fn(&[u8], &Machine) -> Result<(), R>,
 ) -> Result<Result<Located, NotTaken<R>>, LocateError> {
     let walk = |image: Data<'_, &Far<'_>>, index: Option<u32>| {
-        // A slice was chosen for `machine` by its universal header entry.
+        let found = Machine::of(image)?;
         if index.is_none() {
-            let found = Machine::of(image)?;
             let head = image.bytes.get(..64).unwrap_or(image.bytes);
             if let Err(refused) = verify(head, &found) {
                 return Ok(Err(NotTaken::Refused(refused)));
             }
-            if !machine.takes(&found) {
-                return Ok(Err(NotTaken::OtherMachine(found)));
-            }
+        }
+        // A slice was chosen for `machine`'s CPU by its universal header
+        // entry; its platform is known only from its load commands.
+        let taken = if index.is_none() { machine.takes(&found) } else { machine.takes_platform(&found) };
+        if !taken {
+            return Ok(Err(NotTaken::OtherMachine(found)));
         }
         payload(image, index).map(Ok)
     };

@@ -1016,6 +1016,58 @@ fn a_macho_code_cache_passes_over_what_dyld_cannot_use() {
     }
 }
 
+/// dyld passes over a dylib built for another platform ("mach-o file, but
+/// incompatible platform", dyld-1378 common/MachOFile.cpp:1813-1816, after
+/// `loadableIntoProcess`, mach_o/UnsafeHeader.cpp:2238) and tries the next
+/// place, as for another architecture; of a universal file, the slice it
+/// picks by CPU. So does the lookup: a macOS code dylib finds its data
+/// dylib in `b/` past an iOS, a Mac Catalyst and a universal iOS one in
+/// `a/`, and with none in `b/` names what it passed over.
+#[test]
+fn a_macho_data_library_of_another_platform_is_passed_over_as_dyld_does() {
+    if !(common::require(&["python3", "-m", "ziglang", "version"]) && common::require(&["llvm-lipo-14", "-version"])) {
+        return;
+    }
+    for (case, triples) in [
+        ("iOS", &["arm64-apple-ios"][..]),
+        ("Mac Catalyst", &["arm64-apple-ios14.0-macabi"][..]),
+        ("iOS", &["arm64-apple-ios", "x86_64-apple-ios-simulator"][..]),
+    ] {
+        let dir = tempdir();
+        let d = dir.path();
+        let bytes = payload(3000);
+        for sub in ["a", "b"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        let name = "@rpath/libfoo_data.dylib";
+        let data = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
+        let thin: Vec<PathBuf> =
+            triples.iter().enumerate().map(|(i, t)| data_library(d, t, name, &format!("t{i}"), &bytes)).collect();
+        let first = d.join("a/libfoo_data.dylib");
+        match thin.as_slice() {
+            [one] => std::fs::rename(one, &first).unwrap(),
+            many => run(Command::new("llvm-lipo-14").arg("-create").args(many).arg("-output").arg(&first)),
+        }
+        let code = d.join("libcode.dylib");
+        run(Command::new("python3")
+            .current_dir(d)
+            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
+            .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
+            .arg(&code));
+        let found = find_data_library(&code).unwrap_or_else(|e| panic!("{case} {triples:?}: {e}"));
+        assert_eq!(found.path.canonicalize().unwrap(), data.canonicalize().unwrap(), "{case} {triples:?}");
+        std::fs::remove_file(&data).unwrap();
+        match find_data_library(&code) {
+            Err(SplitError::NoDataLibrary { candidates, .. }) => {
+                let reason = &candidates.iter().find(|c| c.name == name).unwrap().reason;
+                let want = format!("built for {case}, not macOS: dyld passes over it");
+                assert!(reason.contains(&want) && reason.contains("a/libfoo_data.dylib"), "{triples:?}: {reason}");
+            }
+            other => panic!("{case} {triples:?}: {other:?}"),
+        }
+    }
+}
+
 /// Review 19 F4: dyld tries `LC_RPATH` entries in order, and an
 /// `@executable_path` or relative one names a place the file does not tell
 /// (the program's directory, the working directory), as `@loader_pathX`

@@ -47,6 +47,14 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
         Ok(Err(NotTaken::OtherMachine(other))) if elf && other.image.format != Format::Elf => {
             Err(stops_ld_so(&format!("a {} {} file", other.image.format, other.image.arch)))
         }
+        Ok(Err(NotTaken::OtherMachine(other))) if !machine.takes_platform(&other) => {
+            let name = |m: &Machine| m.platforms.map_or("no platform", |p| p.name());
+            Err(Refusal::OtherMachine(format!(
+                "built for {}, not {}: dyld passes over it (\"incompatible platform\")",
+                name(&other),
+                name(&machine)
+            )))
+        }
         Ok(Err(NotTaken::OtherMachine(other))) => {
             Err(Refusal::OtherMachine(format!("not a data library for {machine}: its only image is {other}")))
         }
