@@ -457,6 +457,53 @@ fn check_passes_over_the_source_text_as_julia_does() {
         let want = if ok { "ok" } else { "failed" };
         assert_eq!(header["status"].as_str(), Some(want), "{k} {library_crc}: {}", lines[0]);
     }
+
+    // Review 21 F1: the last entry's text length starts four bytes before
+    // the trailer, so Julia reads its high half from the library CRC word:
+    // 7 makes it 7 << 32, a seek past the end (ok); 0 makes it 0, and the
+    // .ji CRC word is then read as a name length (EOFError).
+    let mut body = w.body[..w.body.len() - 4].to_vec();
+    body.extend_from_slice(&4i32.to_le_bytes());
+    body.extend_from_slice(b"abcd\0\0\0\0");
+    for (library_crc, ok) in [(7, true), (0, false)] {
+        let ji = dir.join(format!("Straddle_{library_crc}.ji"));
+        std::fs::write(&ji, ji_writer::Written { body: body.clone(), ..w.clone() }.ji(library_crc, false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let want = if ok { "ok" } else { "failed" };
+        assert_eq!(point(&lines[0], "cache_header")["status"].as_str(), Some(want), "{library_crc}: {}", lines[0]);
+    }
+
+    // Review 21 F2: `position(f) + len` wraps as UInt64 and seeks back: onto
+    // four zero bytes in the header, the loop ends (ok); onto the first
+    // entry again, it never ends (failed).
+    let text_at = (pos + 4 + name_len + 8) as u64;
+    let zeros = w.body[..pos].windows(4).position(|x| x == [0; 4]).unwrap() as u64;
+    for (to, ok) in [(zeros, true), (pos as u64, false)] {
+        let mut body = w.body.clone();
+        let len = to.wrapping_sub(text_at);
+        body[pos + 4 + name_len..pos + 12 + name_len].copy_from_slice(&len.to_le_bytes());
+        let ji = dir.join(format!("Wrap_{to}.ji"));
+        std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let want = if ok { "ok" } else { "failed" };
+        assert_eq!(point(&lines[0], "cache_header")["status"].as_str(), Some(want), "{to:#x}: {}", lines[0]);
+    }
+
+    // Julia 1.9 and 1.10 never read the source text at load (1.9.4
+    // base/loading.jl:2411-2418, 2719): a text length past typemax(Int64)
+    // fails a 1.11 .ji, not a 1.10 one.
+    for (release, ok) in [(Release::V1_10, true), (Release::V1_11, false)] {
+        let w = realistic(release, false).write();
+        let pos = w.srctextpos as usize;
+        let name_len = i32::from_le_bytes(w.body[pos..pos + 4].try_into().unwrap()) as usize;
+        let mut body = w.body.clone();
+        body[pos + 4 + name_len..pos + 12 + name_len].copy_from_slice(&(1u64 << 63).to_le_bytes());
+        let ji = dir.join(format!("Long_{release:?}.ji"));
+        std::fs::write(&ji, ji_writer::Written { body, ..w.clone() }.ji(0, false)).unwrap();
+        let (_, lines) = check(&[&ji], &[]);
+        let want = if ok { "ok" } else { "failed" };
+        assert_eq!(point(&lines[0], "cache_header")["status"].as_str(), Some(want), "{release:?}: {}", lines[0]);
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

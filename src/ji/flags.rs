@@ -209,7 +209,7 @@ impl Layout {
 }
 
 /// The minor version of a Julia `1.x...` version string.
-fn minor_version(julia: &[u8]) -> Option<u32> {
+pub(crate) fn minor_version(julia: &[u8]) -> Option<u32> {
     let rest = julia.strip_prefix(b"1.")?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit());
     let mut minor: u32 = 0;

@@ -340,27 +340,30 @@ impl<'a> Header<'a> {
         Some(range.and_then(|(start, end)| bytes.get(start..end)).ok_or(bytes.len() as u64))
     }
 
-    /// Whether Julia's `srctext_files`, the last step of
-    /// `parse_cache_header`, ends quietly where decoding of the source text
-    /// stopped (master base/loading.jl:4112-4125). Julia reads on past the
-    /// trailer's start, to the end of the file: `while !eof(f)` ends the loop
-    /// at a position at or past the end, `filenamelen == 0 && break` at four
-    /// zero bytes; anything else there runs into an `EOFError`, since fewer
-    /// than the twelve bytes of a name length and a text length remain.
-    /// `seek(f, position(f) + len)` throws an `InexactError` for a position
-    /// past `typemax(Int64)`. A name or a text length cut short is always
-    /// an error (review 20 F2).
+    /// Whether Julia's loader reads past the source-text section with no
+    /// error where decoding of it stopped (a field named "source-text ..." or
+    /// "source text"). Julia 1.9 and 1.10 never read it at load: only
+    /// `parse_cache_header(cachefile; srcfiles_only=true)` does (1.9.4
+    /// base/loading.jl:2411-2418; `stale_cachefile` calls the IO method,
+    /// :2719). From 1.11, `_parse_cache_header` ends with `srctext_files`
+    /// (1.11.5 :3325, master :3949), which reads the whole file, trailer
+    /// included: see [`tail::srctext_files_ends`] (review 20 F2, review 21
+    /// F1 and F2).
     pub fn source_text_passed_over(&self) -> bool {
-        let (Some(stop), Some(trailer)) = (self.stop, self.trailer) else { return false };
-        let Reason::Truncated { needed, .. } = stop.reason else { return false };
-        let next = match stop.field {
-            "source-text path length" => Some(stop.offset),
-            "source text" => stop.offset.checked_add(needed).filter(|&at| i64::try_from(at).is_ok()),
-            _ => None,
-        };
-        let Some(next) = next else { return false };
-        let zero = usize::try_from(next).ok().and_then(|at| self.data.bytes.get(at..at.checked_add(4)?));
-        next >= trailer.offset.saturating_add(8) || zero == Some(&[0; 4][..])
+        let Some(stop) = self.stop else { return false };
+        if !(stop.field.starts_with("source-text") || stop.field == "source text") {
+            return false;
+        }
+        if self.version == Some(12) && matches!(self.julia_minor(), Some(9 | 10)) {
+            return true;
+        }
+        self.srctext_pos.is_some_and(|pos| tail::srctext_files_ends(self.data, pos))
+    }
+
+    /// The minor version of the Julia that wrote the file (`1.x...`), if
+    /// its version string is one.
+    pub fn julia_minor(&self) -> Option<u32> {
+        flags::minor_version(self.julia_version?)
     }
 
     /// The CRC-32C of the heap data that the checksum carries: its low word

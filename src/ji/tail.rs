@@ -111,6 +111,38 @@ pub(crate) fn next_source<'a>(c: &mut Cursor<'a>) -> Result<Option<SourceText<'a
     Ok(Some(SourceText { path, text, text_offset, offset }))
 }
 
+/// Whether Julia's `srctext_files` (master base/loading.jl:4112-4125,
+/// 1.11.5 :3488-3501) ends with no error reading `data`, the whole `.ji`,
+/// from `pos`. It loops `while !eof(f)`: an `Int32` name length (0 ends
+/// the loop; too few bytes: `EOFError`; negative: `read` throws), the name
+/// (`read(f, n)` takes what there is), a `UInt64` text length, and
+/// `seek(f, position(f) + len)`, where `Int64 + UInt64` wraps as `UInt64`
+/// and `seek` throws an `InexactError` past `typemax(Int64)`. A position
+/// seen twice is a loop Julia never leaves: after more steps than there
+/// are positions in the file, one has repeated.
+pub(crate) fn srctext_files_ends(data: crate::read::Data<'_>, pos: u64) -> bool {
+    let len = data.len();
+    let mut c = Cursor::new(data, pos);
+    let mut steps = len.saturating_add(1);
+    while c.at < len {
+        let Some(left) = steps.checked_sub(1) else { return false };
+        steps = left;
+        let Ok(name_len) = c.i32("source-text path length") else { return false };
+        let Ok(name_len) = u64::try_from(name_len) else { return false };
+        if name_len == 0 {
+            return true;
+        }
+        c.at = c.at.saturating_add(name_len).min(len);
+        let Ok(text_len) = c.u64("source-text length") else { return false };
+        let next = c.at.wrapping_add(text_len);
+        if i64::try_from(next).is_err() {
+            return false;
+        }
+        c.at = next;
+    }
+    true
+}
+
 /// The files of the source-text section: see
 /// [`Header::source_text`](super::Header::source_text).
 #[derive(Clone, Debug)]

@@ -223,13 +223,8 @@ fn heap_point(r: &mut Report, h: &Header<'_>, base: u64) {
     };
     // The Julia version that wrote a format 12 file tells whether it
     // compares the CRC (1.9 to 1.12) or not (1.13).
-    let minor = h.julia_version.and_then(|v| {
-        let text = std::str::from_utf8(v).ok()?;
-        let mut parts = text.split(['.', '-', '+']);
-        Some((parts.next()?.parse::<u32>().ok()?, parts.next()?.parse::<u32>().ok()?))
-    });
-    let compares = match (version, minor) {
-        (12, Some(v)) => v < (1, 13),
+    let compares = match (version, h.julia_minor()) {
+        (12, Some(minor)) => minor < 13,
         (12, None) => {
             let why = format!(
                 "heap data {range}; the Julia version does not parse, so whether it compares the CRC is unknown"
