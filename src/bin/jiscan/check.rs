@@ -40,7 +40,8 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   checksum    (12, 13) the checksum carries the 0xfafbfcfd mark jl_validate_cache_file wants (of a .ji
               without clone targets; with them Julia checks the library's header copy instead)
   cache_header  the whole cache header decodes (parse_cache_header), with a worklist:
-              stale_cachefile ignores a file with none
+              stale_cachefile ignores a file with none; the source text as Julia reads it
+              (from 1.11 srctext_files reads to the end of the file; 1.9 and 1.10 skip it)
   ji_crc      the trailer's CRC-32C of the .ji matches its bytes (isvalid_file_crc)
   heap        where Julia reads the heap from the .ji (12, 13 without clone targets; 14, 15), its
               positions lie in the file, and for 12 before Julia 1.13 and for 13 its CRC-32C is the
