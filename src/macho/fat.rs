@@ -76,9 +76,16 @@ impl Cpu {
     /// dyld's `GradedArchs` (`MachOFile.cpp`) lists, for each process
     /// architecture, the slices it maps in order of preference. The CPU
     /// type must be the same; the subtype too, except that an x86_64h
-    /// process maps plain x86_64 images when there is no x86_64h one.
+    /// process maps plain x86_64 images when there is no x86_64h one, and an
+    /// arm64 process takes arm64 spelt `CPU_SUBTYPE_ARM64_V8` after arm64.
     pub(crate) fn grade(self, other: Cpu) -> Option<u8> {
+        use super::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_ARM64_V8, CPU_TYPE_ARM64};
+        let arm64 = |subtype| Cpu::new(CPU_TYPE_ARM64, subtype);
+        let plain_arm64 = self == arm64(CPU_SUBTYPE_ARM64_ALL) || self == arm64(CPU_SUBTYPE_ARM64_V8);
         match (self, other) {
+            // load_arm64: arm64, then its V8 spelling (GradedArchitectures.cpp:161).
+            _ if plain_arm64 && other == arm64(CPU_SUBTYPE_ARM64_ALL) => Some(2),
+            _ if plain_arm64 && other == arm64(CPU_SUBTYPE_ARM64_V8) => Some(1),
             _ if self == other => Some(2),
             (Cpu { cputype: CPU_TYPE_X86_64, cpusubtype: CPU_SUBTYPE_X86_64_H }, other)
                 if other == Cpu::new(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL) =>
@@ -116,26 +123,30 @@ pub(crate) struct Entry {
     pub align: u32,
 }
 
-/// How a slice of CPU `cputype`/`cpusubtype` suits a process on `host`: 2
-/// for the CPU its loader takes first, 1 for one taken only where that is
-/// missing, 0 for one it never maps (`<mach/machine.h>` types, the
-/// capability bits of the subtype ignored).
-/// - x86_64: x86_64h (`CPU_SUBTYPE_X86_64_H`) first, as dyld does on a
-///   Haswell or later CPU, which every Intel Mac that macOS 13 or later runs
-///   on has; then any other x86_64 subtype.
-/// - aarch64: arm64 first; then arm64e (`CPU_SUBTYPE_ARM64E`), which an
-///   arm64e process takes; never arm64_32 (`CPU_TYPE_ARM64_32`), a 32-bit
-///   watchOS CPU that only its own loader maps.
-/// - any other host: every slice of its [`Arch`].
+/// How a slice of CPU `cputype`/`cpusubtype` suits a process on `host`, as
+/// dyld grades slices (mach_o/GradedArchitectures.cpp:115-131, 157-161,
+/// Architecture.cpp:155-164): 2 for the CPU its loader takes first, 1 for
+/// one taken only where that is missing, 0 for one it never maps.
+/// - aarch64 (`load_arm64`, an arm64 process such as Julia's): arm64
+///   (`CPU_SUBTYPE_ARM64_ALL`), then its `CPU_SUBTYPE_ARM64_V8` spelling,
+///   the whole subtype compared; never arm64e or arm64_32, which only an
+///   arm64e or a watchOS process maps.
+/// - x86_64 (`load_macHaswell`, on a Haswell or later CPU, which every
+///   Intel Mac that macOS 13 or later runs on has): x86_64h, then x86_64
+///   (`CPU_SUBTYPE_X86_64_ALL`), the capability bits ignored.
+/// - any other host (no dyld): every slice of its [`Arch`].
 fn host_grade(host: Arch, cputype: u32, cpusubtype: u32) -> u8 {
-    use super::layout::{CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32};
-    match (host, cputype, cpusubtype & !CPU_SUBTYPE_MASK) {
-        (_, CPU_TYPE_ARM64_32, _) => 0,
-        (host, cputype, _) if Arch::from_macho(cputype) != host => 0,
-        (Arch::X86_64, _, CPU_SUBTYPE_X86_64_H) => 2,
-        (Arch::X86_64, ..) => 1,
-        (_, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) => 1,
-        _ => 2,
+    use super::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_ARM64_V8, CPU_SUBTYPE_X86_64_ALL};
+    use super::layout::{CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_X86_64};
+    let masked = cpusubtype & !CPU_SUBTYPE_MASK;
+    match (host, cputype) {
+        (Arch::Aarch64, CPU_TYPE_ARM64) if cpusubtype == CPU_SUBTYPE_ARM64_ALL => 2,
+        (Arch::Aarch64, CPU_TYPE_ARM64) if cpusubtype == CPU_SUBTYPE_ARM64_V8 => 1,
+        (Arch::X86_64, CPU_TYPE_X86_64) if masked == CPU_SUBTYPE_X86_64_H => 2,
+        (Arch::X86_64, CPU_TYPE_X86_64) if masked == CPU_SUBTYPE_X86_64_ALL => 1,
+        (Arch::Aarch64 | Arch::X86_64, _) => 0,
+        (host, cputype) if Arch::from_macho(cputype) == host => 2,
+        _ => 0,
     }
 }
 
@@ -279,21 +290,49 @@ mod tests {
     /// Review 19 F8: an ordinary process maps the plain slice of its
     /// architecture, not an arm64e, arm64_32 or x86_64h one listed first
     /// (dyld's GradedArchs); without a plain one, the first special one.
-    /// dyld's grading (mach_o/GradedArchitectures.cpp:157-160): `load_arm64`
-    /// is arm64 and its `V8` alternative; `load_macHaswell` is x86_64h, then
-    /// x86_64. arm64e is kept as a fallback for an arm64e process.
+    /// A code cache's process takes a data library slice as dyld grades it:
+    /// arm64 takes arm64, then its V8 spelling; x86_64h takes x86_64h, then
+    /// x86_64; x86_64 only x86_64; arm64 never arm64e.
+    #[cfg(all(feature = "std", unix))]
+    #[test]
+    fn a_process_grades_slices_as_dyld_does() {
+        let (arm64, arm64_v8, arm64e) =
+            (Cpu::new(CPU_TYPE_ARM64, 0), Cpu::new(CPU_TYPE_ARM64, 1), Cpu::new(CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E));
+        let (x86_64, x86_64h) = (Cpu::new(CPU_TYPE_X86_64, 3), Cpu::new(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H));
+        for (process, slice, want) in [
+            (arm64, arm64, Some(2)),
+            (arm64, arm64_v8, Some(1)),
+            (arm64_v8, arm64, Some(2)),
+            (arm64, arm64e, None),
+            (arm64e, arm64e, Some(2)),
+            (x86_64h, x86_64h, Some(2)),
+            (x86_64h, x86_64, Some(1)),
+            (x86_64, x86_64h, None),
+            (x86_64, arm64, None),
+        ] {
+            assert_eq!(process.grade(slice), want, "{process:?} {slice:?}");
+        }
+    }
+
+    /// dyld's grading (mach_o/GradedArchitectures.cpp:157-161): `load_arm64`
+    /// is arm64 and its `V8` spelling, the whole subtype compared
+    /// (Architecture.cpp:161-163); `load_macHaswell` is x86_64h, then x86_64.
     #[test]
     fn slices_are_graded_as_dyld_grades_them() {
         use crate::macho::layout::CPU_TYPE_ARM64_32;
         for (host, cputype, subtype, want) in [
             (Arch::Aarch64, CPU_TYPE_ARM64, 0, 2),
-            (Arch::Aarch64, CPU_TYPE_ARM64, 1, 2),
-            (Arch::Aarch64, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000, 1),
+            (Arch::Aarch64, CPU_TYPE_ARM64, 1, 1),
+            (Arch::Aarch64, CPU_TYPE_ARM64, 0x8000_0000, 0),
+            (Arch::Aarch64, CPU_TYPE_ARM64, 3, 0),
+            (Arch::Aarch64, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000, 0),
+            (Arch::Aarch64, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E, 0),
             (Arch::Aarch64, CPU_TYPE_ARM64_32, 1, 0),
             (Arch::Aarch64, CPU_TYPE_X86_64, 3, 0),
             (Arch::X86_64, CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, 2),
             (Arch::X86_64, CPU_TYPE_X86_64, 3, 1),
             (Arch::X86_64, CPU_TYPE_X86_64, 3 | 0x8000_0000, 1),
+            (Arch::X86_64, CPU_TYPE_X86_64, 4, 0),
             (Arch::X86_64, CPU_TYPE_ARM64, 0, 0),
             (Arch::X86, 7, 3, 2),
         ] {
@@ -303,12 +342,11 @@ mod tests {
 
     #[test]
     fn the_host_slice_is_the_one_dyld_takes_first() {
-        use super::super::layout::CPU_TYPE_ARM64_32;
         // (first choice, fallback, never) for this host.
         let (first, fallback, never) = match Arch::HOST {
-            Arch::X86_64 => ((CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H), (CPU_TYPE_X86_64, 3), None),
+            Arch::X86_64 => ((CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H), (CPU_TYPE_X86_64, 3), (CPU_TYPE_X86_64, 4)),
             Arch::Aarch64 => {
-                ((CPU_TYPE_ARM64, 0), (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000), Some((CPU_TYPE_ARM64_32, 1)))
+                ((CPU_TYPE_ARM64, 0), (CPU_TYPE_ARM64, 1), (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000))
             }
             _ => return,
         };
@@ -317,20 +355,15 @@ mod tests {
             (&[first, fallback][..], Some(0)),
             (&[fallback][..], Some(0)),
             (&[first][..], Some(0)),
+            (&[never, fallback][..], Some(1)),
+            (&[never][..], None),
         ] {
             let file = fat(cpus);
             let data = Data::new(&file, 0, "the file");
-            let (index, arch, range) = table(data).unwrap().host(data).unwrap();
-            let want = want.unwrap();
-            assert_eq!((index, arch, range.offset), (want, Arch::HOST, 4096 * (u64::from(want) + 1)), "{cpus:x?}");
-        }
-        if let Some(never) = never {
-            for cpus in [&[never][..], &[never, fallback][..]] {
-                let file = fat(cpus);
-                let data = Data::new(&file, 0, "the file");
-                let host = table(data).unwrap().host(data);
-                let want = if cpus.len() == 1 { None } else { Some(1) };
-                assert_eq!(host.ok().map(|(index, ..)| index), want, "{cpus:x?}");
+            let host = table(data).unwrap().host(data);
+            assert_eq!(host.as_ref().ok().map(|(index, ..)| *index), want, "{cpus:x?}");
+            if let Ok((index, arch, range)) = host {
+                assert_eq!((arch, range.offset), (Arch::HOST, 4096 * (u64::from(index) + 1)), "{cpus:x?}");
             }
         }
     }

@@ -215,6 +215,8 @@ mod target {
     /// Haswell and later (`x86_64h`).
     pub(crate) const CPU_SUBTYPE_X86_64_H: u32 = 8;
     pub(crate) const CPU_SUBTYPE_ARM64_ALL: u32 = 0;
+    /// arm64 spelt as ARMv8 (dyld's `arm64_alt`).
+    pub(crate) const CPU_SUBTYPE_ARM64_V8: u32 = 1;
     /// Pointer authentication (`arm64e`).
     pub(crate) const CPU_SUBTYPE_ARM64E: u32 = 2;
 

@@ -278,7 +278,9 @@ pub fn fat(wide: bool, slices: &[(u32, &[u8])]) -> (Vec<u8>, Vec<u64>) {
     let mut offsets = Vec::new();
     for (cputype, image) in slices {
         o.u32(&mut bytes, *cputype);
-        o.u32(&mut bytes, 0);
+        // The subtype real tools write (<mach/machine.h>): CPU_SUBTYPE_I386_ALL
+        // and CPU_SUBTYPE_X86_64_ALL are 3, the others' _ALL 0.
+        o.u32(&mut bytes, if *cputype & 0x00ff_ffff == 7 { 3 } else { 0 });
         if wide {
             o.u64(&mut bytes, offset);
             o.u64(&mut bytes, image.len() as u64);
