@@ -369,31 +369,44 @@ impl Search<'_, '_> {
     /// can hold them) are no answer: Wine takes whichever it lists first.
     fn pe(&self, name: &str) -> Result<Candidate, String> {
         let missing = || "not in the code cache's directory (system DLLs are not searched)".to_owned();
+        if name.starts_with(['/', '\\']) || name.contains(':') {
+            return Err("an absolute path, which names a place on a Windows drive".to_owned());
+        }
         // A name whose last component has no dot gets ".dll", as LoadLibrary
         // gives it one ("the function appends the default library
         // extension") and Wine's find_dll_file does for an import (review
         // 19 F2): ".hidden" keeps its name. Windows' path rules (Wine's
-        // collapse_path) then drop a component's trailing dots and spaces, so
-        // "foo." opens "foo", LoadLibrary's way to name a file with no
-        // extension (review 20 F4).
-        let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-        let with_extension;
-        let name = if last.contains('.') {
-            name.trim_end_matches(['.', ' '])
-        } else {
-            with_extension = format!("{name}.dll");
-            with_extension.as_str()
-        };
-        if name.is_empty() {
-            return Err(missing());
+        // collapse_path) then take "\\" as "/" and drop a component's
+        // trailing dots and spaces, so "foo." opens "foo", LoadLibrary's way
+        // to name a file with no extension (review 20 F4), and "sub\\foo.dll"
+        // opens "sub/foo.dll" (review 21 F4).
+        let mut raw: Vec<Cow<'_, str>> = name.split(['/', '\\']).map(Cow::Borrowed).collect();
+        if let Some(last) = raw.last_mut().filter(|last| !last.contains('.')) {
+            *last = format!("{last}.dll").into();
         }
-        if let Some(found) = self.existing(self.dir.join(name)) {
+        let mut parts: Vec<&str> = Vec::new();
+        for part in &raw {
+            // Wine does not load "sub/./x/..\foo_data" (a test), and what
+            // Windows does with such a name is not known here.
+            if part == "." || part == ".." {
+                return Err(format!("a path with a \"{part}\" component, which pkgimg does not follow"));
+            }
+            let kept = part.trim_end_matches(['.', ' ']);
+            if !kept.is_empty() {
+                parts.push(kept);
+            }
+        }
+        let Some((file, dirs)) = parts.split_last() else { return Err(missing()) };
+        let parent = dirs.iter().fold(self.dir.to_path_buf(), |dir, part| dir.join(part));
+        if let Some(found) = self.existing(parent.join(file)) {
             return Ok(found);
         }
-        let folded = upcase(name);
+        // Wine looks a name up ignoring case when it is not there as
+        // written; the directories above it are taken as written.
+        let folded = upcase(file);
         let matching: Vec<PathBuf> = {
             let mut listings = self.listings.borrow_mut();
-            let listing = listings.entry(self.dir.to_path_buf()).or_insert_with(|| list_files(self.dir));
+            let listing = listings.entry(parent.clone()).or_insert_with(|| list_files(&parent));
             listing.iter().filter(|(upcased, _)| *upcased == folded).map(|(_, path)| path.clone()).collect()
         };
         match matching.as_slice() {

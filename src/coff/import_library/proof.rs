@@ -185,24 +185,58 @@ fn the_dll_name_rules_are_the_loaders() {
     let loader = dir.path().join("loader.exe");
     zig_cc("x86_64-windows-gnu", &[&loader_c], &loader);
     let data = payload(100 * 1024, 11);
-    for (case, (import, file)) in
-        [("foo_data.", "foo_data"), (".hidden", ".hidden"), ("foo_data", "foo_data.dll")].into_iter().enumerate()
+    for (case, (import, file)) in [
+        ("foo_data.", "foo_data"),
+        (".hidden", ".hidden"),
+        ("foo_data", "foo_data.dll"),
+        // Review 21 F4: a backslash separates directories, as "/" does.
+        ("sub\\foo_data.dll", "sub/foo_data.dll"),
+        // Wine does not load this one, and find_data_library does not follow it.
+        ("sub/./x/..\\foo_data", "sub/foo_data.dll"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let case_dir = dir.path().join(case.to_string());
-        std::fs::create_dir(&case_dir).unwrap();
-        let (bytes, _) = data_library(IMAGE_FILE_MACHINE_AMD64, file, "jl_pkgimg_data", &data);
+        std::fs::create_dir_all(case_dir.join("sub/x")).unwrap();
+        let base = file.rsplit('/').next().unwrap();
+        let (bytes, _) = data_library(IMAGE_FILE_MACHINE_AMD64, base, "jl_pkgimg_data", &data);
         std::fs::write(case_dir.join(file), &bytes).unwrap();
         let implib = case_dir.join("libdata.dll.a");
-        std::fs::write(&implib, super::tests::library(IMAGE_FILE_MACHINE_AMD64, import, "jl_pkgimg_data")).unwrap();
+        // The import library writer takes a file name only: a name with a
+        // directory is written over a placeholder of its length after the link.
+        let placeholder = "q".repeat(import.len());
+        let written = if import.contains(['/', '\\']) { placeholder.as_str() } else { import };
+        std::fs::write(&implib, super::tests::library(IMAGE_FILE_MACHINE_AMD64, written, "jl_pkgimg_data")).unwrap();
         let code = case_dir.join("code.dll");
         zig_cc("x86_64-windows-gnu", &[Path::new("-shared"), &source, &implib], &code);
+        if written != import {
+            let mut bytes = std::fs::read(&code).unwrap();
+            let at: Vec<usize> = bytes
+                .windows(written.len())
+                .enumerate()
+                .filter(|(_, w)| *w == written.as_bytes())
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(at.len(), 1, "{import}");
+            bytes[at[0]..at[0] + import.len()].copy_from_slice(import.as_bytes());
+            std::fs::write(&code, bytes).unwrap();
+        }
         std::fs::copy(&loader, case_dir.join("loader.exe")).unwrap();
-        let out = testing::wine(&case_dir.join("loader.exe"), &[import], &case_dir);
+        // GetModuleHandle names the loaded module by its file name.
+        let module = if import.contains(['/', '\\']) { base } else { import };
+        let out = testing::wine(&case_dir.join("loader.exe"), &[module], &case_dir);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if import.contains("/./") {
+            assert!(stdout.starts_with("LoadLibrary failed: 126"), "{import}: {stdout}");
+            let error = crate::split::find_data_library(&code).unwrap_err().to_string();
+            assert!(error.contains("a path with a \".\" component, which pkgimg does not follow"), "{error}");
+            continue;
+        }
         assert!(out.status.success(), "{import}: {}: {stdout}", out.status);
         let fields: Vec<&str> = stdout.split_whitespace().collect();
         assert_eq!(fields[..2], ["100", "mapped"], "{import}: {stdout}");
-        assert!(fields[5].ends_with(&format!("\\{case}\\{file}")), "{import}: {stdout}");
+        assert!(fields[5].ends_with(&format!("\\{case}\\{}", file.replace('/', "\\"))), "{import}: {stdout}");
         let found = crate::split::find_data_library(&code).unwrap_or_else(|e| panic!("{import}: {e}"));
         assert_eq!(found.path, case_dir.join(file), "{import}");
     }
