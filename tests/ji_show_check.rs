@@ -80,6 +80,22 @@ fn show_json_has_every_key_as_written_for_every_release() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Review 21 F5: in a directory, only the library a `.ji` is checked with
+/// (its build OS's extension, as Julia looks for it) is that `.ji`'s
+/// companion; a `.dylib` beside a Linux `.ji` is classified as any other
+/// file: here counted among the other files, where it was left out.
+#[test]
+fn check_a_directory_counts_a_library_of_another_os_beside_a_ji() {
+    let dir = temp_dir("other-os");
+    let w = realistic(Release::V1_11, false).write();
+    std::fs::write(dir.join("Foo_abc.ji"), w.ji(0, false)).unwrap();
+    std::fs::write(dir.join("Foo_abc.so"), b"the Linux library, a companion").unwrap();
+    std::fs::write(dir.join("Foo_abc.dylib"), b"not for this .ji").unwrap();
+    let text = stdout(&jiscan(&["check", dir.to_str().unwrap()]));
+    assert!(text.contains("1 caches: 1 ok, 0 unchecked, 0 rejected, 0 unreadable; 1 other files ignored"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A `.ji` cut inside its version fails at `format_version`, one cut inside
 /// its byte-order mark at `byte_order`: Julia's isvalid_cache_header reads
 /// the version first (1.11.5 base/loading.jl; `read(f, UInt16)` twice).
