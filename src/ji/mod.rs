@@ -347,7 +347,7 @@ impl<'a> Header<'a> {
     /// base/loading.jl:2411-2418; `stale_cachefile` calls the IO method,
     /// :2719). From 1.11, `_parse_cache_header` ends with `srctext_files`
     /// (1.11.5 :3325, master :3949), which reads the whole file, trailer
-    /// included: see [`tail::srctext_files_ends`] (review 20 F2, review 21
+    /// included: see `tail::srctext_files_ends` (review 20 F2, review 21
     /// F1 and F2).
     pub fn source_text_passed_over(&self) -> bool {
         let Some(stop) = self.stop else { return false };
