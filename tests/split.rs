@@ -931,6 +931,17 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     assert_eq!(passed, ["ELFCLASS32", "EM_AARCH64"], "{outcomes:?}");
 }
 
+/// A data library `soname` at `path` for one triple, or a universal file of
+/// one slice per triple (llvm-lipo), built in `dir`.
+fn data_library_of_slices(dir: &Path, triples: &[&str], soname: &str, path: &Path, bytes: &[u8]) {
+    let thin: Vec<PathBuf> =
+        triples.iter().enumerate().map(|(i, t)| data_library(dir, t, soname, &format!("t{i}"), bytes)).collect();
+    match thin.as_slice() {
+        [one] => std::fs::rename(one, path).unwrap(),
+        many => run(Command::new("llvm-lipo-14").arg("-create").args(many).arg("-output").arg(path)),
+    }
+}
+
 /// F4 of the adversarial pass: a file that is no ELF file (a Mach-O or PE
 /// data library, a universal file) earlier on an ELF code cache's
 /// `DT_RUNPATH` is not passed over: ld.so's `open_verify` stops there with
@@ -953,16 +964,7 @@ fn a_data_library_of_another_format_ends_an_elf_search_as_ld_so_does() {
             std::fs::create_dir(d.join(sub)).unwrap();
         }
         data_library(&d.join("b"), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
-        let mut thin = Vec::new();
-        for (i, triple) in triples.iter().enumerate() {
-            let name = format!("t{i}");
-            thin.push(data_library(d, triple, "libfoo_data.so", &name, &bytes));
-        }
-        let first = d.join("a/libfoo_data.so");
-        match thin.as_slice() {
-            [one] => std::fs::rename(one, &first).unwrap(),
-            many => run(Command::new("llvm-lipo-14").arg("-create").args(many).arg("-output").arg(&first)),
-        }
+        data_library_of_slices(d, triples, "libfoo_data.so", &d.join("a/libfoo_data.so"), &bytes);
         link_searching_a_then_b(d);
         let code = d.join("libcode.so");
         let refused = dlopen_error(&code).unwrap_or_else(|| panic!("{case}: glibc loads it"));
@@ -1041,13 +1043,7 @@ fn a_macho_data_library_of_another_platform_is_passed_over_as_dyld_does() {
         }
         let name = "@rpath/libfoo_data.dylib";
         let data = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
-        let thin: Vec<PathBuf> =
-            triples.iter().enumerate().map(|(i, t)| data_library(d, t, name, &format!("t{i}"), &bytes)).collect();
-        let first = d.join("a/libfoo_data.dylib");
-        match thin.as_slice() {
-            [one] => std::fs::rename(one, &first).unwrap(),
-            many => run(Command::new("llvm-lipo-14").arg("-create").args(many).arg("-output").arg(&first)),
-        }
+        data_library_of_slices(d, triples, name, &d.join("a/libfoo_data.dylib"), &bytes);
         let code = d.join("libcode.dylib");
         run(Command::new("python3")
             .current_dir(d)
