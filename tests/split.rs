@@ -1064,6 +1064,43 @@ fn a_macho_data_library_of_another_platform_is_passed_over_as_dyld_does() {
     }
 }
 
+/// An arm64 code dylib's process grades a data dylib by its whole CPU
+/// subtype as macOS's dyld does (review 22 F6, F7): an arm64e one
+/// (0x80000002) is taken, for an arm64 process runs with pointer
+/// authentication keys off and takes arm64e first (`load_arm64e_keysOff`,
+/// dyld-1378 mach_o/GradedArchitectures.cpp:161, dyld/DyldProcessConfig.cpp:
+/// 811-815); one whose subtype is 0x80000000 or arm64e without its ABI
+/// version (2) is none of that list, and is passed over.
+#[test]
+fn a_macho_data_library_is_graded_by_its_whole_cpu_subtype() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    for (subtype, taken) in [(0x8000_0002u32, true), (0x8100_0002, true), (0x8000_0000, false), (2, false)] {
+        let dir = tempdir();
+        let d = dir.path();
+        let bytes = payload(3000);
+        for sub in ["a", "b"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        let name = "@rpath/libfoo_data.dylib";
+        let b = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
+        let a = data_library(&d.join("a"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
+        let mut image = std::fs::read(&a).unwrap();
+        image[8..12].copy_from_slice(&subtype.to_le_bytes()); // mach_header_64.cpusubtype
+        std::fs::write(&a, image).unwrap();
+        let code = d.join("libcode.dylib");
+        run(Command::new("python3")
+            .current_dir(d)
+            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
+            .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
+            .arg(&code));
+        let found = find_data_library(&code).unwrap_or_else(|e| panic!("{subtype:#x}: {e}"));
+        let want = if taken { &a } else { &b };
+        assert_eq!(found.path.canonicalize().unwrap(), want.canonicalize().unwrap(), "{subtype:#x}");
+    }
+}
+
 /// Review 19 F4: dyld tries `LC_RPATH` entries in order, and an
 /// `@executable_path` or relative one names a place the file does not tell
 /// (the program's directory, the working directory), as `@loader_pathX`

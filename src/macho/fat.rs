@@ -3,7 +3,7 @@
 
 use super::layout::{fat_header, FatArch, FAT_ARCH, FAT_ARCH_64, FAT_MAGIC, FAT_MAGIC_64};
 #[cfg(all(feature = "std", unix))]
-use super::layout::{mach_header, CPU_SUBTYPE_X86_64_ALL, CPU_SUBTYPE_X86_64_H, CPU_TYPE_X86_64};
+use super::layout::{mach_header, CPU_SUBTYPE_X86_64_H, CPU_TYPE_X86_64};
 use crate::read::{Data, Source};
 use crate::{Arch, Endian, Error, FileRange, MAX_LISTED_SLICES};
 
@@ -47,10 +47,10 @@ fn layout(wide: bool) -> FatArch {
 /// there, `CPU_SUBTYPE_LIB64` too. The loader matches the subtype without them.
 const CPU_SUBTYPE_MASK: u32 = 0xff00_0000;
 
-/// A Mach-O image's CPU as the loader matches it: `cputype` and
-/// `cpusubtype` (without its capability bits). [`Arch`] is coarser: arm64,
-/// arm64e and arm64_32 are all [`Arch::Aarch64`], and dyld maps none of
-/// them for another.
+/// A Mach-O image's CPU as the loader matches it: `cputype` and the whole
+/// `cpusubtype`, capability bits included (dyld compares arm64's whole
+/// subtype, Architecture.cpp:155-164). [`Arch`] is coarser: arm64, arm64e
+/// and arm64_32 are all [`Arch::Aarch64`].
 #[cfg(all(feature = "std", unix))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Cpu {
@@ -61,7 +61,7 @@ pub(crate) struct Cpu {
 #[cfg(all(feature = "std", unix))]
 impl Cpu {
     pub(crate) fn new(cputype: u32, cpusubtype: u32) -> Cpu {
-        Cpu { cputype, cpusubtype: cpusubtype & !CPU_SUBTYPE_MASK }
+        Cpu { cputype, cpusubtype }
     }
 
     /// The CPU in the `mach_header` of the thin image `image`.
@@ -72,40 +72,62 @@ impl Cpu {
     }
 
     /// How well a process running an image of this CPU takes an image of
-    /// CPU `other` (higher is better), or `None` if dyld would refuse it:
-    /// dyld's `GradedArchs` (`MachOFile.cpp`) lists, for each process
-    /// architecture, the slices it maps in order of preference. The CPU
-    /// type must be the same; the subtype too, except that an x86_64h
-    /// process maps plain x86_64 images when there is no x86_64h one, and an
-    /// arm64 process takes arm64 spelt `CPU_SUBTYPE_ARM64_V8` after arm64.
+    /// CPU `other` ([`grade`]: higher is better), or `None` if dyld would
+    /// refuse it.
     pub(crate) fn grade(self, other: Cpu) -> Option<u8> {
-        use super::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_ARM64_V8, CPU_TYPE_ARM64};
-        let arm64 = |subtype| Cpu::new(CPU_TYPE_ARM64, subtype);
-        let plain_arm64 = self == arm64(CPU_SUBTYPE_ARM64_ALL) || self == arm64(CPU_SUBTYPE_ARM64_V8);
-        match (self, other) {
-            // load_arm64: arm64, then its V8 spelling (GradedArchitectures.cpp:161).
-            _ if plain_arm64 && other == arm64(CPU_SUBTYPE_ARM64_ALL) => Some(2),
-            _ if plain_arm64 && other == arm64(CPU_SUBTYPE_ARM64_V8) => Some(1),
-            _ if self == other => Some(2),
-            (Cpu { cputype: CPU_TYPE_X86_64, cpusubtype: CPU_SUBTYPE_X86_64_H }, other)
-                if other == Cpu::new(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL) =>
-            {
-                Some(1)
-            }
-            _ => None,
-        }
+        Some(grade((self.cputype, self.cpusubtype), (other.cputype, other.cpusubtype))).filter(|&g| g > 0)
     }
 
     /// The name `lipo` and `-arch` use where it says more than [`Arch`]
     /// (arm64e, x86_64h, arm64_32); otherwise `None`.
     pub(crate) fn special_name(self) -> Option<&'static str> {
         use super::layout::{CPU_SUBTYPE_ARM64E, CPU_TYPE_ARM64, CPU_TYPE_ARM64_32};
-        match (self.cputype, self.cpusubtype) {
+        match (self.cputype, self.cpusubtype & !CPU_SUBTYPE_MASK) {
             (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E) => Some("arm64e"),
             (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H) => Some("x86_64h"),
             (CPU_TYPE_ARM64_32, _) => Some("arm64_32"),
             _ => None,
         }
+    }
+}
+
+/// How dyld grades a slice of CPU `slice` (`cputype`, whole `cpusubtype`)
+/// for a process whose main executable is of CPU `process`: higher is
+/// better, 0 is never. dyld takes the first slice of the best grade
+/// (`GradedArchitectures::hasCompatibleSlice`, mach_o/
+/// GradedArchitectures.cpp:42-56), from the list for the process
+/// (`ProcessConfig::Process::getMainArchs`, dyld/DyldProcessConfig.cpp:
+/// 800-831, and `currentLoad`, GradedArchitectures.cpp:113-131, 157-166):
+/// - x86_64 (`load_macHaswell`, on a Haswell or later CPU, which every Intel
+///   Mac that macOS 13 or later runs on has): x86_64h, then x86_64
+///   (`CPU_SUBTYPE_X86_64_ALL`), the capability bits ignored.
+/// - arm64: macOS's dyld is built arm64e, and for an arm64 main executable
+///   (Julia's) it turns pointer-authentication keys off and takes
+///   `load_arm64e_keysOff`: arm64e, arm64e_v1, arm64, arm64_alt, the whole
+///   subtype compared; for an arm64e one `load_arm64e`: arm64e only.
+/// - anything else: the same CPU type and subtype, without capability bits.
+pub(crate) fn grade(process: (u32, u32), slice: (u32, u32)) -> u8 {
+    use super::layout::{CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_ARM64_V8, CPU_TYPE_ARM64};
+    use super::layout::{CPU_SUBTYPE_X86_64_ALL, CPU_SUBTYPE_X86_64_H, CPU_TYPE_X86_64};
+    // Architecture.cpp:300-330: arm64e carries its ABI version in the
+    // capability byte (0x80: version 0; 0x81: arm64e_v1).
+    const ARM64E: u32 = CPU_SUBTYPE_ARM64E | 0x8000_0000;
+    const ARM64E_V1: u32 = CPU_SUBTYPE_ARM64E | 0x8100_0000;
+    let masked = |subtype: u32| subtype & !CPU_SUBTYPE_MASK;
+    match (process.0, slice.0) {
+        (CPU_TYPE_X86_64, CPU_TYPE_X86_64) if masked(slice.1) == CPU_SUBTYPE_X86_64_H => 2,
+        (CPU_TYPE_X86_64, CPU_TYPE_X86_64) if masked(slice.1) == CPU_SUBTYPE_X86_64_ALL => 1,
+        (CPU_TYPE_X86_64, _) => 0,
+        (CPU_TYPE_ARM64, CPU_TYPE_ARM64) if masked(process.1) == CPU_SUBTYPE_ARM64E => u8::from(slice.1 == ARM64E),
+        (CPU_TYPE_ARM64, CPU_TYPE_ARM64) => match slice.1 {
+            ARM64E => 4,
+            ARM64E_V1 => 3,
+            CPU_SUBTYPE_ARM64_ALL => 2,
+            CPU_SUBTYPE_ARM64_V8 => 1,
+            _ => 0,
+        },
+        (CPU_TYPE_ARM64, _) => 0,
+        (process_type, slice_type) => u8::from(process_type == slice_type && masked(process.1) == masked(slice.1)),
     }
 }
 
@@ -123,30 +145,16 @@ pub(crate) struct Entry {
     pub align: u32,
 }
 
-/// How a slice of CPU `cputype`/`cpusubtype` suits a process on `host`, as
-/// dyld grades slices (mach_o/GradedArchitectures.cpp:115-131, 157-161,
-/// Architecture.cpp:155-164): 2 for the CPU its loader takes first, 1 for
-/// one taken only where that is missing, 0 for one it never maps.
-/// - aarch64 (`load_arm64`, an arm64 process such as Julia's): arm64
-///   (`CPU_SUBTYPE_ARM64_ALL`), then its `CPU_SUBTYPE_ARM64_V8` spelling,
-///   the whole subtype compared; never arm64e or arm64_32, which only an
-///   arm64e or a watchOS process maps.
-/// - x86_64 (`load_macHaswell`, on a Haswell or later CPU, which every
-///   Intel Mac that macOS 13 or later runs on has): x86_64h, then x86_64
-///   (`CPU_SUBTYPE_X86_64_ALL`), the capability bits ignored.
-/// - any other host (no dyld): every slice of its [`Arch`].
+/// How a slice of CPU `cputype`/`cpusubtype` suits a process on `host`:
+/// [`grade`] for an arm64 process on aarch64 (an ordinary macOS process,
+/// Julia's) and an x86_64 one on x86_64; on any other host (no dyld), 1 for
+/// every slice of its [`Arch`].
 fn host_grade(host: Arch, cputype: u32, cpusubtype: u32) -> u8 {
-    use super::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_ARM64_V8, CPU_SUBTYPE_X86_64_ALL};
-    use super::layout::{CPU_SUBTYPE_X86_64_H, CPU_TYPE_ARM64, CPU_TYPE_X86_64};
-    let masked = cpusubtype & !CPU_SUBTYPE_MASK;
-    match (host, cputype) {
-        (Arch::Aarch64, CPU_TYPE_ARM64) if cpusubtype == CPU_SUBTYPE_ARM64_ALL => 2,
-        (Arch::Aarch64, CPU_TYPE_ARM64) if cpusubtype == CPU_SUBTYPE_ARM64_V8 => 1,
-        (Arch::X86_64, CPU_TYPE_X86_64) if masked == CPU_SUBTYPE_X86_64_H => 2,
-        (Arch::X86_64, CPU_TYPE_X86_64) if masked == CPU_SUBTYPE_X86_64_ALL => 1,
-        (Arch::Aarch64 | Arch::X86_64, _) => 0,
-        (host, cputype) if Arch::from_macho(cputype) == host => 2,
-        _ => 0,
+    use super::layout::{CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_X86_64_ALL, CPU_TYPE_ARM64, CPU_TYPE_X86_64};
+    match host {
+        Arch::Aarch64 => grade((CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_ALL), (cputype, cpusubtype)),
+        Arch::X86_64 => grade((CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL), (cputype, cpusubtype)),
+        host => u8::from(Arch::from_macho(cputype) == host),
     }
 }
 
@@ -176,26 +184,36 @@ impl<'a> Table<'a> {
     /// they are passed, so a damaged entry is reported, not skipped.
     ///
     /// [`Arch`] is coarse, so the first slice of the best [`host_grade`] is
-    /// taken: dyld's `GradedArchitectures` (mach_o/GradedArchitectures.cpp:
-    /// 113-131, 157-160) map only arm64 into an arm64 process, and x86_64h
-    /// before x86_64 into an x86_64 one on a Haswell or later CPU (review
-    /// 19 F8, review 20 F3).
+    /// taken, as dyld takes it for an ordinary process of this CPU: on
+    /// arm64, arm64e before arm64 (review 22 F7), on x86_64, x86_64h
+    /// before x86_64 (review 20 F3).
     #[inline]
     pub fn host<S: Source<'a>>(&self, file: Data<'a, S>) -> Result<(u32, Arch, FileRange), Error> {
+        // The best grade there is for this host: a slice of it ends the walk.
+        let top = match Arch::HOST {
+            Arch::Aarch64 => 4,
+            Arch::X86_64 => 2,
+            _ => 1,
+        };
         let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
-        let mut fallback = None;
+        let mut best: Option<(u8, u32, Arch, FileRange)> = None;
         for index in 0..self.count {
             let (arch, range) = self.range(file, index)?;
-            match self.host_grade(index)? {
-                2 => return Ok((index, arch, range)),
-                1 => fallback = fallback.or(Some((index, arch, range))),
-                _ => {}
+            let grade = self.host_grade(index)?;
+            if grade == top {
+                return Ok((index, arch, range));
+            }
+            if grade > 0 && best.is_none_or(|(best, ..)| grade > best) {
+                best = Some((grade, index, arch, range));
             }
             if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
                 *slot = arch;
             }
         }
-        fallback.ok_or(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count })
+        match best {
+            Some((_, index, arch, range)) => Ok((index, arch, range)),
+            None => Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count }),
+        }
     }
 
     /// [`host_grade`] of slice `index` for [`Arch::HOST`].
@@ -287,45 +305,53 @@ mod tests {
         file
     }
 
-    /// Review 19 F8: an ordinary process maps the plain slice of its
-    /// architecture, not an arm64e, arm64_32 or x86_64h one listed first
-    /// (dyld's GradedArchs); without a plain one, the first special one.
-    /// A code cache's process takes a data library slice as dyld grades it:
-    /// arm64 takes arm64, then its V8 spelling; x86_64h takes x86_64h, then
-    /// x86_64; x86_64 only x86_64; arm64 never arm64e.
+    /// A code cache's process takes a data library slice as dyld grades it
+    /// (GradedArchitectures.cpp:157-166, DyldProcessConfig.cpp:800-831): an
+    /// arm64 one arm64e, arm64e_v1, arm64, then arm64's V8 spelling (keys
+    /// off), the whole subtype compared; an arm64e one arm64e only; an
+    /// x86_64 or x86_64h one x86_64h, then x86_64 (Haswell and later).
     #[cfg(all(feature = "std", unix))]
     #[test]
     fn a_process_grades_slices_as_dyld_does() {
-        let (arm64, arm64_v8, arm64e) =
-            (Cpu::new(CPU_TYPE_ARM64, 0), Cpu::new(CPU_TYPE_ARM64, 1), Cpu::new(CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E));
+        let arm64 = |subtype| Cpu::new(CPU_TYPE_ARM64, subtype);
+        let (plain, v8, e, e_v1, e_old) =
+            (arm64(0), arm64(1), arm64(0x8000_0002), arm64(0x8100_0002), arm64(CPU_SUBTYPE_ARM64E));
         let (x86_64, x86_64h) = (Cpu::new(CPU_TYPE_X86_64, 3), Cpu::new(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H));
         for (process, slice, want) in [
-            (arm64, arm64, Some(2)),
-            (arm64, arm64_v8, Some(1)),
-            (arm64_v8, arm64, Some(2)),
-            (arm64, arm64e, None),
-            (arm64e, arm64e, Some(2)),
+            (plain, e, Some(4)),
+            (plain, e_v1, Some(3)),
+            (plain, plain, Some(2)),
+            (plain, v8, Some(1)),
+            (plain, e_old, None),
+            (plain, arm64(0x8000_0000), None),
+            (v8, plain, Some(2)),
+            (e, e, Some(1)),
+            (e, plain, None),
+            (e, e_v1, None),
             (x86_64h, x86_64h, Some(2)),
             (x86_64h, x86_64, Some(1)),
-            (x86_64, x86_64h, None),
-            (x86_64, arm64, None),
+            (x86_64, x86_64h, Some(2)),
+            (x86_64, x86_64, Some(1)),
+            (x86_64, Cpu::new(CPU_TYPE_X86_64, 4), None),
+            (x86_64, plain, None),
+            (plain, x86_64, None),
         ] {
             assert_eq!(process.grade(slice), want, "{process:?} {slice:?}");
         }
     }
 
-    /// dyld's grading (mach_o/GradedArchitectures.cpp:157-161): `load_arm64`
-    /// is arm64 and its `V8` spelling, the whole subtype compared
-    /// (Architecture.cpp:161-163); `load_macHaswell` is x86_64h, then x86_64.
+    /// The host's process: an arm64 one on aarch64, an x86_64 one on x86_64;
+    /// on other hosts any slice of the architecture.
     #[test]
     fn slices_are_graded_as_dyld_grades_them() {
         use crate::macho::layout::CPU_TYPE_ARM64_32;
         for (host, cputype, subtype, want) in [
+            (Arch::Aarch64, CPU_TYPE_ARM64, 0x8000_0002, 4),
+            (Arch::Aarch64, CPU_TYPE_ARM64, 0x8100_0002, 3),
             (Arch::Aarch64, CPU_TYPE_ARM64, 0, 2),
             (Arch::Aarch64, CPU_TYPE_ARM64, 1, 1),
             (Arch::Aarch64, CPU_TYPE_ARM64, 0x8000_0000, 0),
             (Arch::Aarch64, CPU_TYPE_ARM64, 3, 0),
-            (Arch::Aarch64, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000, 0),
             (Arch::Aarch64, CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E, 0),
             (Arch::Aarch64, CPU_TYPE_ARM64_32, 1, 0),
             (Arch::Aarch64, CPU_TYPE_X86_64, 3, 0),
@@ -334,7 +360,7 @@ mod tests {
             (Arch::X86_64, CPU_TYPE_X86_64, 3 | 0x8000_0000, 1),
             (Arch::X86_64, CPU_TYPE_X86_64, 4, 0),
             (Arch::X86_64, CPU_TYPE_ARM64, 0, 0),
-            (Arch::X86, 7, 3, 2),
+            (Arch::X86, 7, 3, 1),
         ] {
             assert_eq!(host_grade(host, cputype, subtype), want, "{host:?} {cputype:#x} {subtype:#x}");
         }
@@ -345,9 +371,7 @@ mod tests {
         // (first choice, fallback, never) for this host.
         let (first, fallback, never) = match Arch::HOST {
             Arch::X86_64 => ((CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H), (CPU_TYPE_X86_64, 3), (CPU_TYPE_X86_64, 4)),
-            Arch::Aarch64 => {
-                ((CPU_TYPE_ARM64, 0), (CPU_TYPE_ARM64, 1), (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E | 0x8000_0000))
-            }
+            Arch::Aarch64 => ((CPU_TYPE_ARM64, 0x8000_0002), (CPU_TYPE_ARM64, 0), (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E)),
             _ => return,
         };
         for (cpus, want) in [
