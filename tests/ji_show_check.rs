@@ -413,7 +413,8 @@ fn check_passes_over_the_source_text_as_julia_does() {
     // The last u64 of the dependency list (data_end, in the fixed header,
     // may hold the same value: the source text follows the heap).
     let at = w.body[..w.header_end as usize].windows(8).rposition(|x| x == w.srctextpos.to_le_bytes()).unwrap();
-    for (position, ok) in [(len, true), (len + 1000, true), (len - 6, false)] {
+    // A negative Int64 position fails Julia's first seek (review 22 F1).
+    for (position, ok) in [(len, true), (len + 1000, true), (len - 6, false), (u64::MAX, false), (1 << 63, false)] {
         let mut body = w.body.clone();
         body[at..at + 8].copy_from_slice(&position.to_le_bytes());
         let ji = dir.join(format!("Pos_{position}.ji"));

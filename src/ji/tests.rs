@@ -190,3 +190,45 @@ fn clone_targets_end_for_good_after_a_count_of_zero() {
     let mut list = CloneTargets { cursor: Cursor::new(data, 0), left: None, failed: false, wide: true };
     assert_eq!((list.next(), list.next(), list.next()), (None, None, None));
 }
+
+/// Julia's `srctext_files` on hand-made bytes (master base/loading.jl:
+/// 4112-4125): each entry is an `Int32` name length, the name and a `UInt64`
+/// text length, after which Julia seeks `len` bytes on, wrapping as `UInt64`.
+#[test]
+fn srctext_files_ends_where_julia_does() {
+    let entry = |name: &[u8], len: u64| {
+        let mut b = (name.len() as i32).to_le_bytes().to_vec();
+        b.extend_from_slice(name);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    };
+    let ends = |bytes: &[u8], pos: u64| tail::srctext_files_ends(Data::new(bytes, 0, "the .ji data"), pos);
+    // 16 zero bytes, then entries at 16.
+    let mut file = vec![0u8; 16];
+    file.extend(entry(b"a.jl", 3));
+    file.extend_from_slice(b"abc");
+    file.extend_from_slice(&0i32.to_le_bytes());
+    assert!(ends(&file, 16), "an Int32 0 ends the loop");
+    assert!(ends(&file, file.len() as u64 + 5), "a position past the end is eof");
+    assert!(!ends(&file, 1 << 63), "a negative position fails the seek");
+    assert!(!ends(&file, file.len() as u64 - 2), "two bytes left for an Int32: EOFError");
+    // An entry whose length wraps back onto itself: Julia never leaves it,
+    // found however long the file (a mebibyte of zeros after it here).
+    let mut looping = vec![0u8; 16];
+    looping.extend(entry(b"a.jl", (16u64).wrapping_sub(16 + 16)));
+    looping.resize(1 << 20, 0xff);
+    assert!(!ends(&looping, 16));
+    // Two entries that send Julia back and forth.
+    let mut two = vec![0xffu8; 16];
+    let first = entry(b"a", 0); // to the next entry at 16 + 13
+    let second_at = 16 + first.len() as u64;
+    two.extend(first);
+    two.extend(entry(b"b", 16u64.wrapping_sub(second_at + 13))); // back to 16
+    two.resize(1 << 20, 0xff);
+    assert!(!ends(&two, 16));
+    // Back onto four zero bytes: the loop ends.
+    let mut back = vec![0u8; 16];
+    back.extend(entry(b"a.jl", 4u64.wrapping_sub(16 + 16)));
+    back.resize(64, 0xff);
+    assert!(ends(&back, 16));
+}
