@@ -305,24 +305,24 @@ fn named(failure: Failure, path: &Path) -> LocateError {
 /// if it is of another machine, `found`. The caller has read the file's
 /// length. A thin file is walked as [`find_ji_payload_file`] walks it, its
 /// fixed header checked first: `verify` is given its first bytes (an ELF
-/// header's worth, if the file has them) and its machine, before the
-/// machines are compared, so that a loader's own checks of the header
-/// come in the loader's order; an `Err` from it is the answer.
+/// header's worth, if the file has them) before anything is parsed, so that
+/// a loader's own checks of the header come in the loader's order; an `Err`
+/// from it is the answer.
 pub(crate) fn find_ji_payload_for<R>(
     file: &File,
     len: u64,
     path: &Path,
     machine: Machine,
-    verify: impl Fn(&[u8], &Machine) -> Result<(), R>,
+    verify: impl Fn(&[u8]) -> Result<(), R>,
 ) -> Result<Result<Located, NotTaken<R>>, LocateError> {
     let walk = |image: Data<'_, &Far<'_>>, index: Option<u32>| {
-        let found = Machine::of(image)?;
         if index.is_none() {
             let head = image.bytes.get(..64).unwrap_or(image.bytes);
-            if let Err(refused) = verify(head, &found) {
+            if let Err(refused) = verify(head) {
                 return Ok(Err(NotTaken::Refused(refused)));
             }
         }
+        let found = Machine::of(image)?;
         // A slice was chosen for `machine`'s CPU by its universal header
         // entry; its platform is known only from its load commands.
         let taken = if index.is_none() { machine.takes(&found) } else { machine.takes_platform(&found) };

@@ -877,6 +877,8 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     let cases: &[(&str, &[(usize, u8)])] = &[
         ("as written", &[]),
         ("ELFCLASS32", &[(4, 1)]),
+        ("ELFCLASSNONE", &[(4, 0)]),
+        ("EI_CLASS 3", &[(4, 3)]),
         ("big-endian", &[(5, 2)]),
         ("EI_VERSION 0", &[(6, 0)]),
         ("FreeBSD OS ABI", &[(7, 9)]),
@@ -889,12 +891,17 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
         ("ET_REL", &[(16, 1)]),
         ("ET_EXEC", &[(16, 2)]),
         ("e_phentsize 55", &[(54, 55)]),
+        // Cut to 60 bytes (the patch's offset is the length kept).
+        ("60 bytes", &[(usize::MAX, 60)]),
     ];
     let mut outcomes = Vec::new();
     for (what, patch) in cases {
         let mut changed = good.clone();
         for &(at, byte) in *patch {
-            changed[at] = byte;
+            match at {
+                usize::MAX => changed.truncate(usize::from(byte)),
+                at => changed[at] = byte,
+            }
         }
         std::fs::write(&a, &changed).unwrap();
         let glibc = dlopen_maps(&code);
@@ -928,7 +935,7 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     let passed: Vec<_> =
         outcomes.iter().filter(|(_, o)| o.as_ref().is_ok_and(|p| *p == "b")).map(|(w, _)| *w).collect();
     assert_eq!(taken, ["as written", "GNU OS ABI, ABI version 3"], "{outcomes:?}");
-    assert_eq!(passed, ["ELFCLASS32", "EM_AARCH64"], "{outcomes:?}");
+    assert_eq!(passed, ["ELFCLASS32", "ELFCLASSNONE", "EI_CLASS 3", "EM_AARCH64"], "{outcomes:?}");
 }
 
 /// A data library `soname` at `path` for one triple, or a universal file of

@@ -37,10 +37,7 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
     let elf = machine.image.format == Format::Elf;
     let stops_ld_so =
         |what: &str| Refusal::NotData(format!("{what}, not ELF: ld.so stops here (\"invalid ELF header\")"));
-    let verify = |head: &[u8], found: &Machine| match elf && found.image.format == Format::Elf {
-        true => open_verify(head, &machine, found),
-        false => Ok(()),
-    };
+    let verify = |head: &[u8]| if elf { open_verify(head, &machine) } else { Ok(()) };
     match find_ji_payload_for(&file, len, path, machine, verify) {
         Ok(Ok(located)) => Ok((file, located)),
         Ok(Err(NotTaken::Refused(refusal))) => Err(refusal),
@@ -75,52 +72,66 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
     }
 }
 
-/// glibc's `open_verify` (elf/dl-load.c) on `head`, the first bytes of an
-/// ELF file of machine `found`, for a code cache of machine `code`, in its
-/// order: a file of another class or machine is passed over (`ENOENT`);
-/// any other header it does not accept ends the search with its message,
-/// as `_dl_map_object_from_fd` ends it at an executable. glibc on Linux
-/// takes the OS ABI `ELFOSABI_SYSV`, or `ELFOSABI_GNU` with an ABI version
-/// below its `LIBC_ABI_MAX` (sysdeps/gnu/ldsodefs.h), one past the features
-/// its libc-abis lists for the target: `UNIQUE` and `ABSOLUTE` everywhere,
+/// glibc's `open_verify` (elf/dl-load.c) on `head`, a file's first bytes
+/// (64 of them if it has them), for an ELF code cache of machine `code`,
+/// in its order: a file shorter than the code cache's `ElfW(Ehdr)` ends the
+/// search ("file too short"); one without the ELF magic is left to the
+/// caller; another class (any `EI_CLASS` but the code cache's) or another
+/// `e_machine` is passed over (`ENOENT`); any other header it does not
+/// accept ends the search with its message, as `_dl_map_object_from_fd`
+/// ends it at an executable. glibc on Linux takes the OS ABI
+/// `ELFOSABI_SYSV`, or `ELFOSABI_GNU` with an ABI version below its
+/// `LIBC_ABI_MAX` (sysdeps/gnu/ldsodefs.h), one past the features its
+/// libc-abis lists for the target: `UNIQUE` and `ABSOLUTE` everywhere,
 /// `IFUNC` on x86, PowerPC and SPARC, `MIPS_PLT` and `MIPS_O32_FP64` on
-/// MIPS (glibc 2.36 here on x86_64 takes versions 0 to 3, and refuses 4).
-fn open_verify(head: &[u8], code: &Machine, found: &Machine) -> Result<(), Refusal> {
+/// MIPS, which also takes `ELFOSABI_SYSV` with a version below 4
+/// (sysdeps/unix/sysv/linux/mips/ldsodefs.h). glibc 2.36 here on x86_64
+/// takes GNU versions 0 to 3, and refuses 4.
+fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
-    use crate::elf::layout::{
-        Class, EI_ABIVERSION, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, ET_DYN, ET_EXEC, EV_CURRENT,
-    };
+    use crate::elf::layout::{Class, EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, ELFMAG};
+    use crate::elf::layout::{EI_VERSION, ELFDATA2LSB, ELFDATA2MSB, ET_DYN, ET_EXEC, EV_CURRENT};
+    use crate::{Arch, Endian};
     let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
+    let class = Class::of(code.image.bits == 64);
+    if (head.len() as u64) < class.file.size {
+        return stop("file too short");
+    }
+    if head.first_chunk::<4>() != Some(&ELFMAG) {
+        return Ok(());
+    }
     let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
-    let (class, endian) = (Class::of(found.image.bits == 64), found.image.endian);
+    let endian = code.image.endian;
     let half = |at: u64| Some(endian.u16(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
     let word = |at: u64| Some(endian.u32(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
-    if found.image.bits != code.image.bits {
-        return Err(Refusal::OtherMachine(format!("a {}-bit ELF file: ld.so passes over it", found.image.bits)));
+    if byte(EI_CLASS) != Some(class.ident) {
+        let what = byte(EI_CLASS).map_or(String::new(), |c| format!(" (EI_CLASS {c})"));
+        return Err(Refusal::OtherMachine(format!("an ELF file of another class{what}: ld.so passes over it")));
     }
-    if endian != code.image.endian {
-        return stop(match code.image.endian {
-            crate::Endian::Little => "ELF file data encoding not little-endian",
-            crate::Endian::Big => "ELF file data encoding not big-endian",
+    let data = if endian == Endian::Little { ELFDATA2LSB } else { ELFDATA2MSB };
+    if byte(EI_DATA) != Some(data) {
+        return stop(match endian {
+            Endian::Little => "ELF file data encoding not little-endian",
+            Endian::Big => "ELF file data encoding not big-endian",
         });
     }
     if byte(EI_VERSION) != Some(EV_CURRENT) {
         return stop("ELF file version ident does not match current one");
     }
     let (osabi, version) = (byte(EI_OSABI), byte(EI_ABIVERSION));
+    let mips = matches!(code.image.arch, Arch::Mips | Arch::Mips64);
     let abi_max = match code.image.arch {
-        crate::Arch::X86_64
-        | crate::Arch::X86
-        | crate::Arch::Powerpc
-        | crate::Arch::Powerpc64
-        | crate::Arch::Sparc64 => 4,
-        crate::Arch::Mips | crate::Arch::Mips64 => 5,
+        Arch::X86_64 | Arch::X86 | Arch::Powerpc | Arch::Powerpc64 | Arch::Sparc64 => 4,
+        Arch::Mips | Arch::Mips64 => 5,
         _ => 3,
     };
     if osabi != Some(ELFOSABI_NONE) && osabi != Some(ELFOSABI_GNU) {
         return stop("ELF file OS ABI invalid");
     }
-    if version != Some(0) && !(osabi == Some(ELFOSABI_GNU) && version.is_some_and(|v| v < abi_max)) {
+    let version_ok = version == Some(0)
+        || (mips && osabi == Some(ELFOSABI_NONE) && version.is_some_and(|v| v < 4))
+        || (osabi == Some(ELFOSABI_GNU) && version.is_some_and(|v| v < abi_max));
+    if !version_ok {
         return stop("ELF file ABI version invalid");
     }
     let pad_end = usize::try_from(EI_NIDENT).unwrap_or(16);
@@ -130,8 +141,10 @@ fn open_verify(head: &[u8], code: &Machine, found: &Machine) -> Result<(), Refus
     if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
         return stop("ELF file version does not match current one");
     }
-    if found.image.arch != code.image.arch {
-        return Err(Refusal::OtherMachine(format!("an ELF file for {}: ld.so passes over it", found.image.arch)));
+    let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
+    if machine != Some(code.image.arch) {
+        let what = machine.map_or(String::new(), |m| format!(" for {m}"));
+        return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
     }
     let e_type = half(class.file.e_type);
     if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
