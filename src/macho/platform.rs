@@ -17,55 +17,80 @@ use super::layout::{
 use crate::read::{Data, Source};
 use crate::Error;
 
-/// The `PLATFORM_*` codes of an image: one, or two for a zippered dylib
-/// (macOS and Mac Catalyst); further platform commands are not kept.
+/// The platform of an image as dyld folds its platform commands
+/// (`platformAndVersions`, mach_o/UnsafeHeader.cpp:363-372, with
+/// `PlatformAndVersions::zip`, mach_o/Platform.cpp:819-859): the first
+/// command's platform; a macOS and a Mac Catalyst command together make a
+/// zippered image, built for both; any other second platform is ignored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Platforms {
-    codes: [u32; 2],
-    count: u8,
+    /// The first platform (0: none).
+    first: u32,
+    /// Built for macOS and Mac Catalyst alike.
+    zippered: bool,
 }
 
 impl Platforms {
-    /// Whether the image is built for `platform`.
+    /// dyld's `builtForPlatform(platform)`: the platform, or one of a
+    /// zippered image's two.
     pub(crate) fn has(self, platform: u32) -> bool {
-        self.codes.iter().take(usize::from(self.count)).any(|&code| code == platform)
-    }
-
-    /// Whether a process running an image built for `self` loads a dylib
-    /// built for `dylib`: some platform of the image is one of the dylib's,
-    /// or is one that dyld lets load it (a Mac Catalyst process takes macOS
-    /// dylibs, an iOS one visionOS dylibs, and their simulators alike).
-    pub(crate) fn loads(self, dylib: Platforms) -> bool {
-        self.codes.iter().take(usize::from(self.count)).any(|&process| {
-            dylib.has(process)
-                || (process == PLATFORM_MACCATALYST && dylib.has(PLATFORM_MACOS))
-                || (process == PLATFORM_IOS && dylib.has(PLATFORM_XROS))
-                || (process == PLATFORM_IOSSIMULATOR && dylib.has(PLATFORM_XROS_SIMULATOR))
-        })
-    }
-
-    /// The first platform's name, as `LC_BUILD_VERSION` tools print it.
-    pub(crate) fn name(self) -> &'static str {
-        match self.codes.first().copied().filter(|_| self.count > 0) {
-            Some(PLATFORM_MACOS) => "macOS",
-            Some(PLATFORM_IOS) => "iOS",
-            Some(PLATFORM_TVOS) => "tvOS",
-            Some(PLATFORM_WATCHOS) => "watchOS",
-            Some(PLATFORM_MACCATALYST) => "Mac Catalyst",
-            Some(PLATFORM_IOSSIMULATOR) => "iOS Simulator",
-            Some(PLATFORM_TVOSSIMULATOR) => "tvOS Simulator",
-            Some(PLATFORM_WATCHOSSIMULATOR) => "watchOS Simulator",
-            Some(PLATFORM_XROS) => "visionOS",
-            Some(PLATFORM_XROS_SIMULATOR) => "visionOS Simulator",
-            Some(_) => "another platform",
-            None => "no platform",
+        match self.zippered {
+            true => platform == PLATFORM_MACOS || platform == PLATFORM_MACCATALYST,
+            false => self.first != 0 && self.first == platform,
         }
     }
 
+    /// dyld's `builtForPlatform(platform, onlyOnePlatform = true)`.
+    fn only(self, platform: u32) -> bool {
+        !self.zippered && self.first != 0 && self.first == platform
+    }
+
+    /// Whether a process running an image built for `self` loads a dylib
+    /// built for `dylib` (`loadableIntoProcess`, UnsafeHeader.cpp:2238-2281):
+    /// the dylib is built for the process's platform, or is a macOS one in a
+    /// Mac Catalyst process, or a visionOS one in an iOS process (and their
+    /// simulators). A zippered image's process may be either platform.
+    pub(crate) fn loads(self, dylib: Platforms) -> bool {
+        let process: &[u32] = match self.zippered {
+            true => &[PLATFORM_MACOS, PLATFORM_MACCATALYST],
+            false => core::slice::from_ref(&self.first),
+        };
+        process.iter().any(|&process| {
+            dylib.has(process)
+                || (process == PLATFORM_MACCATALYST && dylib.only(PLATFORM_MACOS))
+                || (process == PLATFORM_IOS && dylib.only(PLATFORM_XROS))
+                || (process == PLATFORM_IOSSIMULATOR && dylib.only(PLATFORM_XROS_SIMULATOR))
+        })
+    }
+
+    /// The platform's name, as `LC_BUILD_VERSION` tools print it.
+    pub(crate) fn name(self) -> &'static str {
+        match (self.zippered, self.first) {
+            (true, _) => "macOS and Mac Catalyst",
+            (_, PLATFORM_MACOS) => "macOS",
+            (_, PLATFORM_IOS) => "iOS",
+            (_, PLATFORM_TVOS) => "tvOS",
+            (_, PLATFORM_WATCHOS) => "watchOS",
+            (_, PLATFORM_MACCATALYST) => "Mac Catalyst",
+            (_, PLATFORM_IOSSIMULATOR) => "iOS Simulator",
+            (_, PLATFORM_TVOSSIMULATOR) => "tvOS Simulator",
+            (_, PLATFORM_WATCHOSSIMULATOR) => "watchOS Simulator",
+            (_, PLATFORM_XROS) => "visionOS",
+            (_, PLATFORM_XROS_SIMULATOR) => "visionOS Simulator",
+            (_, 0) => "no platform",
+            _ => "another platform",
+        }
+    }
+
+    /// Folds in the next platform command's platform, as `zip` does.
     fn push(&mut self, code: u32) {
-        if let Some(slot) = self.codes.get_mut(usize::from(self.count)) {
-            *slot = code;
-            self.count = self.count.saturating_add(1);
+        let pair = [self.first, code];
+        if self.first == 0 {
+            self.first = code;
+        } else if !self.zippered
+            && (pair == [PLATFORM_MACOS, PLATFORM_MACCATALYST] || pair == [PLATFORM_MACCATALYST, PLATFORM_MACOS])
+        {
+            self.zippered = true;
         }
     }
 }
@@ -79,7 +104,7 @@ pub(crate) fn platforms<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Platfor
     let header = header::parse(image)?;
     let cputype = image.with_endian(header.image.endian).u32(mach_header::CPUTYPE)?;
     let (x86_64, intel) = (cputype == CPU_TYPE_X86_64, matches!(cputype, CPU_TYPE_X86 | CPU_TYPE_X86_64));
-    let mut found = Platforms { codes: [0; 2], count: 0 };
+    let mut found = Platforms { first: 0, zippered: false };
     let mut any = false;
     for command in header.commands(CMDSIZE_READ) {
         let command = command?;
@@ -109,13 +134,15 @@ mod tests {
     use super::*;
 
     fn of(codes: &[u32]) -> Platforms {
-        let mut p = Platforms { codes: [0; 2], count: 0 };
+        let mut p = Platforms { first: 0, zippered: false };
         codes.iter().for_each(|&c| p.push(c));
         p
     }
 
-    /// dyld's `loadableIntoProcess` (UnsafeHeader.cpp:2238-2281), for the
-    /// cases that do not depend on the path or the kind of image.
+    /// dyld's `loadableIntoProcess` (UnsafeHeader.cpp:2238-2281) over
+    /// `platformAndVersions` (the first platform; macOS with Mac Catalyst
+    /// zippered; any other second one ignored), for the cases that do not
+    /// depend on the path or the kind of image.
     #[test]
     fn a_process_loads_what_dyld_lets_it() {
         let (mac, ios, cat, xros) = (PLATFORM_MACOS, PLATFORM_IOS, PLATFORM_MACCATALYST, PLATFORM_XROS);
@@ -124,16 +151,20 @@ mod tests {
             (&[mac], &[ios], false),
             (&[mac], &[cat], false),
             (&[mac], &[mac, cat], true),
+            (&[mac], &[cat, mac], true),
+            (&[mac], &[ios, mac], false),
+            (&[mac], &[mac, ios], true),
             (&[cat], &[mac], true),
             (&[cat], &[mac, cat], true),
+            (&[mac, cat], &[cat], true),
             (&[ios], &[xros], true),
             (&[xros], &[ios], false),
             (&[PLATFORM_IOSSIMULATOR], &[PLATFORM_XROS_SIMULATOR], true),
             (&[PLATFORM_IOSSIMULATOR], &[ios], false),
             (&[mac], &[], false),
+            (&[], &[], false),
         ] {
             assert_eq!(of(process).loads(of(dylib)), want, "{process:?} {dylib:?}");
         }
-        assert_eq!(of(&[mac, cat, ios]).count, 2, "a third platform is not kept");
     }
 }
