@@ -289,7 +289,7 @@ pub struct Resolver {
     /// Candidate paths already tried that do not lead to a data library.
     known: RefCell<HashMap<PathBuf, Known>>,
     /// Directories listed to match a PE dependency's name ignoring case.
-    listings: RefCell<HashMap<PathBuf, Vec<(String, PathBuf)>>>,
+    listings: RefCell<search::Listings>,
 }
 
 /// What a [`Resolver`] remembers of a candidate path.

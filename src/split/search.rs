@@ -183,21 +183,41 @@ fn upcase(name: &str) -> String {
     name.chars().map(one).collect()
 }
 
-/// The entries of `dir` that are not directories, with their names
-/// [`upcase`]d, sorted by path; none if it cannot be read. Names that are
-/// not UTF-8 are left out: no PE import names them.
-fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+/// The directory listings a resolver has made: by directory and kind of
+/// entry, the names [`upcase`]d and the paths.
+pub(super) type Listings = HashMap<(PathBuf, Entries), Vec<(String, PathBuf)>>;
+
+/// Which entries of a directory [`list`] lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Entries {
+    /// Those that are not directories.
+    Files,
+    /// The directories.
+    Directories,
+}
+
+impl std::fmt::Display for Entries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if *self == Entries::Files { "files" } else { "directories" })
+    }
+}
+
+/// The `entries` of `dir`, with their names [`upcase`]d, sorted by path;
+/// none if it cannot be read. Names that are not UTF-8 are left out: no PE
+/// import names them.
+fn list(dir: &Path, entries: Entries) -> Vec<(String, PathBuf)> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
     // A symbolic link counts as what it points to (one stat each).
-    let not_dir = |entry: &std::fs::DirEntry| match entry.file_type() {
-        Ok(kind) if kind.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| !m.is_dir()),
-        Ok(kind) => !kind.is_dir(),
-        Err(_) => false,
+    let is_dir = |entry: &std::fs::DirEntry| match entry.file_type() {
+        Ok(kind) if kind.is_symlink() => std::fs::metadata(entry.path()).ok().map(|m| m.is_dir()),
+        Ok(kind) => Some(kind.is_dir()),
+        Err(_) => None,
     };
+    let wanted = |entry: &std::fs::DirEntry| is_dir(entry) == Some(entries == Entries::Directories);
     let named = |entry: std::fs::DirEntry| Some((upcase(entry.file_name().to_str()?), entry.path()));
-    let mut files: Vec<(String, PathBuf)> = entries.flatten().filter(not_dir).filter_map(named).collect();
-    files.sort_by(|a, b| a.1.cmp(&b.1));
-    files
+    let mut listed: Vec<(String, PathBuf)> = read.flatten().filter(wanted).filter_map(named).collect();
+    listed.sort_by(|a, b| a.1.cmp(&b.1));
+    listed
 }
 
 /// Whether the path `text` is absolute once glibc has expanded it: it
@@ -263,7 +283,7 @@ pub(super) struct Search<'a, 'r> {
     /// The resolver's memory of candidate paths.
     pub(super) known: &'r RefCell<HashMap<PathBuf, Known>>,
     /// The resolver's directory listings, by directory.
-    pub(super) listings: &'r RefCell<HashMap<PathBuf, Vec<(String, PathBuf)>>>,
+    pub(super) listings: &'r RefCell<Listings>,
     /// The files of another machine the search for the current name passed
     /// over, and why, for its message if it finds nothing.
     pub(super) passed: RefCell<Vec<String>>,
@@ -410,25 +430,45 @@ impl Search<'_, '_> {
             }
         }
         let Some((file, dirs)) = parts.split_last() else { return Err(missing()) };
-        let parent = dirs.iter().fold(self.dir.to_path_buf(), |dir, part| dir.join(part));
+        // Wine looks each component up ignoring case when it is not there as
+        // written (review 22 F8): a directory, then the file.
+        let mut parent = self.dir.to_path_buf();
+        for dir in dirs {
+            let exact = parent.join(dir);
+            if !self.charge(&exact) {
+                return Err(missing());
+            }
+            parent = match exact.is_dir() {
+                true => exact,
+                false => self.ignoring_case(&parent, dir, Entries::Directories)?.ok_or_else(missing)?,
+            };
+        }
         if let Some(found) = self.existing(parent.join(file)) {
             return Ok(found);
         }
-        // Wine looks a name up ignoring case when it is not there as
-        // written; the directories above it are taken as written.
-        let folded = upcase(file);
+        match self.ignoring_case(&parent, file, Entries::Files)? {
+            Some(one) => self.existing(one).ok_or_else(missing),
+            None => Err(missing()),
+        }
+    }
+
+    /// The one entry of `dir` (its files, or its directories) whose name is
+    /// `name` ignoring case as Windows compares names ([`upcase`]); `None`
+    /// if none is, and an error naming them if several are.
+    fn ignoring_case(&self, dir: &Path, name: &str, entries: Entries) -> Result<Option<PathBuf>, String> {
+        let folded = upcase(name);
         let matching: Vec<PathBuf> = {
             let mut listings = self.listings.borrow_mut();
-            let listing = listings.entry(parent.clone()).or_insert_with(|| list_files(&parent));
+            let listing = listings.entry((dir.to_path_buf(), entries)).or_insert_with(|| list(dir, entries));
             listing.iter().filter(|(upcased, _)| *upcased == folded).map(|(_, path)| path.clone()).collect()
         };
         match matching.as_slice() {
-            [] => Err(missing()),
-            [one] => self.existing(one.clone()).ok_or_else(missing),
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
             several => {
                 let names: Vec<String> = several.iter().map(|p| p.display().to_string()).collect();
                 Err(format!(
-                    "not in the code cache's directory as written, and several files match ignoring case: {}",
+                    "not in the code cache's directory as written, and several {entries} match ignoring case: {}",
                     names.join(", ")
                 ))
             }
@@ -537,22 +577,30 @@ impl Search<'_, '_> {
         path
     }
 
+    /// Takes one place and `path`'s bytes from the budget, or says the
+    /// search is over. Once a place is refused it is over, even where a
+    /// shorter path would still fit: an answer from the places after it would
+    /// hide the one skipped (review 20 F1).
+    fn charge(&self, path: &Path) -> bool {
+        let budget = self.budget.get();
+        let bytes = path.as_os_str().len();
+        if budget.spent || budget.places == 0 || bytes > budget.path_bytes {
+            self.budget.set(Budget { spent: true, ..budget });
+            return false;
+        }
+        let places = budget.places.saturating_sub(1);
+        self.budget.set(Budget { places, path_bytes: budget.path_bytes.saturating_sub(bytes), spent: false });
+        true
+    }
+
     /// The file at `path`, if there is one; `None` where the loader would
     /// look further. Trying to open it is the cheapest way to ask (a
     /// `statx` of the path costs about as much as the open), and the open
     /// file is what the caller reads next.
     fn existing(&self, path: PathBuf) -> Option<Candidate> {
-        let budget = self.budget.get();
-        let bytes = path.as_os_str().len();
-        // Once a place is refused the search is over, even where a shorter
-        // path would still fit: an answer from the places after it would
-        // hide the one skipped (review 20 F1).
-        if budget.spent || budget.places == 0 || bytes > budget.path_bytes {
-            self.budget.set(Budget { spent: true, ..budget });
+        if !self.charge(&path) {
             return None;
         }
-        let places = budget.places.saturating_sub(1);
-        self.budget.set(Budget { places, path_bytes: budget.path_bytes.saturating_sub(bytes), spent: false });
         let pass_over = |path: &Path, reason: &str| {
             self.passed.borrow_mut().push(format!("{}: {reason}", path.display()));
             None
