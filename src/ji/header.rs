@@ -73,11 +73,23 @@ fn prologue<'a>(h: &mut Header<'a>, c: &mut Cursor<'a>) -> Result<u16, Stop> {
     // after it reveals.
     let version = c.bytes("JI format version", 2)?;
     let bom_at = *c;
-    let endian = match *c.bytes("byte-order mark", 2)? {
-        [0xff, 0xfe] => Endian::Little,
-        [0xfe, 0xff] => Endian::Big,
-        [a, b] => return Err(bom_at.stop("byte-order mark", Reason::BadByteOrderMark([a, b]))),
-        _ => return Err(bom_at.truncated("byte-order mark", 2)),
+    // Julia compares the version before it reads the mark
+    // (`jl_read_verify_header`): a version no byte order makes known fails
+    // there on every machine, whatever follows (review 22 F10).
+    let unknown = match *version {
+        [a, b] => [Endian::Little, Endian::Big].iter().all(|e| !VERSIONS.contains(&e.u16([a, b]))),
+        _ => false,
+    };
+    let unknown_version = || {
+        let found = version.first_chunk::<2>().map_or(0, |&v| Endian::Little.u16(v));
+        Stop { offset: 8, field: "JI format version", reason: Reason::UnknownVersion(found) }
+    };
+    let endian = match c.bytes("byte-order mark", 2).ok().and_then(|bom| bom.first_chunk::<2>()) {
+        Some([0xff, 0xfe]) => Endian::Little,
+        Some([0xfe, 0xff]) => Endian::Big,
+        _ if unknown => return Err(unknown_version()),
+        Some(&[a, b]) => return Err(bom_at.stop("byte-order mark", Reason::BadByteOrderMark([a, b]))),
+        None => return Err(bom_at.truncated("byte-order mark", 2)),
     };
     h.endian = Some(endian);
     c.data = c.data.with_endian(endian);
