@@ -117,6 +117,7 @@ pub(crate) struct Machine {
 impl Machine {
     /// The machine of the thin image `image`, from its fixed header (and
     /// for Mach-O its platform load commands).
+    #[inline]
     pub(crate) fn of<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Machine, Error> {
         let identity = identify(image)?;
         let (cpu, platforms) = match identity.format {

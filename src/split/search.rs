@@ -89,8 +89,7 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
 /// takes GNU versions 0 to 3, and refuses 4.
 fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
-    use crate::elf::layout::{Class, EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, ELFMAG};
-    use crate::elf::layout::{EI_VERSION, ELFDATA2LSB, ELFDATA2MSB, ET_DYN, ET_EXEC, EV_CURRENT};
+    use crate::elf::layout::{Class, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_DYN, ET_EXEC, EV_CURRENT};
     use crate::{Arch, Endian};
     let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
     let class = Class::of(code.image.bits == 64);
@@ -100,17 +99,57 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     if head.first_chunk::<4>() != Some(&ELFMAG) {
         return Ok(());
     }
-    let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
     let endian = code.image.endian;
+    let data = if endian == Endian::Little { ELFDATA2LSB } else { ELFDATA2MSB };
     let half = |at: u64| Some(endian.u16(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
     let word = |at: u64| Some(endian.u32(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
-    if byte(EI_CLASS) != Some(class.ident) {
+    // Every data library pkgimg writes has one of these two `e_ident`s: one
+    // comparison each passes them (this runs on every check of a cache).
+    let usual = |osabi: u8| {
+        let mut ident = [0u8; 16];
+        ident[..4].copy_from_slice(&ELFMAG);
+        (ident[4], ident[5], ident[6], ident[7]) = (class.ident, data, EV_CURRENT, osabi);
+        ident
+    };
+    let ident = head.first_chunk::<16>();
+    if ident != Some(&usual(ELFOSABI_NONE)) && ident != Some(&usual(ELFOSABI_GNU)) {
+        identification(head, code, class.ident, data)?;
+    }
+    if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
+        return stop("ELF file version does not match current one");
+    }
+    let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
+    if machine != Some(code.image.arch) {
+        let what = machine.map_or(String::new(), |m| format!(" for {m}"));
+        return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
+    }
+    let e_type = half(class.file.e_type);
+    if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
+        return stop("only ET_DYN and ET_EXEC can be loaded");
+    }
+    if half(class.file.e_phentsize).map(u64::from) != Some(class.program.size) {
+        return stop("ELF file's phentsize not the expected size");
+    }
+    if e_type == Some(ET_EXEC) {
+        return stop("cannot dynamically load executable");
+    }
+    Ok(())
+}
+
+/// [`open_verify`]'s checks of `e_ident` (`head`, of the ELF magic), for a
+/// code cache of class `class` and data encoding `data`, in glibc's order.
+fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<(), Refusal> {
+    use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
+    use crate::elf::layout::{EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, EV_CURRENT};
+    use crate::{Arch, Endian};
+    let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
+    let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
+    if byte(EI_CLASS) != Some(class) {
         let what = byte(EI_CLASS).map_or(String::new(), |c| format!(" (EI_CLASS {c})"));
         return Err(Refusal::OtherMachine(format!("an ELF file of another class{what}: ld.so passes over it")));
     }
-    let data = if endian == Endian::Little { ELFDATA2LSB } else { ELFDATA2MSB };
     if byte(EI_DATA) != Some(data) {
-        return stop(match endian {
+        return stop(match code.image.endian {
             Endian::Little => "ELF file data encoding not little-endian",
             Endian::Big => "ELF file data encoding not big-endian",
         });
@@ -137,24 +176,6 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     let pad_end = usize::try_from(EI_NIDENT).unwrap_or(16);
     if head.get(usize::try_from(EI_PAD).unwrap_or(9)..pad_end).is_none_or(|pad| pad.iter().any(|&b| b != 0)) {
         return stop("nonzero padding in e_ident");
-    }
-    if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
-        return stop("ELF file version does not match current one");
-    }
-    let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
-    if machine != Some(code.image.arch) {
-        let what = machine.map_or(String::new(), |m| format!(" for {m}"));
-        return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
-    }
-    let e_type = half(class.file.e_type);
-    if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
-        return stop("only ET_DYN and ET_EXEC can be loaded");
-    }
-    if half(class.file.e_phentsize).map(u64::from) != Some(class.program.size) {
-        return stop("ELF file's phentsize not the expected size");
-    }
-    if e_type == Some(ET_EXEC) {
-        return stop("cannot dynamically load executable");
     }
     Ok(())
 }
