@@ -938,6 +938,18 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     assert_eq!(passed, ["ELFCLASS32", "ELFCLASSNONE", "EI_CLASS 3", "EM_AARCH64"], "{outcomes:?}");
 }
 
+/// An arm64 macOS code dylib (zig) linked against `b/libfoo_data.dylib`,
+/// whose `LC_RPATH`s are `@loader_path/a`, then `@loader_path/b`.
+fn macho_code_searching_a_then_b(dir: &Path) -> PathBuf {
+    let code = dir.join("libcode.dylib");
+    run(Command::new("python3")
+        .current_dir(dir)
+        .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
+        .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
+        .arg(&code));
+    code
+}
+
 /// A data library `soname` at `path` for one triple, or a universal file of
 /// one slice per triple (llvm-lipo), built in `dir`.
 fn data_library_of_slices(dir: &Path, triples: &[&str], soname: &str, path: &Path, bytes: &[u8]) {
@@ -1014,12 +1026,7 @@ fn a_macho_code_cache_passes_over_what_dyld_cannot_use() {
             "empty" => std::fs::write(&first, "").unwrap(),
             _ => std::fs::create_dir(&first).unwrap(),
         }
-        let code = d.join("libcode.dylib");
-        run(Command::new("python3")
-            .current_dir(d)
-            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
-            .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
-            .arg(&code));
+        let code = macho_code_searching_a_then_b(d);
         let found = find_data_library(&code).unwrap_or_else(|e| panic!("{case}: {e}"));
         assert_eq!(found.path.canonicalize().unwrap(), data.canonicalize().unwrap(), "{case}");
     }
@@ -1051,12 +1058,7 @@ fn a_macho_data_library_of_another_platform_is_passed_over_as_dyld_does() {
         let name = "@rpath/libfoo_data.dylib";
         let data = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
         data_library_of_slices(d, triples, name, &d.join("a/libfoo_data.dylib"), &bytes);
-        let code = d.join("libcode.dylib");
-        run(Command::new("python3")
-            .current_dir(d)
-            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
-            .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
-            .arg(&code));
+        let code = macho_code_searching_a_then_b(d);
         let found = find_data_library(&code).unwrap_or_else(|e| panic!("{case} {triples:?}: {e}"));
         assert_eq!(found.path.canonicalize().unwrap(), data.canonicalize().unwrap(), "{case} {triples:?}");
         std::fs::remove_file(&data).unwrap();
@@ -1096,12 +1098,7 @@ fn a_macho_data_library_is_graded_by_its_whole_cpu_subtype() {
         let mut image = std::fs::read(&a).unwrap();
         image[8..12].copy_from_slice(&subtype.to_le_bytes()); // mach_header_64.cpusubtype
         std::fs::write(&a, image).unwrap();
-        let code = d.join("libcode.dylib");
-        run(Command::new("python3")
-            .current_dir(d)
-            .args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-shared", "b/code.c", "-Lb", "-lfoo_data"])
-            .args(["-Wl,-rpath,@loader_path/a", "-Wl,-rpath,@loader_path/b", "-o"])
-            .arg(&code));
+        let code = macho_code_searching_a_then_b(d);
         let found = find_data_library(&code).unwrap_or_else(|e| panic!("{subtype:#x}: {e}"));
         let want = if taken { &a } else { &b };
         assert_eq!(found.path.canonicalize().unwrap(), want.canonicalize().unwrap(), "{subtype:#x}");
