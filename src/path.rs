@@ -323,7 +323,14 @@ pub(crate) fn find_ji_payload_for<R>(
                 return Ok(Err(NotTaken::Refused(refused)));
             }
         }
-        let found = Machine::of(image)?;
+        // A header that does not parse is the caller's to judge: dyld passes
+        // over such a file, ld.so stops at it. (A read still missing is
+        // made first: `read_until_complete` looks at what is missing before
+        // the answer.)
+        let found = match Machine::of(image) {
+            Ok(found) => found,
+            Err(error) => return Ok(Err(NotTaken::Malformed(error))),
+        };
         // A slice was chosen for `machine`'s CPU by its universal header
         // entry; its platform is known only from its load commands.
         let taken = if index.is_none() { machine.takes(&found) } else { machine.takes_platform(&found) };
@@ -341,6 +348,8 @@ pub(crate) enum NotTaken<R> {
     OtherMachine(Machine),
     /// The caller's `verify` refused its header.
     Refused(R),
+    /// Its fixed header or load commands do not parse.
+    Malformed(Error),
 }
 
 /// The lookup, run again after each read until it needs nothing more.

@@ -1105,6 +1105,52 @@ fn a_macho_data_library_is_graded_by_its_whole_cpu_subtype() {
     }
 }
 
+/// Review 22 F11: a data dylib whose load commands do not parse (here its
+/// `LC_BUILD_VERSION` says it is 8 bytes long, so the next command is read
+/// from inside it) is passed over, as dyld passes over a file it cannot
+/// make a loader of ("tried: ...", `Loader::getLoader`), and named if
+/// nothing else is found.
+#[test]
+fn a_malformed_macho_data_library_is_passed_over_as_dyld_does() {
+    if !common::require(&["python3", "-m", "ziglang", "version"]) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let bytes = payload(3000);
+    for sub in ["a", "b"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+    }
+    let name = "@rpath/libfoo_data.dylib";
+    let b = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
+    let a = data_library(&d.join("a"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
+    let mut image = std::fs::read(&a).unwrap();
+    // mach_header_64: ncmds at 16; the commands from 32, each cmd and cmdsize.
+    let ncmds = u32::from_le_bytes(image[16..20].try_into().unwrap());
+    let mut at = 32;
+    for _ in 0..ncmds {
+        let cmd = u32::from_le_bytes(image[at..at + 4].try_into().unwrap());
+        let size = u32::from_le_bytes(image[at + 4..at + 8].try_into().unwrap()) as usize;
+        if cmd == 0x32 {
+            image[at + 4..at + 8].copy_from_slice(&8u32.to_le_bytes());
+            break;
+        }
+        at += size;
+    }
+    std::fs::write(&a, image).unwrap();
+    let code = macho_code_searching_a_then_b(d);
+    let found = find_data_library(&code).unwrap();
+    assert_eq!(found.path.canonicalize().unwrap(), b.canonicalize().unwrap());
+    std::fs::remove_file(&b).unwrap();
+    match find_data_library(&code) {
+        Err(SplitError::NoDataLibrary { candidates, .. }) => {
+            let reason = &candidates.iter().find(|c| c.name == name).unwrap().reason;
+            assert!(reason.contains("dyld cannot use it") && reason.contains("a/libfoo_data.dylib"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Review 19 F4: dyld tries `LC_RPATH` entries in order, and an
 /// `@executable_path` or relative one names a place the file does not tell
 /// (the program's directory, the working directory), as `@loader_pathX`

@@ -41,6 +41,8 @@ fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(Fil
     match find_ji_payload_for(&file, len, path, machine, verify) {
         Ok(Ok(located)) => Ok((file, located)),
         Ok(Err(NotTaken::Refused(refusal))) => Err(refusal),
+        // dyld passes over a file it cannot make a loader of (review 22 F11).
+        Ok(Err(NotTaken::Malformed(error))) => Err(unusable(format!("not a data library: {error}"))),
         Ok(Err(NotTaken::OtherMachine(other))) if elf && other.image.format != Format::Elf => {
             Err(stops_ld_so(&format!("a {} {} file", other.image.format, other.image.arch)))
         }
