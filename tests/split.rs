@@ -1102,6 +1102,13 @@ fn a_macho_data_library_is_graded_by_its_whole_cpu_subtype() {
         let found = find_data_library(&code).unwrap_or_else(|e| panic!("{subtype:#x}: {e}"));
         let want = if taken { &a } else { &b };
         assert_eq!(found.path.canonicalize().unwrap(), want.canonicalize().unwrap(), "{subtype:#x}");
+        // An arm64e code dylib runs in Julia's arm64 process too, which
+        // grades its data library the same way (review 23 F1).
+        let mut image = std::fs::read(&code).unwrap();
+        image[8..12].copy_from_slice(&0x8000_0002u32.to_le_bytes());
+        std::fs::write(&code, image).unwrap();
+        let found = find_data_library(&code).unwrap_or_else(|e| panic!("arm64e code, {subtype:#x}: {e}"));
+        assert_eq!(found.path.canonicalize().unwrap(), want.canonicalize().unwrap(), "arm64e code, {subtype:#x}");
     }
 }
 

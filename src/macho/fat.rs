@@ -104,7 +104,9 @@ impl Cpu {
 /// - arm64: macOS's dyld is built arm64e, and for an arm64 main executable
 ///   (Julia's) it turns pointer-authentication keys off and takes
 ///   `load_arm64e_keysOff`: arm64e, arm64e_v1, arm64, arm64_alt, the whole
-///   subtype compared; for an arm64e one `load_arm64e`: arm64e only.
+///   subtype compared. The process is Julia's whatever the CPU of the code
+///   cache it loads, arm64e included (review 23 F1), so an arm64 `process`
+///   of any subtype grades so.
 /// - anything else: the same CPU type and subtype, without capability bits.
 pub(crate) fn grade(process: (u32, u32), slice: (u32, u32)) -> u8 {
     use super::layout::{CPU_SUBTYPE_ARM64E, CPU_SUBTYPE_ARM64_ALL, CPU_SUBTYPE_ARM64_V8, CPU_TYPE_ARM64};
@@ -118,7 +120,6 @@ pub(crate) fn grade(process: (u32, u32), slice: (u32, u32)) -> u8 {
         (CPU_TYPE_X86_64, CPU_TYPE_X86_64) if masked(slice.1) == CPU_SUBTYPE_X86_64_H => 2,
         (CPU_TYPE_X86_64, CPU_TYPE_X86_64) if masked(slice.1) == CPU_SUBTYPE_X86_64_ALL => 1,
         (CPU_TYPE_X86_64, _) => 0,
-        (CPU_TYPE_ARM64, CPU_TYPE_ARM64) if masked(process.1) == CPU_SUBTYPE_ARM64E => u8::from(slice.1 == ARM64E),
         (CPU_TYPE_ARM64, CPU_TYPE_ARM64) => match slice.1 {
             ARM64E => 4,
             ARM64E_V1 => 3,
@@ -180,8 +181,8 @@ impl<'a> Table<'a> {
     }
 
     /// The slice a loader on this CPU would pick ([`Arch::HOST`]): its
-    /// index, architecture and range. The slices before it are checked as
-    /// they are passed, so a damaged entry is reported, not skipped.
+    /// index, architecture and range. Every entry is checked, so a damaged
+    /// one is reported, not skipped.
     ///
     /// [`Arch`] is coarse, so the first slice of the best [`host_grade`] is
     /// taken, as dyld takes it for an ordinary process of this CPU: on
@@ -189,20 +190,14 @@ impl<'a> Table<'a> {
     /// before x86_64 (review 20 F3).
     #[inline]
     pub fn host<S: Source<'a>>(&self, file: Data<'a, S>) -> Result<(u32, Arch, FileRange), Error> {
-        // The best grade there is for this host: a slice of it ends the walk.
-        let top = match Arch::HOST {
-            Arch::Aarch64 => 4,
-            Arch::X86_64 => 2,
-            _ => 1,
-        };
+        // Every entry is checked, as dyld checks the whole header before it
+        // picks a slice (MachOFile.cpp:1775) and as `for_cpu` does (review
+        // 23 F3).
         let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
         let mut best: Option<(u8, u32, Arch, FileRange)> = None;
         for index in 0..self.count {
             let (arch, range) = self.range(file, index)?;
             let grade = self.host_grade(index)?;
-            if grade == top {
-                return Ok((index, arch, range));
-            }
             if grade > 0 && best.is_none_or(|(best, ..)| grade > best) {
                 best = Some((grade, index, arch, range));
             }
@@ -307,9 +302,10 @@ mod tests {
 
     /// A code cache's process takes a data library slice as dyld grades it
     /// (GradedArchitectures.cpp:157-166, DyldProcessConfig.cpp:800-831): an
-    /// arm64 one arm64e, arm64e_v1, arm64, then arm64's V8 spelling (keys
-    /// off), the whole subtype compared; an arm64e one arm64e only; an
-    /// x86_64 or x86_64h one x86_64h, then x86_64 (Haswell and later).
+    /// arm64 one, and an arm64e one, which Julia's arm64 process loads too,
+    /// arm64e, arm64e_v1, arm64, then arm64's V8 spelling (keys off), the
+    /// whole subtype compared; an x86_64 or x86_64h one x86_64h, then x86_64
+    /// (Haswell and later).
     #[cfg(all(feature = "std", unix))]
     #[test]
     fn a_process_grades_slices_as_dyld_does() {
@@ -325,9 +321,9 @@ mod tests {
             (plain, e_old, None),
             (plain, arm64(0x8000_0000), None),
             (v8, plain, Some(2)),
-            (e, e, Some(1)),
-            (e, plain, None),
-            (e, e_v1, None),
+            (e, e, Some(4)),
+            (e, plain, Some(2)),
+            (e, e_v1, Some(3)),
             (x86_64h, x86_64h, Some(2)),
             (x86_64h, x86_64, Some(1)),
             (x86_64, x86_64h, Some(2)),
@@ -390,5 +386,11 @@ mod tests {
                 assert_eq!((arch, range.offset), (Arch::HOST, 4096 * (u64::from(index) + 1)), "{cpus:x?}");
             }
         }
+        // A damaged entry after the best slice is reported, as dyld checks
+        // the whole header first (review 23 F3): its slice runs past the file.
+        let mut file = fat(&[first, fallback]);
+        file[8 + 20 + 8..8 + 20 + 12].copy_from_slice(&0x00ff_0000u32.to_be_bytes());
+        let data = Data::new(&file, 0, "the file");
+        assert!(table(data).unwrap().host(data).is_err());
     }
 }

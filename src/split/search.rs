@@ -461,9 +461,12 @@ impl Search<'_, '_> {
             if !self.charge(&exact) {
                 return Err(missing());
             }
-            parent = match exact.is_dir() {
-                true => exact,
-                false => self.ignoring_case(&parent, dir, Entries::Directories)?.ok_or_else(missing)?,
+            // A name there as written is Wine's pick, whatever it is (review
+            // 23 F2); only a name not there is looked up ignoring case.
+            parent = match std::fs::metadata(&exact) {
+                Ok(meta) if meta.is_dir() => exact,
+                Ok(_) => return Err(missing()),
+                Err(_) => self.ignoring_case(&parent, dir, Entries::Directories)?.ok_or_else(missing)?,
             };
         }
         if let Some(found) = self.existing(parent.join(file)) {
