@@ -190,14 +190,43 @@ impl<'a> Table<'a> {
     /// before x86_64 (review 20 F3).
     #[inline]
     pub fn host<S: Source<'a>>(&self, file: Data<'a, S>) -> Result<(u32, Arch, FileRange), Error> {
-        // Every entry is checked, as dyld checks the whole header before it
-        // picks a slice (MachOFile.cpp:1775) and as `for_cpu` does (review
-        // 23 F3).
+        self.best(file, Arch::HOST, |cputype, cpusubtype| host_grade(Arch::HOST, cputype, cpusubtype))
+    }
+
+    /// The slice a loader would map into a process that runs an image of
+    /// `want` (the best graded by [`Cpu::grade`]; the first of equal ones, as
+    /// dyld takes them), or, for an image that is no Mach-O one (`want` is
+    /// `None`), none. Every entry is checked, as [`Table::host`] checks them;
+    /// the error names `arch`, the architecture looked for.
+    #[cfg(all(feature = "std", unix))]
+    pub fn for_cpu<S: Source<'a>>(
+        &self,
+        file: Data<'a, S>,
+        want: Option<Cpu>,
+        arch: Arch,
+    ) -> Result<(u32, Arch, FileRange), Error> {
+        self.best(file, arch, |cputype, cpusubtype| {
+            want.and_then(|want| want.grade(Cpu::new(cputype, cpusubtype))).unwrap_or(0)
+        })
+    }
+
+    /// The first slice of the best nonzero `grade` (of its `cputype` and
+    /// `cpusubtype`), with every entry checked first, as dyld checks the
+    /// whole header before it picks a slice (MachOFile.cpp:1775; review 23
+    /// F3); none is [`Error::NoHostSlice`] for `looked_for`.
+    fn best<S: Source<'a>>(
+        &self,
+        file: Data<'a, S>,
+        looked_for: Arch,
+        grade: impl Fn(u32, u32) -> u8,
+    ) -> Result<(u32, Arch, FileRange), Error> {
+        let layout = layout(self.wide);
         let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
         let mut best: Option<(u8, u32, Arch, FileRange)> = None;
         for index in 0..self.count {
             let (arch, range) = self.range(file, index)?;
-            let grade = self.host_grade(index)?;
+            let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
+            let grade = grade(entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)?);
             if grade > 0 && best.is_none_or(|(best, ..)| grade > best) {
                 best = Some((grade, index, arch, range));
             }
@@ -207,48 +236,7 @@ impl<'a> Table<'a> {
         }
         match best {
             Some((_, index, arch, range)) => Ok((index, arch, range)),
-            None => Err(Error::NoHostSlice { host: Arch::HOST, slices: listed, count: self.count }),
-        }
-    }
-
-    /// [`host_grade`] of slice `index` for [`Arch::HOST`].
-    fn host_grade(&self, index: u32) -> Result<u8, Error> {
-        let layout = layout(self.wide);
-        let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
-        Ok(host_grade(Arch::HOST, entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)?))
-    }
-
-    /// The slice a loader would map into a process that runs an image of
-    /// `want` (the best graded by [`Cpu::grade`]; the first of equal ones, as
-    /// dyld takes them), or, for an image that is no Mach-O one (`want` is
-    /// `None`), none. Every entry is checked, as [`Table::host`] checks those
-    /// it passes; the error names `arch`, the architecture looked for.
-    #[cfg(all(feature = "std", unix))]
-    pub fn for_cpu<S: Source<'a>>(
-        &self,
-        file: Data<'a, S>,
-        want: Option<Cpu>,
-        arch: Arch,
-    ) -> Result<(u32, Arch, FileRange), Error> {
-        let layout = layout(self.wide);
-        let mut listed = [Arch::Unknown(0); MAX_LISTED_SLICES];
-        let mut best: Option<(u8, u32, Arch, FileRange)> = None;
-        for index in 0..self.count {
-            let (arch, range) = self.range(file, index)?;
-            let entry = self.entries.entry("Mach-O universal slice entry", u64::from(index), layout.len)?;
-            let cpu = Cpu::new(entry.u32(layout.cputype)?, entry.u32(layout.cpusubtype)?);
-            if let Some(grade) = want.and_then(|want| want.grade(cpu)) {
-                if best.is_none_or(|(best, ..)| grade > best) {
-                    best = Some((grade, index, arch, range));
-                }
-            }
-            if let Some(slot) = usize::try_from(index).ok().and_then(|i| listed.get_mut(i)) {
-                *slot = arch;
-            }
-        }
-        match best {
-            Some((_, index, arch, range)) => Ok((index, arch, range)),
-            None => Err(Error::NoHostSlice { host: arch, slices: listed, count: self.count }),
+            None => Err(Error::NoHostSlice { host: looked_for, slices: listed, count: self.count }),
         }
     }
 
