@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::path::{dependencies_of, open, with_buffer, Failure, Machine};
 
+mod candidate;
 mod search;
 use crate::{DependencyKind, Error, Located, MappedFile, Payload, Slice};
 use search::{Budget, FirstSeen, Search};

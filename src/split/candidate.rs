@@ -1,0 +1,189 @@
+//! What the file at a place a loader would look is, for a code cache of a
+//! given machine: its data library, or why not, told apart as the loader
+//! tells it apart: a file it passes over and looks further (another class
+//! or machine for ld.so, anything dyld cannot make a loader of), or one it
+//! stops at. The checks of the header are the loader's own: glibc's
+//! `open_verify` for ELF, dyld's CPU and platform grading for Mach-O.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+
+use crate::path::{find_ji_payload_for, Machine, NotTaken};
+use crate::{Error, Format, Located};
+
+/// The file at `path`, and where its payload is, if it carries one for a
+/// code cache of `machine` (found by reading its headers, not mapping it):
+/// of a universal file, in the slice the loader would map with that code
+/// cache; a thin file must be of that machine, or the loader refuses it.
+/// Otherwise why not.
+pub(super) fn carries_payload(mut file: File, path: &Path, machine: Machine) -> Result<(File, Located), Refusal> {
+    // dyld tries each place in turn and takes the first it can make a
+    // loader of, passing over anything else ("tried: '…' (…)", dyld
+    // Loader::getLoader): a file that is no Mach-O, or that cannot be read.
+    let macho = machine.image.format == Format::MachO;
+    let unusable = |why: String| match macho {
+        true => Refusal::OtherMachine(format!("dyld cannot use it: {why}")),
+        false => Refusal::NotData(why),
+    };
+    let len = file.seek(SeekFrom::End(0)).map_err(|e| unusable(format!("cannot read: {e}")))?;
+    // ld.so's open_verify passes over an ELF file of another class or
+    // machine, but stops at a file without the ELF magic ("invalid ELF
+    // header"): a Mach-O or PE file, or a universal one, ends an ELF search.
+    let elf = machine.image.format == Format::Elf;
+    let stops_ld_so =
+        |what: &str| Refusal::NotData(format!("{what}, not ELF: ld.so stops here (\"invalid ELF header\")"));
+    let verify = |head: &[u8]| if elf { open_verify(head, &machine) } else { Ok(()) };
+    match find_ji_payload_for(&file, len, path, machine, verify) {
+        Ok(Ok(located)) => Ok((file, located)),
+        Ok(Err(NotTaken::Refused(refusal))) => Err(refusal),
+        // dyld passes over a file it cannot make a loader of (review 22 F11).
+        Ok(Err(NotTaken::Malformed(error))) => Err(unusable(format!("not a data library: {error}"))),
+        Ok(Err(NotTaken::OtherMachine(other))) if elf && other.image.format != Format::Elf => {
+            Err(stops_ld_so(&format!("a {} {} file", other.image.format, other.image.arch)))
+        }
+        Ok(Err(NotTaken::OtherMachine(other))) if !machine.takes_platform(&other) => {
+            let name = |m: &Machine| m.platforms.map_or("no platform", |p| p.name());
+            Err(Refusal::OtherMachine(format!(
+                "built for {}, not {}: dyld passes over it (\"incompatible platform\")",
+                name(&other),
+                name(&machine)
+            )))
+        }
+        Ok(Err(NotTaken::OtherMachine(other))) => {
+            Err(Refusal::OtherMachine(format!("not a data library for {machine}: its only image is {other}")))
+        }
+        // The caller names the file: the reasons do not.
+        Err(crate::LocateError::Format { source: Error::NoHostSlice { .. }, .. }) if elf => {
+            Err(stops_ld_so("a universal Mach-O file"))
+        }
+        Err(crate::LocateError::Format { source: source @ Error::NoHostSlice { .. }, .. }) => {
+            Err(Refusal::OtherMachine(format!("not a data library for {machine}: {source}")))
+        }
+        Err(crate::LocateError::Format { source: source @ Error::UnknownFormat { .. }, .. }) => {
+            Err(unusable(format!("not a data library: {source}")))
+        }
+        Err(crate::LocateError::Format { source, .. }) => {
+            Err(Refusal::NotData(format!("not a data library: {source}")))
+        }
+        Err(crate::LocateError::Io { source, .. }) => Err(unusable(format!("cannot read: {source}"))),
+    }
+}
+
+/// glibc's `open_verify` (elf/dl-load.c) on `head`, a file's first bytes
+/// (64 of them if it has them), for an ELF code cache of machine `code`,
+/// in its order: a file shorter than the code cache's `ElfW(Ehdr)` ends the
+/// search ("file too short"); one without the ELF magic is left to the
+/// caller; another class (any `EI_CLASS` but the code cache's) or another
+/// `e_machine` is passed over (`ENOENT`); any other header it does not
+/// accept ends the search with its message, as `_dl_map_object_from_fd`
+/// ends it at an executable. glibc on Linux takes the OS ABI
+/// `ELFOSABI_SYSV`, or `ELFOSABI_GNU` with an ABI version below its
+/// `LIBC_ABI_MAX` (sysdeps/gnu/ldsodefs.h), one past the features its
+/// libc-abis lists for the target: `UNIQUE` and `ABSOLUTE` everywhere,
+/// `IFUNC` on x86, PowerPC and SPARC, `MIPS_PLT` and `MIPS_O32_FP64` on
+/// MIPS, which also takes `ELFOSABI_SYSV` with a version below 4
+/// (sysdeps/unix/sysv/linux/mips/ldsodefs.h). glibc 2.36 here on x86_64
+/// takes GNU versions 0 to 3, and refuses 4.
+fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
+    use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
+    use crate::elf::layout::{Class, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_DYN, ET_EXEC, EV_CURRENT};
+    use crate::{Arch, Endian};
+    let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
+    let class = Class::of(code.image.bits == 64);
+    if (head.len() as u64) < class.file.size {
+        return stop("file too short");
+    }
+    if head.first_chunk::<4>() != Some(&ELFMAG) {
+        return Ok(());
+    }
+    let endian = code.image.endian;
+    let data = if endian == Endian::Little { ELFDATA2LSB } else { ELFDATA2MSB };
+    let half = |at: u64| Some(endian.u16(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
+    let word = |at: u64| Some(endian.u32(*head.get(usize::try_from(at).ok()?..)?.first_chunk()?));
+    // Every data library pkgimg writes has one of these two `e_ident`s: one
+    // comparison each passes them (this runs on every check of a cache).
+    let usual = |osabi: u8| {
+        let mut ident = [0u8; 16];
+        ident[..4].copy_from_slice(&ELFMAG);
+        (ident[4], ident[5], ident[6], ident[7]) = (class.ident, data, EV_CURRENT, osabi);
+        ident
+    };
+    let ident = head.first_chunk::<16>();
+    if ident != Some(&usual(ELFOSABI_NONE)) && ident != Some(&usual(ELFOSABI_GNU)) {
+        identification(head, code, class.ident, data)?;
+    }
+    if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
+        return stop("ELF file version does not match current one");
+    }
+    let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
+    if machine != Some(code.image.arch) {
+        let what = machine.map_or(String::new(), |m| format!(" for {m}"));
+        return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
+    }
+    let e_type = half(class.file.e_type);
+    if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
+        return stop("only ET_DYN and ET_EXEC can be loaded");
+    }
+    if half(class.file.e_phentsize).map(u64::from) != Some(class.program.size) {
+        return stop("ELF file's phentsize not the expected size");
+    }
+    if e_type == Some(ET_EXEC) {
+        return stop("cannot dynamically load executable");
+    }
+    Ok(())
+}
+
+/// [`open_verify`]'s checks of `e_ident` (`head`, of the ELF magic), for a
+/// code cache of class `class` and data encoding `data`, in glibc's order.
+fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<(), Refusal> {
+    use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
+    use crate::elf::layout::{EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, EV_CURRENT};
+    use crate::{Arch, Endian};
+    let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
+    let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
+    if byte(EI_CLASS) != Some(class) {
+        let what = byte(EI_CLASS).map_or(String::new(), |c| format!(" (EI_CLASS {c})"));
+        return Err(Refusal::OtherMachine(format!("an ELF file of another class{what}: ld.so passes over it")));
+    }
+    if byte(EI_DATA) != Some(data) {
+        return stop(match code.image.endian {
+            Endian::Little => "ELF file data encoding not little-endian",
+            Endian::Big => "ELF file data encoding not big-endian",
+        });
+    }
+    if byte(EI_VERSION) != Some(EV_CURRENT) {
+        return stop("ELF file version ident does not match current one");
+    }
+    let (osabi, version) = (byte(EI_OSABI), byte(EI_ABIVERSION));
+    let mips = matches!(code.image.arch, Arch::Mips | Arch::Mips64);
+    let abi_max = match code.image.arch {
+        Arch::X86_64 | Arch::X86 | Arch::Powerpc | Arch::Powerpc64 | Arch::Sparc64 => 4,
+        Arch::Mips | Arch::Mips64 => 5,
+        _ => 3,
+    };
+    if osabi != Some(ELFOSABI_NONE) && osabi != Some(ELFOSABI_GNU) {
+        return stop("ELF file OS ABI invalid");
+    }
+    let version_ok = version == Some(0)
+        || (mips && osabi == Some(ELFOSABI_NONE) && version.is_some_and(|v| v < 4))
+        || (osabi == Some(ELFOSABI_GNU) && version.is_some_and(|v| v < abi_max));
+    if !version_ok {
+        return stop("ELF file ABI version invalid");
+    }
+    let pad_end = usize::try_from(EI_NIDENT).unwrap_or(16);
+    if head.get(usize::try_from(EI_PAD).unwrap_or(9)..pad_end).is_none_or(|pad| pad.iter().any(|&b| b != 0)) {
+        return stop("nonzero padding in e_ident");
+    }
+    Ok(())
+}
+
+/// Why a file is not the data library a code cache needs.
+pub(super) enum Refusal {
+    /// The loader would take the file and fail, or find no payload in it.
+    NotData(String),
+    /// The loader cannot load the file with this code cache (ld.so's
+    /// `open_verify` on another class or machine, dyld on anything it cannot
+    /// make a loader of), and looks further along its search path.
+    OtherMachine(String),
+}
