@@ -59,7 +59,7 @@ pub(super) fn fill<'a>(h: &mut Header<'a>, c: &mut Cursor<'a>) -> Result<(), Sto
 
 /// Magic, version, byte-order mark, pointer size, and the build strings
 /// common to all versions (Julia 1.11.5 src/staticdata_utils.c:699-705).
-fn prologue<'a>(h: &mut Header<'a>, c: &mut Cursor<'a>) -> Result<u16, Stop> {
+pub(super) fn prologue<'a>(h: &mut Header<'a>, c: &mut Cursor<'a>) -> Result<u16, Stop> {
     let bytes = c.data.bytes;
     if !bytes.starts_with(&MAGIC) {
         // A prefix of the magic is a cut file; anything else is not a .ji.

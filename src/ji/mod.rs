@@ -167,6 +167,34 @@ impl<'a> Header<'a> {
     /// assert_eq!(header.stop.map(|s| (s.offset, s.reason)), Some((0, Reason::NotJi)));
     /// ```
     pub fn decode(data: &'a [u8]) -> Header<'a> {
+        Header::decode_with(data, header::fill)
+    }
+
+    /// Decodes only the fixed fields every version starts with: magic,
+    /// version, byte-order mark, pointer size and the build strings. Reads
+    /// a few hundred bytes where [`Header::decode`] reads the whole file
+    /// (the trailer's CRC-32C covers it): for a caller that needs only, say,
+    /// [`Header::build_os`].
+    ///
+    /// ```
+    /// use pkgimg::ji::{Header, MAGIC};
+    /// let mut ji = MAGIC.to_vec();
+    /// ji.extend_from_slice(b"\x0c\x00\xff\xfe\x08Linux\0x86_64\01.11.5\0");
+    /// let header = Header::decode_prologue(&ji);
+    /// assert_eq!((header.version, header.build_os), (Some(12), Some(&b"Linux"[..])));
+    /// // Nothing after the prologue was read, so no trailer either.
+    /// assert!(header.trailer.is_none() && !header.complete && header.stop.is_none());
+    /// ```
+    pub fn decode_prologue(data: &'a [u8]) -> Header<'a> {
+        let header = Header::decode_with(data, |h, c| header::prologue(h, c).map(drop));
+        // The rest of what its kind has was not read.
+        Header { complete: false, ..header }
+    }
+
+    fn decode_with(
+        data: &'a [u8],
+        fill: impl FnOnce(&mut Header<'a>, &mut Cursor<'a>) -> Result<(), Stop>,
+    ) -> Header<'a> {
         let data = Data::new(data, 0, "the .ji data");
         let mut header = Header {
             version: None,
@@ -206,7 +234,7 @@ impl<'a> Header<'a> {
             clone_targets_at: 0,
         };
         let mut cursor = Cursor::new(data, 0);
-        match header::fill(&mut header, &mut cursor) {
+        match fill(&mut header, &mut cursor) {
             Ok(()) => header.complete = true,
             Err(stop) => {
                 // Stopped inside the header: it was read up to the stop.

@@ -398,26 +398,27 @@ fn library_extension(h: &Header<'_>) -> Option<&'static str> {
     })
 }
 
-/// The code library beside a `.ji`: the same path with the library
-/// extension of the `.ji`'s build OS (base/loading.jl
-/// `ocachefile_from_cachefile`: `Libc.Libdl.dlext`, master :1426), or of
-/// any OS if the header names none.
 /// Whether `path` is the library that the `.ji` beside it is checked with
 /// ([`library_beside`]), so that its own line would repeat that one. A
 /// library of another extension (a `.dylib` beside a Linux `.ji`) is not:
 /// it is classified as any other file (review 21 F5). A `.ji` that cannot
-/// be read keeps every library beside it, which its own line reports.
+/// be read keeps every library beside it, which its own line reports. Only
+/// the `.ji`'s prologue is decoded: the build OS is all it takes.
 fn is_companion(path: &Path) -> bool {
     let ji = path.with_extension("ji");
     if !(extension(path).is_some_and(|e| LIBRARY_EXTENSIONS.contains(&e)) && ji.is_file()) {
         return false;
     }
     match files::map(&ji) {
-        Ok(map) => library_beside(&ji, &Header::decode(&map)).as_deref() == Some(path),
+        Ok(map) => library_beside(&ji, &Header::decode_prologue(&map)).as_deref() == Some(path),
         Err(_) => true,
     }
 }
 
+/// The code library beside a `.ji`: the same path with the library
+/// extension of the `.ji`'s build OS (base/loading.jl
+/// `ocachefile_from_cachefile`: `Libc.Libdl.dlext`, master :1426), or of
+/// any OS if the header names none.
 fn library_beside(ji: &Path, h: &Header<'_>) -> Option<PathBuf> {
     let own = library_extension(h);
     let extensions = LIBRARY_EXTENSIONS.iter().filter(|&&ext| own.is_none_or(|own| own == ext));
