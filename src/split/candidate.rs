@@ -89,10 +89,9 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
     use crate::elf::layout::{Class, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_DYN, ET_EXEC, EV_CURRENT};
     use crate::{Arch, Endian};
-    let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
     let class = Class::of(code.image.bits == 64);
     if (head.len() as u64) < class.file.size {
-        return stop("file too short");
+        return ld_so_stops("file too short");
     }
     if head.first_chunk::<4>() != Some(&ELFMAG) {
         return Ok(());
@@ -114,7 +113,7 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
         identification(head, code, class.ident, data)?;
     }
     if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
-        return stop("ELF file version does not match current one");
+        return ld_so_stops("ELF file version does not match current one");
     }
     let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
     if machine != Some(code.image.arch) {
@@ -123,13 +122,13 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     }
     let e_type = half(class.file.e_type);
     if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
-        return stop("only ET_DYN and ET_EXEC can be loaded");
+        return ld_so_stops("only ET_DYN and ET_EXEC can be loaded");
     }
     if half(class.file.e_phentsize).map(u64::from) != Some(class.program.size) {
-        return stop("ELF file's phentsize not the expected size");
+        return ld_so_stops("ELF file's phentsize not the expected size");
     }
     if e_type == Some(ET_EXEC) {
-        return stop("cannot dynamically load executable");
+        return ld_so_stops("cannot dynamically load executable");
     }
     Ok(())
 }
@@ -140,20 +139,19 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<()
     use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
     use crate::elf::layout::{EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, EV_CURRENT};
     use crate::{Arch, Endian};
-    let stop = |why: &str| Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")));
     let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
     if byte(EI_CLASS) != Some(class) {
         let what = byte(EI_CLASS).map_or(String::new(), |c| format!(" (EI_CLASS {c})"));
         return Err(Refusal::OtherMachine(format!("an ELF file of another class{what}: ld.so passes over it")));
     }
     if byte(EI_DATA) != Some(data) {
-        return stop(match code.image.endian {
+        return ld_so_stops(match code.image.endian {
             Endian::Little => "ELF file data encoding not little-endian",
             Endian::Big => "ELF file data encoding not big-endian",
         });
     }
     if byte(EI_VERSION) != Some(EV_CURRENT) {
-        return stop("ELF file version ident does not match current one");
+        return ld_so_stops("ELF file version ident does not match current one");
     }
     let (osabi, version) = (byte(EI_OSABI), byte(EI_ABIVERSION));
     let mips = matches!(code.image.arch, Arch::Mips | Arch::Mips64);
@@ -163,19 +161,25 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<()
         _ => 3,
     };
     if osabi != Some(ELFOSABI_NONE) && osabi != Some(ELFOSABI_GNU) {
-        return stop("ELF file OS ABI invalid");
+        return ld_so_stops("ELF file OS ABI invalid");
     }
     let version_ok = version == Some(0)
         || (mips && osabi == Some(ELFOSABI_NONE) && version.is_some_and(|v| v < 4))
         || (osabi == Some(ELFOSABI_GNU) && version.is_some_and(|v| v < abi_max));
     if !version_ok {
-        return stop("ELF file ABI version invalid");
+        return ld_so_stops("ELF file ABI version invalid");
     }
     let pad_end = usize::try_from(EI_NIDENT).unwrap_or(16);
     if head.get(usize::try_from(EI_PAD).unwrap_or(9)..pad_end).is_none_or(|pad| pad.iter().any(|&b| b != 0)) {
-        return stop("nonzero padding in e_ident");
+        return ld_so_stops("nonzero padding in e_ident");
     }
     Ok(())
+}
+
+/// ld.so's answer for a file it takes and fails on, with its message: the
+/// search ends there.
+fn ld_so_stops(why: &str) -> Result<(), Refusal> {
+    Err(Refusal::NotData(format!("ld.so stops here: \"{why}\"")))
 }
 
 /// Why a file is not the data library a code cache needs.
