@@ -36,6 +36,16 @@ fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("split-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
 }
 
+/// A [`tempdir`] holding the directories `a/` and `b/`, the two places of
+/// the run paths the search-order tests give their code caches.
+fn tempdir_with_a_and_b() -> tempfile::TempDir {
+    let dir = tempdir();
+    for sub in ["a", "b"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    dir
+}
+
 /// Writes the data library for `triple` into `dir` and the code cache's source.
 fn data_library(dir: &Path, triple: &str, name: &str, file: &str, bytes: &[u8]) -> PathBuf {
     let target = Target::from_triple(triple).unwrap();
@@ -862,11 +872,10 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     if !common::require_tool("gcc") {
         return;
     }
-    let dir = tempdir();
+    let dir = tempdir_with_a_and_b();
     let d = dir.path();
     let bytes = payload(5000);
     for sub in ["a", "b"] {
-        std::fs::create_dir(d.join(sub)).unwrap();
         data_library(&d.join(sub), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
     }
     link_searching_a_then_b(d);
@@ -976,12 +985,9 @@ fn a_data_library_of_another_format_ends_an_elf_search_as_ld_so_does() {
         ("pe", &["x86_64-windows-gnu"][..]),
         ("universal", &["x86_64-apple-macos", "arm64-apple-macos"][..]),
     ] {
-        let dir = tempdir();
+        let dir = tempdir_with_a_and_b();
         let d = dir.path();
         let bytes = payload(4000);
-        for sub in ["a", "b"] {
-            std::fs::create_dir(d.join(sub)).unwrap();
-        }
         data_library(&d.join("b"), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
         data_library_of_slices(d, triples, "libfoo_data.so", &d.join("a/libfoo_data.so"), &bytes);
         link_searching_a_then_b(d);
@@ -1012,12 +1018,9 @@ fn a_macho_code_cache_passes_over_what_dyld_cannot_use() {
         return;
     }
     for case in ["text", "empty", "directory"] {
-        let dir = tempdir();
+        let dir = tempdir_with_a_and_b();
         let d = dir.path();
         let bytes = payload(2000);
-        for sub in ["a", "b"] {
-            std::fs::create_dir(d.join(sub)).unwrap();
-        }
         let data =
             data_library(&d.join("b"), "arm64-apple-macos", "@rpath/libfoo_data.dylib", "libfoo_data.dylib", &bytes);
         let first = d.join("a/libfoo_data.dylib");
@@ -1049,12 +1052,9 @@ fn a_macho_data_library_of_another_platform_is_passed_over_as_dyld_does() {
         ("Mac Catalyst", &["arm64-apple-ios14.0-macabi"][..]),
         ("iOS", &["arm64-apple-ios", "x86_64-apple-ios-simulator"][..]),
     ] {
-        let dir = tempdir();
+        let dir = tempdir_with_a_and_b();
         let d = dir.path();
         let bytes = payload(3000);
-        for sub in ["a", "b"] {
-            std::fs::create_dir(d.join(sub)).unwrap();
-        }
         let name = "@rpath/libfoo_data.dylib";
         let data = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
         data_library_of_slices(d, triples, name, &d.join("a/libfoo_data.dylib"), &bytes);
@@ -1086,12 +1086,9 @@ fn a_macho_data_library_is_graded_by_its_whole_cpu_subtype() {
         return;
     }
     for (subtype, taken) in [(0x8000_0002u32, true), (0x8100_0002, true), (0x8000_0000, false), (2, false)] {
-        let dir = tempdir();
+        let dir = tempdir_with_a_and_b();
         let d = dir.path();
         let bytes = payload(3000);
-        for sub in ["a", "b"] {
-            std::fs::create_dir(d.join(sub)).unwrap();
-        }
         let name = "@rpath/libfoo_data.dylib";
         let b = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
         let a = data_library(&d.join("a"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
@@ -1122,12 +1119,9 @@ fn a_malformed_macho_data_library_is_passed_over_as_dyld_does() {
     if !common::require(&["python3", "-m", "ziglang", "version"]) {
         return;
     }
-    let dir = tempdir();
+    let dir = tempdir_with_a_and_b();
     let d = dir.path();
     let bytes = payload(3000);
-    for sub in ["a", "b"] {
-        std::fs::create_dir(d.join(sub)).unwrap();
-    }
     let name = "@rpath/libfoo_data.dylib";
     let b = data_library(&d.join("b"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
     let a = data_library(&d.join("a"), "arm64-apple-macos", name, "libfoo_data.dylib", &bytes);
@@ -1300,11 +1294,10 @@ fn a_data_library_the_reader_may_not_open_is_passed_over() {
     if !(common::require_tool("gcc") && common::require(&["setpriv", "--version"])) {
         return;
     }
-    let dir = tempdir();
+    let dir = tempdir_with_a_and_b();
     let d = dir.path();
     let bytes = payload(3000);
     for sub in ["a", "b"] {
-        std::fs::create_dir(d.join(sub)).unwrap();
         data_library(&d.join(sub), "x86_64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
     }
     link_searching_a_then_b(d);
