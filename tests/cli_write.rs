@@ -455,6 +455,43 @@ fn failed_injection_leaves_everything_as_it_was() {
     assert_eq!(names_in(dir.path()), before);
 }
 
+/// A file under /proc is a regular file whose size is 0 but which holds
+/// bytes: `inject` (plain and --compress) and `emit --compress` took the
+/// size from `stat` and wrote an empty payload, reporting success. Plain
+/// `emit` reads to the end (its CRC pass) and carries the whole file.
+#[test]
+fn a_payload_larger_than_its_size_is_refused_not_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let proc_file = Path::new("/proc/version");
+    let text = fs::read(proc_file).unwrap();
+    assert!(!text.is_empty() && fs::metadata(proc_file).unwrap().len() == 0, "the premise");
+    let out_path = dir.path().join("out.so");
+    fs::write(&out_path, b"keep me").unwrap();
+    let before = names_in(dir.path());
+    let library = nopayload("x86_64-linux-musl.so");
+    for extra in [None, Some("--compress")] {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"inject", &library, &proc_file, &"-o", &out_path];
+        args.extend(extra.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>));
+        let out = jiscan(&args);
+        assert_eq!(code(&out), 1, "inject {extra:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("/proc/version: payload at 0x0: the file holds more than the 0 bytes its size says"),
+            "inject {extra:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(fs::read(&out_path).unwrap(), b"keep me", "inject {extra:?}: OUT untouched");
+        assert_eq!(names_in(dir.path()), before, "inject {extra:?}: no temporary file left");
+    }
+    let object = dir.path().join("o.o");
+    let out = jiscan(&[&"emit", &"--compress", &"--target", &"x86_64-linux-gnu", &proc_file, &"-o", &object]);
+    assert_eq!(code(&out), 1, "emit --compress: {}", stdout(&out));
+    assert!(stderr(&out).contains("holds more than the 0 bytes its size says"), "{}", stderr(&out));
+    assert!(!object.exists());
+    let out = jiscan(&[&"emit", &"--target", &"x86_64-linux-gnu", &proc_file, &"-o", &object]);
+    assert_eq!(code(&out), 0, "plain emit: {}", stderr(&out));
+    assert_eq!(extract(&object, &[]), text);
+}
+
 /// A payload just above the 64 MiB progress threshold, as a sparse file (no
 /// disk blocks, and fast to read).
 fn large_payload(dir: &Path) -> PathBuf {

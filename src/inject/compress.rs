@@ -108,6 +108,7 @@ pub fn compress_beside(
         let reason = "the file changed while it was compressed; the output would mix old and new bytes".to_string();
         return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
     }
+    super::copy::ends_at(file, source, size)?;
     Ok(CompressedFile { temp, compressed })
 }
 

@@ -61,7 +61,31 @@ pub(super) fn copy_payload(
         let reason = "the file changed while it was copied; the output would mix old and new bytes".to_string();
         return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
     }
+    ends_at(file, source, total)?;
     Ok(crc)
+}
+
+/// Refuses a payload that holds more than the `size` bytes its `stat` gave:
+/// a file under `/proc` or `/sys` is a regular file whose size is 0 however
+/// much it holds, and the copy (or compression) of `size` bytes would have
+/// been a silent, shorter payload. One `pread` of one byte past the end.
+pub(super) fn ends_at(file: &File, source: &Path, size: u64) -> Result<(), InjectError> {
+    use std::os::unix::fs::FileExt;
+    let mut byte = [0u8; 1];
+    let more = loop {
+        match file.read_at(&mut byte, size) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => break other.map_err(io_error(source, "read the payload"))?,
+        }
+    };
+    if more == 0 {
+        return Ok(());
+    }
+    let reason = format!(
+        "the file holds more than the {size} bytes its size says (a file under /proc or /sys reports a size \
+         it does not have); copy it to a regular file first"
+    );
+    Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: size, reason })
 }
 
 /// What `copy_payload` compares before and after the copy to notice a
@@ -93,5 +117,24 @@ mod tests {
         assert!(error.to_string().contains("has 10 bytes, but it had 5 when the output was laid out"), "{error}");
         let crc = copy_payload(&out, &file, &source, PayloadInfo { size: 10 }, &source, &mut progress).unwrap();
         assert_eq!(crc, crate::crc::crc32c(b"0123456789"));
+    }
+
+    /// `/proc/version` is a regular file whose `stat` size is 0 but which
+    /// holds a line of text: copying "all 0 bytes" of it made an empty
+    /// payload, reported as a success.
+    #[test]
+    fn a_payload_holding_more_than_its_size_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = File::create(dir.path().join("out")).unwrap();
+        let source = Path::new("/proc/version");
+        let file = File::open(source).unwrap();
+        assert_eq!(file.metadata().unwrap().len(), 0, "the premise: /proc reports size 0");
+        let mut progress: Progress = None;
+        let error = copy_payload(&out, &file, source, PayloadInfo { size: 0 }, source, &mut progress).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "/proc/version: payload at 0x0: the file holds more than the 0 bytes its size says (a file under \
+             /proc or /sys reports a size it does not have); copy it to a regular file first"
+        );
     }
 }
