@@ -112,6 +112,10 @@ pub(crate) struct Machine {
     pub cpu: Option<Cpu>,
     /// For Mach-O, the platforms it is built for.
     pub platforms: Option<Platforms>,
+    /// For ELF, `e_flags`: glibc matches some of them against the process's
+    /// (the float ABI on Arm and RISC-V, the ABI on MIPS and ppc64); 0 for
+    /// other formats.
+    pub flags: u32,
 }
 
 impl Machine {
@@ -119,12 +123,15 @@ impl Machine {
     /// for Mach-O its platform load commands).
     #[inline]
     pub(crate) fn of<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Machine, Error> {
-        let identity = identify(image)?;
+        let (identity, flags) = match crate::lookup::format_of(image.bytes)? {
+            Format::Elf => crate::elf::identify_with_flags(image)?,
+            _ => (identify(image)?, 0),
+        };
         let (cpu, platforms) = match identity.format {
             Format::MachO => (Some(Cpu::of(image)?), Some(crate::macho::platform::platforms(image)?)),
             _ => (None, None),
         };
-        Ok(Machine { image: identity, cpu, platforms })
+        Ok(Machine { image: identity, cpu, platforms, flags })
     }
 
     /// Whether a process running an image of this machine can load an image

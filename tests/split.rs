@@ -881,7 +881,7 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     link_searching_a_then_b(d);
     let code = d.join("libcode.so");
     let good = std::fs::read(d.join("a/libfoo_data.so")).unwrap();
-    let (a, b) = (d.join("a/libfoo_data.so"), d.join("b/libfoo_data.so"));
+    let a = d.join("a/libfoo_data.so");
     // (what, [(offset, byte)]): ELF64 little-endian offsets (gABI "ELF Header").
     let cases: &[(&str, &[(usize, u8)])] = &[
         ("as written", &[]),
@@ -914,30 +914,7 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
         }
         std::fs::write(&a, &changed).unwrap();
         let glibc = dlopen_maps(&code);
-        match (&glibc, find_data_library(&code)) {
-            (Ok(path), Ok(found)) => assert_eq!(&found.path, path, "{what}"),
-            (Err(error), Err(SplitError::NoDataLibrary { candidates, .. })) => {
-                let reason = &candidates[0].reason;
-                let message = error.rsplit(": ").next().unwrap();
-                assert!(
-                    reason.contains(&format!("\"{message}\"")) && reason.contains("a/libfoo_data.so"),
-                    "{what}: {reason}"
-                );
-            }
-            (glibc, ours) => panic!("{what}: glibc {glibc:?}, find_data_library {ours:?}"),
-        }
-        outcomes.push((
-            *what,
-            glibc.map(|path| {
-                if path == a {
-                    "a"
-                } else if path == b {
-                    "b"
-                } else {
-                    "?"
-                }
-            }),
-        ));
+        outcomes.push((*what, agrees_with_glibc(what, glibc, &code, d)));
     }
     // The oracle's answers themselves, so that a change of glibc shows.
     let taken: Vec<_> = outcomes.iter().filter(|(_, o)| o.as_ref().is_ok_and(|p| *p == "a")).map(|(w, _)| *w).collect();
@@ -945,6 +922,186 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
         outcomes.iter().filter(|(_, o)| o.as_ref().is_ok_and(|p| *p == "b")).map(|(w, _)| *w).collect();
     assert_eq!(taken, ["as written", "GNU OS ABI, ABI version 3"], "{outcomes:?}");
     assert_eq!(passed, ["ELFCLASS32", "ELFCLASSNONE", "EI_CLASS 3", "EM_AARCH64"], "{outcomes:?}");
+}
+
+/// Asserts that `find_data_library` from `code` (in `dir`, which holds
+/// `a/` and `b/`) gives glibc's answer, `glibc`: the same file, or an error
+/// that quotes glibc's message and names `a/libfoo_data.so`. Returns that
+/// answer as "a" or "b", or glibc's error.
+fn agrees_with_glibc(
+    what: &str,
+    glibc: Result<PathBuf, String>,
+    code: &Path,
+    dir: &Path,
+) -> Result<&'static str, String> {
+    match (&glibc, find_data_library(code)) {
+        (Ok(path), Ok(found)) => assert_eq!(&found.path, path, "{what}"),
+        (Err(error), Err(SplitError::NoDataLibrary { candidates, .. })) => {
+            let reason = &candidates[0].reason;
+            let message = error.rsplit(": ").next().unwrap();
+            assert!(
+                reason.contains(&format!("\"{message}\"")) && reason.contains("a/libfoo_data.so"),
+                "{what}: {reason}"
+            );
+        }
+        (glibc, ours) => panic!("{what}: glibc {glibc:?}, find_data_library {ours:?}"),
+    }
+    glibc.map(|path| match path {
+        p if p == dir.join("a/libfoo_data.so") => "a",
+        p if p == dir.join("b/libfoo_data.so") => "b",
+        _ => "?",
+    })
+}
+
+/// A loader for the machines under qemu: `dlopen`s argv[1] and prints the
+/// file mapped as libfoo_data.so (`/proc/self/maps`, which qemu-user gives
+/// for the guest), or "error " and `dlerror()`.
+const MAPS_LOADER: &str = r#"#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    if (argc != 2) return 1;
+    if (!dlopen(argv[1], RTLD_NOW | RTLD_LOCAL)) { printf("error %s\n", dlerror()); return 0; }
+    char line[4096];
+    FILE *maps = fopen("/proc/self/maps", "r");
+    while (maps && fgets(line, sizeof line, maps)) {
+        char *name = strrchr(line, ' ');
+        if (name && strstr(name, "/libfoo_data.so\n")) { fputs(name + 1, stdout); return 0; }
+    }
+    return 4;
+}
+"#;
+
+/// glibc's `elf_machine_matches_host` (the float ABI on RISC-V, the ABI
+/// version on ppc64, o32/n32, the NaN encoding and FP64 on MIPS) and Arm's
+/// `VALID_FLOAT_ABI` and EABI OS ABI, with each machine's own glibc under
+/// qemu-user as the oracle: a data library earlier on the run path, its
+/// `e_flags` (or OS ABI) changed, is taken, passed over, or ends the search,
+/// and `find_data_library` says the same. Before, every one was taken. The
+/// code caches are linked by Debian's cross gcc, whose flags stand for the
+/// process's. (`.ci/run` installs the cross compilers and C libraries.)
+#[test]
+fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_does() {
+    // e_flags (or with `Ident`, EI_OSABI) of a/'s copy, from those written.
+    enum Change {
+        Flags(fn(u32) -> u32),
+        Ident(u8),
+    }
+    use Change::{Flags, Ident};
+    type Case = (&'static str, Change);
+    // (emit triple, cross gcc and sysroot triple, qemu, cases, glibc's answers)
+    type Machine = (&'static str, &'static str, &'static str, Vec<Case>, &'static [&'static str]);
+    let machines: [Machine; 5] = [
+        (
+            "mipsel-unknown-linux-gnu",
+            "mipsel-linux-gnu",
+            "qemu-mipsel",
+            vec![
+                ("as written", Flags(|f| f)),
+                ("NaN2008", Flags(|f| f | 0x400)),
+                ("FP64", Flags(|f| f | 0x200)),
+                ("n32 (EF_MIPS_ABI2)", Flags(|f| f | 0x20)),
+            ],
+            &["a", "b", "b", "b"],
+        ),
+        (
+            "mips64el-unknown-linux-gnuabi64",
+            "mips64el-linux-gnuabi64",
+            "qemu-mips64el",
+            vec![
+                ("as written", Flags(|f| f)),
+                ("NaN2008", Flags(|f| f | 0x400)),
+                ("FP64", Flags(|f| f | 0x200)),
+                ("EF_MIPS_ABI2", Flags(|f| f | 0x20)),
+            ],
+            &["a", "b", "b", "a"],
+        ),
+        (
+            "armv7-unknown-linux-gnueabihf",
+            "arm-linux-gnueabihf",
+            "qemu-arm",
+            vec![
+                ("as written", Flags(|f| f)),
+                ("soft float", Flags(|f| (f & !0x400) | 0x200)),
+                ("no float flag", Flags(|f| f & !0x600)),
+                ("EABI 4, soft float", Flags(|f| (f & 0x00ff_f9ff) | 0x0400_0200)),
+                ("Arm EABI OS ABI", Ident(64)),
+                ("Arm OS ABI", Ident(97)),
+            ],
+            &["a", "b", "a", "a", "a", "error"],
+        ),
+        (
+            "riscv64gc-unknown-linux-gnu",
+            "riscv64-linux-gnu",
+            "qemu-riscv64",
+            vec![
+                ("as written", Flags(|f| f)),
+                ("soft float", Flags(|f| f & !0x6)),
+                ("single float", Flags(|f| (f & !0x6) | 0x2)),
+            ],
+            &["a", "b", "b"],
+        ),
+        (
+            "powerpc64-unknown-linux-gnu",
+            "powerpc64-linux-gnu",
+            "qemu-ppc64",
+            vec![
+                ("as written", Flags(|f| f)),
+                ("ELFv1", Flags(|f| (f & !3) | 1)),
+                ("ELFv2", Flags(|f| (f & !3) | 2)),
+                ("ABI version 3", Flags(|f| f | 3)),
+            ],
+            &["a", "a", "b", "b"],
+        ),
+    ];
+    for (triple, gnu, qemu, cases, expected) in machines {
+        let gcc = format!("{gnu}-gcc");
+        if !(common::require_tool(&gcc) && common::require_tool(qemu)) {
+            continue;
+        }
+        let dir = tempdir_with_a_and_b();
+        let d = dir.path();
+        let bytes = payload(3000);
+        for sub in ["a", "b"] {
+            data_library(&d.join(sub), triple, "libfoo_data.so", "libfoo_data.so", &bytes);
+        }
+        std::fs::write(d.join("code.c"), CODE).unwrap();
+        std::fs::write(d.join("loader.c"), MAPS_LOADER).unwrap();
+        let link = ["-shared", "-fPIC", "code.c", "-Lb", "-lfoo_data", "-Wl,-rpath,$ORIGIN/a:$ORIGIN/b"];
+        run(Command::new(&gcc).current_dir(d).args(link).args(["-o", "libcode.so"]));
+        run(Command::new(&gcc).current_dir(d).args(["loader.c", "-ldl", "-o", "loader"]));
+        let code = d.join("libcode.so");
+        let (a, good) = (d.join("a/libfoo_data.so"), std::fs::read(d.join("a/libfoo_data.so")).unwrap());
+        // e_flags: offset 36 in ELF32, 48 in ELF64 (gABI "ELF Header"), in
+        // the file's byte order (EI_DATA 2: big-endian).
+        let (at, big) = (if good[4] == 2 { 48 } else { 36 }, good[5] == 2);
+        let mut outcomes = Vec::new();
+        for (what, change) in &cases {
+            let mut changed = good.clone();
+            match change {
+                Flags(f) => {
+                    let field: [u8; 4] = changed[at..at + 4].try_into().unwrap();
+                    let old = if big { u32::from_be_bytes(field) } else { u32::from_le_bytes(field) };
+                    let new = f(old);
+                    changed[at..at + 4].copy_from_slice(&if big { new.to_be_bytes() } else { new.to_le_bytes() });
+                }
+                Ident(osabi) => changed[7] = *osabi,
+            }
+            std::fs::write(&a, &changed).unwrap();
+            let out = Command::new(qemu).args(["-L", &format!("/usr/{gnu}")]).arg(d.join("loader")).arg(&code).output();
+            let out = out.unwrap();
+            assert!(out.status.success(), "{triple} {what}: {out:?}");
+            let said = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+            let glibc = match said.strip_prefix("error ") {
+                Some(error) => Err(error.to_owned()),
+                None => Ok(PathBuf::from(said)),
+            };
+            let outcome = agrees_with_glibc(&format!("{triple} {what}"), glibc, &code, d);
+            outcomes.push(outcome.map_or("error", |o| o));
+        }
+        // The oracle's answers themselves, so that a change of glibc shows.
+        assert_eq!(outcomes, expected, "{triple}: {:?}", cases.iter().map(|c| c.0).collect::<Vec<_>>());
+    }
 }
 
 /// An arm64 macOS code dylib (zig) linked against `b/libfoo_data.dylib`,

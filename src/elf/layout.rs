@@ -444,6 +444,8 @@ pub(crate) mod abi {
     pub(crate) const ELFOSABI_NONE: u8 = 0;
     pub(crate) const ELFOSABI_GNU: u8 = 3;
     pub(crate) const ELFOSABI_FREEBSD: u8 = 9;
+    /// Arm EABI objects (ARM IHI 0044), which glibc on Arm also takes.
+    pub(crate) const ELFOSABI_ARM_AEABI: u8 = 64;
 
     /// `e_machine` values (gABI, "ELF Header", and the processor supplements).
     pub(crate) const EM_SPARC: u16 = 2;
@@ -463,6 +465,7 @@ pub(crate) mod abi {
     /// ARM (ARM IHI 0044 "ELF for the Arm Architecture", "ELF header"):
     /// EABI version 5 and the float calling convention.
     pub(crate) const EF_ARM_EABI_VER5: u32 = 0x0500_0000;
+    pub(crate) const EF_ARM_EABIMASK: u32 = 0xff00_0000;
     pub(crate) const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
     pub(crate) const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
 
@@ -471,10 +474,13 @@ pub(crate) mod abi {
     pub(crate) const EF_RISCV_FLOAT_ABI_SINGLE: u32 = 0x2;
     pub(crate) const EF_RISCV_FLOAT_ABI_DOUBLE: u32 = 0x4;
     pub(crate) const EF_RISCV_RVE: u32 = 0x8;
+    pub(crate) const EF_RISCV_FLOAT_ABI: u32 = 0x6;
 
     /// PowerPC64 (64-bit ELF V2 ABI, "ELF Header"): `e_flags & 3` is the ABI
     /// version; 0 means unspecified.
     pub(crate) const EF_PPC64_ABI_V2: u32 = 2;
+    pub(crate) const EF_PPC64_ABI_V1: u32 = 1;
+    pub(crate) const EF_PPC64_ABI: u32 = 3;
 
     /// SPARC V9 memory model (SPARC Compliance Definition 2.4,
     /// `EF_SPARCV9_MM`): relaxed memory order.
@@ -485,6 +491,8 @@ pub(crate) mod abi {
     pub(crate) const EF_MIPS_CPIC: u32 = 0x4;
     pub(crate) const EF_MIPS_ABI2: u32 = 0x20;
     pub(crate) const EF_MIPS_NAN2008: u32 = 0x400;
+    /// The old O32 FP64 ABI, which Linux never supports.
+    pub(crate) const EF_MIPS_FP64: u32 = 0x200;
     pub(crate) const EF_MIPS_ABI_O32: u32 = 0x1000;
     pub(crate) const EF_MIPS_ARCH_32: u32 = 0x5000_0000;
     pub(crate) const EF_MIPS_ARCH_64: u32 = 0x6000_0000;

@@ -74,11 +74,12 @@ pub(super) fn carries_payload(mut file: File, path: &Path, machine: Machine) -> 
 /// (64 of them if it has them), for an ELF code cache of machine `code`,
 /// in its order: a file shorter than the code cache's `ElfW(Ehdr)` ends the
 /// search ("file too short"); one without the ELF magic is left to the
-/// caller; another class (any `EI_CLASS` but the code cache's) or another
-/// `e_machine` is passed over (`ENOENT`); any other header it does not
-/// accept ends the search with its message, as `_dl_map_object_from_fd`
+/// caller; another class (any `EI_CLASS` but the code cache's), another
+/// `e_machine`, or flags the machine's glibc refuses ([`flags_refused`],
+/// [`arm_float_abi`]) is passed over (`ENOENT`); any other header it does
+/// not accept ends the search with its message, as `_dl_map_object_from_fd`
 /// ends it at an executable. glibc on Linux takes the OS ABI
-/// `ELFOSABI_SYSV`, or `ELFOSABI_GNU` with an ABI version below its
+/// `ELFOSABI_SYSV` (on Arm also `ELFOSABI_ARM_AEABI`), or `ELFOSABI_GNU` with an ABI version below its
 /// `LIBC_ABI_MAX` (sysdeps/gnu/ldsodefs.h), one past the features its
 /// libc-abis lists for the target: `UNIQUE` and `ABSOLUTE` everywhere,
 /// `IFUNC` on x86, PowerPC and SPARC, `MIPS_PLT` and `MIPS_O32_FP64` on
@@ -108,9 +109,12 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
         (ident[4], ident[5], ident[6], ident[7]) = (class.ident, data, EV_CURRENT, osabi);
         ident
     };
+    let flags = word(class.file.e_flags).unwrap_or(0);
     let ident = head.first_chunk::<16>();
     if ident != Some(&usual(ELFOSABI_NONE)) && ident != Some(&usual(ELFOSABI_GNU)) {
-        identification(head, code, class.ident, data)?;
+        identification(head, code, class.ident, data, flags)?;
+    } else {
+        arm_float_abi(code, flags)?;
     }
     if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
         return ld_so_stops("ELF file version does not match current one");
@@ -119,6 +123,9 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     if machine != Some(code.image.arch) {
         let what = machine.map_or(String::new(), |m| format!(" for {m}"));
         return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
+    }
+    if let Some(why) = flags_refused(code, flags) {
+        return Err(Refusal::OtherMachine(format!("{why} (e_flags {flags:#x}): ld.so passes over it")));
     }
     let e_type = half(class.file.e_type);
     if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
@@ -135,8 +142,8 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
 
 /// [`open_verify`]'s checks of `e_ident` (`head`, of the ELF magic), for a
 /// code cache of class `class` and data encoding `data`, in glibc's order.
-fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<(), Refusal> {
-    use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
+fn identification(head: &[u8], code: &Machine, class: u8, data: u8, flags: u32) -> Result<(), Refusal> {
+    use crate::elf::layout::abi::{ELFOSABI_ARM_AEABI, ELFOSABI_GNU, ELFOSABI_NONE};
     use crate::elf::layout::{EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, EV_CURRENT};
     use crate::{Arch, Endian};
     let byte = |at: u64| usize::try_from(at).ok().and_then(|at| head.get(at)).copied();
@@ -144,6 +151,7 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<()
         let what = byte(EI_CLASS).map_or(String::new(), |c| format!(" (EI_CLASS {c})"));
         return Err(Refusal::OtherMachine(format!("an ELF file of another class{what}: ld.so passes over it")));
     }
+    arm_float_abi(code, flags)?;
     if byte(EI_DATA) != Some(data) {
         return ld_so_stops(match code.image.endian {
             Endian::Little => "ELF file data encoding not little-endian",
@@ -160,7 +168,9 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<()
         Arch::Mips | Arch::Mips64 => 5,
         _ => 3,
     };
-    if osabi != Some(ELFOSABI_NONE) && osabi != Some(ELFOSABI_GNU) {
+    // glibc on Arm also takes Arm's EABI OS ABI (its `EXTRA_OSABI`).
+    let arm_eabi = code.image.arch == Arch::Arm && osabi == Some(ELFOSABI_ARM_AEABI);
+    if osabi != Some(ELFOSABI_NONE) && osabi != Some(ELFOSABI_GNU) && !arm_eabi {
         return ld_so_stops("ELF file OS ABI invalid");
     }
     let version_ok = version == Some(0)
@@ -174,6 +184,80 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8) -> Result<()
         return ld_so_stops("nonzero padding in e_ident");
     }
     Ok(())
+}
+
+/// What glibc's `elf_machine_matches_host` refuses in a data library of
+/// the code cache's machine, by its `e_flags` (`flags`), or `None`. The
+/// process is one that runs the code cache, whose flags passed the same
+/// test, so they stand for the process's own. (The `dl-machine.h` of each
+/// machine: elsewhere only `e_machine` is compared.)
+fn flags_refused(code: &Machine, flags: u32) -> Option<&'static str> {
+    use crate::elf::layout::abi::{
+        EF_MIPS_ABI2, EF_MIPS_FP64, EF_MIPS_NAN2008, EF_PPC64_ABI, EF_PPC64_ABI_V1, EF_PPC64_ABI_V2, EF_RISCV_FLOAT_ABI,
+    };
+    use crate::{Arch, Endian};
+    let differs = |mask: u32| (code.flags ^ flags) & mask != 0;
+    match code.image.arch {
+        // sysdeps/riscv/dl-machine.h: the float ABI is the process's.
+        Arch::Riscv32 | Arch::Riscv64 if differs(EF_RISCV_FLOAT_ABI) => Some("another float ABI"),
+        // sysdeps/powerpc/powerpc64/dl-machine.h: an ABI version, if given,
+        // is the process's: ELFv2 where the code cache says so, or on
+        // little-endian (glibc's only ppc64le ABI); else ELFv1.
+        Arch::Powerpc64 => {
+            let process = match code.flags & EF_PPC64_ABI {
+                0 if code.image.endian == Endian::Little => EF_PPC64_ABI_V2,
+                0 => EF_PPC64_ABI_V1,
+                abi => abi,
+            };
+            let abi = flags & EF_PPC64_ABI;
+            (abi != 0 && abi != process).then_some("another ppc64 ABI version")
+        }
+        // sysdeps/mips/dl-machine.h: o32 and n32 apart, the NaN encoding
+        // the process's, and never the O32 FP64 ABI.
+        Arch::Mips if differs(EF_MIPS_ABI2) => Some("another MIPS ABI (o32 and n32 do not mix)"),
+        Arch::Mips | Arch::Mips64 if differs(EF_MIPS_NAN2008) => Some("another NaN encoding (EF_MIPS_NAN2008)"),
+        Arch::Mips | Arch::Mips64 if flags & EF_MIPS_FP64 != 0 => Some("the O32 FP64 ABI, which Linux does not run"),
+        _ => None,
+    }
+}
+
+/// glibc's `VALID_FLOAT_ABI` on Arm (sysdeps/unix/sysv/linux/arm/ldsodefs.h)
+/// for a library of e_flags `flags`, checked right after the class as
+/// Debian's and Ubuntu's glibc check it: their
+/// `arm/unsubmitted-ldso-multilib.diff` passes over a library of the other
+/// float ABI (`ENOENT`), so that armel and armhf libraries can share a
+/// search path; upstream glibc ends the search there with "internal error".
+/// The Debian behaviour is what their `qemu-arm` loader does in the tests,
+/// and those distributions are where 32-bit Arm Linux mostly runs.
+fn arm_float_abi(code: &Machine, flags: u32) -> Result<(), Refusal> {
+    if code.image.arch != crate::Arch::Arm || arm_float_abi_valid(code.flags, flags) {
+        return Ok(());
+    }
+    Err(Refusal::OtherMachine(format!(
+        "an ELF file of the other float ABI (e_flags {flags:#x}): Debian's and Ubuntu's ld.so pass over it \
+         (upstream glibc stops here: \"internal error\")"
+    )))
+}
+
+/// Whether a library of e_flags `library` is of a float ABI that glibc
+/// loads into a process running a code cache of e_flags `code`: an EABI
+/// version 5 library must not be of the other float ABI than the
+/// process's. The process's is the code cache's where its flags say; where
+/// they do not (no float flag, or an older EABI), the code cache loads in
+/// either process, and so is taken to be in one of the library's ABI.
+fn arm_float_abi_valid(code: u32, library: u32) -> bool {
+    use crate::elf::layout::abi::{EF_ARM_ABI_FLOAT_HARD, EF_ARM_ABI_FLOAT_SOFT, EF_ARM_EABIMASK, EF_ARM_EABI_VER5};
+    let eabi5 = |flags: u32| flags & EF_ARM_EABIMASK == EF_ARM_EABI_VER5;
+    let process_float = match eabi5(code) {
+        true => code & (EF_ARM_ABI_FLOAT_SOFT | EF_ARM_ABI_FLOAT_HARD),
+        false => 0,
+    };
+    let refused = match process_float {
+        EF_ARM_ABI_FLOAT_HARD => EF_ARM_ABI_FLOAT_SOFT,
+        EF_ARM_ABI_FLOAT_SOFT => EF_ARM_ABI_FLOAT_HARD,
+        _ => 0,
+    };
+    !eabi5(library) || library & refused == 0
 }
 
 /// ld.so's answer for a file it takes and fails on, with its message: the
