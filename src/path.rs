@@ -21,7 +21,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::lookup::{absolute, format_of, identify, navigate, Key};
+use crate::lookup::{absolute, format_of, navigate, Key};
 use crate::macho::fat::Cpu;
 use crate::macho::platform::Platforms;
 use crate::read::{Data, Far, Source};
@@ -121,17 +121,20 @@ pub(crate) struct Machine {
 impl Machine {
     /// The machine of the thin image `image`, from its fixed header (and
     /// for Mach-O its platform load commands).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn of<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Machine, Error> {
-        let (identity, flags) = match crate::lookup::format_of(image.bytes)? {
-            Format::Elf => crate::elf::identify_with_flags(image)?,
-            _ => (identify(image)?, 0),
+        let (image, cpu, platforms, flags) = match format_of(image.bytes)? {
+            Format::Elf => {
+                let (identity, flags) = crate::elf::identify_with_flags(image)?;
+                (identity, None, None, flags)
+            }
+            Format::MachO => {
+                let (identity, cpu) = (macho::identify(image)?, Cpu::of(image)?);
+                (identity, Some(cpu), Some(crate::macho::platform::platforms(image)?), 0)
+            }
+            Format::Pe | Format::Coff => (crate::coff::identify(image)?, None, None, 0),
         };
-        let (cpu, platforms) = match identity.format {
-            Format::MachO => (Some(Cpu::of(image)?), Some(crate::macho::platform::platforms(image)?)),
-            _ => (None, None),
-        };
-        Ok(Machine { image: identity, cpu, platforms, flags })
+        Ok(Machine { image, cpu, platforms, flags })
     }
 
     /// Whether a process running an image of this machine can load an image
