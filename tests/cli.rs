@@ -361,6 +361,65 @@ fn scan_survives_a_symlink_loop() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Audit 24 F1: `scan` started --jobs threads at once, even for one file,
+/// and panicked ("failed to spawn thread") when the system refused one: a
+/// process limit (`RLIMIT_NPROC`, a container's `pids.max`) within twice
+/// the processors. Now it starts a thread per batch of 32 files, goes on
+/// with those it has when one is refused, or looks the files up itself,
+/// and prints what an unlimited run prints. As root the limit binds only
+/// another user, so the test runs as uid 65534 there.
+#[test]
+fn scan_goes_on_when_the_system_refuses_a_thread() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("nproc");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let library = common::corpus().join("elf/x86_64-linux-musl-ji.so");
+    for i in 0..100 {
+        let file = dir.join(format!("f{i:03}.so"));
+        std::fs::copy(&library, &file).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // SAFETY: getuid(2) has no preconditions.
+    let root = unsafe { libc::getuid() } == 0;
+    if !(common::require_tool("prlimit") && (!root || common::require_tool("setpriv"))) {
+        return;
+    }
+    // prlimit(1) lowers the limit (as root, before setpriv drops to 65534).
+    let limited = |nproc: Option<&str>, jobs: &str, path: &Path| {
+        let mut c = Command::new("prlimit");
+        c.args(nproc.map(|n| format!("--nproc={n}")));
+        if root {
+            c.args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+        }
+        c.args([JISCAN, "scan", "-j", jobs]).arg(path).output().unwrap()
+    };
+    let reach = limited(None, "4", &dir);
+    if !reach.status.success() {
+        assert!(std::env::var("CI").is_err(), "uid 65534 cannot run {JISCAN} on {}: {}", dir.display(), stderr(&reach));
+        return;
+    }
+    let unlimited = jiscan(&["scan", "-j", "4", dir.to_str().unwrap()]);
+    assert_eq!(code(&unlimited), 0);
+    assert_eq!(reach.stdout, unlimited.stdout);
+    // 1: the main thread only; 2 and 3: one and two threads of the four.
+    for (nproc, going_on) in [
+        ("1", "looking the files up on the main thread alone"),
+        ("2", "going on with 1 of the 4 wanted"),
+        ("3", "going on with 2 of the 4 wanted"),
+    ] {
+        let out = limited(Some(nproc), "4", &dir);
+        assert_eq!(code(&out), 0, "--nproc={nproc}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&unlimited), "--nproc={nproc}");
+        let said = stderr(&out);
+        assert!(said.starts_with("jiscan: cannot start another lookup thread (") && said.contains(going_on), "{said}");
+        assert_eq!(said.lines().count(), 1, "said once: {said}");
+    }
+    // One file needs one thread, whatever --jobs says.
+    let out = limited(Some("2"), "1024", &dir.join("f000.so"));
+    assert_eq!((code(&out), stderr(&out).as_str()), (0, ""));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A universal file of two thin Mach-O images (built by the test model from
 /// `<mach-o/loader.h>`): slice 0 x86_64 with `payload0`, slice 1 arm64
 /// with `payload1`, and where each payload is.

@@ -37,7 +37,8 @@ summary says how many. The table is printed as the walk goes, a block of rows at
 columns widen when a longer cell arrives); control characters in names are escaped as ls -b does.
 
 Files are looked up --jobs at a time (default: twice the processors), so that the reads of a cold \
-scan overlap; the lines come out in walk order whatever the number. A file's first 4 KiB are read \
+scan overlap; a thread is started per 32 files until there are that many, and if the system \
+refuses one (a process limit), the scan goes on with those it has, saying so; the lines come out in walk order whatever the number. A file's first 4 KiB are read \
 first: one that is no object file costs no more; an object file of up to 64 KiB is read whole, a \
 larger one mapped. Locating a payload reads headers only. --verify also checks each payload's \
 CRC-32C, which reads every payload byte.
@@ -81,9 +82,9 @@ pub struct Args {
     /// Follow symbolic links to directories (each directory is still scanned once)
     #[arg(long)]
     pub follow: bool,
-    /// Look up N files at a time (default: twice the processors); the output
-    /// is the same for any N
-    #[arg(short, long, value_name = "N")]
+    /// Look up N files at a time, 1 to 1024 (default: twice the processors,
+    /// at most 1024); the output is the same for any N
+    #[arg(short, long, value_name = "N", value_parser = jobs_count)]
     pub jobs: Option<usize>,
     /// Files and directories to scan (directories recursively)
     #[arg(required = true, value_name = "PATH")]
@@ -141,47 +142,42 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = Output { out: BufWriter::new(stdout.lock()), table: Table::new(), clean: true, json: args.json };
     let options = WalkOptions { follow: args.follow };
-    let jobs = args.jobs.unwrap_or_else(default_jobs).max(1);
+    let jobs = args.jobs.unwrap_or_else(default_jobs).clamp(1, MAX_JOBS);
     let (verify, roots) = (args.verify, &args.paths);
     // The walk (readdir, stat) stays on this thread and in its order; the
-    // files go to `jobs` threads, which look them up in parallel, so that
-    // the reads of a cold scan overlap; the lines come back and are printed
-    // in walk order, as they were found, so the output does not depend on
-    // `jobs`.
+    // files go to up to `jobs` threads, which look them up in parallel, so
+    // that the reads of a cold scan overlap; the lines come back and are
+    // printed in walk order, as they were found, so the output does not
+    // depend on `jobs`.
     // Files go out, and their lines come back, BATCH at a time: a hand-off
     // between threads costs a wake-up, which on a warm scan is as much as
-    // looking up a file.
-    let (work_tx, work_rx) = mpsc::sync_channel::<Vec<(u64, PathBuf, bool)>>(jobs.saturating_mul(2));
+    // looking up a file. A thread is started for each batch until there are
+    // `jobs` (a scan of one file starts one); one that cannot be started (a
+    // process limit) leaves the scan to those there are, or to this thread.
+    let (work_tx, work_rx) = mpsc::sync_channel::<Batch>(jobs.saturating_mul(2));
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::channel::<Vec<(u64, Vec<Record>)>>();
     let stats = thread::scope(|scope| -> io::Result<WalkStats> {
-        for _ in 0..jobs {
-            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
-            scope.spawn(move || {
-                // One resolver per thread: a dependency many libraries share
-                // is opened once per thread to learn it is not a data library.
-                let mut resolver = Resolver::default();
-                loop {
-                    // The lock is held while waiting for a file, not while scanning it.
-                    let next = match work_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(batch) = next else { break };
-                    let done = batch
-                        .into_iter()
-                        .map(|(seq, path, named)| (seq, scan_file(&path, verify, named, &mut resolver)))
-                        .collect();
-                    if done_tx.send(done).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
+        let mut threads = Threads { started: 0, wanted: jobs, inline: Resolver::default() };
         let mut order = InOrder::default();
         let mut batch = Vec::with_capacity(BATCH);
         let stopped = || io::Error::other("scan threads stopped");
+        let mut hand_out = |batch: Batch, order: &mut InOrder| -> io::Result<()> {
+            if threads.started < threads.wanted {
+                let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+                let spawned = thread::Builder::new()
+                    .name("jiscan-scan".to_owned())
+                    .spawn_scoped(scope, move || look_up(work_rx, &done_tx, verify));
+                threads.spawned(spawned.map(drop));
+            }
+            if threads.started == 0 {
+                for (seq, path, named) in batch {
+                    order.arrived(seq, scan_file(&path, verify, named, &mut threads.inline));
+                }
+                return Ok(());
+            }
+            work_tx.send(batch).map_err(|_| stopped())
+        };
         let walked = files::walk_with(roots, options, &mut |found| {
             let seq = order.take_seq();
             match found {
@@ -195,10 +191,8 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
                     }
                     batch.push((seq, path, named));
                     if batch.len() >= BATCH {
-                        // A send fails only if every worker has gone: they stop on a panic only.
-                        work_tx
-                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                            .map_err(|_| stopped())?;
+                        // A send fails only if every thread has gone: they stop on a panic only.
+                        hand_out(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), &mut order)?;
                     }
                 }
                 Found::Problem(path, why) => order.arrived(seq, vec![failed(&path, None, None, why)]),
@@ -206,10 +200,13 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
             order.drain(&done_rx, &mut out)
         });
         if !batch.is_empty() {
-            work_tx.send(batch).map_err(|_| stopped())?;
+            hand_out(batch, &mut order)?;
         }
         drop(work_tx);
+        drop(done_tx);
         let stats = walked?;
+        // Lines this thread looked up itself are waiting to be printed.
+        order.drain(&done_rx, &mut out)?;
         while order.in_flight() > 0 {
             order.wait(&done_rx, &mut out)?;
         }
@@ -220,6 +217,70 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
     }
     out.out.flush()?;
     Ok(if out.clean { Outcome::Clean } else { Outcome::Problems })
+}
+
+/// Files handed to a lookup thread: each with its sequence number, and
+/// whether it was named as a PATH.
+type Batch = Vec<(u64, PathBuf, bool)>;
+
+/// The most threads `scan` starts: far more than overlap a cold scan's
+/// reads, and few enough to start.
+const MAX_JOBS: usize = 1024;
+
+/// --jobs: a number of threads from 1 to [`MAX_JOBS`].
+fn jobs_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of threads from 1 to {MAX_JOBS}")),
+    }
+}
+
+/// `scan`'s lookup threads: how many are running and how many it may start,
+/// and the resolver of this thread, which looks the files up itself when
+/// no thread could be started.
+struct Threads {
+    started: usize,
+    wanted: usize,
+    inline: Resolver,
+}
+
+impl Threads {
+    /// Counts a thread started, or, if it could not be (`EAGAIN` under a
+    /// process limit), says so once and starts no more.
+    fn spawned(&mut self, result: io::Result<()>) {
+        match result {
+            Ok(()) => self.started = self.started.saturating_add(1),
+            Err(e) => {
+                let who = match self.started {
+                    0 => "looking the files up on the main thread alone".to_owned(),
+                    n => format!("going on with {n} of the {} wanted", self.wanted),
+                };
+                eprintln!("jiscan: cannot start another lookup thread ({e}); {who}");
+                self.wanted = self.started;
+            }
+        }
+    }
+}
+
+/// A lookup thread: takes batches of files from `work` until it closes, and
+/// sends each batch's lines to `done`.
+fn look_up(work: &Mutex<mpsc::Receiver<Batch>>, done: &order::Sender, verify: bool) {
+    // One resolver per thread: a dependency many libraries share is opened
+    // once per thread to learn it is not a data library.
+    let mut resolver = Resolver::default();
+    loop {
+        // The lock is held while waiting for a file, not while scanning it.
+        let next = match work.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => break,
+        };
+        let Ok(batch) = next else { break };
+        let lines =
+            batch.into_iter().map(|(seq, path, named)| (seq, scan_file(&path, verify, named, &mut resolver))).collect();
+        if done.send(lines).is_err() {
+            break;
+        }
+    }
 }
 
 /// `path: message`, or `path: slice N: message`.

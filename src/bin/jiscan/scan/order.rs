@@ -48,6 +48,8 @@ impl<W: Write> Output<W> {
 
 /// Where the threads send the lines of each batch of files, with their sequence numbers.
 pub(super) type Done = mpsc::Receiver<Vec<(u64, Vec<Record>)>>;
+/// The threads' end of [`Done`].
+pub(super) type Sender = mpsc::Sender<Vec<(u64, Vec<Record>)>>;
 
 /// The files' lines back in walk order: each file has a sequence number,
 /// and a file's lines wait here until those of every earlier file are out.
