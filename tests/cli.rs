@@ -379,21 +379,12 @@ fn scan_goes_on_when_the_system_refuses_a_thread() {
         std::fs::copy(&library, &file).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    // SAFETY: getuid(2) has no preconditions.
-    let root = unsafe { libc::getuid() } == 0;
-    if !(common::require_tool("prlimit") && (!root || common::require_tool("setpriv"))) {
-        return;
-    }
-    // prlimit(1) lowers the limit (as root, before setpriv drops to 65534).
-    let limited = |nproc: Option<&str>, jobs: &str, path: &Path| {
-        let mut c = Command::new("prlimit");
-        c.args(nproc.map(|n| format!("--nproc={n}")));
-        if root {
-            c.args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
-        }
-        c.args([JISCAN, "scan", "-j", jobs]).arg(path).output().unwrap()
+    let limited = |nproc: Option<u32>, jobs: &str, path: &Path| {
+        let command = common::with_nproc(nproc, JISCAN).map(|mut c| c.args(["scan", "-j", jobs]).arg(path).output());
+        command.map(Result::unwrap)
     };
-    let reach = limited(None, "4", &dir);
+    let Some(reach) = limited(None, "4", &dir) else { return };
+
     if !reach.status.success() {
         assert!(std::env::var("CI").is_err(), "uid 65534 cannot run {JISCAN} on {}: {}", dir.display(), stderr(&reach));
         return;
@@ -403,11 +394,11 @@ fn scan_goes_on_when_the_system_refuses_a_thread() {
     assert_eq!(reach.stdout, unlimited.stdout);
     // 1: the main thread only; 2 and 3: one and two threads of the four.
     for (nproc, going_on) in [
-        ("1", "looking the files up on the main thread alone"),
-        ("2", "going on with 1 of the 4 wanted"),
-        ("3", "going on with 2 of the 4 wanted"),
+        (1, "looking the files up on the main thread alone"),
+        (2, "going on with 1 of the 4 wanted"),
+        (3, "going on with 2 of the 4 wanted"),
     ] {
-        let out = limited(Some(nproc), "4", &dir);
+        let out = limited(Some(nproc), "4", &dir).unwrap();
         assert_eq!(code(&out), 0, "--nproc={nproc}: {}", stderr(&out));
         assert_eq!(stdout(&out), stdout(&unlimited), "--nproc={nproc}");
         let said = stderr(&out);
@@ -415,7 +406,7 @@ fn scan_goes_on_when_the_system_refuses_a_thread() {
         assert_eq!(said.lines().count(), 1, "said once: {said}");
     }
     // One file needs one thread, whatever --jobs says.
-    let out = limited(Some("2"), "1024", &dir.join("f000.so"));
+    let out = limited(Some(2), "1024", &dir.join("f000.so")).unwrap();
     assert_eq!((code(&out), stderr(&out).as_str()), (0, ""));
     std::fs::remove_dir_all(&dir).ok();
 }

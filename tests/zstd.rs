@@ -253,6 +253,53 @@ fn cli_round_trip() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a zstd level"));
 }
 
+/// Audit 24 F2: `extract` of a compressed payload decodes on one thread and
+/// writes on another, and panicked when the system refused that thread (a
+/// process limit). It now decodes and writes in turn on one thread: the
+/// same bytes, to a file or standard output, and a write error is still
+/// the output's.
+#[test]
+fn extract_decodes_on_one_thread_when_the_system_refuses_a_second() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("nproc");
+    fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o777)).unwrap();
+    let original = realistic(3 << 20);
+    let data = dir.join("Foo.ji");
+    fs::write(&data, &original).unwrap();
+    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
+    let compressed = dir.join("libFoo.so");
+    ok(&jiscan(&[
+        "inject",
+        "--compress",
+        library.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "-o",
+        compressed.to_str().unwrap(),
+    ]));
+    fs::set_permissions(&compressed, fs::Permissions::from_mode(0o644)).unwrap();
+    let extract = |to: &str| {
+        let command = common::with_nproc(Some(1), JISCAN);
+        command.map(|mut c| c.args(["extract", compressed.to_str().unwrap(), "-o", to]).output().unwrap())
+    };
+    let Some(out) = extract(dir.join("x.ji").to_str().unwrap()) else { return };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(fs::read(dir.join("x.ji")).unwrap() == original, "extract under --nproc=1 differs");
+    let out = extract("-").unwrap();
+    assert!(out.status.success() && out.stdout == original, "extract -o - under --nproc=1 differs");
+    // The writes fail (/dev/full as standard output): the output is named.
+    let full = fs::File::options().write(true).open("/dev/full").unwrap();
+    let command = common::with_nproc(Some(1), JISCAN).unwrap();
+    let out = {
+        let mut c = command;
+        c.args(["extract", compressed.to_str().unwrap(), "-o", "-"]).stdout(full).output().unwrap()
+    };
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "jiscan: standard output: cannot write: No space left on device (os error 28)\n"
+    );
+}
+
 /// `emit --compress` writes an object whose stored payload is a zstd frame,
 /// for every object format; the object is checked by reading it back.
 #[test]

@@ -41,6 +41,27 @@ pub fn require_tool(name: &str) -> bool {
     require(&[name, "--version"])
 }
 
+/// A command that runs `program` with at most `nproc` processes and threads
+/// for its user (`RLIMIT_NPROC`, set by prlimit(1)), or none if it cannot
+/// be built here (a missing tool: a failure under `CI=true`). The limit does
+/// not bind root, so as root the program runs as uid 65534 (setpriv(1),
+/// after prlimit has lowered the limit): what it reads must be readable
+/// by that user.
+pub fn with_nproc(nproc: Option<u32>, program: &str) -> Option<Command> {
+    // SAFETY: getuid(2) has no preconditions.
+    let root = unsafe { libc::getuid() } == 0;
+    if !(require_tool("prlimit") && (!root || require_tool("setpriv"))) {
+        return None;
+    }
+    let mut command = Command::new("prlimit");
+    command.args(nproc.map(|n| format!("--nproc={n}")));
+    if root {
+        command.args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+    }
+    command.arg(program);
+    Some(command)
+}
+
 /// Reads `corpus/expected.json`.
 pub fn expected() -> Vec<serde_json::Value> {
     let path = corpus().join("expected.json");

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 
 use pkgimg::write_path::{copy_range, Attributes, CopyError, Input, Role};
 use pkgimg::{Arch, Error, Payload, Slice};
@@ -290,11 +290,17 @@ fn decompress(
 ) -> Result<(u64, u32), Failure> {
     let end = payload.offset().saturating_add(payload.size());
     let mut stored = Stored { file, at: payload.offset(), end, crc: 0, failed: Cell::new(None) };
+    // The output is lent to the writing thread through this slot, so that
+    // it is still here to write to if that thread cannot be started (a
+    // process limit): then this thread decodes and writes in turn.
+    let out = Mutex::new(Some(out));
     let (result, written) = std::thread::scope(|scope| {
         let (full, to_write) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (done, empty) = mpsc::channel::<Vec<u8>>();
-        let writer = scope.spawn(move || -> io::Result<()> {
-            let mut out = out;
+        let out = &out;
+        let writer = std::thread::Builder::new().name("jiscan-write".to_owned()).spawn_scoped(scope, move || {
+            let mut out =
+                out.lock().ok().and_then(|mut slot| slot.take()).ok_or_else(|| io::Error::other("no output"))?;
             for mut chunk in to_write {
                 out.write_all(&chunk)?;
                 chunk.clear();
@@ -303,10 +309,20 @@ fn decompress(
             }
             out.flush()
         });
+        let reader = BufReader::with_capacity(1 << 20, &mut stored);
+        let Ok(writer) = writer else {
+            let Some(mut out) = out.lock().ok().and_then(|mut slot| slot.take()) else {
+                return (Ok(0), Err(io::Error::other("the output was lost with the writing thread")));
+            };
+            let mut sink = Watched { inner: &mut out, failed: None };
+            let result = payload.decompress_from(reader, &mut sink).and_then(|n| sink.flush().map(|()| n));
+            return match sink.failed {
+                Some(e) => (Ok(0), Err(e)),
+                None => (result, Ok(())),
+            };
+        };
         let mut sink = Pipe { chunk: Vec::with_capacity(CHUNK), full, empty };
-        let result = payload
-            .decompress_from(BufReader::with_capacity(1 << 20, &mut stored), &mut sink)
-            .and_then(|n| sink.send().map(|()| n));
+        let result = payload.decompress_from(reader, &mut sink).and_then(|n| sink.send().map(|()| n));
         // Closing the channel ends the writer's loop.
         drop(sink);
         let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("the writing thread panicked")));
@@ -323,6 +339,33 @@ fn decompress(
             Some(None) => format!("{}: cannot read the payload: {e}", library.display()),
             None => format!("{}: {e}", library.display()),
         })),
+    }
+}
+
+/// The output written on this thread, when the writing thread could not be
+/// started: a write error is kept, so that it is reported as the output's
+/// (not as a decoding failure) as the writing thread's errors are.
+struct Watched<W> {
+    inner: W,
+    failed: Option<io::Error>,
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| self.keep(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| self.keep(e))
+    }
+}
+
+impl<W> Watched<W> {
+    /// Keeps `e` for the report and gives the decoder one to stop with.
+    fn keep(&mut self, e: io::Error) -> io::Error {
+        let stop = io::Error::new(e.kind(), e.to_string());
+        self.failed.get_or_insert(e);
+        stop
     }
 }
 
