@@ -411,6 +411,26 @@ fn scan_goes_on_when_the_system_refuses_a_thread() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Audit 24 F4: `deps` printed its error line unescaped, so a file name
+/// with a newline and an ESC sequence split the report and could drive the
+/// terminal; every other line escaped it as `ls -b` does.
+#[test]
+fn deps_escapes_the_names_in_its_error_lines() {
+    let dir = temp_dir("deps-escape");
+    let name = dir.join("evil\n\x1b[31mred.so");
+    std::fs::copy(common::corpus().join("nopayload/x86_64-linux-musl.so"), &name).unwrap();
+    let out = jiscan(&["deps", name.to_str().unwrap()]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b'), "a raw ESC: {text:?}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with("evil\\n\\033[31mred.so"), "{text:?}");
+    let error = lines.iter().find(|l| l.starts_with("  error: ")).unwrap_or_else(|| panic!("{text:?}"));
+    assert!(error.contains("evil\\n\\033[31mred.so: "), "{text:?}");
+    assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "{text:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A universal file of two thin Mach-O images (built by the test model from
 /// `<mach-o/loader.h>`): slice 0 x86_64 with `payload0`, slice 1 arm64
 /// with `payload1`, and where each payload is.

@@ -199,6 +199,37 @@ fn show_text_fits_a_screen_and_full_lists_everything() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Audit 24 F5: the strings of a `.ji` come from the file. `show` escaped
+/// its text line by line, after the lines were made, so a newline in a
+/// module name became a line break: a forged line of the report (ESC and
+/// BEL were escaped). Each string is escaped as `ls -b` does now, once: a
+/// backslash shows as two, not four.
+#[test]
+fn show_escapes_a_newline_in_a_ji_name() {
+    let dir = temp_dir("escape");
+    let mut cache = realistic(Release::V1_11, true);
+    cache.worklist[0].name = "\nxample".into();
+    cache.worklist[2].name = "A\\x\x1b[31m".into();
+    let path = dir.join("Example_abc.ji");
+    std::fs::write(&path, cache.write().ji(0, false)).unwrap();
+    let full = stdout(&jiscan(&["show", "--full", path.to_str().unwrap()]));
+    let lines: Vec<&str> = full.lines().collect();
+    assert!(
+        lines.iter().all(|l| l.starts_with(' ') || *l == path.to_str().unwrap()),
+        "a line escaped its indent:\n{full}"
+    );
+    for needle in [
+        "      \\nxample  7876af07-990d-54b4-ab0a-72352aee6b3a  build id 0x",
+        "  in \\nxample\n",
+        "(by \\nxample)",
+        "      A\\\\x\\033[31m  00000000-0000-0000-0000-000000000000  build id 0x",
+        "(by A\\\\x\\033[31m)",
+    ] {
+        assert!(full.contains(needle), "lacks {needle:?}:\n{full}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A little-endian x86_64 ELF carrying `data` in a `.rodata` section: a
 /// stand-in for a package image's code library.
 fn library(data: &[u8]) -> Vec<u8> {

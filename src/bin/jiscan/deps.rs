@@ -147,10 +147,11 @@ impl Report {
             ));
         }
         for (name, reason) in &self.skipped {
-            s.push_str(&format!("  skipped {}: {}\n", crate::text::escape(name), reason));
+            s.push_str(&format!("  skipped {}: {}\n", crate::text::escape(name), crate::text::escape(reason)));
         }
+        // The error and the reasons name files: escaped as the paths are.
         if let Some(e) = &self.error {
-            s.push_str(&format!("  error: {e}\n"));
+            s.push_str(&format!("  error: {}\n", crate::text::escape(e)));
         }
         s
     }

@@ -465,11 +465,13 @@ fn hexdump(s: &mut String, bytes: &[u8], base: u64) {
     }
 }
 
-/// `text`, line by line, each escaped: a `.ji`'s strings (paths, names)
-/// come from the file.
+/// `text`, the text rendering of a `.ji`, whose strings from the file
+/// (paths, names) [`crate::show_ji`] has escaped: escaping its lines here
+/// would let a newline in a name through as a line break, and escape a
+/// backslash twice.
 fn push_lines(s: &mut String, text: &str) {
-    for line in text.lines() {
-        s.push_str(&escape(line));
+    s.push_str(text);
+    if !text.is_empty() && !text.ends_with('\n') {
         s.push('\n');
     }
 }

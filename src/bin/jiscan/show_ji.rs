@@ -26,6 +26,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A string of the file for the text rendering: control characters
+/// escaped as `ls -b` does ([`crate::text::escape`]), so that a name with
+/// a newline cannot forge a line of the report (audit 24 F5).
+fn shown(bytes: &[u8]) -> String {
+    crate::text::escape(&String::from_utf8_lossy(bytes)).into_owned()
+}
+
 /// Decodes the `.ji` data `ji`, which starts at absolute file offset `base`;
 /// the text shows the first entries of each long list. (For the tests of
 /// damaged input; `show` passes `--full` through [`view_with`].)
@@ -252,11 +259,11 @@ fn fixed_text(out: &mut Lines, h: &Header<'_>) {
     let strings = [("uname", h.build_os), ("arch", h.build_arch), ("Julia version", h.julia_version)];
     for (label, value) in strings {
         if let Some(value) = value {
-            out.field(label, text(value));
+            out.field(label, shown(value));
         }
     }
     if let Some(g) = h.gc_abi {
-        out.field("GC ABI", text(g));
+        out.field("GC ABI", shown(g));
     }
     if let Some(f) = h.image_flags {
         out.field("flags", f);
@@ -268,7 +275,7 @@ fn fixed_text(out: &mut Lines, h: &Header<'_>) {
     }
     for (label, value) in [("git branch", h.git_branch), ("git commit", h.git_commit)] {
         if let Some(value) = value {
-            out.field(label, text(value));
+            out.field(label, shown(value));
         }
     }
     checksum_text(out, h);
@@ -298,7 +305,7 @@ fn checksum_text(out: &mut Lines, h: &Header<'_>) {
 }
 
 fn module_text(m: &Module<'_>) -> String {
-    format!("{}  {}  build id {}", text(m.name), m.uuid, m.build_id)
+    format!("{}  {}  build id {}", shown(m.name), m.uuid, m.build_id)
 }
 
 fn cache_text(out: &mut Lines, h: &Header<'_>, base: u64) {
@@ -322,7 +329,7 @@ fn cache_text(out: &mut Lines, h: &Header<'_>, base: u64) {
         let mut problem = None;
         for target in h.clone_target_list() {
             match target {
-                Ok(t) => names.push(text(t.name)),
+                Ok(t) => names.push(shown(t.name)),
                 Err(stop) => problem = Some(stop),
             }
         }
@@ -336,7 +343,7 @@ fn cache_text(out: &mut Lines, h: &Header<'_>, base: u64) {
     if let Some(pos) = h.srctext_pos.filter(|&p| p != 0) {
         let files = plural(h.source_text_len(), "file", "files");
         out.field("source text", format!("at {:#x}: {files}", base.saturating_add(pos)));
-        out.list(h.source_text(), h.source_text_len(), |s| format!("{}  {} bytes", text(s.path), s.text.len()));
+        out.list(h.source_text(), h.source_text_len(), |s| format!("{}  {} bytes", shown(s.path), s.text.len()));
     }
     if let Some(t) = h.trailer {
         let verdict = if t.ji_crc_ok() { "matches" } else { "MISMATCH" };
@@ -352,7 +359,7 @@ fn cache_text(out: &mut Lines, h: &Header<'_>, base: u64) {
 }
 
 fn include_text(i: &Include<'_>, worklist: &Worklist<'_>) -> String {
-    let mut s = text(i.path);
+    let mut s = shown(i.path);
     if let Some(size) = i.fsize {
         let _ = write!(s, "  {size} bytes");
     }
@@ -367,7 +374,7 @@ fn include_text(i: &Include<'_>, worklist: &Worklist<'_>) -> String {
         let _ = write!(s, "  {}", date(i.mtime));
     }
     let module = worklist.name(i.module);
-    let path: Vec<String> = module.into_iter().chain(i.module_path.clone()).map(text).collect();
+    let path: Vec<String> = module.into_iter().chain(i.module_path.clone()).map(shown).collect();
     if !path.is_empty() {
         let _ = write!(s, "  in {}", path.join("."));
     }
@@ -383,22 +390,23 @@ fn dependencies_text(out: &mut Lines, h: &Header<'_>) {
     out.list(h.includes(), h.includes_len(), |i| include_text(i, &worklist));
     out.field("requires", plural(h.requires_len(), "package", "packages"));
     out.list(h.requires(), h.requires_len(), |r| {
-        let by = worklist.name(r.by).map_or_else(|| "(top level)".to_owned(), text);
-        format!("{}  {}  (by {by})", text(r.name), r.uuid)
+        let by = worklist.name(r.by).map_or_else(|| "(top level)".to_owned(), shown);
+        format!("{}  {}  (by {by})", shown(r.name), r.uuid)
     });
     match &h.preferences {
         Some(Preferences::Names { names, hash }) => {
-            let list: Vec<String> = names.clone().map(text).collect();
+            let list: Vec<String> = names.clone().map(shown).collect();
             let list = if list.is_empty() { "no names".to_owned() } else { list.join(", ") };
             out.field("preferences", format!("hash {hash:#018x}: {list}"));
         }
         Some(Preferences::Blob(blob)) => {
-            let shown = if out.full || blob.len() <= 60 {
+            // Debug formatting escapes the blob's control characters.
+            let blob_text = if out.full || blob.len() <= 60 {
                 text(blob)
             } else {
                 format!("{}...", text(blob.get(..60).unwrap_or(blob)))
             };
-            out.field("preferences", format!("blob of {} bytes: {shown:?}", blob.len()));
+            out.field("preferences", format!("blob of {} bytes: {blob_text:?}", blob.len()));
         }
         None => {}
     }
