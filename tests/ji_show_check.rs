@@ -230,6 +230,33 @@ fn show_escapes_a_newline_in_a_ji_name() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Audit 24 F3: `check LIB.so` with `LIB.ji` beside it printed no line
+/// ("0 caches", exit 1): a `.ji`'s library was taken for the companion of
+/// a cache checked elsewhere, even when named alone. The user means the
+/// cache: its `.ji` is checked, once, however the two are named.
+#[test]
+fn check_of_a_library_named_alone_checks_its_ji() {
+    let dir = temp_dir("companion");
+    let (ji, so) = pair(&dir, "Example_a1", &realistic(Release::V1_11, true));
+    let so = so.unwrap();
+    let ji_path = ji.to_str().unwrap();
+    for named in [
+        vec![so.as_path()],
+        vec![so.as_path(), ji.as_path()],
+        vec![ji.as_path(), so.as_path()],
+        vec![dir.as_path(), so.as_path()],
+    ] {
+        let (status, lines) = check(&named, &[]);
+        assert_eq!(lines.len(), 1, "{named:?}: {lines:?}");
+        assert_eq!(
+            (status, lines[0]["path"].as_str(), lines[0]["verdict"].as_str()),
+            (0, Some(ji_path), Some("ok")),
+            "{named:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A little-endian x86_64 ELF carrying `data` in a `.rodata` section: a
 /// stand-in for a package image's code library.
 fn library(data: &[u8]) -> Vec<u8> {

@@ -23,7 +23,8 @@ use crate::Outcome;
 const AFTER_HELP: &str = "\
 Each PATH is a cache file (Foo_xyz.ji), a code library, or a directory searched recursively (a \
 depot's compiled/v1.11, say). A .ji is checked together with the library beside it (same name, \
-the extension Julia on the .ji's build OS looks for: .so, .dylib for Darwin, .dll for WINNT); a \
+the extension Julia on the .ji's build OS looks for: .so, .dylib for Darwin, .dll for WINNT), \
+and such a library named on its own is checked as its .ji, which gets the line; a \
 library that carries a .ji as its payload (a combined file) is checked on \
 its own. Split images: a code cache without a payload is checked with the .ji of its data library \
 (the dependency that carries it, found as `jiscan deps` finds it, with the data record that names \
@@ -222,12 +223,21 @@ fn collect(paths: &[PathBuf]) -> io::Result<(Vec<Report>, u64)> {
     let (mut reports, mut ignored) = (Vec::new(), 0u64);
     // One for the run: what code caches share is read and checked once.
     let mut run = split::Run::default();
+    // The reports made for a library named alone: its `.ji`'s.
+    let mut for_companions = Vec::new();
     for root in paths {
         let explicit = !root.is_dir();
         files::walk(std::slice::from_ref(root), &mut |found| {
             match found {
                 Found::File(path) => match classify(&path, explicit, &mut run) {
                     Class::Cache(report) => reports.push(report),
+                    // A `.ji`'s library named on its own: the user means the
+                    // cache, which is checked as its `.ji` (audit 24 F3: it
+                    // was dropped without a word).
+                    Class::Companion if explicit => {
+                        for_companions.push(reports.len());
+                        reports.push(check_ji(&path.with_extension("ji")));
+                    }
                     Class::Companion => {}
                     Class::Other => ignored = ignored.saturating_add(1),
                 },
@@ -240,6 +250,20 @@ fn collect(paths: &[PathBuf]) -> io::Result<(Vec<Report>, u64)> {
             Ok(())
         })?;
     }
+    // ... unless that `.ji` has a line of its own, found another way.
+    use std::os::unix::fs::MetadataExt;
+    let key = |path: &Path| std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+    let others: std::collections::HashSet<_> = (0..reports.len())
+        .filter(|i| !for_companions.contains(i))
+        .filter_map(|i| reports.get(i).and_then(|r| key(&r.path)))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0usize;
+    reports.retain(|r| {
+        let companion = for_companions.contains(&index);
+        index = index.saturating_add(1);
+        !companion || key(&r.path).is_none_or(|k| !others.contains(&k) && seen.insert(k))
+    });
     Ok((reports, ignored))
 }
 
