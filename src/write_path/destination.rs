@@ -81,6 +81,14 @@ impl Destination {
         if out.as_os_str().is_empty() {
             return Err(refused(out, "an empty path names no file".to_string()));
         }
+        // `new/` can only ever name a directory: the rename at the end
+        // would fail (ENOTDIR) after all the work (audit 24 F6).
+        if std::os::unix::ffi::OsStrExt::as_bytes(out.as_os_str()).ends_with(b"/") {
+            return Err(refused(
+                out,
+                "a path ending in '/' names a directory; the output must be a regular file".into(),
+            ));
+        }
         // A file replaced between the resolution and the lock (by a writer
         // that held the lock before us) is looked at again.
         let mut last = None;
