@@ -188,8 +188,10 @@ impl Held {
     /// file exists in `dir` and has bytes in it.
     fn start(dir: &Path, args: &[&dyn AsRef<OsStr>]) -> Held {
         let (read, write, filled) = full_pipe();
-        let mut command = Command::new(JISCAN);
-        command.arg("inject").arg("--progress").args(args.iter().map(|a| a.as_ref()));
+        // prlimit(1) execs jiscan in its own process with no core file, so
+        // that SIGQUIT leaves none in the working directory.
+        let mut command = Command::new("prlimit");
+        command.args(["--core=0", JISCAN, "inject", "--progress"]).args(args.iter().map(|a| a.as_ref()));
         command.stdout(Stdio::null()).stderr(Stdio::from(write));
         let child = command.spawn().unwrap();
         drop(command);
@@ -476,14 +478,18 @@ fn modes_are_never_wider_than_the_source() {
 // Medium: temporary files and signals.
 
 #[test]
-fn sigint_sigterm_and_sighup_remove_the_temporary_file() {
+fn sigint_sigterm_sighup_sigquit_and_the_user_signals_remove_the_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let lib = copy_with_mode(&plain_library(), &d.join("lib.so"), 0o755);
     let payload = dense_payload(&d.join("large.ji"), 256 << 20);
     let out = d.join("out.so");
     fs::write(&out, b"previous").unwrap();
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+    // Audit 24 F7: SIGQUIT (Ctrl-\\), SIGUSR1/2 and SIGALRM left the
+    // temporary file.
+    let signals =
+        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
+    for signal in signals {
         let held = Held::start(d, &[&lib, &payload, &"-o", &out]);
         held.signal(signal);
         let status = held.wait();

@@ -1,5 +1,5 @@
 //! Removing temporary files when the process is interrupted (SIGINT,
-//! SIGTERM, SIGHUP).
+//! SIGTERM, SIGHUP, SIGQUIT and the other signals that end it by default).
 //!
 //! Every [`TempFile`](super::TempFile) registers its path here while it
 //! exists. [`remove_temporary_files_on_signals`] installs a handler that
@@ -82,9 +82,31 @@ fn free(raw: *mut c_char) {
     }
 }
 
-/// Installs, once per process, a handler for SIGINT, SIGTERM and SIGHUP
-/// that removes the temporary files of writes in progress and then ends
-/// the process by the signal it received, and ignores SIGXFSZ (so a write
+/// The signals whose default action ends the process and that can be
+/// caught (POSIX `<signal.h>`, "Signal Actions"), but for SIGXFSZ (ignored,
+/// below), SIGPIPE (which Rust programs ignore) and the hardware faults
+/// (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT: a fault in the
+/// writer itself, where no handler can be trusted to run): Ctrl-C, Ctrl-\,
+/// `kill`, a lost terminal, the user signals, the timers and the CPU limit.
+/// Audit 24 F7: SIGQUIT, SIGUSR1/2 and SIGALRM had left the whole
+/// temporary file behind.
+const ENDING: [libc::c_int; 10] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGVTALRM,
+    libc::SIGPROF,
+    libc::SIGXCPU,
+];
+
+/// Installs, once per process, a handler for the signals that end it
+/// ([`ENDING`]: SIGINT, SIGTERM, SIGHUP, SIGQUIT, ...) that removes the
+/// temporary files of writes in progress and then ends the process by the
+/// signal it received, and ignores SIGXFSZ (so a write
 /// past `ulimit -f` is an error, not a silent death). A signal that is ignored (as
 /// under `nohup`) or already has a handler is left alone: a program that
 /// handles signals itself keeps doing so, and its interrupted writes leave
@@ -96,7 +118,7 @@ pub fn remove_temporary_files_on_signals() -> io::Result<()> {
     if INSTALLED.swap(true, SeqCst) {
         return Ok(());
     }
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+    for signal in ENDING {
         install(signal)?;
     }
     ignore_file_size_signal()

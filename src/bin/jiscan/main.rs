@@ -113,7 +113,7 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
-    // An interrupted write removes its temporary file (Ctrl-C, SIGTERM, SIGHUP).
+    // An interrupted write removes its temporary file (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, ...).
     if let Err(e) = pkgimg::write_path::remove_temporary_files_on_signals() {
         let _ = writeln!(io::stderr(), "jiscan: warning: cannot install the signal handlers: {e}");
     }

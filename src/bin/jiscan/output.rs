@@ -25,7 +25,7 @@ links count); 'inject --in-place' (or 'inject -o LIBRARY') is the one exception.
   - The result is written to a temporary file in OUT's directory (.NAME.pkgimg-XXXXXX, or a 31-byte \
 name when NAME is too long for that), private (mode 0600) until it is complete, checked, synced, and \
 renamed over OUT: OUT is the old file or the new one, never a mix. The temporary file is removed on \
-any error and on Ctrl-C, SIGTERM or SIGHUP; one that a killed run left (kill -9) is removed by the \
+any error and on a signal that ends the process (Ctrl-C, Ctrl-\\, SIGTERM, SIGHUP, SIGUSR1, ...); one that a killed run left (kill -9) is removed by the \
 next run that writes OUT, and 'jiscan scan' skips it.
   - An existing OUT is locked (flock) while it is written: a second jiscan writing it waits, says \
 so, and then works on the first one's result. If OUT did not exist and another process creates it \
