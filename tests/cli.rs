@@ -411,6 +411,22 @@ fn scan_goes_on_when_the_system_refuses_a_thread() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Audit 24 F10: the summary counted other files (not object files) among
+/// the images: "2 files (3 images)" for a universal file of two slices and
+/// a README. Images are the rows, one per object file or slice.
+#[test]
+fn scan_counts_only_object_files_and_slices_as_images() {
+    let dir = temp_dir("images");
+    let (bytes, _) = universal(b"first payload", b"second payload");
+    std::fs::write(dir.join("universal.dylib"), bytes).unwrap();
+    std::fs::write(dir.join("README"), "not an object file").unwrap();
+    let out = jiscan(&["scan", dir.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().last().unwrap(), "2 files (2 images), 2 with payload, 0 without, 0 errors, 1 other file");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Audit 24 F4: `deps` printed its error line unescaped, so a file name
 /// with a newline and an ESC sequence split the report and could drive the
 /// terminal; every other line escaped it as `ls -b` does.

@@ -35,7 +35,6 @@ impl<W: Write> Output<W> {
             self.clean &= matches!(record.kind, Kind::Valid | Kind::Other);
             if record.kind == Kind::Other {
                 self.table.other = self.table.other.saturating_add(1);
-                self.table.images = self.table.images.saturating_add(1);
             } else if self.json {
                 writeln!(self.out, "{}", to_json(&record))?;
             } else {

@@ -25,7 +25,8 @@ pub(super) struct Table {
     valid: u64,
     without: u64,
     failed: u64,
-    /// Rows, other files included: with a universal file, the summary's "images".
+    /// Rows, one per object file or slice (other files have none): with a
+    /// universal file, the summary's "images".
     pub(super) images: u64,
     any_slice: bool,
     /// Files and problems the walk reported.
