@@ -483,6 +483,69 @@ fn an_output_ending_in_a_slash_is_refused_before_any_work() {
     }
 }
 
+/// Audit 24 F9: what the help rules out is refused as it says. A symbol
+/// name no C source can spell ("as C spells it") was written; two
+/// `--arch` payloads for one architecture were a failure (1), where an
+/// unknown name is a usage error (2); a too long install name was
+/// reported as "payload too large".
+#[test]
+fn what_the_help_rules_out_is_refused_as_it_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let (payload, _) = write_payload(dir.path(), "p.ji", 3000, 5);
+    let p = payload.to_str().unwrap();
+    let out_path = dir.path().join("out");
+    let o = out_path.to_str().unwrap();
+    for symbol in ["a b", "1abc", "x$y", ""] {
+        let out = jiscan(&[
+            &"emit",
+            &"--shared",
+            &"--soname",
+            &"libd.so",
+            &"--symbol",
+            &symbol,
+            &"--target",
+            &"x86_64-linux-gnu",
+            &p,
+            &"-o",
+            &o,
+        ]);
+        assert_eq!(code(&out), 2, "--symbol {symbol:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("expected a C identifier"), "{}", stderr(&out));
+    }
+    let out = jiscan(&[
+        &"emit",
+        &"--shared",
+        &"--soname",
+        &"libd.so",
+        &"--symbol",
+        &"_pkg_data1",
+        &"--target",
+        &"x86_64-linux-gnu",
+        &p,
+        &"-o",
+        &o,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    fs::remove_file(&out_path).unwrap();
+
+    let dylib = nopayload("aarch64-macos.dylib");
+    let (arm64, aarch64) = (format!("arm64={p}"), format!("aarch64={p}"));
+    let out = jiscan(&[&"inject", &"--arch", &arm64, &"--arch", &aarch64, &dylib, &payload, &"-o", &o]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("error: --arch gives two payloads for aarch64"), "{}", stderr(&out));
+
+    let name = "n".repeat(70_000);
+    let out = jiscan(&[&"emit", &"--shared", &"--soname", &name, &"--target", &"arm64-apple-macos", &p, &"-o", &o]);
+    assert_eq!(code(&out), 1);
+    let said = stderr(&out);
+    assert!(
+        said.contains("its install name (70000 bytes) makes the header and load commands")
+            && !said.contains("payload too large"),
+        "{said}"
+    );
+    assert!(!out_path.exists());
+}
+
 /// A file under /proc is a regular file whose size is 0 but which holds
 /// bytes: `inject` (plain and --compress) and `emit --compress` took the
 /// size from `stat` and wrote an empty payload, reporting success. Plain

@@ -56,6 +56,8 @@ What is checked, as Julia's loader does it (base/loading.jl, src/staticdata.c):
   split_flag  (14, 15) JI_FLAG_SPLIT is set exactly when the .ji has clone targets: Julia loads
               a code library with it then, and refuses a .ji whose flag says otherwise
   frame_crc   (combined file, split image, data library) the payload frame's CRC-32C holds
+  payload     (a zstd-compressed combined file: its only point, not checked) the .ji is
+              compressed; 'jiscan extract' decompresses it and check checks the result
 Not checked: what needs the running Julia (its version, build and flags, the CPU targets, the
 source files' staleness, the dependencies' build ids).
 

@@ -123,8 +123,15 @@ pub struct Args {
     /// The data library's own name: ELF DT_SONAME, Mach-O install name, PE DLL name
     #[arg(long, value_name = "NAME", requires = "shared")]
     pub soname: Option<String>,
-    /// The exported data symbol's name, as C spells it
-    #[arg(long, value_name = "NAME", requires = "shared", default_value = pkgimg::record::DEFAULT_SYMBOL)]
+    /// The exported data symbol's name, as C spells it (letters, digits and '_', not starting with
+    /// a digit)
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "shared",
+        default_value = pkgimg::record::DEFAULT_SYMBOL,
+        value_parser = c_identifier
+    )]
     pub symbol: String,
     /// PE only: also write the import library code caches link against (a regular file or a new
     /// path, not PAYLOAD or OBJECT; not with '-o -')
@@ -143,6 +150,19 @@ pub struct Args {
         conflicts_with = "shared"
     )]
     pub compress: Option<i32>,
+}
+
+/// --symbol: a name a code cache's C source can spell (C11 6.4.2.1, its
+/// basic characters): the data record is reached through it (audit 24 F9:
+/// `a b` and `1abc` were written).
+fn c_identifier(text: &str) -> Result<String, String> {
+    let mut chars = text.chars();
+    let first = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if first && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(text.to_owned())
+    } else {
+        Err("expected a C identifier: letters, digits and '_', not starting with a digit".to_owned())
+    }
 }
 
 /// Where an object or a data library put the payload.

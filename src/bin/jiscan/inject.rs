@@ -80,7 +80,7 @@ when it is not a terminal (a log).
 
 ",
     write_exit_help!(),
-    " (-o and --in-place together or neither, '-o -', an unknown --arch name are usage errors)"
+    " (-o and --in-place together or neither, '-o -', an unknown --arch name or two for one architecture are usage errors)"
 );
 
 #[derive(clap::Args)]
@@ -205,6 +205,15 @@ fn arch_payload(text: &str) -> Result<(Arch, PathBuf), String> {
         format!("unknown architecture \"{name}\"; known: {}, and arm64, i386, amd64", known.join(", "))
     })?;
     Ok((arch, PathBuf::from(path)))
+}
+
+/// The first architecture two `--arch` values name, if any.
+pub fn repeated_arch(args: &Args) -> Option<Arch> {
+    let archs = args.per_arch.iter().map(|(arch, _)| *arch);
+    archs
+        .clone()
+        .enumerate()
+        .find_map(|(i, arch)| archs.clone().skip(i.saturating_add(1)).any(|a| a == arch).then_some(arch))
 }
 
 pub fn run(args: &Args) -> io::Result<Outcome> {

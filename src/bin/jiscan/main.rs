@@ -119,6 +119,19 @@ fn main() -> ExitCode {
     }
     // `parse` prints usage errors and exits with status 2 (help and version, 0).
     let cli = Cli::parse();
+    // Two payloads for one architecture are the same kind of mistake as an
+    // unknown name (audit 24 F9): a usage error, status 2.
+    if let Command::Inject(args) = &cli.command {
+        if let Some(arch) = inject::repeated_arch(args) {
+            let message = format!(
+                "--arch gives two payloads for {arch} (arm64 and aarch64, i386 and x86, amd64 and x86_64 name one)"
+            );
+            let mut command = <Cli as clap::CommandFactory>::command();
+            command.build();
+            let mut inject = command.find_subcommand("inject").cloned().unwrap_or(command);
+            inject.error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+        }
+    }
     let result = match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Extract(args) => extract::run(&args),

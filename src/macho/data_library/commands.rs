@@ -53,9 +53,17 @@ pub(super) fn first_page(h: &MachOHeader, spec: &DataLibrarySpec<'_>, plan: &Pla
     b.u32(MH_MAGIC_64).u32(h.cputype).u32(h.cpusubtype).u32(MH_DYLIB);
     b.u32(NCMDS).u32_field("sizeofcmds", cmds.at())?.u32(FLAGS).u32(0); // reserved
     b.raw(&cmds.bytes);
+    // Only the names grow the load commands: a too long one is the
+    // caller's request, not the payload's size (audit 24 F9).
     if b.at() > plan.record_at {
-        let (value, limit) = (b.at(), plan.record_at);
-        return Err(EmitError::TooLarge { format: Format::MachO, field: "load commands (install name)", value, limit });
+        let reason = format!(
+            "its install name ({} bytes) makes the header and load commands {:#x} bytes, above the {:#x} \
+             that fit before the data record in the first page",
+            spec.name.len(),
+            b.at(),
+            plan.record_at
+        );
+        return Err(EmitError::BadRequest { format: Format::MachO, reason });
     }
     b.bytes.resize(usize::try_from(plan.record_at).map_err(|_| misplaced("data record", plan.record_at))?, 0);
     b.raw(&DataRecord::new(spec.payload_size, spec.payload_crc32c).to_bytes(Endian::Little));
