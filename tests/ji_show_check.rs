@@ -257,6 +257,40 @@ fn check_of_a_library_named_alone_checks_its_ji() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Audit 24 F11: a FIFO or a dangling link where a `.ji`'s library goes
+/// was reported twice: as "no library" on the `.ji`'s line, which is
+/// wrong (something is there, and Julia would open it), and as a cache of
+/// its own, "unreadable". The `.ji`'s line now says what is there, and it
+/// is the only line.
+#[test]
+fn check_reports_a_non_file_library_on_its_jis_line_only() {
+    let dir = temp_dir("fifo-library");
+    let (fifo_ji, fifo_so) = pair(&dir, "Fifo_a1", &realistic(Release::V1_11, true));
+    let (dangling_ji, dangling_so) = pair(&dir, "Dangling_b2", &realistic(Release::V1_11, true));
+    let (good_ji, _) = pair(&dir, "Good_c3", &realistic(Release::V1_11, true));
+    let (fifo_so, dangling_so) = (fifo_so.unwrap(), dangling_so.unwrap());
+    std::fs::remove_file(&fifo_so).unwrap();
+    let fifo = std::ffi::CString::new(fifo_so.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::fs::remove_file(&dangling_so).unwrap();
+    std::os::unix::fs::symlink(dir.join("missing.so"), &dangling_so).unwrap();
+
+    let (status, lines) = check(&[&dir], &[]);
+    assert_eq!(status, 1);
+    let paths: Vec<&str> = lines.iter().map(|l| l["path"].as_str().unwrap()).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    for (ji, so, what) in [(&fifo_ji, &fifo_so, "FIFO"), (&dangling_ji, &dangling_so, "No such file")] {
+        let line = lines.iter().find(|l| l["path"] == ji.to_str().unwrap()).unwrap();
+        assert_eq!(line["verdict"], "rejected");
+        let detail = point(line, "library_crc")["detail"].as_str().unwrap();
+        assert!(detail.starts_with(&format!("{}: ", so.display())) && detail.contains(what), "{detail}");
+    }
+    let good = lines.iter().find(|l| l["path"] == good_ji.to_str().unwrap()).unwrap();
+    assert_eq!(good["verdict"], "ok");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A little-endian x86_64 ELF carrying `data` in a `.rodata` section: a
 /// stand-in for a package image's code library.
 fn library(data: &[u8]) -> Vec<u8> {

@@ -243,6 +243,14 @@ fn collect(paths: &[PathBuf]) -> io::Result<(Vec<Report>, u64)> {
                     Class::Companion => {}
                     Class::Other => ignored = ignored.saturating_add(1),
                 },
+                // A FIFO, device or broken link named as a `.ji`'s library is
+                // reported on the `.ji`'s line, not as a cache of its own.
+                Found::Problem(path, _) if is_companion(&path) => {
+                    if explicit {
+                        for_companions.push(reports.len());
+                        reports.push(check_ji(&path.with_extension("ji")));
+                    }
+                }
                 Found::Problem(path, why) => {
                     let mut r = Report::new(&path, CacheKind::Ji);
                     r.unreadable = Some(why);
@@ -448,7 +456,9 @@ fn is_companion(path: &Path) -> bool {
 fn library_beside(ji: &Path, h: &Header<'_>) -> Option<PathBuf> {
     let own = library_extension(h);
     let extensions = LIBRARY_EXTENSIONS.iter().filter(|&&ext| own.is_none_or(|own| own == ext));
-    extensions.map(|ext| ji.with_extension(ext)).find(|p| p.is_file())
+    // Whatever is there, a FIFO or a dangling link too, is what Julia would
+    // open: the report says what it is, not "no library" (audit 24 F11).
+    extensions.map(|ext| ji.with_extension(ext)).find(|p| std::fs::symlink_metadata(p).is_ok())
 }
 
 fn check_ji(path: &Path) -> Report {
