@@ -300,6 +300,42 @@ fn extract_decodes_on_one_thread_when_the_system_refuses_a_second() {
     );
 }
 
+/// Audit 24 F13: `extract` of a compressed payload wrote every zero, so a
+/// payload of holes took its whole size on disk once extracted (an
+/// uncompressed one keeps its holes). Whole zero blocks are holes now, as
+/// `zstd -d` leaves them; the bytes are the same, and so is a file that
+/// ends in a hole.
+#[test]
+fn extract_of_a_compressed_payload_keeps_its_holes() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = Dir::new("sparse");
+    let payload = dir.join("Sparse.ji");
+    let mut bytes = vec![0u8; 48 << 20];
+    bytes[1_000_000..1_000_005].copy_from_slice(b"hello");
+    let middle = realistic(3 << 20);
+    bytes[(20 << 20)..(20 << 20) + middle.len()].copy_from_slice(&middle);
+    fs::write(&payload, &bytes).unwrap();
+    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
+    let compressed = dir.join("libSparse.so");
+    ok(&jiscan(&[
+        "inject",
+        "--compress",
+        library.to_str().unwrap(),
+        payload.to_str().unwrap(),
+        "-o",
+        compressed.to_str().unwrap(),
+    ]));
+    let extracted = dir.join("extracted.ji");
+    ok(&jiscan(&["extract", compressed.to_str().unwrap(), "-o", extracted.to_str().unwrap()]));
+    assert!(fs::read(&extracted).unwrap() == bytes, "extract differs");
+    let allocated = fs::metadata(&extracted).unwrap().blocks() * 512;
+    // The 3 MiB of data and the block holding "hello", with room for the
+    // file system's own rounding.
+    assert!(allocated < 5 << 20, "{allocated} bytes allocated for {} bytes of which 3 MiB are not zero", bytes.len());
+    let piped = jiscan(&["extract", compressed.to_str().unwrap(), "-o", "-"]);
+    assert!(piped.status.success() && piped.stdout == bytes, "extract -o - differs");
+}
+
 /// `emit --compress` writes an object whose stored payload is a zstd frame,
 /// for every object format; the object is checked by reading it back.
 #[test]
