@@ -45,7 +45,8 @@ CRC-32C, which reads every payload byte.
 
 Each --json line (one per object file or slice, and per problem; other files and skipped ones \
 get none) has exactly these keys:
-  path     the file, as found from the PATH given
+  path     the file, as found from the PATH given (JSON strings are Unicode: bytes of a name that
+           are not UTF-8 show as U+FFFD, so such a file is named but cannot be reopened by it)
   slice    the slice index in a universal file, else null
   format   \"elf\", \"macho\", \"pe\", \"coff\", or null if not an object file
   bits     32 or 64; endian \"little\" or \"big\"; arch e.g. \"x86_64\" (null if unknown)
