@@ -89,6 +89,14 @@ fn copy_with_mode(from: &Path, to: &Path, mode: u32) -> PathBuf {
     to.to_path_buf()
 }
 
+/// Writes `bytes` to `path` with mode `mode`. (`copy_with_mode` of a file
+/// onto itself empties it: `fs::copy` truncates the destination first.)
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> PathBuf {
+    let path = write_file(path, bytes);
+    fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
 /// A dense (not sparse) payload of `len` bytes.
 fn dense_payload(path: &Path, len: usize) -> PathBuf {
     let mut file = File::create(path).unwrap();
@@ -402,7 +410,7 @@ fn setuid_and_setgid_are_dropped_when_the_owner_cannot_be_kept() {
     let lib = copy_with_mode(&plain_library(), &d.join("lib.so"), 0o755);
     std::os::unix::fs::chown(&lib, Some(1234), Some(1234)).unwrap();
     fs::set_permissions(&lib, fs::Permissions::from_mode(0o6755)).unwrap();
-    let payload = copy_with_mode(&write_file(&d.join("p.ji"), &bytes(700, 3)), &d.join("p.ji"), 0o644);
+    let payload = write_with_mode(&d.join("p.ji"), &bytes(700, 3), 0o644);
     let out = d.join("out.so");
     // As nobody, who can neither give a file to uid 1234 nor to group 1234.
     let run = Command::new(JISCAN)
@@ -438,8 +446,7 @@ fn modes_are_never_wider_than_the_source() {
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     };
     let private_lib = copy_with_mode(&library_with_payload(), &d.join("private.so"), 0o600);
-    let private_payload =
-        copy_with_mode(&write_file(&d.join("private.ji"), &bytes(900, 4)), &d.join("private.ji"), 0o600);
+    let private_payload = write_with_mode(&d.join("private.ji"), &bytes(900, 4), 0o600);
     let public_lib = copy_with_mode(&library_with_payload(), &d.join("public.so"), 0o755);
 
     // (what, arguments before -o, umask, the mode OUT must have)
@@ -472,6 +479,43 @@ fn modes_are_never_wider_than_the_source() {
     assert_eq!(mode_of(&temp), 0o600, "{}", temp.display());
     held.signal(libc::SIGKILL);
     held.wait();
+}
+
+/// Audit 24 F8: in a sticky directory (/tmp's mode, 1777) another user's
+/// file cannot be replaced (rename(2): EPERM), and that was found at the
+/// rename, after all the work. It is refused before any: the payload is
+/// never read (a FIFO payload would block a run that read it), and no
+/// temporary file is made. The user's own file there is replaced as before.
+#[test]
+fn another_users_file_in_a_sticky_directory_is_refused_before_any_work() {
+    if !need_root("running jiscan as another user") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::set_permissions(d, fs::Permissions::from_mode(0o1777)).unwrap();
+    let lib = copy_with_mode(&plain_library(), &d.join("lib.so"), 0o644);
+    let payload = write_with_mode(&d.join("p.ji"), &bytes(700, 4), 0o644);
+    let theirs = write_with_mode(&d.join("theirs.so"), b"root's", 0o666);
+    let as_nobody = |out: &Path| {
+        Command::new(JISCAN)
+            .args([OsStr::new("inject"), lib.as_os_str(), payload.as_os_str(), OsStr::new("-o"), out.as_os_str()])
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap()
+    };
+    let before = hidden_in(d);
+    let run = as_nobody(&theirs);
+    assert_eq!(code(&run), 1);
+    let said = stderr(&run);
+    assert!(said.contains("is a sticky directory (mode 1777) and the file is user 0's"), "{said}");
+    assert_eq!(fs::read(&theirs).unwrap(), b"root's");
+    assert_eq!(hidden_in(d), before);
+    let mine = d.join("mine.so");
+    assert_eq!(code(&as_nobody(&mine)), 0);
+    assert_eq!(code(&as_nobody(&mine)), 0, "nobody replaces its own file");
+    assert_eq!(payload_in(&mine), bytes(700, 4));
 }
 
 // ---------------------------------------------------------------------------

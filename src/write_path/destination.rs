@@ -122,6 +122,7 @@ impl Destination {
             // Replaceable (the directory is writable) but not readable: no lock.
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
                 let metadata = fs::symlink_metadata(&path).map_err(io_error(out, "look it up"))?;
+                check_sticky(out, &path, &metadata)?;
                 let existing = Existing::of(None, &metadata);
                 return Ok(Some(Destination::new(out, path, Some(existing))));
             }
@@ -131,6 +132,7 @@ impl Destination {
         if !metadata.is_file() {
             return Ok(None);
         }
+        check_sticky(out, &path, &metadata)?;
         match sys::lock(&file, wait == Wait::Block) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -295,6 +297,30 @@ fn check_directory(out: &Path, path: &Path) -> Result<(), WriteError> {
         }
         Err(e) => Err(io_error(&dir, "look up the output's directory")(e)),
     }
+}
+
+/// In a sticky directory (mode 01000, as /tmp), rename(2) replaces a file
+/// only for the file's owner, the directory's owner or a privileged
+/// process (EPERM otherwise): refused here, before any work, and not at the
+/// rename after it (audit 24 F8). Root is taken to have CAP_FOWNER.
+fn check_sticky(out: &Path, path: &Path, file: &Metadata) -> Result<(), WriteError> {
+    let dir = parent(path);
+    let Ok(d) = fs::metadata(&dir) else { return Ok(()) };
+    let euid = sys::effective_uid();
+    // S_ISVTX, 0o1000 (POSIX <sys/stat.h>).
+    if d.mode() & 0o1000 == 0 || euid == 0 || euid == file.uid() || euid == d.uid() {
+        return Ok(());
+    }
+    Err(refused(
+        out,
+        format!(
+            "{} is a sticky directory (mode {:o}) and the file is user {}'s: only its owner or the \
+             directory's may replace it",
+            dir.display(),
+            d.mode() & 0o7777,
+            file.uid()
+        ),
+    ))
 }
 
 /// The directory a path is in ("." for a bare file name).

@@ -236,3 +236,10 @@ pub(super) fn xattr_remove(file: &File, name: &std::ffi::OsStr) -> io::Result<()
         Err(io::Error::last_os_error())
     }
 }
+
+/// The effective user id: who the kernel checks a rename against.
+#[allow(unsafe_code)]
+pub(super) fn effective_uid() -> u32 {
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
