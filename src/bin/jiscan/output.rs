@@ -27,7 +27,8 @@ name when NAME is too long for that), private (mode 0600) until it is complete, 
 renamed over OUT: OUT is the old file or the new one, never a mix. The temporary file is removed on \
 any error and on a signal that ends the process (Ctrl-C, Ctrl-\\, SIGTERM, SIGHUP, SIGUSR1, ...); one that a killed run left (kill -9) is removed by the \
 next run that writes OUT, and 'jiscan scan' skips it.
-  - An existing OUT is locked (flock) while it is written: a second jiscan writing it waits, says \
+  - An existing OUT is locked (flock) while it is written (one this user may not read cannot be, and \
+is written unlocked): a second jiscan writing it waits, says \
 so, and then works on the first one's result. If OUT did not exist and another process creates it \
 meanwhile, it is not replaced (exit status 1).
   - The owner and group of the source are kept where the process may set them (root may; anyone may \
