@@ -846,6 +846,30 @@ fn a_data_library_of_another_machine_is_passed_over_as_ld_so_does() {
     }
 }
 
+/// Audit 24: with `DT_RUNPATH` `$ORIGIN`, the code cache's directory is
+/// searched twice (the run path, then the directory pkgimg searches in
+/// place of the system's), and a file passed over there was named twice.
+#[test]
+fn a_file_passed_over_is_named_once() {
+    if !common::require_tool("gcc") {
+        return;
+    }
+    let dir = tempdir();
+    let bytes = payload(2000);
+    let other = data_library(dir.path(), "aarch64-linux-gnu", "libfoo_data.so", "libfoo_data.so", &bytes);
+    let x86 = data_library(dir.path(), "x86_64-linux-gnu", "libfoo_data.so", "x86.so", &bytes);
+    let code = gcc_code_cache(dir.path(), "libcode.so", &[x86.to_str().unwrap(), "-Wl,-rpath,$ORIGIN"]);
+    assert_eq!(needed(&std::fs::read(&code).unwrap()), ["libfoo_data.so"]);
+    match find_data_library(&code) {
+        Err(SplitError::NoDataLibrary { candidates, .. }) => {
+            let reason = &candidates[0].reason;
+            let named = reason.matches(&format!("passed over {}", other.display())).count();
+            assert_eq!(named, 1, "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// The file a process that `dlopen`s `code` maps as libfoo_data.so, or
 /// glibc's error: the oracle for where ld.so's search ends.
 fn dlopen_maps(code: &Path) -> Result<PathBuf, String> {

@@ -450,8 +450,14 @@ impl Search<'_, '_> {
         if !self.charge(&path) {
             return None;
         }
+        // Once per file: the code cache's directory, searched last, is often
+        // a run path's $ORIGIN too (audit 24: the note was given twice).
         let pass_over = |path: &Path, reason: &str| {
-            self.passed.borrow_mut().push(format!("{}: {reason}", path.display()));
+            let note = format!("{}: {reason}", path.display());
+            let mut passed = self.passed.borrow_mut();
+            if !passed.contains(&note) {
+                passed.push(note);
+            }
             None
         };
         match self.known.borrow().get(&path) {
