@@ -924,6 +924,12 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
         ("ET_REL", &[(16, 1)]),
         ("ET_EXEC", &[(16, 2)]),
         ("e_phentsize 55", &[(54, 55)]),
+        // Debian's ld.so asks elf_machine_matches_host right after the class
+        // (any/unsubmitted-ldso-machine-mismatch.diff): another machine is
+        // passed over whatever follows; e_machine is read little-endian.
+        ("EM_AARCH64, FreeBSD OS ABI", &[(18, 183), (7, 9)]),
+        ("EM_AARCH64, padding", &[(18, 183), (12, 1)]),
+        ("big-endian, e_machine byte-swapped", &[(5, 2), (18, 0), (19, 62)]),
         // Cut to 60 bytes (the patch's offset is the length kept).
         ("60 bytes", &[(usize::MAX, 60)]),
     ];
@@ -945,7 +951,19 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
     let passed: Vec<_> =
         outcomes.iter().filter(|(_, o)| o.as_ref().is_ok_and(|p| *p == "b")).map(|(w, _)| *w).collect();
     assert_eq!(taken, ["as written", "GNU OS ABI, ABI version 3"], "{outcomes:?}");
-    assert_eq!(passed, ["ELFCLASS32", "ELFCLASSNONE", "EI_CLASS 3", "EM_AARCH64"], "{outcomes:?}");
+    assert_eq!(
+        passed,
+        [
+            "ELFCLASS32",
+            "ELFCLASSNONE",
+            "EI_CLASS 3",
+            "EM_AARCH64",
+            "EM_AARCH64, FreeBSD OS ABI",
+            "EM_AARCH64, padding",
+            "big-endian, e_machine byte-swapped"
+        ],
+        "{outcomes:?}"
+    );
 }
 
 /// Asserts that `find_data_library` from `code` (in `dir`, which holds
@@ -1009,9 +1027,13 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
     // e_flags (or with `Ident`, EI_OSABI) of a/'s copy, from those written.
     enum Change {
         Flags(fn(u32) -> u32),
-        Ident(u8),
+        /// EI_OSABI and EI_ABIVERSION.
+        Ident(u8, u8),
+        /// Both: Debian's ld.so asks elf_machine_matches_host before it
+        /// looks at the OS ABI.
+        FlagsAndIdent(fn(u32) -> u32, u8, u8),
     }
-    use Change::{Flags, Ident};
+    use Change::{Flags, FlagsAndIdent, Ident};
     type Case = (&'static str, Change);
     // (emit triple, cross gcc and sysroot triple, qemu, cases, glibc's answers)
     type Machine = (&'static str, &'static str, &'static str, Vec<Case>, &'static [&'static str]);
@@ -1025,8 +1047,13 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
                 ("NaN2008", Flags(|f| f | 0x400)),
                 ("FP64", Flags(|f| f | 0x200)),
                 ("n32 (EF_MIPS_ABI2)", Flags(|f| f | 0x20)),
+                ("GNU OS ABI, ABI version 5", Ident(3, 5)),
+                ("GNU OS ABI, ABI version 6", Ident(3, 6)),
+                ("System V OS ABI, ABI version 5", Ident(0, 5)),
+                ("System V OS ABI, ABI version 6", Ident(0, 6)),
+                ("NaN2008, FreeBSD OS ABI", FlagsAndIdent(|f| f | 0x400, 9, 0)),
             ],
-            &["a", "b", "b", "b"],
+            &["a", "b", "b", "b", "a", "error", "a", "error", "b"],
         ),
         (
             "mips64el-unknown-linux-gnuabi64",
@@ -1049,10 +1076,11 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
                 ("soft float", Flags(|f| (f & !0x400) | 0x200)),
                 ("no float flag", Flags(|f| f & !0x600)),
                 ("EABI 4, soft float", Flags(|f| (f & 0x00ff_f9ff) | 0x0400_0200)),
-                ("Arm EABI OS ABI", Ident(64)),
-                ("Arm OS ABI", Ident(97)),
+                ("Arm EABI OS ABI", Ident(64, 0)),
+                ("Arm OS ABI", Ident(97, 0)),
+                ("soft float, FreeBSD OS ABI", FlagsAndIdent(|f| (f & !0x400) | 0x200, 9, 0)),
             ],
-            &["a", "b", "a", "a", "a", "error"],
+            &["a", "b", "a", "a", "a", "error", "b"],
         ),
         (
             "riscv64gc-unknown-linux-gnu",
@@ -1062,8 +1090,11 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
                 ("as written", Flags(|f| f)),
                 ("soft float", Flags(|f| f & !0x6)),
                 ("single float", Flags(|f| (f & !0x6) | 0x2)),
+                ("GNU OS ABI, ABI version 3", Ident(3, 3)),
+                ("GNU OS ABI, ABI version 4", Ident(3, 4)),
+                ("soft float, FreeBSD OS ABI", FlagsAndIdent(|f| f & !0x6, 9, 0)),
             ],
-            &["a", "b", "b"],
+            &["a", "b", "b", "a", "error", "b"],
         ),
         (
             "powerpc64-unknown-linux-gnu",
@@ -1074,8 +1105,11 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
                 ("ELFv1", Flags(|f| (f & !3) | 1)),
                 ("ELFv2", Flags(|f| (f & !3) | 2)),
                 ("ABI version 3", Flags(|f| f | 3)),
+                ("GNU OS ABI, ABI version 3", Ident(3, 3)),
+                ("GNU OS ABI, ABI version 4", Ident(3, 4)),
+                ("ELFv2, FreeBSD OS ABI", FlagsAndIdent(|f| (f & !3) | 2, 9, 0)),
             ],
-            &["a", "a", "b", "b"],
+            &["a", "a", "b", "b", "a", "error", "b"],
         ),
     ];
     for (triple, gnu, qemu, cases, expected) in machines {
@@ -1109,7 +1143,14 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
                     let new = f(old);
                     changed[at..at + 4].copy_from_slice(&if big { new.to_be_bytes() } else { new.to_le_bytes() });
                 }
-                Ident(osabi) => changed[7] = *osabi,
+                Ident(osabi, version) => (changed[7], changed[8]) = (*osabi, *version),
+                FlagsAndIdent(f, osabi, version) => {
+                    let field: [u8; 4] = changed[at..at + 4].try_into().unwrap();
+                    let old = if big { u32::from_be_bytes(field) } else { u32::from_le_bytes(field) };
+                    let new = f(old);
+                    changed[at..at + 4].copy_from_slice(&if big { new.to_be_bytes() } else { new.to_le_bytes() });
+                    (changed[7], changed[8]) = (*osabi, *version);
+                }
             }
             std::fs::write(&a, &changed).unwrap();
             let out = Command::new(qemu).args(["-L", &format!("/usr/{gnu}")]).arg(d.join("loader")).arg(&code).output();

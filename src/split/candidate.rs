@@ -81,11 +81,18 @@ pub(super) fn carries_payload(mut file: File, path: &Path, machine: Machine) -> 
 /// ends it at an executable. glibc on Linux takes the OS ABI
 /// `ELFOSABI_SYSV` (on Arm also `ELFOSABI_ARM_AEABI`), or `ELFOSABI_GNU` with an ABI version below its
 /// `LIBC_ABI_MAX` (sysdeps/gnu/ldsodefs.h), one past the features its
-/// libc-abis lists for the target: `UNIQUE` and `ABSOLUTE` everywhere,
-/// `IFUNC` on x86, PowerPC and SPARC, `MIPS_PLT` and `MIPS_O32_FP64` on
-/// MIPS, which also takes `ELFOSABI_SYSV` with a version below 4
-/// (sysdeps/unix/sysv/linux/mips/ldsodefs.h). glibc 2.36 here on x86_64
-/// takes GNU versions 0 to 3, and refuses 4.
+/// libc-abis lists for the target (glibc 2.36): `UNIQUE` and `ABSOLUTE`
+/// everywhere, `IFUNC` on x86, PowerPC, SPARC and RISC-V, and on MIPS its
+/// own list, `MIPS_PLT`, `UNIQUE`, `MIPS_O32_FP64`, `ABSOLUTE` and
+/// `MIPS_XHASH` (sysdeps/unix/sysv/linux/mips/libc-abis); MIPS also takes
+/// `ELFOSABI_SYSV` with a version below 6 (its ldsodefs.h). glibc 2.36 here
+/// on x86_64 takes GNU versions 0 to 3, and refuses 4. The checks come in
+/// the order of Debian's glibc, the loaders of the tests (Debian and
+/// Ubuntu are where most code caches run): its
+/// any/unsubmitted-ldso-machine-mismatch.diff and
+/// arm/unsubmitted-ldso-multilib.diff pass over another machine, refused
+/// flags and the other Arm float ABI right after the class, before the
+/// identification's other fields (upstream glibc stops at those first).
 fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
     use crate::elf::layout::abi::{ELFOSABI_GNU, ELFOSABI_NONE};
     use crate::elf::layout::{Class, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_DYN, ET_EXEC, EV_CURRENT};
@@ -109,24 +116,19 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
         (ident[4], ident[5], ident[6], ident[7]) = (class.ident, data, EV_CURRENT, osabi);
         ident
     };
+    // Read in the process's byte order, as ld.so reads its `ElfW(Ehdr)`.
     let flags = word(class.file.e_flags).unwrap_or(0);
+    let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
     let ident = head.first_chunk::<16>();
     if ident != Some(&usual(ELFOSABI_NONE)) && ident != Some(&usual(ELFOSABI_GNU)) {
-        identification(head, code, class.ident, data, flags)?;
+        identification(head, code, (class.ident, data), (machine, flags))?;
     } else {
         arm_float_abi(code, flags)?;
     }
     if word(class.file.e_version) != Some(u32::from(EV_CURRENT)) {
         return ld_so_stops("ELF file version does not match current one");
     }
-    let machine = half(class.file.e_machine).map(|m| Arch::from_elf(m, class.wide));
-    if machine != Some(code.image.arch) {
-        let what = machine.map_or(String::new(), |m| format!(" for {m}"));
-        return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
-    }
-    if let Some(why) = flags_refused(code, flags) {
-        return Err(Refusal::OtherMachine(format!("{why} (e_flags {flags:#x}): ld.so passes over it")));
-    }
+    matches_host(code, machine, flags)?;
     let e_type = half(class.file.e_type);
     if e_type != Some(ET_DYN) && e_type != Some(ET_EXEC) {
         return ld_so_stops("only ET_DYN and ET_EXEC can be loaded");
@@ -142,7 +144,12 @@ fn open_verify(head: &[u8], code: &Machine) -> Result<(), Refusal> {
 
 /// [`open_verify`]'s checks of `e_ident` (`head`, of the ELF magic), for a
 /// code cache of class `class` and data encoding `data`, in glibc's order.
-fn identification(head: &[u8], code: &Machine, class: u8, data: u8, flags: u32) -> Result<(), Refusal> {
+fn identification(
+    head: &[u8],
+    code: &Machine,
+    (class, data): (u8, u8),
+    (machine, flags): (Option<crate::Arch>, u32),
+) -> Result<(), Refusal> {
     use crate::elf::layout::abi::{ELFOSABI_ARM_AEABI, ELFOSABI_GNU, ELFOSABI_NONE};
     use crate::elf::layout::{EI_ABIVERSION, EI_CLASS, EI_DATA, EI_NIDENT, EI_OSABI, EI_PAD, EI_VERSION, EV_CURRENT};
     use crate::{Arch, Endian};
@@ -152,6 +159,12 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8, flags: u32) 
         return Err(Refusal::OtherMachine(format!("an ELF file of another class{what}: ld.so passes over it")));
     }
     arm_float_abi(code, flags)?;
+    // Debian's any/unsubmitted-ldso-machine-mismatch.diff asks
+    // elf_machine_matches_host here too, so that a file of another machine
+    // is passed over whatever else its identification says (a byte-swapped
+    // one's `e_machine` is another machine); upstream glibc asks it only
+    // after the identification passes.
+    matches_host(code, machine, flags)?;
     if byte(EI_DATA) != Some(data) {
         return ld_so_stops(match code.image.endian {
             Endian::Little => "ELF file data encoding not little-endian",
@@ -164,8 +177,8 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8, flags: u32) 
     let (osabi, version) = (byte(EI_OSABI), byte(EI_ABIVERSION));
     let mips = matches!(code.image.arch, Arch::Mips | Arch::Mips64);
     let abi_max = match code.image.arch {
-        Arch::X86_64 | Arch::X86 | Arch::Powerpc | Arch::Powerpc64 | Arch::Sparc64 => 4,
-        Arch::Mips | Arch::Mips64 => 5,
+        Arch::X86_64 | Arch::X86 | Arch::Powerpc | Arch::Powerpc64 | Arch::Sparc64 | Arch::Riscv32 | Arch::Riscv64 => 4,
+        Arch::Mips | Arch::Mips64 => 6,
         _ => 3,
     };
     // glibc on Arm also takes Arm's EABI OS ABI (its `EXTRA_OSABI`).
@@ -174,7 +187,7 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8, flags: u32) 
         return ld_so_stops("ELF file OS ABI invalid");
     }
     let version_ok = version == Some(0)
-        || (mips && osabi == Some(ELFOSABI_NONE) && version.is_some_and(|v| v < 4))
+        || (mips && osabi == Some(ELFOSABI_NONE) && version.is_some_and(|v| v < 6))
         || (osabi == Some(ELFOSABI_GNU) && version.is_some_and(|v| v < abi_max));
     if !version_ok {
         return ld_so_stops("ELF file ABI version invalid");
@@ -184,6 +197,21 @@ fn identification(head: &[u8], code: &Machine, class: u8, data: u8, flags: u32) 
         return ld_so_stops("nonzero padding in e_ident");
     }
     Ok(())
+}
+
+/// glibc's `elf_machine_matches_host` for a file of `machine` (its
+/// `e_machine` read in the process's byte order) and `e_flags` `flags`: the
+/// code cache's machine, and flags it does not refuse ([`flags_refused`]),
+/// or passed over.
+fn matches_host(code: &Machine, machine: Option<crate::Arch>, flags: u32) -> Result<(), Refusal> {
+    if machine != Some(code.image.arch) {
+        let what = machine.map_or(String::new(), |m| format!(" for {m}"));
+        return Err(Refusal::OtherMachine(format!("an ELF file{what}: ld.so passes over it")));
+    }
+    match flags_refused(code, flags) {
+        Some(why) => Err(Refusal::OtherMachine(format!("{why} (e_flags {flags:#x}): ld.so passes over it"))),
+        None => Ok(()),
+    }
 }
 
 /// What glibc's `elf_machine_matches_host` refuses in a data library of
