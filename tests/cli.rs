@@ -392,49 +392,32 @@ fn scan_goes_on_when_the_system_refuses_a_thread() {
     let unlimited = jiscan(&["scan", "-j", "4", dir.to_str().unwrap()]);
     assert_eq!(code(&unlimited), 0);
     assert_eq!(reach.stdout, unlimited.stdout);
-    // RLIMIT_NPROC counts every task of the user, system-wide: as root the
-    // test's user is 65534, whose tasks elsewhere (a daemon) are counted
-    // first; as another user the test's own threads are, and only a limit
-    // of 1 is sure to leave none.
+    // 1: the main thread only; 2 and 3: one and two threads of the four.
+    // The limit counts the user's other tasks too: exact as root (uid
+    // 65534's other tasks are counted first, and a change meanwhile is
+    // seen), only for 1 as another user (whose tasks include the test's).
     // SAFETY: getuid(2) has no preconditions.
     let root = unsafe { libc::getuid() } == 0;
-    let base = if root { tasks_of(65534) } else { 0 };
     for (more, going_on) in [
         (1, "looking the files up on the main thread alone"),
         (2, "going on with 1 of the 4 wanted"),
         (3, "going on with 2 of the 4 wanted"),
     ] {
-        let nproc = base + more;
-        let out = limited(Some(nproc), "4", &dir).unwrap();
-        assert_eq!(code(&out), 0, "--nproc={nproc}: {}", stderr(&out));
-        assert_eq!(stdout(&out), stdout(&unlimited), "--nproc={nproc}");
+        let others = common::tasks_of(common::LIMITED_UID);
+        let out = limited(Some(more), "4", &dir).unwrap();
+        assert_eq!(code(&out), 0, "{more} more tasks: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&unlimited), "{more} more tasks");
         let said = stderr(&out);
         assert!(said.starts_with("jiscan: cannot start another lookup thread ("), "{said}");
         assert_eq!(said.lines().count(), 1, "said once: {said}");
-        // The count of the user's other tasks may have changed meanwhile.
-        if more == 1 || (root && tasks_of(65534) == base) {
-            assert!(said.contains(going_on), "--nproc={nproc} ({base} tasks of uid 65534 before): {said}");
+        if more == 1 || (root && common::tasks_of(common::LIMITED_UID) == others) {
+            assert!(said.contains(going_on), "{more} more tasks ({others} others of uid 65534): {said}");
         }
     }
     // One file needs one thread, whatever --jobs says.
-    let out = limited(Some(base + 2), "1024", &dir.join("f000.so")).unwrap();
+    let out = limited(Some(2), "1024", &dir.join("f000.so")).unwrap();
     assert_eq!((code(&out), stderr(&out).as_str()), (0, ""));
     std::fs::remove_dir_all(&dir).ok();
-}
-
-/// How many tasks (threads of any process) the user `uid` runs: what
-/// `RLIMIT_NPROC` counts (`/proc/PID/task/TID/status`, its real uid).
-fn tasks_of(uid: u32) -> u32 {
-    let mut count = 0;
-    for process in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(tasks) = std::fs::read_dir(process.path().join("task")) else { continue };
-        for task in tasks.flatten() {
-            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
-            let real = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().next());
-            count += u32::from(real == Some(&uid.to_string()));
-        }
-    }
-    count
 }
 
 /// Audit 24 F10: the summary counted other files (not object files) among

@@ -41,25 +41,49 @@ pub fn require_tool(name: &str) -> bool {
     require(&[name, "--version"])
 }
 
-/// A command that runs `program` with at most `nproc` processes and threads
-/// for its user (`RLIMIT_NPROC`, set by prlimit(1)), or none if it cannot
-/// be built here (a missing tool: a failure under `CI=true`). The limit does
-/// not bind root, so as root the program runs as uid 65534 (setpriv(1),
-/// after prlimit has lowered the limit): what it reads must be readable
-/// by that user.
-pub fn with_nproc(nproc: Option<u32>, program: &str) -> Option<Command> {
+/// A command that runs `program` allowed `more` tasks (processes and
+/// threads) beyond those its user already runs (`RLIMIT_NPROC`, set by
+/// prlimit(1), counts every task of the user system-wide), so `Some(1)`
+/// leaves it no thread of its own; or none if it cannot be built here (a
+/// missing tool: a failure under `CI=true`). The limit does not bind root,
+/// so as root the program runs as uid 65534 (setpriv(1), after prlimit has
+/// lowered the limit): what it reads must be readable by that user. As
+/// another user, the test's own threads count too, and only `Some(1)` is
+/// sure to leave none.
+pub fn with_nproc(more: Option<u32>, program: &str) -> Option<Command> {
     // SAFETY: getuid(2) has no preconditions.
-    let root = unsafe { libc::getuid() } == 0;
+    let uid = unsafe { libc::getuid() };
+    let root = uid == 0;
     if !(require_tool("prlimit") && (!root || require_tool("setpriv"))) {
         return None;
     }
     let mut command = Command::new("prlimit");
-    command.args(nproc.map(|n| format!("--nproc={n}")));
+    let user = if root { LIMITED_UID } else { uid };
+    command.args(more.map(|more| format!("--nproc={}", tasks_of(user).saturating_add(more))));
     if root {
         command.args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
     }
     command.arg(program);
     Some(command)
+}
+
+/// The user [`with_nproc`] runs a program as when the tests run as root.
+pub const LIMITED_UID: u32 = 65534;
+
+/// How many tasks (threads of any process) the user `uid` runs: what
+/// `RLIMIT_NPROC` counts (`/proc/PID/task/TID/status`, its real uid).
+pub fn tasks_of(uid: u32) -> u32 {
+    let mut count = 0u32;
+    let Ok(processes) = std::fs::read_dir("/proc") else { return 0 };
+    for process in processes.flatten() {
+        let Ok(tasks) = std::fs::read_dir(process.path().join("task")) else { continue };
+        for task in tasks.flatten() {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            let real = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().next());
+            count += u32::from(real == Some(uid.to_string().as_str()));
+        }
+    }
+    count
 }
 
 /// Reads `corpus/expected.json`.
