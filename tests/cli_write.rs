@@ -455,31 +455,33 @@ fn failed_injection_leaves_everything_as_it_was() {
     assert_eq!(names_in(dir.path()), before);
 }
 
-/// Audit 24 F6: `-o NEW/` (a path that does not exist, with a trailing
-/// slash) was taken as a new file: the payload was written, synced and
-/// verified, and the rename failed at the end (ENOTDIR). It is refused
-/// before any work, as a directory is.
+/// Audit 24 F6, review 24 F4: `-o NEW/` and `-o NEW/.` (a path that does
+/// not exist, ending in a slash or a dot) were taken as a new file: the
+/// payload was written, synced and verified, and the rename failed at the
+/// end (ENOTDIR, ENOENT). They are refused before any work, as a directory
+/// is.
 #[test]
 fn an_output_ending_in_a_slash_is_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let (payload, _) = write_payload(dir.path(), "p.ji", 5000, 3);
     let before = names_in(dir.path());
     let library = nopayload("x86_64-linux-musl.so");
-    let out_path = format!("{}/new.so/", dir.path().display());
-    for args in [
-        vec!["inject", library.to_str().unwrap(), payload.to_str().unwrap(), "-o", &out_path],
-        vec!["emit", "--target", "x86_64-linux-gnu", payload.to_str().unwrap(), "-o", &out_path],
-        vec!["extract", "corpus/elf/x86_64-linux-musl-ji.so", "-o", &out_path],
-    ] {
-        let args: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
-        let out = jiscan(&args);
-        assert_eq!(code(&out), 1, "{}", stdout(&out));
-        assert!(
-            stderr(&out).contains("new.so/: cannot write the result there: a path ending in '/' names a directory"),
-            "{}",
-            stderr(&out)
-        );
-        assert_eq!(names_in(dir.path()), before);
+    let d = dir.path().display();
+    for out_path in [format!("{d}/new.so/"), format!("{d}/new.so/."), format!("{d}/new/..")] {
+        for args in [
+            vec!["inject", library.to_str().unwrap(), payload.to_str().unwrap(), "-o", &out_path],
+            vec!["emit", "--target", "x86_64-linux-gnu", payload.to_str().unwrap(), "-o", &out_path],
+            vec!["extract", "corpus/elf/x86_64-linux-musl-ji.so", "-o", &out_path],
+        ] {
+            let args: Vec<&dyn AsRef<std::ffi::OsStr>> =
+                args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
+            let out = jiscan(&args);
+            assert_eq!(code(&out), 1, "{}", stdout(&out));
+            let said = stderr(&out);
+            let reason = "cannot write the result there: a path ending in '/', '.' or '..' names a directory";
+            assert!(said.contains(&format!("{out_path}: {reason}")), "{said}");
+            assert_eq!(names_in(dir.path()), before);
+        }
     }
 }
 

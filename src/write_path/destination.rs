@@ -81,12 +81,16 @@ impl Destination {
         if out.as_os_str().is_empty() {
             return Err(refused(out, "an empty path names no file".to_string()));
         }
-        // `new/` can only ever name a directory: the rename at the end
-        // would fail (ENOTDIR) after all the work (audit 24 F6).
-        if std::os::unix::ffi::OsStrExt::as_bytes(out.as_os_str()).ends_with(b"/") {
+        // `new/`, `new/.` and `x/..` can only ever name a directory: the
+        // rename at the end would fail (ENOTDIR, ENOENT) after all the work
+        // (audit 24 F6, review 24 F4). `Path` drops a last `.`: the bytes
+        // tell.
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(out.as_os_str());
+        let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        if bytes.ends_with(b"/") || last == b"." || last == b".." {
             return Err(refused(
                 out,
-                "a path ending in '/' names a directory; the output must be a regular file".into(),
+                "a path ending in '/', '.' or '..' names a directory; the output must be a regular file".into(),
             ));
         }
         // A file replaced between the resolution and the lock (by a writer
