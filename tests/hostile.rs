@@ -531,8 +531,20 @@ fn sigint_sigterm_sighup_sigquit_and_the_user_signals_remove_the_temporary_file(
     fs::write(&out, b"previous").unwrap();
     // Audit 24 F7: SIGQUIT (Ctrl-\\), SIGUSR1/2 and SIGALRM left the
     // temporary file.
-    let signals =
-        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
+    // SIGPWR, SIGIO and the real-time signals (review 24 F5) too.
+    let signals = [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGALRM,
+        libc::SIGPWR,
+        libc::SIGIO,
+        libc::SIGRTMIN(),
+        libc::SIGRTMAX(),
+    ];
     for signal in signals {
         let held = Held::start(d, &[&lib, &payload, &"-o", &out]);
         held.signal(signal);

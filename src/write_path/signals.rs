@@ -83,28 +83,37 @@ fn free(raw: *mut c_char) {
 }
 
 /// The signals whose default action ends the process and that can be
-/// caught (POSIX `<signal.h>`, "Signal Actions"), but for SIGXFSZ (ignored,
-/// below), SIGPIPE (which Rust programs ignore) and the hardware faults
-/// (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT: a fault in the
-/// writer itself, where no handler can be trusted to run): Ctrl-C, Ctrl-\,
-/// `kill`, a lost terminal, the user signals, the timers and the CPU limit.
-/// Audit 24 F7: SIGQUIT, SIGUSR1/2 and SIGALRM had left the whole
-/// temporary file behind.
-const ENDING: [libc::c_int; 10] = [
-    libc::SIGINT,
-    libc::SIGTERM,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-    libc::SIGALRM,
-    libc::SIGVTALRM,
-    libc::SIGPROF,
-    libc::SIGXCPU,
-];
+/// caught (signal(7), "Standard signals", Linux), but for SIGXFSZ (ignored,
+/// below), SIGPIPE (which Rust programs ignore), SIGKILL (which cannot be
+/// caught) and the faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+/// SIGABRT, SIGSYS: a fault in the writer itself, where no handler can be
+/// trusted to run): Ctrl-C, Ctrl-\, `kill`, a lost terminal, the user
+/// signals, the timers, the CPU limit, a power failure, I/O readiness and
+/// the coprocessor's stack fault; and the real-time signals from SIGRTMIN
+/// (glibc keeps the two below it for itself), whose default is to end the
+/// process too. Audit 24 F7, review 24 F5: SIGQUIT, SIGUSR1/2, SIGALRM,
+/// SIGPWR, SIGIO and SIGRTMIN had left the whole temporary file behind.
+fn ending() -> impl Iterator<Item = libc::c_int> {
+    let standard = [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGPROF,
+        libc::SIGXCPU,
+        libc::SIGPWR,
+        libc::SIGIO,
+        libc::SIGSTKFLT,
+    ];
+    standard.into_iter().chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
+}
 
 /// Installs, once per process, a handler for the signals that end it
-/// ([`ENDING`]: SIGINT, SIGTERM, SIGHUP, SIGQUIT, ...) that removes the
+/// (SIGINT, SIGTERM, SIGHUP, SIGQUIT, the user, timer and real-time signals, ...) that removes the
 /// temporary files of writes in progress and then ends the process by the
 /// signal it received, and ignores SIGXFSZ (so a write
 /// past `ulimit -f` is an error, not a silent death). A signal that is ignored (as
@@ -118,7 +127,7 @@ pub fn remove_temporary_files_on_signals() -> io::Result<()> {
     if INSTALLED.swap(true, SeqCst) {
         return Ok(());
     }
-    for signal in ENDING {
+    for signal in ending() {
         install(signal)?;
     }
     ignore_file_size_signal()
