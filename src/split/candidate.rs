@@ -230,7 +230,10 @@ fn flags_refused(code: &Machine, flags: u32) -> Option<&'static str> {
         Arch::Riscv32 | Arch::Riscv64 if differs(EF_RISCV_FLOAT_ABI) => Some("another float ABI"),
         // sysdeps/powerpc/powerpc64/dl-machine.h: an ABI version, if given,
         // is the process's: ELFv2 where the code cache says so, or on
-        // little-endian (glibc's only ppc64le ABI); else ELFv1.
+        // little-endian (glibc's only ppc64le ABI); else ELFv1, glibc's
+        // only big-endian ABI (_CALL_ELF 2 big-endian is musl's). Unlike
+        // Arm's float ABI, where glibc builds both ways and a code cache
+        // without the flag loads in either, the process is known here.
         Arch::Powerpc64 => {
             let process = match code.flags & EF_PPC64_ABI {
                 0 if code.image.endian == Endian::Little => EF_PPC64_ABI_V2,

@@ -353,11 +353,22 @@ struct Watched<W> {
 
 impl<W: Write> Write for Watched<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf).map_err(|e| self.keep(e))
+        match self.inner.write(buf) {
+            // `write_all` tries again after an interruption: not a failure.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => Err(self.keep(e)),
+            // The writer took nothing: `write_all` would make this its own
+            // error, which must be the output's too (review 24 F8).
+            Ok(0) if !buf.is_empty() => Err(self.keep(io::Error::from(io::ErrorKind::WriteZero))),
+            Ok(n) => Ok(n),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush().map_err(|e| self.keep(e))
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            other => other.map_err(|e| self.keep(e)),
+        }
     }
 }
 
@@ -560,4 +571,47 @@ fn matches_name(arch: Arch, wanted: &str) -> bool {
         _ => None,
     };
     arch.to_string() == wanted || alias == Some(wanted)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// A writer that is interrupted once, then takes `n` bytes a call.
+    struct Stuttering {
+        interrupted: bool,
+        n: usize,
+        got: Vec<u8>,
+    }
+
+    impl Write for Stuttering {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(io::Error::from(io::ErrorKind::Interrupted));
+            }
+            let n = self.n.min(buf.len());
+            self.got.extend_from_slice(buf.get(..n).unwrap_or_default());
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Review 24 F8: the one-thread writer kept an interruption, which
+    /// `write_all` retries, as the output's failure; and a writer that
+    /// takes nothing failed in `write_all` without being kept, so the
+    /// decoder's error was reported as the library's.
+    #[test]
+    fn the_one_thread_writer_keeps_only_real_failures() {
+        let mut sink = Watched { inner: Stuttering { interrupted: false, n: 3, got: Vec::new() }, failed: None };
+        sink.write_all(b"0123456789").unwrap();
+        assert_eq!((sink.inner.got.as_slice(), sink.failed.is_none()), (&b"0123456789"[..], true));
+        let mut sink = Watched { inner: Stuttering { interrupted: true, n: 0, got: Vec::new() }, failed: None };
+        assert!(sink.write_all(b"x").is_err());
+        assert_eq!(sink.failed.map(|e| e.kind()), Some(io::ErrorKind::WriteZero));
+    }
 }
