@@ -300,6 +300,46 @@ fn extract_decodes_on_one_thread_when_the_system_refuses_a_second() {
     );
 }
 
+/// Review 24 F6: under a process limit libzstd's multithreaded mode cannot
+/// start its workers and fails with "Allocation error : not enough
+/// memory", which `inject --compress` and `emit --compress` reported as
+/// their failure. They compress on one thread then, and say so; `zstd -d`
+/// decodes the frame to the payload.
+#[test]
+fn compression_goes_on_one_thread_when_the_system_refuses_zstds_workers() {
+    use std::os::unix::fs::PermissionsExt;
+    if !common::require_tool("zstd") {
+        return;
+    }
+    let dir = Dir::new("nproc-compress");
+    fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o777)).unwrap();
+    let original = realistic(2 << 20);
+    let data = dir.join("Foo.ji");
+    fs::write(&data, &original).unwrap();
+    fs::set_permissions(&data, fs::Permissions::from_mode(0o644)).unwrap();
+    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
+    let (d, l) = (data.to_str().unwrap(), library.to_str().unwrap());
+    let (injected, emitted) = (dir.join("libFoo.so"), dir.join("Foo.o"));
+    let commands: [Vec<&str>; 2] = [
+        vec!["inject", "--compress", l, d, "-o", injected.to_str().unwrap()],
+        vec!["emit", "--compress", "--target", "x86_64-linux-gnu", d, "-o", emitted.to_str().unwrap()],
+    ];
+    for (args, out) in commands.iter().zip([&injected, &emitted]) {
+        let Some(mut command) = common::with_nproc(Some(1), JISCAN) else { return };
+        let run = command.args(args).output().unwrap();
+        assert!(run.status.success(), "{args:?}: {}", String::from_utf8_lossy(&run.stderr));
+        let said = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert!(
+            said.contains("zstd's multithreaded mode failed (") && said.contains("compressed on one thread"),
+            "{said}"
+        );
+        let raw = dir.join("raw.zst");
+        ok(&jiscan(&["extract", "--raw", out.to_str().unwrap(), "-o", raw.to_str().unwrap()]));
+        assert!(zstd_decode(&raw) == original, "{args:?}: zstd -d of the stored bytes differs");
+        fs::remove_file(&raw).unwrap();
+    }
+}
+
 /// Audit 24 F13: `extract` of a compressed payload wrote every zero, so a
 /// payload of holes took its whole size on disk once extracted (an
 /// uncompressed one keeps its holes). Whole zero blocks are holes now, as

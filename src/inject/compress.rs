@@ -6,7 +6,7 @@
 //! holds it meanwhile, so memory stays bounded whatever the payload's size.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::copy::stamp;
@@ -22,6 +22,8 @@ use crate::write_path::{Destination, TempFile, Wait};
 pub struct CompressedFile {
     temp: TempFile,
     compressed: Compressed,
+    /// Why the payload was compressed on one thread, if it was.
+    one_thread: Option<String>,
 }
 
 impl CompressedFile {
@@ -44,6 +46,14 @@ impl CompressedFile {
     /// was created.
     pub fn removed(&self) -> &[std::path::PathBuf] {
         self.temp.removed()
+    }
+
+    /// A warning for the user, if libzstd's multithreaded mode failed (it
+    /// could not start its threads under a process limit, say: "Allocation
+    /// error") and the payload was compressed again on this thread alone.
+    /// The frame is the same either way.
+    pub fn warning(&self) -> Option<&str> {
+        self.one_thread.as_deref()
     }
 }
 
@@ -96,20 +106,50 @@ pub fn compress_beside(
     let size = before.0;
     let temp = scratch(beside)?;
     progress(0, size);
-    let compressed = {
-        let mut out = BufWriter::with_capacity(1 << 20, temp.file());
-        let mut input = file;
-        let done = compress(&mut input, size, &mut out, compression, &mut |done| progress(done, size))
-            .map_err(|e| compress_error(e, source, temp.path(), size))?;
-        out.flush().map_err(io_error(temp.path(), "write the compressed payload into its temporary file"))?;
-        done
+    let attempt = |compression: Compression, progress: &mut dyn FnMut(u64, u64)| {
+        // From the start, into an empty file: a second attempt starts over.
+        let mut out = temp.file();
+        out.set_len(0).and_then(|()| out.seek(SeekFrom::Start(0))).map_err(CompressError::Write)?;
+        let mut out = BufWriter::with_capacity(1 << 20, out);
+        let done = compress(&mut At { file, at: 0 }, size, &mut out, compression, &mut |done| progress(done, size))?;
+        out.flush().map_err(CompressError::Write)?;
+        Ok(done)
+    };
+    let (compressed, one_thread) = match attempt(compression, progress) {
+        Ok(done) => (done, None),
+        // libzstd reports workers it cannot start as its own failure.
+        Err(CompressError::Zstd(e)) if compression.workers > 0 => {
+            let alone = Compression { workers: 0, ..compression };
+            let done = attempt(alone, progress).map_err(|e| compress_error(e, source, temp.path(), size))?;
+            let why = format!(
+                "{}: zstd's multithreaded mode failed ({e}); the payload was compressed on one thread",
+                source.display()
+            );
+            (done, Some(why))
+        }
+        Err(e) => return Err(compress_error(e, source, temp.path(), size)),
     };
     if metadata(file)? != before {
         let reason = "the file changed while it was compressed; the output would mix old and new bytes".to_string();
         return Err(InjectError::Refused { path: source.to_path_buf(), structure: "payload", offset: 0, reason });
     }
     super::copy::ends_at(file, source, size)?;
-    Ok(CompressedFile { temp, compressed })
+    Ok(CompressedFile { temp, compressed, one_thread })
+}
+
+/// `file` read from `at` on with `pread`: its own position, untouched by
+/// anyone else's reads, and a fresh one for a second attempt.
+struct At<'a> {
+    file: &'a File,
+    at: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.at)?;
+        self.at = self.at.saturating_add(n as u64);
+        Ok(n)
+    }
 }
 
 /// A temporary file beside `beside`, for a destination of its own,

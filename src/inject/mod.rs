@@ -255,7 +255,7 @@ pub fn inject_into(
         uncompressed_size: checked.uncompressed,
         output_size: written.size,
         replaced: had.is_some(),
-        warnings: committed.warnings,
+        warnings: zstd.iter().flat_map(Zstd::warnings).chain(committed.warnings).collect(),
         removed: committed.removed,
     })
 }
@@ -327,6 +327,12 @@ impl Zstd {
             per_arch.push(compressed);
         }
         Ok(Zstd { main, per_arch })
+    }
+
+    /// The warnings of the compressions (one thread where libzstd's
+    /// workers failed).
+    fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        core::iter::once(&self.main).chain(&self.per_arch).filter_map(|c| c.warning().map(str::to_owned))
     }
 
     /// The uncompressed size of each `per_arch` payload, in its order.

@@ -295,6 +295,7 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
     };
     let attributes = Attributes::data_from(&input.metadata);
     temp.finish(&attributes, None).map_err(|e| e.to_string())?;
+    let one_thread = compressed.as_ref().and_then(|zstd| zstd.warning().map(str::to_owned));
     drop(compressed);
     // The image as the reader sees the file written, for the summary: a data
     // DLL is a PE image although its triple's objects are COFF.
@@ -321,7 +322,8 @@ fn emit(args: &Args) -> Result<Option<String>, String> {
         ),
         None => e.to_string(),
     })?;
-    output::after_commit(&committed.warnings, &committed.removed);
+    let warnings: Vec<String> = one_thread.into_iter().chain(committed.warnings).collect();
+    output::after_commit(&warnings, &committed.removed);
     let what = if args.shared { "data library" } else { "object" };
     let zstd = uncompressed.map_or(String::new(), |n| format!(", zstd of {n} bytes"));
     let implib = implib.map_or(String::new(), |written| {
