@@ -173,7 +173,7 @@ pub fn run(args: &Args) -> io::Result<Outcome> {
             }
             if threads.started == 0 {
                 for (seq, path, named) in batch {
-                    order.arrived(seq, scan_file(&path, verify, named, &mut threads.inline));
+                    order.arrived(seq, guarded(&path, verify, named, &mut threads.inline));
                 }
                 return Ok(());
             }
@@ -276,12 +276,33 @@ fn look_up(work: &Mutex<mpsc::Receiver<Batch>>, done: &order::Sender, verify: bo
             Err(_) => break,
         };
         let Ok(batch) = next else { break };
-        let lines =
-            batch.into_iter().map(|(seq, path, named)| (seq, scan_file(&path, verify, named, &mut resolver))).collect();
-        if done.send(lines).is_err() {
+        let lines = batch.into_iter().map(|(seq, path, named)| (seq, guarded(&path, verify, named, &mut resolver)));
+        if done.send(lines.collect()).is_err() {
             break;
         }
     }
+}
+
+/// [`scan_file`], and if it panics (a bug: the readers are written not
+/// to), that file's line says so and the scan goes on, with a fresh
+/// resolver: a thread that died would leave the walk waiting for its lines
+/// (review 24).
+fn guarded(path: &Path, verify: bool, named: bool, resolver: &mut Resolver) -> Vec<Record> {
+    caught(path, resolver, |resolver| scan_file(path, verify, named, resolver))
+}
+
+/// `look_up(resolver)`, or the line of a file whose lookup panicked.
+fn caught(path: &Path, resolver: &mut Resolver, look_up: impl FnOnce(&mut Resolver) -> Vec<Record>) -> Vec<Record> {
+    let looked_up = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| look_up(&mut *resolver)));
+    looked_up.unwrap_or_else(|panic| {
+        *resolver = Resolver::default();
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        vec![failed(path, None, None, format!("jiscan failed on this file (a bug, please report it): {what}"))]
+    })
 }
 
 /// `path: message`, or `path: slice N: message`.
@@ -499,4 +520,27 @@ fn to_json(r: &Record) -> Json {
         ("data_library", data_library.into()),
         ("error", r.error.clone().into()),
     ])
+}
+
+#[cfg(test)]
+#[allow(clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// Review 24: a lookup thread that panicked left the walk waiting for
+    /// its lines. A panic (a bug) now becomes that file's error line.
+    #[test]
+    fn a_lookup_that_panics_becomes_its_files_error_line() {
+        let path = Path::new("dir/lib.so");
+        let mut resolver = Resolver::default();
+        let lines = caught(path, &mut resolver, |_| panic!("index out of bounds"));
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].kind, Kind::Failed);
+        assert_eq!(
+            lines[0].error.as_deref(),
+            Some("dir/lib.so: jiscan failed on this file (a bug, please report it): index out of bounds")
+        );
+        let fine = caught(path, &mut resolver, |_| vec![failed(path, None, None, "no payload")]);
+        assert_eq!(fine[0].error.as_deref(), Some("dir/lib.so: no payload"));
+    }
 }
