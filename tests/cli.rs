@@ -433,6 +433,15 @@ fn scan_counts_only_object_files_and_slices_as_images() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert_eq!(text.lines().last().unwrap(), "2 files (2 images), 2 with payload, 0 without, 0 errors, 1 other file");
+    // Audit 24 F9: a directory without object files exits 0, as --help now
+    // says; check exits 1 there ("no cache was found").
+    std::fs::remove_file(dir.join("universal.dylib")).unwrap();
+    let out = jiscan(&["scan", dir.to_str().unwrap()]);
+    assert_eq!(
+        (code(&out), stdout(&out).lines().last()),
+        (0, Some("1 files, 0 with payload, 0 without, 0 errors, 1 other file"))
+    );
+    assert_eq!(code(&jiscan(&["check", dir.to_str().unwrap()])), 1);
     std::fs::remove_dir_all(&dir).ok();
 }
 

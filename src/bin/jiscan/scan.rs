@@ -65,7 +65,8 @@ symbol (jl_pkgimg_data) is a code cache all the same: if none of its dependencie
 carries a payload, its line is an error that names each dependency and why it was not taken.
 
 Exit status: 0 if every file has a valid payload (and with --verify a matching CRC), 1 if any \
-has none or fails, 2 for bad usage.
+has none or fails, 2 for bad usage. A directory without object files exits 0, as nothing in it \
+fails ('jiscan check' exits 1 when it finds no cache).
 
 Examples:
   jiscan scan ~/.julia/compiled/v1.11
