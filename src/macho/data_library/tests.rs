@@ -201,7 +201,12 @@ fn requests_the_format_cannot_express_are_refused() {
     assert!(matches!(refused(&i386, "libx.dylib", "s"), EmitError::Unsupported { .. }));
     let long = "x".repeat(4000);
     let too_long = refused(&header, &long, "s");
-    assert!(matches!(too_long, EmitError::TooLarge { limit: 4064, .. }), "{too_long:?}");
+    // A name, not the payload, is too large (audit 24 F9): the record's
+    // 32 bytes end the 4 KiB page, so 4064 bytes fit before it.
+    assert!(matches!(too_long, EmitError::BadRequest { .. }), "{too_long:?}");
+    assert!(
+        too_long.to_string().contains("install name (4000 bytes)") && too_long.to_string().contains("above the 0xfe0")
+    );
     assert!(refused(&header, "lib\0x.dylib", "s").to_string().contains("NUL"));
     assert!(refused(&header, "libx.dylib", "").to_string().contains("empty"));
     // The longest install name that fits a 4 KiB page (x86_64), and one more
