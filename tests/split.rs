@@ -930,6 +930,9 @@ fn a_data_library_header_ld_so_refuses_ends_the_search_as_it_does() {
         ("EM_AARCH64, FreeBSD OS ABI", &[(18, 183), (7, 9)]),
         ("EM_AARCH64, padding", &[(18, 183), (12, 1)]),
         ("big-endian, e_machine byte-swapped", &[(5, 2), (18, 0), (19, 62)]),
+        // ... but only when the identification fails: a valid one (GNU ABI
+        // version 1) goes on to e_version first (review 25 F1).
+        ("GNU OS ABI 1, e_version 0, EM_AARCH64", &[(7, 3), (8, 1), (20, 0), (18, 183)]),
         // Cut to 60 bytes (the patch's offset is the length kept).
         ("60 bytes", &[(usize::MAX, 60)]),
     ];
