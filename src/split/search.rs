@@ -131,8 +131,9 @@ pub(super) struct Search<'a, 'r> {
     /// The resolver's directory listings, by directory.
     pub(super) listings: &'r RefCell<Listings>,
     /// The files of another machine the search for the current name passed
-    /// over, and why, for its message if it finds nothing.
-    pub(super) passed: RefCell<Vec<String>>,
+    /// over (each by its real path), and why, for its message if it finds
+    /// nothing.
+    pub(super) passed: RefCell<Vec<(PathBuf, String)>>,
     /// What the search may still try: see [`Budget`].
     pub(super) budget: Cell<Budget>,
 }
@@ -176,7 +177,7 @@ impl Search<'_, '_> {
         };
         found.map_err(|reason| {
             let passed = self.passed.borrow();
-            passed.iter().fold(reason, |reason, file| format!("{reason}; passed over {file}"))
+            passed.iter().fold(reason, |reason, (_, file)| format!("{reason}; passed over {file}"))
         })
     }
 
@@ -451,12 +452,13 @@ impl Search<'_, '_> {
             return None;
         }
         // Once per file: the code cache's directory, searched last, is often
-        // a run path's $ORIGIN too (audit 24: the note was given twice).
+        // a run path's $ORIGIN too, spelt alike or not (`$ORIGIN/.`; audit
+        // 24, review 25 F3). Only a file passed over is resolved for this.
         let pass_over = |path: &Path, reason: &str| {
-            let note = format!("{}: {reason}", path.display());
+            let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
             let mut passed = self.passed.borrow_mut();
-            if !passed.contains(&note) {
-                passed.push(note);
+            if !passed.iter().any(|(seen, _)| *seen == file) {
+                passed.push((file, format!("{}: {reason}", path.display())));
             }
             None
         };
