@@ -51,7 +51,8 @@ impl CompressedFile {
     /// A warning for the user, if libzstd's multithreaded mode failed (it
     /// could not start its threads under a process limit, say: "Allocation
     /// error") and the payload was compressed again on this thread alone.
-    /// The frame is the same either way.
+    /// The frame then decodes to the same bytes, with the same content size
+    /// and checksum, though its compressed bytes may differ.
     pub fn warning(&self) -> Option<&str> {
         self.one_thread.as_deref()
     }
@@ -61,7 +62,8 @@ impl CompressedFile {
 /// regular file) with `compression` into a temporary file in the directory
 /// of `beside` (the output: same file system, same permissions, created
 /// `0600`), following the [`write_path`](crate::write_path) rules for
-/// temporary files. The payload is read once, sequentially; one that
+/// temporary files. The payload is read once, in order (twice if libzstd's
+/// workers fail and it is compressed again on one thread); one that
 /// shrinks or changes meanwhile is refused. `progress(done, total)` gets the
 /// bytes compressed so far, before the first and after every 16 MiB.
 ///

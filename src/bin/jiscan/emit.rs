@@ -88,7 +88,8 @@ Examples:
   jiscan emit --target x86_64-pc-windows-msvc Foo.ji -o foo_ji.obj
 
 Compression: --compress stores the payload as one zstd frame (level 3; --compress=LEVEL for \
-another of zstd's levels), compressed with libzstd's multithreaded mode on every CPU into a \
+another of zstd's levels), compressed with libzstd's multithreaded mode on every CPU (on one \
+thread, with a warning, if the system refuses its threads) into a \
 temporary file next to OBJECT (so not with '-o -'), then streamed into the object; the frame \
 records the uncompressed size. 'jiscan extract' decompresses, and so does 'zstd -d' on the stored \
 bytes. Data libraries (--shared) are written uncompressed: a loader maps their payload in place.

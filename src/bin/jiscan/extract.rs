@@ -364,11 +364,9 @@ impl<W: Write> Write for Watched<W> {
         }
     }
 
+    // Nothing retries a flush: any error of it is the output's (review 25 F6).
     fn flush(&mut self) -> io::Result<()> {
-        match self.inner.flush() {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
-            other => other.map_err(|e| self.keep(e)),
-        }
+        self.inner.flush().map_err(|e| self.keep(e))
     }
 }
 

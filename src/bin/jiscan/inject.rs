@@ -38,12 +38,14 @@ Safety: the result is read back from its temporary file to check that the payloa
 where it was put with the right size and CRC-32C before it is renamed to OUT. On any error \
 nothing is written at OUT and LIBRARY is never opened for writing; with --in-place the checked \
 result replaces LIBRARY by rename. LIBRARY and PAYLOAD must be regular files (a FIFO is refused at \
-once, never waited on). PAYLOAD is read once, with pread: a payload cut short meanwhile is an error \
+once, never waited on). PAYLOAD is read once (with --compress, twice if the multithreaded mode \
+fails), with pread: a payload cut short meanwhile is an error \
 that says where it ended, never a crash, and its holes stay holes in OUT.
 
 Compression: --compress stores the payload as one zstd frame (level 3, zstd's default; \
 --compress=LEVEL for another of zstd's levels, e.g. --compress=19 or --compress=-5), compressed with \
-libzstd's multithreaded mode on every CPU into a temporary file next to OUT, then injected; the \
+libzstd's multithreaded mode on every CPU (on one thread, with a warning, if the system refuses \
+its threads) into a temporary file next to OUT, then injected; the \
 frame records the uncompressed size and the CRC-32C of the stored bytes (so 'jiscan scan --verify' \
 never decompresses). 'jiscan extract' decompresses; the stored bytes also decode with 'zstd -d'. \
 Uncompressed is the default: only an uncompressed payload can be mapped in place by a loader.
