@@ -278,7 +278,7 @@ fn extract_decodes_on_one_thread_when_the_system_refuses_a_second() {
     ]));
     fs::set_permissions(&compressed, fs::Permissions::from_mode(0o644)).unwrap();
     let extract = |to: &str| {
-        let command = common::with_nproc(Some(1), JISCAN);
+        let command = common::with_nproc(47102, Some(1), JISCAN);
         command.map(|mut c| c.args(["extract", compressed.to_str().unwrap(), "-o", to]).output().unwrap())
     };
     let Some(out) = extract(dir.join("x.ji").to_str().unwrap()) else { return };
@@ -288,7 +288,7 @@ fn extract_decodes_on_one_thread_when_the_system_refuses_a_second() {
     assert!(out.status.success() && out.stdout == original, "extract -o - under --nproc=1 differs");
     // The writes fail (/dev/full as standard output): the output is named.
     let full = fs::File::options().write(true).open("/dev/full").unwrap();
-    let command = common::with_nproc(Some(1), JISCAN).unwrap();
+    let command = common::with_nproc(47102, Some(1), JISCAN).unwrap();
     let out = {
         let mut c = command;
         c.args(["extract", compressed.to_str().unwrap(), "-o", "-"]).stdout(full).output().unwrap()
@@ -325,7 +325,7 @@ fn compression_goes_on_one_thread_when_the_system_refuses_zstds_workers() {
         vec!["emit", "--compress", "--target", "x86_64-linux-gnu", d, "-o", emitted.to_str().unwrap()],
     ];
     for (args, out) in commands.iter().zip([&injected, &emitted]) {
-        let Some(mut command) = common::with_nproc(Some(1), JISCAN) else { return };
+        let Some(mut command) = common::with_nproc(47103, Some(1), JISCAN) else { return };
         let run = command.args(args).output().unwrap();
         assert!(run.status.success(), "{args:?}: {}", String::from_utf8_lossy(&run.stderr));
         let said = String::from_utf8_lossy(&run.stderr).into_owned();

@@ -41,41 +41,40 @@ pub fn require_tool(name: &str) -> bool {
     require(&[name, "--version"])
 }
 
-/// A command that runs `program` allowed `more` tasks (processes and
-/// threads) beyond those its user already runs (`RLIMIT_NPROC`, set by
-/// prlimit(1), counts every task of the user system-wide), so `Some(1)`
-/// leaves it no thread of its own; or none if it cannot be built here (a
-/// missing tool: a failure under `CI=true`). The limit does not bind root,
-/// so as root the program runs as uid 65534 (setpriv(1), after prlimit has
-/// lowered the limit): what it reads must be readable by that user. As
-/// another user, the test's own threads count too, and only `Some(1)` is
-/// sure to leave none.
-pub fn with_nproc(more: Option<u32>, program: &str) -> Option<Command> {
+/// A command that runs `program` as the user `uid`, allowed `more` tasks
+/// (processes and threads) beyond those that user already runs, so that
+/// `Some(1)` leaves it no thread of its own: `RLIMIT_NPROC`, set by
+/// prlimit(1), counts every task of the user system-wide, and the limit
+/// does not bind root. Each test gives a uid of its own, which nothing else
+/// runs as (tests run in parallel), and makes what the program reads
+/// readable by it. `None` where it cannot be built: a missing tool (a
+/// failure under `CI=true`), or a test not run as root (CI runs as root),
+/// which cannot take another uid and whose own threads would count.
+pub fn with_nproc(uid: u32, more: Option<u32>, program: &str) -> Option<Command> {
     // SAFETY: getuid(2) has no preconditions.
-    let uid = unsafe { libc::getuid() };
-    let root = uid == 0;
-    if !(require_tool("prlimit") && (!root || require_tool("setpriv"))) {
+    if unsafe { libc::getuid() } != 0 {
+        eprintln!("SKIPPED: running jiscan under a process limit as another user needs root (CI runs as root)");
+        return None;
+    }
+    if !(require_tool("prlimit") && require_tool("setpriv")) {
         return None;
     }
     let mut command = Command::new("prlimit");
-    let user = if root { LIMITED_UID } else { uid };
-    command.args(more.map(|more| format!("--nproc={}", tasks_of(user).saturating_add(more))));
-    if root {
-        command.args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
-    }
+    command.args(more.map(|more| format!("--nproc={}", tasks_of(uid).saturating_add(more))));
+    // prlimit lowers the limit as root; setpriv then takes the uid.
+    command.args(["setpriv", &format!("--reuid={uid}"), &format!("--regid={uid}"), "--clear-groups"]);
     command.arg(program);
     Some(command)
 }
 
-/// The user [`with_nproc`] runs a program as when the tests run as root.
-pub const LIMITED_UID: u32 = 65534;
-
 /// How many tasks (threads of any process) the user `uid` runs: what
-/// `RLIMIT_NPROC` counts (`/proc/PID/task/TID/status`, its real uid).
+/// `RLIMIT_NPROC` counts (`/proc/PID/task/TID/status`, its real uid). Only
+/// the numbered entries: `/proc/self` and `/proc/thread-self` repeat one.
 pub fn tasks_of(uid: u32) -> u32 {
     let mut count = 0u32;
     let Ok(processes) = std::fs::read_dir("/proc") else { return 0 };
-    for process in processes.flatten() {
+    let numbered = |name: &std::ffi::OsStr| name.to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    for process in processes.flatten().filter(|p| numbered(&p.file_name())) {
         let Ok(tasks) = std::fs::read_dir(process.path().join("task")) else { continue };
         for task in tasks.flatten() {
             let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
