@@ -497,36 +497,17 @@ fn what_the_help_rules_out_is_refused_as_it_says() {
     let p = payload.to_str().unwrap();
     let out_path = dir.path().join("out");
     let o = out_path.to_str().unwrap();
+    let emit = |symbol: &str| {
+        let args =
+            ["emit", "--shared", "--soname", "libd.so", "--symbol", symbol, "--target", "x86_64-linux-gnu", p, "-o", o];
+        jiscan(&args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect::<Vec<_>>())
+    };
     for symbol in ["a b", "1abc", "x$y", ""] {
-        let out = jiscan(&[
-            &"emit",
-            &"--shared",
-            &"--soname",
-            &"libd.so",
-            &"--symbol",
-            &symbol,
-            &"--target",
-            &"x86_64-linux-gnu",
-            &p,
-            &"-o",
-            &o,
-        ]);
+        let out = emit(symbol);
         assert_eq!(code(&out), 2, "--symbol {symbol:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("expected a C identifier"), "{}", stderr(&out));
     }
-    let out = jiscan(&[
-        &"emit",
-        &"--shared",
-        &"--soname",
-        &"libd.so",
-        &"--symbol",
-        &"_pkg_data1",
-        &"--target",
-        &"x86_64-linux-gnu",
-        &p,
-        &"-o",
-        &o,
-    ]);
+    let out = emit("_pkg_data1");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     fs::remove_file(&out_path).unwrap();
 
