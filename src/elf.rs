@@ -44,6 +44,7 @@ pub(crate) fn identify<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Image, E
 /// [`identify`], with `e_flags`: the processor flags (float ABI, ISA, ABI
 /// version) that glibc matches against the running process's where the
 /// machine alone does not tell (`elf_machine_matches_host`).
+#[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn identify_with_flags<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<(Image, u32), Error> {
     let header = Header::parse(image)?;

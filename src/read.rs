@@ -55,6 +55,32 @@ impl<'a> Source<'a> for &'a Far<'a> {
     }
 }
 
+/// Either source, chosen when a view is made: for a walk that keeps its
+/// image to read more of it as it goes, in an iterator that is generic over
+/// neither (the PE dependency walk).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Either<'a>(pub Option<&'a Far<'a>>);
+
+impl<'a> Source<'a> for Either<'a> {
+    #[inline(always)]
+    fn far(self) -> Option<&'a Far<'a>> {
+        self.0
+    }
+}
+
+impl<'a, S: Source<'a>> Data<'a, S> {
+    /// This view, with its source chosen at run time ([`Either`]).
+    pub fn either(self) -> Data<'a, Either<'a>> {
+        Data {
+            bytes: self.bytes,
+            base: self.base,
+            what: self.what,
+            endian: self.endian,
+            source: Either(self.source.far()),
+        }
+    }
+}
+
 /// The parts of a file read so far by a lookup from a path (pread, not
 /// mmap): the windows, each at its absolute offset, and the length of the
 /// image they belong to. An access that no window covers is recorded in

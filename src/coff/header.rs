@@ -190,6 +190,19 @@ impl Header {
         image: Data<'a, S>,
         rva: u32,
     ) -> Result<Option<(Data<'a>, u32)>, Error> {
+        let Some((range, virtual_address)) = self.section_range_at(image, rva)? else { return Ok(None) };
+        let bytes = image.with_endian(Endian::Little).table("PE section data", range.offset, range.size, 1)?;
+        Ok(Some((Data { what: "its section", ..bytes }, virtual_address)))
+    }
+
+    /// [`Self::section_at`]'s section, where its file bytes are and its
+    /// `VirtualAddress`, without reading them: for a walk of a partly read
+    /// file that needs a few of its bytes.
+    pub(crate) fn section_range_at<'a, S: Source<'a>>(
+        &self,
+        image: Data<'a, S>,
+        rva: u32,
+    ) -> Result<Option<(crate::FileRange, u32)>, Error> {
         let mut headers = self.section_table(image)?.bytes;
         while let Some((sh, rest)) = headers.split_first_chunk::<{ section_header::LEN }>() {
             headers = rest;
@@ -197,8 +210,7 @@ impl Header {
             let virtual_address = sh.u32(section_header::VIRTUAL_ADDRESS);
             let range = super::data_range(&sh, self.format);
             if rva.checked_sub(virtual_address).is_some_and(|delta| u64::from(delta) < range.size) {
-                let bytes = image.with_endian(Endian::Little).table("PE section data", range.offset, range.size, 1)?;
-                return Ok(Some((Data { what: "its section", ..bytes }, virtual_address)));
+                return Ok(Some((range, virtual_address)));
             }
         }
         Ok(None)
