@@ -196,10 +196,14 @@ impl Held {
     /// file exists in `dir` and has bytes in it.
     fn start(dir: &Path, args: &[&dyn AsRef<OsStr>]) -> Held {
         let (read, write, filled) = full_pipe();
-        // prlimit(1) execs jiscan in its own process with no core file, so
-        // that SIGQUIT leaves none in the working directory.
-        let mut command = Command::new("prlimit");
-        command.args(["--core=0", JISCAN, "inject", "--progress"]).args(args.iter().map(|a| a.as_ref()));
+        // env(1) sets the signals back to their default actions: a test run
+        // started in the background by a shell without job control inherits
+        // SIGINT and SIGQUIT ignored, which jiscan then leaves alone, as
+        // under nohup. prlimit(1) removes core files, so that SIGQUIT leaves
+        // none in the working directory. Both exec: the pid is jiscan's.
+        let mut command = Command::new("env");
+        command.args(["--default-signal", "prlimit", "--core=0", JISCAN, "inject", "--progress"]);
+        command.args(args.iter().map(|a| a.as_ref()));
         command.stdout(Stdio::null()).stderr(Stdio::from(write));
         let child = command.spawn().unwrap();
         drop(command);
