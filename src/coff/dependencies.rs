@@ -4,8 +4,8 @@
 //! descriptor until the all-zero one → its name's RVA → the name.
 //!
 //! Each descriptor and name is read from its section's file bytes (the
-//! navigator's rule for a section's bytes), a descriptor or a name's first
-//! 256 bytes at a time, so the loop can never read past them: a table that
+//! navigator's rule for a section's bytes), from the directory or the name
+//! to the end of the section, so the loop can never read past them: a table that
 //! reaches the end before its all-zero descriptor is an error, as is a name
 //! without a NUL before the end of its section. The
 //! names must lie in one section, as `object` reads them
@@ -26,9 +26,10 @@ use crate::{Dependency, DependencyKind, Error, FileRange};
 
 /// The DLL names of one image, imports first, in table order. It keeps the
 /// image and reads each descriptor and name as the walk comes to it: of a
-/// large file read in parts (`path::dependencies_of`), only the bytes near
-/// the tables are read, not the rest of their section (a 50 MB `.rdata`,
-/// where lld-link puts the imports, took 43 ms to read per check).
+/// large file read in parts (`path::dependencies_of`), only the bytes from
+/// the tables on are read, not their section from its start (a 50 MB
+/// `.rdata`, which lld-link ends with the imports, took 43 ms to read per
+/// check).
 #[derive(Clone, Debug)]
 pub(crate) struct Dependencies<'a> {
     /// Each directory's next descriptor and the sections it reads: the
@@ -59,15 +60,15 @@ struct Section<'a> {
     expected: &'static str,
 }
 
-/// How much of a directory's section the walk asks for at first, from the
-/// directory on: a whole import directory with its names, as the linkers
-/// lay them out together (lld-link at the end of `.rdata`, GNU ld in
-/// `.idata`), in one read of a large file, and little in the page cache.
-const FIRST: u64 = 256 << 10;
-
-/// How much of a name is asked for at first: more only for a name longer
-/// than that (the rest of its section, for the NUL or the error).
-const NAME: u64 = 256;
+/// How much the walk asks for at a time: from the directory, or from a
+/// name, to the end of its section. Linkers put the import tables and the
+/// names together (lld-link at the end of `.rdata`, GNU ld in `.idata`):
+/// one read from the directory holds them all, however large the section
+/// before it. A cap on the reads' size would make each name beyond it one
+/// more read, and a file read in parts takes at most six (review 26: names
+/// spread over a 4 MiB section failed, where the whole section read did
+/// not). Only a name before the directory costs a read more.
+const REST: u64 = u64::MAX;
 
 impl<'a> Section<'a> {
     /// The section of `header` whose file bytes hold `rva`, checked to lie
@@ -97,11 +98,6 @@ impl<'a> Section<'a> {
         let bytes = self.image.table("PE section data", self.range.offset.saturating_add(delta), len, 1)?;
         Ok(Data { what: "its section", ..bytes })
     }
-
-    /// The bytes from `rva` to the end of the section.
-    fn rest(&self, rva: u32) -> u64 {
-        self.range.size.saturating_sub(u64::from(rva.saturating_sub(self.start)))
-    }
 }
 
 /// The dependencies of `image`; an error if a directory's RVA is in no section.
@@ -113,7 +109,7 @@ pub(crate) fn dependencies<'a, S: Source<'a>>(image: Data<'a, S>) -> Result<Depe
             return Err(Error::invalid(what, directory.at, directory.rva, "an RVA inside a section's file bytes"));
         };
         // The first read: the directory and what lies after it.
-        descriptors.at(what, directory.rva, directory.at, FIRST)?;
+        descriptors.at(what, directory.rva, directory.at, REST)?;
         // A delay-load directory's names are in its own section.
         let names = match kind {
             DependencyKind::Import => import_names(&header, image, &directory, descriptors, what),
@@ -184,12 +180,7 @@ impl<'a> Dependencies<'a> {
             let field = descriptor.base.saturating_add(name_field);
             let rva = descriptor.u32(name_field)?;
             let names = table.names;
-            // The name's first bytes, and only for a longer one the rest.
-            let first = names.at("PE imported DLL name", rva, field, NAME)?;
-            let bytes = match first.bytes.contains(&0) || first.len() >= names.rest(rva) {
-                true => first,
-                false => names.at("PE imported DLL name", rva, field, u64::MAX)?,
-            };
+            let bytes = names.at("PE imported DLL name", rva, field, REST)?;
             return Ok(Some(Dependency { kind: table.kind, name: cstr(bytes, "PE imported DLL name")? }));
         }
         Ok(None)

@@ -139,3 +139,61 @@ fn reads_cover_whole_blocks_from_a_little_before() {
     // Never past the end of the file.
     assert_eq!(span(0x5040, 640, 0x5400), (0x4000, 0x5400));
 }
+
+/// Review 26: a valid PE32+ DLL (PE/COFF spec: DOS stub, `PE\0\0`, file
+/// header, optional header with data directory 1, one section) whose
+/// import directory starts a 4 MiB section and whose `n` DLL names lie
+/// `gap` bytes apart from 300 KiB on, as a linker that puts each name
+/// after its DLL's hint/name entries lays them out.
+fn spread_names(n: u32, gap: u32) -> Vec<u8> {
+    let put = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let (size, first) = (4u32 << 20, 300u32 << 10);
+    let mut b = vec![0u8; 0x400 + size as usize];
+    b[0..2].copy_from_slice(b"MZ");
+    put(&mut b, 0x3c, 0x40); // e_lfanew
+    b[0x40..0x44].copy_from_slice(b"PE\0\0");
+    b[0x44..0x46].copy_from_slice(&0x8664u16.to_le_bytes()); // Machine: AMD64
+    b[0x46..0x48].copy_from_slice(&1u16.to_le_bytes()); // NumberOfSections
+    b[0x54..0x56].copy_from_slice(&240u16.to_le_bytes()); // SizeOfOptionalHeader
+    b[0x56..0x58].copy_from_slice(&0x2022u16.to_le_bytes()); // Characteristics: DLL
+    let opt = 0x58;
+    b[opt..opt + 2].copy_from_slice(&0x20bu16.to_le_bytes()); // PE32+
+    put(&mut b, opt + 108, 16); // NumberOfRvaAndSizes
+    put(&mut b, opt + 120, 0x1000); // import directory RVA
+    put(&mut b, opt + 124, 20 * (n + 1)); // and size
+    let h = 0x148; // the section header
+    b[h..h + 6].copy_from_slice(b".rdata");
+    put(&mut b, h + 8, size); // VirtualSize
+    put(&mut b, h + 12, 0x1000); // VirtualAddress
+    put(&mut b, h + 16, size); // SizeOfRawData
+    put(&mut b, h + 20, 0x400); // PointerToRawData
+    for i in 0..n {
+        let descriptor = 0x400 + 20 * i as usize;
+        put(&mut b, descriptor, 0x1100); // OriginalFirstThunk
+        put(&mut b, descriptor + 12, 0x1000 + first + i * gap); // Name
+        let name = format!("LIB{i}.dll\0");
+        let at = (0x400 + first + i * gap) as usize;
+        b[at..at + name.len()].copy_from_slice(name.as_bytes());
+    }
+    b
+}
+
+/// Review 26: reading each name's first bytes only, a walk from the file
+/// took a read per name beyond what it had read, and past six reads it
+/// failed on a valid file ("runs past the end of the file"). Reading from
+/// the directory to the end of its section takes the names with it.
+#[test]
+fn names_spread_over_a_large_section_take_no_more_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spread.dll");
+    for (n, gap) in [(8, 8 << 10), (8, 3000), (40, 20)] {
+        let bytes = spread_names(n, gap);
+        std::fs::write(&path, &bytes).unwrap();
+        let expected = in_memory(&bytes);
+        let names = expected.as_ref().map(|(_, r)| r.len());
+        assert_eq!(names, Ok(n as usize), "{expected:?}");
+        for first in [0, 4096, 65536] {
+            assert_eq!(from_file(&path, first), expected, "{n} names {gap} bytes apart, first read {first}");
+        }
+    }
+}
