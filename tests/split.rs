@@ -1190,21 +1190,19 @@ fn a_data_library_glibc_refuses_by_its_flags_is_treated_as_each_machines_glibc_d
         let mut outcomes = Vec::new();
         for (what, change) in &cases {
             let mut changed = good.clone();
-            match change {
-                Flags(f) => {
-                    let field: [u8; 4] = changed[at..at + 4].try_into().unwrap();
-                    let old = if big { u32::from_be_bytes(field) } else { u32::from_le_bytes(field) };
-                    let new = f(old);
-                    changed[at..at + 4].copy_from_slice(&if big { new.to_be_bytes() } else { new.to_le_bytes() });
-                }
-                Ident(osabi, version) => (changed[7], changed[8]) = (*osabi, *version),
-                FlagsAndIdent(f, osabi, version) => {
-                    let field: [u8; 4] = changed[at..at + 4].try_into().unwrap();
-                    let old = if big { u32::from_be_bytes(field) } else { u32::from_le_bytes(field) };
-                    let new = f(old);
-                    changed[at..at + 4].copy_from_slice(&if big { new.to_be_bytes() } else { new.to_le_bytes() });
-                    (changed[7], changed[8]) = (*osabi, *version);
-                }
+            let (flags, ident) = match change {
+                Flags(f) => (Some(*f), None),
+                Ident(osabi, version) => (None, Some((*osabi, *version))),
+                FlagsAndIdent(f, osabi, version) => (Some(*f), Some((*osabi, *version))),
+            };
+            if let Some(f) = flags {
+                let field: [u8; 4] = changed[at..at + 4].try_into().unwrap();
+                let old = if big { u32::from_be_bytes(field) } else { u32::from_le_bytes(field) };
+                let new = f(old);
+                changed[at..at + 4].copy_from_slice(&if big { new.to_be_bytes() } else { new.to_le_bytes() });
+            }
+            if let Some((osabi, version)) = ident {
+                (changed[7], changed[8]) = (osabi, version);
             }
             std::fs::write(&a, &changed).unwrap();
             let out = Command::new(qemu).args(["-L", &format!("/usr/{gnu}")]).arg(d.join("loader")).arg(&code).output();

@@ -253,6 +253,18 @@ fn cli_round_trip() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a zstd level"));
 }
 
+/// `NAME.ji` holding `bytes`, injected with `jiscan inject --compress`
+/// into the corpus library without a payload as `libNAME.so` in `dir`.
+fn inject_compressed(dir: &Dir, name: &str, bytes: &[u8]) -> PathBuf {
+    let data = dir.join(&format!("{name}.ji"));
+    fs::write(&data, bytes).unwrap();
+    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
+    let compressed = dir.join(&format!("lib{name}.so"));
+    let (l, d, c) = (library.to_str().unwrap(), data.to_str().unwrap(), compressed.to_str().unwrap());
+    ok(&jiscan(&["inject", "--compress", l, d, "-o", c]));
+    compressed
+}
+
 /// Audit 24 F2: `extract` of a compressed payload decodes on one thread and
 /// writes on another, and panicked when the system refused that thread (a
 /// process limit). It now decodes and writes in turn on one thread: the
@@ -264,18 +276,7 @@ fn extract_decodes_on_one_thread_when_the_system_refuses_a_second() {
     let dir = Dir::new("nproc");
     fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o777)).unwrap();
     let original = realistic(3 << 20);
-    let data = dir.join("Foo.ji");
-    fs::write(&data, &original).unwrap();
-    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
-    let compressed = dir.join("libFoo.so");
-    ok(&jiscan(&[
-        "inject",
-        "--compress",
-        library.to_str().unwrap(),
-        data.to_str().unwrap(),
-        "-o",
-        compressed.to_str().unwrap(),
-    ]));
+    let compressed = inject_compressed(&dir, "Foo", &original);
     fs::set_permissions(&compressed, fs::Permissions::from_mode(0o644)).unwrap();
     let extract = |to: &str| {
         let command = common::with_nproc(47102, Some(1), JISCAN);
@@ -349,22 +350,11 @@ fn compression_goes_on_one_thread_when_the_system_refuses_zstds_workers() {
 fn extract_of_a_compressed_payload_keeps_its_holes() {
     use std::os::unix::fs::MetadataExt;
     let dir = Dir::new("sparse");
-    let payload = dir.join("Sparse.ji");
     let mut bytes = vec![0u8; 48 << 20];
     bytes[1_000_000..1_000_005].copy_from_slice(b"hello");
     let middle = realistic(3 << 20);
     bytes[(20 << 20)..(20 << 20) + middle.len()].copy_from_slice(&middle);
-    fs::write(&payload, &bytes).unwrap();
-    let library = common::corpus().join("nopayload/x86_64-linux-musl.so");
-    let compressed = dir.join("libSparse.so");
-    ok(&jiscan(&[
-        "inject",
-        "--compress",
-        library.to_str().unwrap(),
-        payload.to_str().unwrap(),
-        "-o",
-        compressed.to_str().unwrap(),
-    ]));
+    let compressed = inject_compressed(&dir, "Sparse", &bytes);
     let extracted = dir.join("extracted.ji");
     ok(&jiscan(&["extract", compressed.to_str().unwrap(), "-o", extracted.to_str().unwrap()]));
     assert!(fs::read(&extracted).unwrap() == bytes, "extract differs");
